@@ -1,0 +1,123 @@
+# claw — GNU make, no configure.  make · make check · make install · make deps
+VERSION  = 0.1.0
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR   = $(PREFIX)/bin
+LIBEXECDIR = $(PREFIX)/libexec/claw
+SHAREDIR = $(PREFIX)/share/claw
+MANDIR   = $(PREFIX)/share/man
+
+CC      ?= cc
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g
+HARDEN   = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-format-truncation
+CPPFLAGS = -D_GNU_SOURCE -DCLAW_VERSION='"$(VERSION)"' \
+           -DCLAW_LIBEXECDIR='"$(LIBEXECDIR)"' -DCLAW_SHAREDIR='"$(SHAREDIR)"' \
+           -Ilib -I/usr/include/x86_64-linux-gnu
+LDHARDEN = -pie -Wl,-z,relro,-z,now -Wl,--as-needed
+
+# make SANITIZE=1: ASan+UBSan build in its own tree, so it never mixes with a normal build.
+ifeq ($(SANITIZE),1)
+OPT      = -O1
+HARDEN   = -fPIE
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+B        = build-san
+else
+B        = build
+endif
+
+ALLCFLAGS  = $(WARN) $(HARDEN) $(CFLAGS) $(SANFLAGS)
+ALLLDFLAGS = $(LDHARDEN) $(SANFLAGS) $(LDFLAGS)
+
+# Each program links only what it uses (--as-needed drops the rest).
+LIBS_claw      = -lsqlite3 -lsodium
+LIBS_claw-chat = -lcurl -ljq -lsqlite3 -lsodium -lpthread
+
+PROGS    = $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
+LIBSRC   = $(wildcard lib/*.c)
+LIBOBJ   = $(patsubst lib/%.c,$(B)/lib/%.o,$(LIBSRC))
+UNITSRC  = $(wildcard tests/unit/*.c)
+UNITBIN  = $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(UNITSRC))
+FUZZSRC  = $(wildcard fuzz/*.c)
+BINS     = $(addprefix $(B)/bin/,$(PROGS))
+
+all: $(BINS) $(UNITBIN)
+
+$(B)/lib/%.o: lib/%.c lib/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALLCFLAGS) -c -o $@ $<
+
+$(B)/lib/libclaw.a: $(LIBOBJ)
+	rm -f $@; ar rcs $@ $(LIBOBJ)
+
+$(B)/cmd/%.o: cmd/%.c lib/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALLCFLAGS) -c -o $@ $<
+
+$(B)/bin/%: $(B)/cmd/%.o $(B)/lib/libclaw.a
+	@mkdir -p $(@D)
+	$(CC) $(ALLLDFLAGS) -o $@ $< $(B)/lib/libclaw.a $(LIBS_$*)
+
+# C unit tests print TAP; they link everything the library may need.
+$(B)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(B)/lib/libclaw.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(ALLLDFLAGS) -o $@ $< $(B)/lib/libclaw.a -lcurl -ljq -lsqlite3 -lsodium -lpthread
+
+# Convenience: ./claw etc. are never built in the tree root; tests use $(B)/bin.
+check: all
+	CLAW_BIN=$(CURDIR)/$(B)/bin CLAW_UNIT=$(CURDIR)/$(B)/tests/unit \
+	  prove -j2 -e 'bats --tap' tests/*.bats :: 2>&1 | tee $(B)/check.log; \
+	  test "$${PIPESTATUS[0]}" = 0
+SHELL = /bin/bash
+
+check-valgrind: all
+	CLAW_VALGRIND=1 $(MAKE) check
+
+# libFuzzer targets (clang).  make fuzz FUZZTIME=30
+FUZZTIME ?= 20
+FUZZCC    = clang
+FUZZFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS)
+fuzz: $(patsubst fuzz/%.c,build-fuzz/%,$(FUZZSRC))
+	@for f in $^; do n=$$(basename $$f); mkdir -p build-fuzz/corpus-$$n; \
+	  echo "fuzz: $$n for $(FUZZTIME)s"; \
+	  $$f -max_total_time=$(FUZZTIME) -max_len=65536 build-fuzz/corpus-$$n fuzz/corpus/$$n >build-fuzz/$$n.log 2>&1 \
+	    || { tail -30 build-fuzz/$$n.log; exit 1; }; tail -1 build-fuzz/$$n.log; done
+build-fuzz/%: fuzz/%.c $(LIBSRC) lib/*.h
+	@mkdir -p $(@D) fuzz/corpus/$*
+	$(FUZZCC) $(FUZZFLAGS) -o $@ $< $(filter-out lib/main.c,$(LIBSRC)) -lcurl -ljq -lsqlite3 -lsodium -lpthread
+
+bench: all
+	bench/run
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SHAREDIR)/skills \
+	  $(DESTDIR)$(SHAREDIR)/pipelines $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	for p in $(PROGS); do install -m 755 $(B)/bin/$$p $(DESTDIR)$(BINDIR)/$$p; done
+	for m in man/*.[157]; do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	cp -R skills/. $(DESTDIR)$(SHAREDIR)/skills/
+	cp -R pipelines/. $(DESTDIR)$(SHAREDIR)/pipelines/
+	if [ -d libexec ]; then cp -R libexec/. $(DESTDIR)$(LIBEXECDIR)/; fi
+
+uninstall:
+	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$$p; done
+	for m in man/*.[157]; do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+	rm -rf $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(LIBEXECDIR)
+
+# Every Debian package the build, tests and benchmarks need.
+DEBS = build-essential clang libclang-rt-14-dev pkg-config libjq-dev jq libcurl4-openssl-dev \
+       libsqlite3-dev sqlite3 libsodium-dev libyaml-dev libseccomp-dev \
+       bats bats-assert bats-support bats-file parallel valgrind \
+       python3 ucspi-tcp socat netcat-openbsd curl hyperfine wrk
+deps:
+	@if [ "$$(id -u)" != 0 ]; then SUDO=sudo; fi; \
+	if ! ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1; then $$SUDO apt-get update; fi; \
+	missing=$$(for d in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$d 2>/dev/null | grep -q 'ok installed' || echo $$d; done); \
+	if [ -n "$$missing" ]; then $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing \
+	  || { $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; }; fi
+
+clean:
+	rm -rf build build-san build-fuzz
+
+.PHONY: all check check-valgrind fuzz bench install uninstall deps clean
+.SECONDARY:

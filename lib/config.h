@@ -1,0 +1,27 @@
+/* config: the keys of DESIGN.md, their validation and defaults, stored in the
+ * store (secrets sealed) and overridden by CLAW_<KEY> in the environment. */
+#ifndef CLAW_CONFIG_H
+#define CLAW_CONFIG_H
+#include <stddef.h>
+#include <sqlite3.h>
+
+enum config_source { CONFIG_DEFAULT, CONFIG_STORE, CONFIG_ENV };
+
+int config_check_key(const char *key);              /* 0 or EX_CONFIG naming the nearest key */
+int config_check(const char *key, const char *value); /* key and value: 0 or EX_CONFIG */
+int config_is_secret(const char *key);
+const char *config_default(const char *key);        /* NULL when none */
+void config_env_name(const char *key, char *dst, size_t n);   /* model -> CLAW_MODEL */
+
+/* Effective value: environment, then store, then default.  db may be NULL (no store).
+ * Returns 0 (*value malloc'd), EX_NORESULT when unset with no default, or an error. */
+int config_get(sqlite3 *db, const char *key, char **value, enum config_source *src);
+int config_set(sqlite3 *db, const char *key, const char *value);
+int config_unset(sqlite3 *db, const char *key);     /* EX_NORESULT when it was not set */
+
+typedef int config_fn(const char *key, const char *value, enum config_source src, int secret, void *ctx);
+/* Known keys with defaults, stored keys and environment overrides, sorted by key.
+ * Secret values are passed sealed-not-opened as NULL. */
+int config_list(sqlite3 *db, config_fn *fn, void *ctx);
+const char *config_source_name(enum config_source src);
+#endif

@@ -1,0 +1,26 @@
+/* ndjson: the one record loop.  Lines are read with a length cap and parsed one by
+ * one with jv_parse_sized, so a bad line never takes the stream down with it. */
+#ifndef CLAW_NDJSON_H
+#define CLAW_NDJSON_H
+#include <stdio.h>
+#include <jv.h>
+
+#define NDJSON_MAXLINE (4u << 20)   /* 4 MiB: the documented line cap */
+
+/* Called for each line: rec is an object, or invalid with a message for a bad
+ * line (malformed, too long, invalid UTF-8, not an object).  fn owns rec.
+ * A non-zero return from fn stops the loop and is returned. */
+typedef int ndjson_fn(jv rec, long lineno, void *ctx);
+int ndjson_each(FILE *in, size_t maxline, ndjson_fn *fn, void *ctx);
+
+/* One input line, without its newline: 1 (got one), 0 (EOF) or -1 (read error).
+ * An over-long line is drained and reported with *toolong set. */
+int ndjson_getline(FILE *in, size_t maxline, char **line, size_t *len, size_t *cap, int *toolong);
+
+/* Parse one line into an object, or an invalid value carrying why not. */
+jv ndjson_parse(const char *line, size_t len, size_t maxline, int toolong);
+
+/* Write v (consumed) as one compact line; -1 on a write error. */
+int ndjson_write(FILE *out, jv v);
+jv ndjson_error_event(int code, long lineno, const char *message);
+#endif

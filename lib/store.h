@@ -1,0 +1,22 @@
+/* store: the one SQLite file every claw program shares ($CLAW_HOME/claw.db).
+ * Opening sets the per-connection pragmas and migrates the schema forward. */
+#ifndef CLAW_STORE_H
+#define CLAW_STORE_H
+#include <sqlite3.h>
+
+int store_open(sqlite3 **dbp);            /* 0, or an exit code with err set */
+int store_open_path(sqlite3 **dbp, const char *path);
+void store_close(sqlite3 *db);
+int store_version(void);                  /* the schema version this build migrates to */
+
+/* Every transaction that may write starts here (BEGIN IMMEDIATE) and stays short. */
+int store_begin_write(sqlite3 *db);
+int store_commit(sqlite3 *db);
+void store_rollback(sqlite3 *db);
+int store_exec(sqlite3 *db, const char *sql);
+int store_prepare(sqlite3 *db, sqlite3_stmt **st, const char *sql);
+
+/* Map the connection's last error to an exit code and record "what: why". */
+int store_fail(sqlite3 *db, const char *what);
+long long store_now_ms(void);
+#endif
