@@ -66,8 +66,9 @@ $(B)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(B)/lib/libclaw.a
 
 # Convenience: ./claw etc. are never built in the tree root; tests use $(B)/bin.
 check: all
-	CLAW_BIN=$(CURDIR)/$(B)/bin CLAW_UNIT=$(CURDIR)/$(B)/tests/unit \
-	  prove -j2 -e 'bats --tap' tests/*.bats :: 2>&1 | tee $(B)/check.log; \
+	@mkdir -p $(B)
+	CLAW_BIN=$(CURDIR)/$(B)/bin CLAW_SRC=$(CURDIR) \
+	  prove -j2 -e tests/runner $(UNITBIN) tests/*.bats 2>&1 | tee $(B)/check.log; \
 	  test "$${PIPESTATUS[0]}" = 0
 SHELL = /bin/bash
 
