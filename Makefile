@@ -78,11 +78,11 @@ check-valgrind: all
 # libFuzzer targets (clang).  make fuzz FUZZTIME=30
 FUZZTIME ?= 20
 FUZZCC    = clang
-FUZZFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS)
+FUZZFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(CPPFLAGS)
 fuzz: $(patsubst fuzz/%.c,build-fuzz/%,$(FUZZSRC))
 	@for f in $^; do n=$$(basename $$f); mkdir -p build-fuzz/corpus-$$n; \
 	  echo "fuzz: $$n for $(FUZZTIME)s"; \
-	  $$f -max_total_time=$(FUZZTIME) -max_len=65536 build-fuzz/corpus-$$n fuzz/corpus/$$n >build-fuzz/$$n.log 2>&1 \
+	  $$f -max_total_time=$(FUZZTIME) -max_len=65536 -artifact_prefix=build-fuzz/$$n- build-fuzz/corpus-$$n fuzz/corpus/$$n >build-fuzz/$$n.log 2>&1 \
 	    || { tail -30 build-fuzz/$$n.log; exit 1; }; tail -1 build-fuzz/$$n.log; done
 build-fuzz/%: fuzz/%.c $(LIBSRC) lib/*.h
 	@mkdir -p $(@D) fuzz/corpus/$*

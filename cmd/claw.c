@@ -47,12 +47,12 @@ static const char *const known[] = { "chat", "skill", "evolve", "node", "gateway
 static int
 exec_sub(const char *sub, char **argv, int argc, int keep)
 {
-	char self[PATH_MAX], path[PATH_MAX + 64], prog[128];
+	char path[PATH_MAX], prog[128];
 	char **av = calloc((size_t)argc + 2, sizeof *av);
 	int i, n = 0;
 
 	if (!av)
-		return err_set(EX_OSERR, "out of memory"), diag_err();
+		return ENOMEM;
 	snprintf(prog, sizeof prog, "claw-%s", sub);
 	av[n++] = prog;
 	if (keep)
@@ -60,17 +60,13 @@ exec_sub(const char *sub, char **argv, int argc, int keep)
 	for (i = 1; i < argc; i++)
 		av[n++] = argv[i];
 	av[n] = NULL;
-	if (path_self_dir(self, sizeof self) == 0) {
-		snprintf(path, sizeof path, "%s/%s", self, prog);
+	if (path_find_prog(prog, path, sizeof path) == 0)
 		execv(path, av);
-		snprintf(path, sizeof path, "%s/../libexec/claw/%s", self, prog);
-		execv(path, av);
-	}
-	snprintf(path, sizeof path, "%s/%s", CLAW_LIBEXECDIR, prog);
-	execv(path, av);
-	execvp(prog, av);
+	else
+		errno = ENOENT;
+	i = errno;
 	free(av);
-	return errno;
+	return i;
 }
 
 static int

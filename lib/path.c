@@ -112,3 +112,31 @@ path_self_dir(char *dst, size_t n)
 	*s = '\0';
 	return 0;
 }
+
+static int
+executable(char *dst, size_t n, const char *dir, const char *sub, const char *prog)
+{
+	if (snprintf(dst, n, "%s%s/%s", dir, sub, prog) >= (int)n)
+		return 0;
+	return access(dst, X_OK) == 0;
+}
+
+int
+path_find_prog(const char *prog, char *dst, size_t n)
+{
+	char self[PATH_MAX], dir[PATH_MAX];
+	const char *p = getenv("PATH"), *end;
+
+	if (path_self_dir(self, sizeof self) == 0
+	    && (executable(dst, n, self, "", prog) || executable(dst, n, self, "/../libexec/claw", prog)))
+		return 0;
+	if (executable(dst, n, CLAW_LIBEXECDIR, "", prog))
+		return 0;
+	for (p = p ? p : "/usr/local/bin:/usr/bin:/bin"; *p; p = *end ? end + 1 : end) {
+		end = p + strcspn(p, ":");
+		snprintf(dir, sizeof dir, "%.*s", (int)(end - p), end == p ? "." : p);
+		if (executable(dst, n, dir, "", prog))
+			return 0;
+	}
+	return -1;
+}

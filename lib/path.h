@@ -8,4 +8,7 @@ int path_mkhome(const char *sub);          /* create $CLAW_HOME[/sub] mode 0700:
 int path_in_home(char *dst, size_t n, const char *name);  /* $CLAW_HOME/name: 0 or EX_CANTCREAT */
 int path_mkdirs(const char *dir, int mode); /* mkdir -p; 0 or -1 with errno */
 int path_self_dir(char *dst, size_t n);    /* directory of the running executable */
+/* A claw program: beside this executable, in ../libexec/claw, in the installed
+ * libexec, then on PATH.  0 with dst set, or -1. */
+int path_find_prog(const char *prog, char *dst, size_t n);
 #endif

@@ -1,0 +1,149 @@
+/* tools: the catalog and the calls, both through claw-skill as a child process. */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ndjson.h"
+#include "path.h"
+#include "proc.h"
+#include "tools.h"
+
+#define CATALOG_MAX (4u << 20)
+#define RESULT_MAX (1u << 20)
+#define DESC_MAX 160
+
+/* Walk the NDJSON lines in b, calling fn for each object. */
+static void
+each_line(struct buf *b, void (*fn)(jv, void *), void *ctx)
+{
+	char *p = b->p, *end = b->p + b->len;
+
+	while (p && p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		jv v = ndjson_parse(p, len, CATALOG_MAX, 0);
+		if (jv_is_valid(v))
+			fn(v, ctx);
+		else
+			jv_free(v);
+		p = nl ? nl + 1 : end;
+	}
+}
+
+static jv
+one_line(jv s)
+{
+	const char *t = jv_get_kind(s) == JV_KIND_STRING ? jv_string_value(s) : "";
+	size_t n = strcspn(t, "\n");
+	jv out;
+
+	if (n > DESC_MAX) {
+		while (n > DESC_MAX - 3 && (t[n] & 0xc0) == 0x80)
+			n--;
+		n = DESC_MAX - 3;
+		while (n > 0 && (t[n] & 0xc0) == 0x80)
+			n--;
+		out = jv_string_concat(jv_string_sized(t, (int)n), jv_string("..."));
+	} else
+		out = jv_string_sized(t, (int)n);
+	jv_free(s);
+	return out;
+}
+
+static void
+add_skill(jv v, void *ctx)
+{
+	jv *cat = ctx, type = jv_object_get(jv_copy(v), jv_string("type")), el, name;
+
+	el = jv_object_get(jv_copy(v), jv_string("eligible"));
+	name = jv_object_get(jv_copy(v), jv_string("name"));
+	if (jv_get_kind(name) == JV_KIND_STRING && jv_get_kind(el) != JV_KIND_FALSE
+	    && (jv_get_kind(type) != JV_KIND_STRING || strcmp(jv_string_value(type), "skill") == 0)) {
+		jv t = jv_object_set(jv_object(), jv_string("name"), jv_copy(name));
+		t = jv_object_set(t, jv_string("description"), one_line(jv_object_get(jv_copy(v), jv_string("description"))));
+		jv p = jv_object_get(jv_copy(v), jv_string("parameters"));
+		if (jv_get_kind(p) == JV_KIND_OBJECT)
+			t = jv_object_set(t, jv_string("parameters"), p);
+		else
+			jv_free(p);
+		*cat = jv_array_append(*cat, t);
+	}
+	jv_free(type);
+	jv_free(el);
+	jv_free(name);
+	jv_free(v);
+}
+
+jv
+tools_catalog(void)
+{
+	char prog[PATH_MAX];
+	char *argv[] = { prog, "list", "--json", NULL };
+	struct buf out = BUF_INIT;
+	jv cat = jv_array();
+
+	if (path_find_prog("claw-skill", prog, sizeof prog) < 0)
+		return cat;
+	if (proc_run(argv, NULL, NULL, 0, &out, CATALOG_MAX, 10000) == 0)
+		each_line(&out, add_skill, &cat);
+	buf_free(&out);
+	return cat;
+}
+
+struct result {
+	struct buf *out;
+	int failed;
+};
+
+static void
+add_event(jv v, void *ctx)
+{
+	struct result *r = ctx;
+	jv type = jv_object_get(jv_copy(v), jv_string("type"));
+	const char *t = jv_get_kind(type) == JV_KIND_STRING ? jv_string_value(type) : "";
+	int err = strcmp(t, "error") == 0;
+
+	if (strcmp(t, "result") == 0 || err) {
+		jv s = jv_object_get(jv_copy(v), jv_string(err ? "message" : "text"));
+		if (jv_get_kind(s) != JV_KIND_STRING) {
+			jv_free(s);
+			s = jv_object_get(jv_copy(v), jv_string(err ? "message" : "result"));
+			if (jv_get_kind(s) != JV_KIND_STRING)
+				s = jv_dump_string(s, 0);
+		}
+		if (r->out->len)
+			buf_addc(r->out, '\n');
+		if (err)
+			buf_adds(r->out, "error: ");
+		buf_adds(r->out, jv_string_value(s));
+		r->failed |= err;
+		jv_free(s);
+	}
+	jv_free(type);
+	jv_free(v);
+}
+
+int
+tools_run(const char *name, const char *args, struct buf *out, int timeout_ms)
+{
+	char prog[PATH_MAX];
+	char *argv[] = { prog, "run", (char *)name, (char *)args, NULL };
+	struct buf raw = BUF_INIT;
+	struct result r = { out, 0 };
+	int rc;
+
+	if (path_find_prog("claw-skill", prog, sizeof prog) < 0) {
+		buf_adds(out, "error: claw-skill is not installed");
+		return 1;
+	}
+	rc = proc_run(argv, NULL, NULL, 0, &raw, RESULT_MAX, timeout_ms);
+	each_line(&raw, add_event, &r);
+	buf_free(&raw);
+	if (rc == -1)
+		buf_printf(out, "%serror: the skill ran out of time", out->len ? "\n" : "");
+	else if (rc == -2)
+		buf_printf(out, "%serror: the skill's output was over the cap", out->len ? "\n" : "");
+	else if (rc != 0 && !r.failed)
+		buf_printf(out, "%serror: the skill exited with status %d", out->len ? "\n" : "", rc);
+	return rc != 0 || r.failed;
+}
