@@ -1,6 +1,7 @@
 /* fetch: libcurl, set up the way C-NOTES §2.2 says: no total timeout (an idle
  * watchdog instead), no signals, http(s) only, keys in headers only. */
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -31,7 +32,18 @@ fetch_handle_free(void *h)
 struct sink {
 	CURL *h;
 	struct fetch *f;
+	long long last;      /* when a byte last arrived (or the transfer began) */
+	int idle;            /* the idle watchdog stopped the transfer */
 };
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static size_t
 on_data(char *p, size_t size, size_t nmemb, void *u)
@@ -39,6 +51,7 @@ on_data(char *p, size_t size, size_t nmemb, void *u)
 	struct sink *s = u;
 	size_t n = size * nmemb;
 
+	s->last = now_ms();
 	if (!s->f->status)
 		curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &s->f->status);
 	if (s->f->status < 200 || s->f->status >= 300) {
@@ -53,12 +66,22 @@ on_data(char *p, size_t size, size_t nmemb, void *u)
 	return n;
 }
 
+/* The idle watchdog.  CURLOPT_LOW_SPEED_TIME averages speed over several seconds,
+ * so a quiet gap right after a burst goes unnoticed; this measures the gap itself.
+ * libcurl calls it about once a second even when nothing arrives. */
 static int
 on_progress(void *u, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
-	const struct fetch *f = u;
+	struct sink *s = u;
+	long idle = s->f->idle_timeout > 0 ? s->f->idle_timeout : 120;
 
-	return f->cancel && *f->cancel;
+	if (s->f->cancel && *s->f->cancel)
+		return 1;
+	if (now_ms() - s->last > idle * 1000) {
+		s->idle = 1;
+		return 1;
+	}
+	return 0;
 }
 
 int
@@ -66,7 +89,7 @@ fetch_post(void *handle, struct fetch *f)
 {
 	CURL *h = handle;
 	struct curl_slist *hl = NULL, *t;
-	struct sink s = { h, f };
+	struct sink s = { h, f, 0, 0 };
 	char errbuf[CURL_ERROR_SIZE] = "";
 	curl_off_t ra = -1;
 	const char *const *hp;
@@ -99,17 +122,14 @@ fetch_post(void *handle, struct fetch *f)
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, f->connect_timeout > 0 ? f->connect_timeout : 10L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, f->idle_timeout > 0 ? f->idle_timeout : 120L);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "claw/" CLAW_VERSION);
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-	if (f->cancel) {
-		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-		curl_easy_setopt(h, CURLOPT_XFERINFODATA, f);
-		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	}
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, &s);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	s.last = now_ms();
 	rc = curl_easy_perform(h);
 	curl_slist_free_all(hl);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &f->status);
@@ -117,6 +137,11 @@ fetch_post(void *handle, struct fetch *f)
 		f->retry_after = (long)ra;
 	if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && f->stopped))
 		return FETCH_OK;
+	if (s.idle) {
+		snprintf(f->error, sizeof f->error, "nothing received for %ld s (--idle-timeout)",
+		    f->idle_timeout > 0 ? f->idle_timeout : 120L);
+		return f->transport = FETCH_TIMEOUT;
+	}
 	snprintf(f->error, sizeof f->error, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
 	switch (rc) {
 	case CURLE_COULDNT_CONNECT: case CURLE_COULDNT_RESOLVE_HOST: case CURLE_COULDNT_RESOLVE_PROXY:

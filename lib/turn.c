@@ -182,7 +182,7 @@ ask_one(struct turn *t, struct provider *p, const char *system, jv msgs, jv tool
 				rc = err_set(EX_TEMPFAIL, "%s/%s: %s%s%s", p->name, p->model, a->error_type,
 				    *a->error_type ? ": " : "", a->error);
 			else if (f.transport != FETCH_OK)
-				rc = err_set(EX_TEMPFAIL, "%s/%s: %s", p->name, p->model, f.error);
+				rc = err_set(EX_TEMPFAIL, "%s/%s: the answer was cut short: %s", p->name, p->model, f.error);
 			else
 				rc = err_set(EX_TEMPFAIL, "%s/%s: the answer was cut short", p->name, p->model);
 			if (attempt < o->retries && !t->emitted) {
