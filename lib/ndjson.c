@@ -1,8 +1,10 @@
 /* ndjson: read records a line at a time, parse each alone, write compact lines. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
+#include "json.h"
 #include "ndjson.h"
 #include "utf8.h"
 
@@ -48,6 +50,22 @@ ndjson_getline(FILE *in, size_t maxline, char **line, size_t *len, size_t *cap, 
 }
 
 jv
+ndjson_value(const char *p, size_t len)
+{
+	char why[96];
+
+	if (len > INT_MAX)
+		return jv_invalid_with_msg(jv_string("JSON text too long"));
+	if (!utf8_valid(p, len))
+		return jv_invalid_with_msg(jv_string("invalid UTF-8"));
+	if (memchr(p, '\0', len))
+		return jv_invalid_with_msg(jv_string("NUL byte in JSON text"));
+	if (!json_valid(p, len, why, sizeof why))
+		return jv_invalid_with_msg(jv_string(why));
+	return jv_parse_sized(p, (int)len);
+}
+
+jv
 ndjson_parse(const char *line, size_t len, size_t maxline, int toolong)
 {
 	jv v;
@@ -56,11 +74,7 @@ ndjson_parse(const char *line, size_t len, size_t maxline, int toolong)
 		return jv_invalid_with_msg(jv_string_fmt("line longer than %zu bytes", maxline));
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
-	if (!utf8_valid(line, len))
-		return jv_invalid_with_msg(jv_string("invalid UTF-8"));
-	if (memchr(line, '\0', len))
-		return jv_invalid_with_msg(jv_string("NUL byte in line"));
-	v = jv_parse_sized(line, (int)len);
+	v = ndjson_value(line, len);
 	if (!jv_is_valid(v)) {
 		jv m = jv_invalid_get_msg(v);
 		if (jv_get_kind(m) != JV_KIND_STRING) {

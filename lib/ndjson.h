@@ -17,6 +17,11 @@ int ndjson_each(FILE *in, size_t maxline, ndjson_fn *fn, void *ctx);
  * An over-long line is drained and reported with *toolong set. */
 int ndjson_getline(FILE *in, size_t maxline, char **line, size_t *len, size_t *cap, int *toolong);
 
+/* Parse one JSON text of any kind from untrusted bytes.  Invalid UTF-8 and NUL
+ * bytes are refused before libjq sees them: jq 1.6 replaces the first silently
+ * and leaks on the second. */
+jv ndjson_value(const char *p, size_t len);
+
 /* Parse one line into an object, or an invalid value carrying why not. */
 jv ndjson_parse(const char *line, size_t len, size_t maxline, int toolong);
 

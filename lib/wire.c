@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ndjson.h"
 #include "wire.h"
 
 /* --- jv helpers that never assert and never consume their object --- */
@@ -12,9 +13,16 @@
 static jv
 get(jv o, const char *k)
 {
+	jv v;
+
 	if (jv_get_kind(o) != JV_KIND_OBJECT)
 		return jv_null();
-	return jv_object_get(jv_copy(o), jv_string(k));
+	v = jv_object_get(jv_copy(o), jv_string(k));
+	if (!jv_is_valid(v)) {        /* a missing key: invalid, which jv_dump asserts on */
+		jv_free(v);
+		return jv_null();
+	}
+	return v;
 }
 
 static jv
@@ -54,7 +62,8 @@ static long
 get_num(jv o, const char *k)
 {
 	jv v = get(o, k);
-	long n = jv_get_kind(v) == JV_KIND_NUMBER ? (long)jv_number_value(v) : -1;
+	double d = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : -1;
+	long n = d >= 0 && d < 1e15 ? (long)d : -1;    /* counts and indexes: never negative */
 
 	jv_free(v);
 	return n;
@@ -431,7 +440,7 @@ openai_event(struct wire_stream *w, const char *data, size_t len)
 		a->done = 1;
 		return 0;
 	}
-	v = jv_parse_sized(data, (int)len);
+	v = ndjson_value(data, len);
 	if (jv_get_kind(v) != JV_KIND_OBJECT) {
 		jv_free(v);
 		a->failed = 1;
@@ -465,7 +474,7 @@ static int
 anthropic_event(struct wire_stream *w, const char *name, const char *data, size_t len)
 {
 	struct answer *a = w->a;
-	jv v = jv_parse_sized(data, (int)len), t, x;
+	jv v = ndjson_value(data, len), t, x;
 	const char *type;
 	long idx;
 	int rc = 0;
@@ -589,7 +598,7 @@ wire_stream_free(struct wire_stream *w)
 int
 wire_parse_body(enum wire_kind kind, const char *body, size_t len, struct answer *a)
 {
-	jv v = jv_parse_sized(body, (int)len), x;
+	jv v = ndjson_value(body, len), x;
 	int i, n;
 
 	if (jv_get_kind(v) != JV_KIND_OBJECT) {
@@ -629,7 +638,8 @@ wire_parse_body(enum wire_kind kind, const char *body, size_t len, struct answer
 				struct wire_call *c = call_slot(a, a->ncalls);
 				if (c) {
 					jv input = get(b, "input");
-					jv s = jv_dump_string(input, 0);
+					jv s = jv_dump_string(jv_get_kind(input) == JV_KIND_OBJECT ? input
+					    : (jv_free(input), jv_object()), 0);
 					copy_str(b, "id", c->id, sizeof c->id);
 					copy_str(b, "name", c->name, sizeof c->name);
 					buf_adds(&c->args, jv_string_value(s));
@@ -653,7 +663,7 @@ wire_parse_body(enum wire_kind kind, const char *body, size_t len, struct answer
 void
 wire_error_message(const char *body, size_t len, char *dst, size_t n)
 {
-	jv v = jv_parse_sized(body, (int)len), e = get(v, "error"), m;
+	jv v = ndjson_value(body, len), e = get(v, "error"), m;
 
 	dst[0] = '\0';
 	m = jv_get_kind(e) == JV_KIND_OBJECT ? get(e, "message") : jv_copy(e);

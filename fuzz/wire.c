@@ -1,0 +1,53 @@
+/* fuzz/wire: a provider's answer, as bytes off the network.  The input is fed to
+ * both streaming parsers (cut at a point taken from the first byte) and to both
+ * whole-body parsers; nothing may crash, leak or assert, whatever the JSON holds. */
+#include <stdint.h>
+#include <string.h>
+
+#include "wire.h"
+
+static void
+drop(void *ctx, int what, const char *p, size_t n)
+{
+	(void)ctx; (void)what;
+	if (n && !p)
+		__builtin_trap();
+}
+
+static void
+stream(enum wire_kind kind, const char *p, size_t n, size_t cut)
+{
+	struct answer a = { 0 };
+	struct wire_stream w;
+	jv m;
+
+	wire_stream_init(&w, kind, &a, drop, NULL);
+	if (!wire_stream_feed(p, cut, &w))
+		wire_stream_feed(p + cut, n - cut, &w);
+	wire_stream_free(&w);
+	jv_free(answer_message(&a, "fuzz/model"));
+	m = answer_message(&a, NULL);
+	/* What we would send back next turn must build from what we parsed. */
+	jv_free(wire_request(kind == WIRE_OPENAI ? WIRE_ANTHROPIC : WIRE_OPENAI,
+	    &(struct wire_opts){ "m", 1, 1, 0, 0 }, "sys", jv_array_append(jv_array(), m), jv_array()));
+	answer_free(&a);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *p = (const char *)data;
+	size_t cut = size ? data[0] % (size + 1) : 0;
+	struct answer a = { 0 };
+	char msg[128];
+
+	stream(WIRE_OPENAI, p, size, cut);
+	stream(WIRE_ANTHROPIC, p, size, cut);
+	wire_parse_body(WIRE_OPENAI, p, size, &a);
+	answer_free(&a);
+	memset(&a, 0, sizeof a);
+	wire_parse_body(WIRE_ANTHROPIC, p, size, &a);
+	answer_free(&a);
+	wire_error_message(p, size, msg, sizeof msg);
+	return 0;
+}

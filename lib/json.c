@@ -1,0 +1,179 @@
+/* json: an iterative validator; the only state is a stack of open containers. */
+#include <stdio.h>
+#include <string.h>
+
+#include "json.h"
+
+struct scan {
+	const unsigned char *p, *end, *start;
+	char *why;
+	size_t whylen;
+};
+
+static int
+bad(struct scan *s, const char *what)
+{
+	snprintf(s->why, s->whylen, "malformed JSON at byte %zu: %s", (size_t)(s->p - s->start), what);
+	return 0;
+}
+
+static void
+ws(struct scan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+		s->p++;
+}
+
+static int
+hex(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static int
+string(struct scan *s)
+{
+	s->p++;    /* the opening quote */
+	while (s->p < s->end) {
+		unsigned char c = *s->p++;
+		if (c == '"')
+			return 1;
+		if (c < 0x20)
+			return s->p--, bad(s, "control character in a string");
+		if (c != '\\')
+			continue;
+		if (s->p >= s->end)
+			break;
+		c = *s->p++;
+		if (c == 'u') {
+			int i;
+			for (i = 0; i < 4; i++)
+				if (s->p >= s->end || !hex(*s->p++))
+					return bad(s, "bad \\u escape");
+		} else if (!strchr("\"\\/bfnrt", c) || c == '\0')
+			return s->p--, bad(s, "bad escape");
+	}
+	return bad(s, "unterminated string");
+}
+
+static int
+digits(struct scan *s)
+{
+	const unsigned char *q = s->p;
+
+	while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
+		s->p++;
+	return s->p > q;
+}
+
+static int
+number(struct scan *s)
+{
+	if (*s->p == '-')
+		s->p++;
+	if (s->p < s->end && *s->p == '0')
+		s->p++;
+	else if (!digits(s))
+		return bad(s, "bad number");
+	if (s->p < s->end && *s->p == '.') {
+		s->p++;
+		if (!digits(s))
+			return bad(s, "bad fraction");
+	}
+	if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+		s->p++;
+		if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+			s->p++;
+		if (!digits(s))
+			return bad(s, "bad exponent");
+	}
+	return 1;
+}
+
+static int
+literal(struct scan *s, const char *word)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n))
+		return bad(s, "unexpected character");
+	s->p += n;
+	return 1;
+}
+
+int
+json_valid(const char *text, size_t n, char *why, size_t whylen)
+{
+	struct scan s = { (const unsigned char *)text, (const unsigned char *)text + n,
+	    (const unsigned char *)text, why, whylen };
+	char stack[JSON_MAXDEPTH];
+	int depth = 0;
+
+	for (;;) {
+		/* A value is expected here. */
+		ws(&s);
+		if (s.p >= s.end)
+			return bad(&s, "unexpected end");
+		switch (*s.p) {
+		case '{': case '[':
+			if (depth == JSON_MAXDEPTH)
+				return bad(&s, "nested too deep");
+			stack[depth++] = (char)*s.p++;
+			ws(&s);
+			if (s.p < s.end && *s.p == (stack[depth - 1] == '{' ? '}' : ']')) {
+				s.p++;
+				depth--;
+				break;
+			}
+			if (stack[depth - 1] == '{') {
+				if (s.p >= s.end || *s.p != '"')
+					return bad(&s, "expected a key");
+				if (!string(&s))
+					return 0;
+				ws(&s);
+				if (s.p >= s.end || *s.p++ != ':')
+					return s.p--, bad(&s, "expected ':'");
+			}
+			continue;
+		case '"': if (!string(&s)) return 0; break;
+		case 't': if (!literal(&s, "true")) return 0; break;
+		case 'f': if (!literal(&s, "false")) return 0; break;
+		case 'n': if (!literal(&s, "null")) return 0; break;
+		default:
+			if (*s.p != '-' && (*s.p < '0' || *s.p > '9'))
+				return bad(&s, "unexpected character");
+			if (!number(&s))
+				return 0;
+		}
+		/* After a value: close containers, or a comma and the next member. */
+		for (;;) {
+			ws(&s);
+			if (depth == 0) {
+				if (s.p != s.end)
+					return bad(&s, "text after the value");
+				return 1;
+			}
+			if (s.p >= s.end)
+				return bad(&s, "unexpected end");
+			if (*s.p == (stack[depth - 1] == '{' ? '}' : ']')) {
+				s.p++;
+				depth--;
+				continue;
+			}
+			if (*s.p != ',')
+				return bad(&s, "expected ',' or a closing bracket");
+			s.p++;
+			if (stack[depth - 1] == '{') {
+				ws(&s);
+				if (s.p >= s.end || *s.p != '"')
+					return bad(&s, "expected a key");
+				if (!string(&s))
+					return 0;
+				ws(&s);
+				if (s.p >= s.end || *s.p++ != ':')
+					return s.p--, bad(&s, "expected ':'");
+			}
+			break;
+		}
+	}
+}

@@ -1,0 +1,58 @@
+/* The strict JSON check in front of libjq: what it accepts, what it refuses, and
+ * that libjq agrees with every acceptance. */
+#include <jv.h>
+
+#include "json.h"
+#include "tap.h"
+
+static int
+valid(const char *s)
+{
+	char why[96];
+	int v = json_valid(s, strlen(s), why, sizeof why);
+
+	if (v) {
+		jv j = jv_parse_sized(s, (int)strlen(s));
+		if (!jv_is_valid(j))
+			note("libjq refuses what json_valid accepts: %s", s), v = -1;
+		jv_free(j);
+	}
+	return v;
+}
+
+int
+main(void)
+{
+	static const char *good[] = {
+		"{}", "[]", "0", "-0", "1.5e10", "-1E-3", "\"x\"", "true", "false", "null",
+		" {\"a\" : [1, 2, {\"b\": null}], \"c\": \"\\u00e9\\n\"} ", "[[[[[]]]]]",
+		"{\"a\":{}, \"b\":[]}", "\"héllo 日本\"", "[1,\"two\",false]",
+	};
+	static const char *bad[] = {
+		"", " ", "{", "}", "[1,]", "{\"a\":1,}", "{\"a\" \"b\"}", "{\"a\"}", "{1:2}", "[1 2]",
+		"01", "1.", ".5", "+1", "1e", "-", "tru", "nul", "True", "\"abc", "\"a\\x\"",
+		"\"\\u12\"", "\"tab\there\"", "{} {}", "[] x", "{\"a\":1}}", "NaN", "'a'",
+	};
+	char deep[JSON_MAXDEPTH * 2 + 8], why[96];
+	size_t i;
+
+	for (i = 0; i < sizeof good / sizeof good[0]; i++)
+		ok(valid(good[i]) == 1, "valid: %s", good[i]);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ok(valid(bad[i]) == 0, "refused: %s", bad[i]);
+
+	memset(deep, '[', JSON_MAXDEPTH);
+	memset(deep + JSON_MAXDEPTH, ']', JSON_MAXDEPTH);
+	ok(json_valid(deep, 2 * JSON_MAXDEPTH, why, sizeof why), "nesting at the limit is fine");
+	memset(deep, '[', JSON_MAXDEPTH + 1);
+	memset(deep + JSON_MAXDEPTH + 1, ']', JSON_MAXDEPTH + 1);
+	ok(!json_valid(deep, 2 * JSON_MAXDEPTH + 2, why, sizeof why), "one deeper is refused");
+	is_str(why, "malformed JSON at byte 512: nested too deep", "and says why, with the offset");
+
+	ok(!json_valid("{\"a\" 1}", 7, why, sizeof why), "a missing colon");
+	is_str(why, "malformed JSON at byte 5: expected ':'", "names the byte");
+	ok(!json_valid("[1,2", 4, why, sizeof why), "a truncated array");
+	is_str(why, "malformed JSON at byte 4: unexpected end", "is an unexpected end");
+	ok(!json_valid("{\"a\":1}\0", 8, why, sizeof why), "a NUL after the value counts as text");
+	return done_testing();
+}
