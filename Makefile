@@ -32,7 +32,7 @@ ALLLDFLAGS = $(LDHARDEN) $(SANFLAGS) $(LDFLAGS)
 
 # Each program links only what it uses (--as-needed drops the rest).
 LIBS_claw      = -lsqlite3 -lsodium
-LIBS_claw-chat = -lcurl -ljq -lsqlite3 -lsodium -lpthread
+LIBS_claw-chat = -ljq -lsqlite3 -lsodium -lpthread
 
 PROGS    = $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
 LIBSRC   = $(wildcard lib/*.c)

@@ -391,3 +391,28 @@ db() { sqlite3 "$CLAW_HOME/claw.db" "$@"; }
 	run -64 claw-chat --history
 	run -64 claw-chat -P 0 --requests
 }
+
+# --- transports: plain sockets for http://, libcurl (loaded on demand) otherwise ---
+
+@test "claw-chat does not link libcurl: a local model needs none of its start-up cost" {
+	run -0 ldd "$CLAW_BIN/claw-chat"
+	refute_output --partial libcurl
+}
+
+@test "through a proxy, libcurl carries the same streams, retries and failures" {
+	export http_proxy="http://127.0.0.1:$PORT"
+	script '{"text":"héllo 日本 🎉","split":2,"crlf":true,"comments":true}'
+	run -0 claw-chat hi
+	assert_output "héllo 日本 🎉"
+	req 1 | jq -e --arg u "http://127.0.0.1:$PORT/v1/chat/completions" '.path == $u'
+	script '{"status":429,"retry_after":0}' '{"text":"after"}'
+	run -0 claw-chat hi
+	assert_output "after"
+	script '{"text":"a b c d","cut_after":2}'
+	run -75 claw-chat --retries 0 hi
+	script '{"text":"a b","token_delay_ms":3000}'
+	run -75 claw-chat --retries 0 --idle-timeout 1 hi
+	assert_output --partial "idle-timeout"
+	claw config set providers.anth.api_key=bad-key
+	run -77 claw-chat -m anth/claude-sonnet-4-5 hi
+}
