@@ -12,6 +12,14 @@ setup_file() {
 	echo $! > "$FAKE_DIR/pid"
 	for _ in $(seq 100); do [ -s "$FAKE_DIR/port" ] && break; sleep 0.05; done
 	[ -s "$FAKE_DIR/port" ]
+	# One configured home, copied for each test: five config sets per test add up.
+	local port kv
+	port=$(cat "$FAKE_DIR/port")
+	for kv in "providers.generic.base_url=http://127.0.0.1:$port/v1" model=generic/test-model \
+	    "providers.anth.base_url=http://127.0.0.1:$port/v1" providers.anth.kind=anthropic \
+	    providers.anth.api_key=test-key-123; do
+		CLAW_HOME="$FAKE_DIR/home" "$CLAW_BIN/claw" config set "$kv"
+	done
 }
 
 teardown_file() {
@@ -25,11 +33,7 @@ setup() {
 	: > "$FAKE_DIR/script"
 	export PATH="$BATS_TEST_DIRNAME/fixtures/bin:$PATH"
 	export FIXTURE_SKILL_LOG="$BATS_TEST_TMPDIR/skill.log"
-	claw config set providers.generic.base_url "http://127.0.0.1:$PORT/v1"
-	claw config set model=generic/test-model
-	claw config set providers.anth.base_url "http://127.0.0.1:$PORT/v1"
-	claw config set providers.anth.kind=anthropic
-	claw config set providers.anth.api_key=test-key-123
+	cp -a "$FAKE_DIR/home" "$CLAW_HOME"
 }
 
 script() { printf '%s\n' "$@" >> "$FAKE_DIR/script"; }
