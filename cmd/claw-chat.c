@@ -127,7 +127,7 @@ req_str(jv req, const char *k, jv *hold)
 }
 
 static int
-run_turn(sqlite3 *db, void *http, struct job *j, int (*emit)(void))
+run_turn(sqlite3 *db, void *http, struct job *j)
 {
 	struct turn_opts o = { 0 };
 	struct sink s = { jv_object_get(jv_copy(j->req), jv_string("id")), 1, 0 };
@@ -209,7 +209,6 @@ fail:
 	    jv_object_set(jv_object_set(jv_object_set(jv_object(), jv_string("type"), jv_string("error")),
 	    jv_string("code"), jv_number(rc)), jv_string("message"), jv_string(err_msg())));
 out:
-	(void)emit;
 	jv_free(h1); jv_free(h2); jv_free(h3); jv_free(h4);
 	jv_free(s.id);
 	jv_free(o.images);
@@ -267,7 +266,7 @@ worker(void *arg)
 			jv_free(s.id);
 			note_rc(rc ? rc : EX_SOFTWARE);
 		} else
-			note_rc(run_turn(db, http, j, NULL));
+			note_rc(run_turn(db, http, j));
 		jv_free(j->req);
 		free(j);
 	}
@@ -511,7 +510,7 @@ main(int argc, char **argv)
 		for (i = 0; i < natt; i++)
 			atts = jv_array_append(atts, jv_string(attachments[i]));
 		j.req = jv_object_set(j.req, jv_string("attachments"), atts);
-		rc = run_turn(db, http, &j, NULL);
+		rc = run_turn(db, http, &j);
 		jv_free(j.req);
 	}
 done:

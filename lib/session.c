@@ -175,9 +175,10 @@ session_history(sqlite3 *db, long long sid, session_fn *fn, void *ctx)
 		return rc;
 	sqlite3_bind_int64(st, 1, sid);
 	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		jv ev = jv_object_set(row_msg(st, 2, 3), jv_string("type"), jv_string("message"));
+		jv ev = jv_object_set(jv_object(), jv_string("type"), jv_string("message"));
 		ev = jv_object_set(ev, jv_string("id"), jv_number((double)sqlite3_column_int64(st, 0)));
 		ev = jv_object_set(ev, jv_string("ts"), jv_number((double)sqlite3_column_int64(st, 1)));
+		ev = jv_object_merge(ev, row_msg(st, 2, 3));
 		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
 			ev = jv_object_set(ev, jv_string("model"), jv_string((const char *)sqlite3_column_text(st, 4)));
 		if (sqlite3_column_int(st, 5))
