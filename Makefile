@@ -96,7 +96,7 @@ install: all
 	  $(DESTDIR)$(SHAREDIR)/pipelines $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
 	for p in $(PROGS); do install -m 755 $(B)/bin/$$p $(DESTDIR)$(BINDIR)/$$p; done
 	for m in man/*.[157]; do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
-	cp -R skills/. $(DESTDIR)$(SHAREDIR)/skills/
+	for d in skills/*/; do [ -d "$$d" ] && cp -R "$$d" $(DESTDIR)$(SHAREDIR)/skills/; done; true
 	cp -R pipelines/. $(DESTDIR)$(SHAREDIR)/pipelines/
 	if [ -d libexec ]; then cp -R libexec/. $(DESTDIR)$(LIBEXECDIR)/; fi
 
