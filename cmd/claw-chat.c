@@ -318,7 +318,7 @@ requests(void)
 			break;
 		}
 	if (n == 0)
-		return err_set(EX_OSERR, "cannot start a worker thread"), diag_err();
+		return err_set(EX_TEMPFAIL, "cannot start a worker thread"), diag_err();
 	rc = ndjson_each(stdin, NDJSON_MAXLINE, enqueue, NULL);
 	pthread_mutex_lock(&queue.lock);
 	queue.eof = 1;
@@ -409,7 +409,7 @@ main(int argc, char **argv)
 
 	diag_init(argv[0]);
 	if (!(attachments = calloc((size_t)argc, sizeof *attachments)))
-		return EX_OSERR;
+		return EX_SOFTWARE;
 	while ((c = getopt_long(argc, argv, "m:s:S:a:P:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm': opt.model = optarg; break;

@@ -88,7 +88,7 @@ print_entry(const char *key, const char *value, enum config_source src, int secr
 		buf_add_json_str(&b, value ? value : "", value ? strlen(value) : 0);
 	buf_printf(&b, ",\"source\":\"%s\",\"secret\":%s}\n", config_source_name(src), secret ? "true" : "false");
 	if (b.oom)
-		return err_set(EX_OSERR, "out of memory");
+		return err_set(EX_SOFTWARE, "out of memory");
 	fwrite(b.p, 1, b.len, stdout);
 	buf_free(&b);
 	return 0;
@@ -228,7 +228,7 @@ main(int argc, char **argv)
 		if (strcmp(cmd, known[i]) == 0) {
 			errno = e;
 			diag("claw-%s: cannot run it:", cmd);
-			return e == ENOENT ? EX_UNAVAILABLE : EX_OSERR;
+			return e == ENOENT ? EX_UNAVAILABLE : e == EACCES ? EX_NOPERM : EX_SOFTWARE;
 		}
 	diag("'%s' is not a claw command", argv[1]);
 	fputs(commands, stderr);

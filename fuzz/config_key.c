@@ -41,7 +41,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* Buffer sizes from "CLAW_" and its NUL up: the result always fits and ends.
 	 * (Below 6 bytes config_env_name writes past the buffer; no caller does that.) */
-	n = 6 + (size ? (size_t)data[size - 1] % 300 : 0);
+	n = 1 + (size ? (size_t)data[size - 1] % 300 : 0);
 	if ((env = malloc(n))) {
 		config_env_name(key, env, n);
 		if (strnlen(env, n) == n)

@@ -286,10 +286,13 @@ config_default(const char *key)
 void
 config_env_name(const char *key, char *dst, size_t n)
 {
-	size_t i = 0;
+	size_t i;
 
-	snprintf(dst, n, "CLAW_");
-	for (i = 5; *key && i + 1 < n; key++, i++)
+	if (n == 0)
+		return;
+	if ((i = (size_t)snprintf(dst, n, "CLAW_")) >= n)
+		return;         /* cut short, and terminated, by snprintf */
+	for (; *key && i + 1 < n; key++, i++)
 		dst[i] = (*key == '.' || *key == '-') ? '_' : (char)toupper((unsigned char)*key);
 	dst[i] = '\0';
 }

@@ -33,17 +33,17 @@ proc_spawn(struct proc *p, char *const argv[], char *const envp[])
 	p->pid = -1;
 	p->in = p->out = -1;
 	if (pipe2(in, O_CLOEXEC) < 0)
-		return err_set(EX_OSERR, "pipe:");
+		return err_set(EX_TEMPFAIL, "pipe:");
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(ex, O_CLOEXEC) < 0) {
 		close(in[0]); close(in[1]);
-		return err_set(EX_OSERR, "pipe:");
+		return err_set(EX_TEMPFAIL, "pipe:");
 	}
 	switch ((p->pid = fork())) {
 	case -1:
 		e = errno;
 		close(in[0]); close(in[1]); close(out[0]); close(out[1]); close(ex[0]); close(ex[1]);
 		errno = e;
-		return err_set(EX_OSERR, "fork:");
+		return err_set(EX_TEMPFAIL, "fork:");
 	case 0:
 		setpgid(0, 0);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -72,7 +72,7 @@ proc_spawn(struct proc *p, char *const argv[], char *const envp[])
 	if (n == sizeof e) {
 		proc_wait(p, -1);
 		errno = e;
-		return err_set(e == ENOENT ? EX_UNAVAILABLE : EX_OSERR, "%s:", argv[0]);
+		return err_set(e == ENOENT ? EX_UNAVAILABLE : e == EACCES ? EX_NOPERM : EX_SOFTWARE, "%s:", argv[0]);
 	}
 	return 0;
 }

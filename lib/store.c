@@ -180,8 +180,7 @@ int
 store_open_path(sqlite3 **dbp, const char *path)
 {
 	sqlite3 *db = NULL;
-	char *mode = NULL;
-	int rc, tries;
+	int rc, tries, v, wal;
 
 	*dbp = NULL;
 	if ((rc = precreate(path)))
@@ -198,22 +197,22 @@ store_open_path(sqlite3 **dbp, const char *path)
 	sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 
-	/* Read before anything may write: a garbage file fails here, untouched. */
-	if (sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL) != SQLITE_OK)
+	/* Read before anything may write: a garbage file fails here, untouched.  A
+	 * store at this version was put in WAL mode by its migration (the mode is
+	 * persistent), so the common open is this one read. */
+	if (user_version(db, &v) < 0)
 		goto fail;
-	for (tries = 0; ; tries++) {
+	for (tries = 0; v != NMIGRATIONS; tries++) {
 		sqlite3_stmt *st;
 		if (sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL) != SQLITE_OK)
 			goto fail;
 		rc = sqlite3_step(st);
-		mode = rc == SQLITE_ROW ? sqlite3_mprintf("%s", sqlite3_column_text(st, 0)) : NULL;
+		wal = rc == SQLITE_ROW && sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
 		sqlite3_finalize(st);
-		if (!mode)
+		if (rc != SQLITE_ROW)
 			goto fail;
-		if (strcmp(mode, "wal") == 0)
+		if (wal)
 			break;
-		sqlite3_free(mode);
-		mode = NULL;
 		rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
 		if (rc == SQLITE_BUSY && tries < 100) {
 			usleep(10000);
@@ -222,8 +221,9 @@ store_open_path(sqlite3 **dbp, const char *path)
 		if (rc != SQLITE_OK)
 			goto fail;
 	}
-	sqlite3_free(mode);
-	if (sqlite3_exec(db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON", NULL, NULL, NULL) != SQLITE_OK)
+	/* A process that opens the store alone replays the whole WAL: keep it short. */
+	if (sqlite3_exec(db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=64",
+	    NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
 	if ((rc = migrate(db, path))) {
 		sqlite3_close(db);
