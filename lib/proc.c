@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -123,6 +124,29 @@ proc_wait(struct proc *p, int timeout_ms)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* write(2) to a pipe whose reader may be gone: EPIPE, never a SIGPIPE that would
+ * kill the caller.  The signal is blocked in this thread only and a pending one
+ * our write raised is taken back. */
+static ssize_t
+write_nosig(int fd, const void *p, size_t n)
+{
+	sigset_t pipe, old;
+	struct timespec zero = { 0, 0 };
+	ssize_t r;
+	int e;
+
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe, &old);
+	r = write(fd, p, n);
+	e = errno;
+	if (r < 0 && e == EPIPE)
+		sigtimedwait(&pipe, NULL, &zero);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = e;
+	return r;
+}
+
 int
 proc_run(char *const argv[], char *const envp[], const char *input, size_t inlen,
     struct buf *out, size_t maxout, int timeout_ms)
@@ -151,7 +175,7 @@ proc_run(char *const argv[], char *const envp[], const char *input, size_t inlen
 			break;
 		}
 		if (p.in >= 0 && fds[1].revents) {
-			ssize_t n = write(p.in, input + off, inlen - off);
+			ssize_t n = write_nosig(p.in, input + off, inlen - off);
 			if (n > 0)
 				off += (size_t)n;
 			if (n < 0 && errno != EAGAIN)
