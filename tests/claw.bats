@@ -1,0 +1,486 @@
+#!/usr/bin/env bats
+# claw(1): the front door and `claw config`, as the man page's examples use them.
+
+load helper
+
+version() {
+	sed -n 's/^VERSION *= *//p' "$BATS_TEST_DIRNAME/../Makefile"
+}
+
+# A store with a few values in it, checkpointed so that claw.db itself holds them.
+populated_store() {
+	claw config set model=generic/deepseek-chat
+	claw config set thinking=on
+	claw config set skills.weather.units=metric
+	claw config set providers.openai.api_key=sk-populated-0000
+	sqlite3 "$CLAW_HOME/claw.db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+}
+
+# ---- the front door ----
+
+@test "claw --version prints the version" {
+	run --separate-stderr claw --version
+	assert_success
+	assert_output "claw $(version)"
+	assert_equal "$stderr" ""
+}
+
+@test "claw help lists the commands on stdout and exits 0" {
+	run --separate-stderr claw help
+	assert_success
+	assert_line --index 0 --partial "usage: claw COMMAND"
+	assert_line "commands:"
+	local c
+	for c in chat skill evolve node cluster gateway monitor status profile doctor config help; do
+		assert_line --regexp "^  $c  +[a-z]"
+	done
+	assert_equal "$stderr" ""
+}
+
+@test "claw --help and claw -h say the same as claw help" {
+	run claw help
+	local help=$output
+	run claw --help
+	assert_success
+	assert_output "$help"
+	run claw -h
+	assert_success
+	assert_output "$help"
+}
+
+@test "claw alone prints the usage and commands on stderr and exits 64" {
+	run claw help
+	local help=$output
+	run --separate-stderr claw
+	assert_failure 64
+	assert_output ""
+	assert_equal "$stderr" "$help"
+}
+
+@test "claw with an unknown command exits 64 and lists the commands" {
+	run --separate-stderr claw frobnicate --now
+	assert_failure 64
+	assert_output ""
+	assert_equal "${stderr_lines[0]}" "claw: 'frobnicate' is not a claw command"
+	[[ $stderr == *"commands:"* ]]
+	[[ $stderr == *"  chat "* ]]
+}
+
+@test "claw with an unknown option or a path exits 64" {
+	run --separate-stderr claw --frobnicate
+	assert_failure 64
+	assert_equal "${stderr_lines[0]}" "claw: --frobnicate: unknown option"
+	run --separate-stderr claw ../x
+	assert_failure 64
+}
+
+@test "claw status with no claw-monitor installed exits 69 naming claw-monitor" {
+	[ ! -e /usr/local/libexec/claw/claw-monitor ] || skip "claw-monitor is installed system-wide"
+	local alone
+	alone=$(claw_alone)
+	PATH=/usr/bin:/bin run --separate-stderr "$alone" status
+	assert_failure 69
+	assert_output ""
+	assert_stderr_lines 1
+	[[ $stderr == "claw: claw-monitor: cannot run it: "* ]]
+}
+
+@test "claw foo runs claw-foo from PATH with the arguments, git-style" {
+	claw_stub claw-foo 'echo "claw-foo got $# args"; for a; do echo "[$a]"; done; exit 3'
+	run --separate-stderr claw foo one "two words" ""
+	assert_failure 3
+	assert_output - <<-'EOF'
+		claw-foo got 3 args
+		[one]
+		[two words]
+		[]
+	EOF
+}
+
+@test "claw SUB finds claw-SUB beside itself before PATH" {
+	local alone
+	alone=$(claw_alone)
+	claw_stub claw-foo 'echo from PATH'
+	printf '#!/bin/sh\necho beside\n' >"$BATS_TEST_TMPDIR/alone/real/claw-foo"
+	chmod +x "$BATS_TEST_TMPDIR/alone/real/claw-foo"
+	run "$alone" foo
+	assert_success
+	assert_output "beside"
+}
+
+@test "claw status, profile, doctor go to claw-monitor; cluster to claw-node" {
+	local alone real=$BATS_TEST_TMPDIR/alone/real
+	alone=$(claw_alone)
+	printf '#!/bin/sh\necho "claw-monitor $*"\n' >"$real/claw-monitor"
+	printf '#!/bin/sh\necho "claw-node $*"\n' >"$real/claw-node"
+	chmod +x "$real/claw-monitor" "$real/claw-node"
+	run "$alone" status --json
+	assert_output "claw-monitor status --json"
+	run "$alone" monitor -n 2
+	assert_output "claw-monitor -n 2"
+	run "$alone" doctor
+	assert_output "claw-monitor doctor"
+	run "$alone" profile chat
+	assert_output "claw-monitor profile chat"
+	run "$alone" cluster balance --strategy=round-robin
+	assert_output "claw-node cluster balance --strategy=round-robin"
+}
+
+@test "claw help foo shows claw-foo --help; claw help nosuch exits 64" {
+	claw_stub claw-foo 'echo "help for foo: $*"'
+	run claw help foo
+	assert_success
+	assert_output "help for foo: --help"
+	run --separate-stderr claw help nosuch
+	assert_failure 64
+	[[ $stderr == *"nosuch: no such command"* ]]
+}
+
+@test "claw --version | head -c0 exits quietly" {
+	run --separate-stderr bash -c 'claw --version | head -c0; echo "${PIPESTATUS[0]}"'
+	assert_equal "$stderr" ""
+	# 0 when the line fit in the pipe before head left, 141 when SIGPIPE came first.
+	assert_output --regexp '^(0|141)$'
+}
+
+@test "writing into a pipe nobody reads is quiet, with SIGPIPE ignored or not" {
+	# The reader closes its end and only then lets claw write: a closed pipe every time.
+	mkfifo "$BATS_TEST_TMPDIR/go"
+	local pipeline='{ read -r _ <"$BATS_TEST_TMPDIR/go"; claw config list; echo "status $?" >&2; } |
+		{ exec 0<&-; echo go >"$BATS_TEST_TMPDIR/go"; }'
+	run --separate-stderr bash -c "trap '' PIPE; $pipeline"
+	assert_equal "$stderr" "status 0"
+	run --separate-stderr bash -c "$pipeline"
+	assert_equal "$stderr" "status 141"
+}
+
+# ---- claw config ----
+
+@test "claw config set model=generic/deepseek-chat; claw config get model" {
+	run --separate-stderr claw config set model=generic/deepseek-chat
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" ""
+	run claw config get model
+	assert_success
+	assert_output "generic/deepseek-chat"
+}
+
+@test "claw config set thinking=on" {
+	run claw config set thinking=on
+	assert_success
+	run claw config get thinking
+	assert_output "on"
+	run claw config set thinking=off
+	run claw config get thinking
+	assert_output "off"
+}
+
+@test "claw config set KEY VALUE, and values with spaces and '='" {
+	claw config set thinking on
+	run claw config get thinking
+	assert_output "on"
+	claw config set skills.greet.text "hello, wide world"
+	run claw config get skills.greet.text
+	assert_output "hello, wide world"
+	claw config set skills.q.expr=a=b
+	run claw config get skills.q.expr
+	assert_output "a=b"
+	claw config set skills.q.empty=
+	run claw config get skills.q.empty
+	assert_success
+	assert_output ""
+}
+
+@test "a fresh home answers with the defaults" {
+	run claw config get model
+	assert_success
+	assert_output "ollama/llama3.2"
+	run claw config get thinking
+	assert_output "off"
+	run claw config get gateway.listen
+	assert_output "127.0.0.1:3000"
+	run claw config get evolve.innovation
+	assert_output "0.6"
+	run claw config get providers.ollama.base_url
+	assert_output "http://127.0.0.1:11434/v1"
+	run claw config get providers.anthropic.kind
+	assert_output "anthropic"
+	run claw config get providers.generic.kind
+	assert_output "openai"
+}
+
+@test "claw config unset goes back to the default; unsetting a never-set key exits 1" {
+	claw config set model=openai/gpt-4o
+	run --separate-stderr claw config unset model
+	assert_success
+	assert_output ""
+	run claw config get model
+	assert_output "ollama/llama3.2"
+	run --separate-stderr claw config unset model
+	assert_failure 1
+	assert_equal "$stderr" "claw: model: not set"
+	run --separate-stderr claw config unset skills.never.set
+	assert_failure 1
+}
+
+@test "claw config get of an unset key with no default exits 1" {
+	run --separate-stderr claw config get context.max_tokens
+	assert_failure 1
+	assert_output ""
+	assert_equal "$stderr" "claw: context.max_tokens: not set"
+	run claw config get skills.nothing.here
+	assert_failure 1
+}
+
+@test "claw config list shows defaults and stored values, sorted" {
+	run claw config list
+	assert_success
+	assert_line "model=ollama/llama3.2"
+	assert_line "gateway.listen=127.0.0.1:3000"
+	claw config set model=generic/deepseek-chat
+	claw config set skills.weather.units=metric
+	run claw config list
+	assert_line "model=generic/deepseek-chat"
+	assert_line "skills.weather.units=metric"
+	refute_line "model=ollama/llama3.2"
+	assert_equal "$output" "$(printf '%s\n' "$output" | LC_ALL=C sort)"
+}
+
+@test "claw config list --json: one object per line with type, key, value, source" {
+	claw config set thinking=on
+	run --separate-stderr claw config list --json
+	assert_success
+	local n
+	n=${#lines[@]}
+	[ "$n" -ge 5 ]
+	# Every line alone is a valid JSON object of the right shape.
+	run jq -c 'select(.type == "config" and (.key | type) == "string"
+		and (.value | type) == "string" and (.source | IN("default", "store", "env"))
+		and (.secret | type) == "boolean")' <<<"$output"
+	assert_success
+	assert_equal "${#lines[@]}" "$n"
+	assert_line '{"type":"config","key":"thinking","value":"on","source":"store","secret":false}'
+	assert_line '{"type":"config","key":"model","value":"ollama/llama3.2","source":"default","secret":false}'
+}
+
+@test "bad values are refused with 78 and nothing is stored" {
+	local kv
+	for kv in thinking=maybe model=nomodel gateway.listen=bad evolve.innovation=2 \
+		context.max_tokens=abc providers.generic.base_url=ftp://x providers.x.kind=gemini \
+		evolve.max_files=-1 providers.openai.api_key=; do
+		run --separate-stderr claw config set "$kv"
+		assert_failure 78
+		assert_stderr_lines 1
+		[[ $stderr == "claw: ${kv%%=*}: bad value "* ]]
+	done
+	# Validation comes first: a refused value did not even create the store.
+	[ ! -e "$CLAW_HOME" ]
+	claw config set thinking=on
+	run claw config set thinking=maybe
+	assert_failure 78
+	run claw config get thinking
+	assert_output "on"
+}
+
+@test "an unknown key is refused with 78, naming the nearest key" {
+	run --separate-stderr claw config set modle=x
+	assert_failure 78
+	assert_output ""
+	assert_stderr_lines 1
+	[[ $stderr == *"'model'"* ]]
+	run --separate-stderr claw config get thinkng
+	assert_failure 78
+	[[ $stderr == *"'thinking'"* ]]
+	run claw config unset modle
+	assert_failure 78
+}
+
+@test "keys under providers. skills. channels. gateway. evolve. context. cache. are accepted" {
+	local k
+	for k in providers.mine.organization skills.weather.units channels.telegram.chat_id \
+		gateway.cors_origin evolve.strategy context.policy cache.dir; do
+		run claw config set "$k=value of $k"
+		assert_success
+		run claw config get "$k"
+		assert_output "value of $k"
+	done
+}
+
+@test "a secret is stored sealed: list and get show ***, get --reveal the value" {
+	run claw config set providers.openai.api_key=sk-test-SECRET-4242
+	assert_success
+	run claw config list
+	assert_line "providers.openai.api_key=***"
+	refute_output --partial "sk-test-SECRET-4242"
+	run claw config list --json
+	assert_line '{"type":"config","key":"providers.openai.api_key","value":"***","source":"store","secret":true}'
+	refute_output --partial "sk-test-SECRET-4242"
+	run claw config get providers.openai.api_key
+	assert_output "***"
+	run claw config get --reveal providers.openai.api_key
+	assert_success
+	assert_output "sk-test-SECRET-4242"
+	# Not in the database files in any form a grep finds...
+	run grep -c sk-test-SECRET "$CLAW_HOME"/claw.db*
+	refute_output --regexp ':[1-9]'
+	refute_output --regexp '^[1-9]'
+	# ...because what is stored is the sealed form.
+	run sqlite3 "$CLAW_HOME/claw.db" "select secret, value from config where key = 'providers.openai.api_key'"
+	assert_output --regexp '^1\|[A-Za-z0-9+/]{40,}={0,2}$'
+	refute_output --partial "sk-test"
+}
+
+@test "the store key and the store are private: keys/ 700, store.key 600, home 700, claw.db 600" {
+	claw config set providers.openai.api_key=sk-x
+	assert_equal "$(file_mode "$CLAW_HOME")" 700
+	assert_equal "$(file_mode "$CLAW_HOME/claw.db")" 600
+	assert_equal "$(file_mode "$CLAW_HOME/keys")" 700
+	assert_equal "$(file_mode "$CLAW_HOME/keys/store.key")" 600
+	assert_equal "$(stat -c %s "$CLAW_HOME/keys/store.key")" 32
+}
+
+@test "CLAW_MODEL=openai/gpt-4o overrides the stored model" {
+	claw config set model=generic/deepseek-chat
+	CLAW_MODEL=openai/gpt-4o run claw config get model
+	assert_success
+	assert_output "openai/gpt-4o"
+	CLAW_MODEL=openai/gpt-4o run claw config list --json
+	assert_line '{"type":"config","key":"model","value":"openai/gpt-4o","source":"env","secret":false}'
+	run claw config get model
+	assert_output "generic/deepseek-chat"
+	CLAW_PROVIDERS_OPENAI_API_KEY=sk-from-env run claw config get --reveal providers.openai.api_key
+	assert_output "sk-from-env"
+	claw config set providers.openai.api_key=sk-stored
+	CLAW_PROVIDERS_OPENAI_API_KEY=sk-from-env run claw config list --json
+	assert_line '{"type":"config","key":"providers.openai.api_key","value":"***","source":"env","secret":true}'
+	refute_output --partial "sk-from-env"
+}
+
+@test "an override of a stored free-form key shows in claw config list" {
+	claw config set skills.weather.units=metric
+	CLAW_SKILLS_WEATHER_UNITS=imperial run claw config list
+	assert_line "skills.weather.units=imperial"
+	refute_line "skills.weather.units=metric"
+	CLAW_SKILLS_WEATHER_UNITS=imperial run claw config get skills.weather.units
+	assert_output "imperial"
+}
+
+@test "a garbage claw.db: exit 74, one line on stderr, the file unchanged" {
+	mkdir -m 700 "$CLAW_HOME"
+	head -c 8192 /dev/urandom >"$CLAW_HOME/claw.db"
+	local sum
+	sum=$(sha256sum <"$CLAW_HOME/claw.db")
+	run --separate-stderr claw config set model=openai/gpt-4o
+	assert_failure 74
+	assert_stderr_lines 1
+	[[ $stderr == "claw: $CLAW_HOME/claw.db: "* ]]
+	run --separate-stderr claw config list
+	assert_failure 74
+	assert_stderr_lines 1
+	assert_output ""
+	run --separate-stderr claw config get model
+	assert_failure 74
+	assert_equal "$(sha256sum <"$CLAW_HOME/claw.db")" "$sum"
+}
+
+@test "a claw.db truncated to half its size: exit 74, one line on stderr, the file unchanged" {
+	populated_store
+	local size sum
+	size=$(stat -c %s "$CLAW_HOME/claw.db")
+	[ "$size" -ge 8192 ]
+	truncate -s $((size / 2)) "$CLAW_HOME/claw.db"
+	sum=$(sha256sum <"$CLAW_HOME/claw.db")
+	run --separate-stderr claw config get skills.weather.units
+	assert_failure 74
+	assert_stderr_lines 1
+	run --separate-stderr claw config set skills.weather.units=imperial
+	assert_failure 74
+	assert_stderr_lines 1
+	assert_equal "$(sha256sum <"$CLAW_HOME/claw.db")" "$sum"
+}
+
+@test "a claw.db with its header zeroed: exit 74, the file unchanged" {
+	populated_store
+	dd if=/dev/zero of="$CLAW_HOME/claw.db" bs=1 seek=16 count=84 conv=notrunc status=none
+	local sum
+	sum=$(sha256sum <"$CLAW_HOME/claw.db")
+	run --separate-stderr claw config list
+	assert_failure 74
+	assert_stderr_lines 1
+	assert_equal "$(sha256sum <"$CLAW_HOME/claw.db")" "$sum"
+}
+
+@test "a CLAW_HOME that cannot be created: exit 73" {
+	: >"$BATS_TEST_TMPDIR/file"
+	CLAW_HOME=$BATS_TEST_TMPDIR/file/sub run --separate-stderr claw config set model=openai/gpt-4o
+	assert_failure 73
+	assert_stderr_lines 1
+	[[ $stderr == "claw: $BATS_TEST_TMPDIR/file/sub: "* ]]
+	CLAW_HOME=/proc/nonexistent/x run --separate-stderr claw config list
+	assert_failure 73
+	assert_stderr_lines 1
+}
+
+@test "20 concurrent claw config set: all succeed, none locked, all stored" {
+	local i pids=() fail=0
+	claw config get model >/dev/null   # create the store first, as a user would have
+	for i in $(seq 1 20); do
+		claw config set "skills.k$i=v$i" 2>"$BATS_TEST_TMPDIR/err.$i" 3>&- &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do
+		wait "$i" || fail=$((fail + 1))
+	done
+	assert_equal "$fail" 0
+	run cat "$BATS_TEST_TMPDIR"/err.*
+	assert_output ""
+	run sqlite3 "$CLAW_HOME/claw.db" "select count(*) from config where key glob 'skills.k*' and value = 'v' || substr(key, 9)"
+	assert_output "20"
+}
+
+@test "20 concurrent first runs on an empty home all succeed" {
+	local i pids=() fail=0
+	for i in $(seq 1 20); do
+		claw config set "providers.p$i.api_key=sk-$i" 2>"$BATS_TEST_TMPDIR/err.$i" 3>&- &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do
+		wait "$i" || fail=$((fail + 1))
+	done
+	assert_equal "$fail" 0
+	run cat "$BATS_TEST_TMPDIR"/err.*
+	assert_output ""
+	# One store key won the race: every secret opens.
+	local wrong=
+	for i in $(seq 1 20); do
+		[ "$(claw config get --reveal "providers.p$i.api_key")" = "sk-$i" ] || wrong+=" p$i"
+	done
+	assert_equal "$wrong" ""
+}
+
+@test "usage errors exit 64" {
+	run --separate-stderr claw config set model
+	assert_failure 64
+	[[ $stderr == usage:* ]]
+	run claw config set
+	assert_failure 64
+	run claw config set a=b c
+	assert_failure 64
+	run claw config get model thinking
+	assert_failure 64
+	run claw config get
+	assert_failure 64
+	run claw config get --json model
+	assert_failure 64
+	run claw config unset
+	assert_failure 64
+	run claw config list --yaml
+	assert_failure 64
+	run claw config
+	assert_failure 64
+	run --separate-stderr claw config frob
+	assert_failure 64
+	assert_equal "${stderr_lines[0]}" "claw: config: unknown verb 'frob'"
+	[ ! -e "$CLAW_HOME" ]
+}

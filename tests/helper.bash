@@ -1,0 +1,125 @@
+# tests/helper.bash: what every claw bats suite shares.  In a suite:
+#
+#	load helper
+#
+# and each test starts clean:
+#   - $CLAW_BIN is the directory of the built programs (default ../build/bin; `make check`
+#     passes it in).
+#   - $CLAW_HOME is a fresh directory per test, $BATS_TEST_TMPDIR/home, not yet created.
+#   - No configuration leaks in from the caller: every CLAW_* variable (but CLAW_BIN,
+#     CLAW_SRC and CLAW_VALGRIND) and the providers' keys (OPENAI_API_KEY, ...) are unset.
+#   - $BATS_TEST_TMPDIR/bin comes first on PATH and holds one wrapper per program in
+#     $CLAW_BIN, so tests call programs by name: `run claw config get model`.  With
+#     CLAW_VALGRIND=1 the wrappers run them under valgrind (exit 99 on a leak or a
+#     memory error), so `CLAW_VALGRIND=1 make check` checks every program the suites run.
+#
+# Functions:
+#   claw_setup                  the per-test setup above.  The helper defines setup() to
+#                               call it; a suite with its own setup() must call it first.
+#   claw_run PROG [ARG...]      run $CLAW_BIN/PROG (under valgrind when asked), like
+#                               calling PROG by name.
+#   claw_exec FILE [ARG...]     run any program file under the same valgrind policy.
+#   claw_wrap DIR FILE...       put a wrapper for each FILE into DIR (the PATH wrappers).
+#   claw_stub NAME BODY         put an executable sh script NAME with BODY on PATH: a fake
+#                               claw-monitor, a fake editor...
+#   claw_alone                  copy the claw front door alone into $BATS_TEST_TMPDIR/alone/real
+#                               (no siblings) and print the path of its wrapper, for tests of
+#                               how it finds claw-SUB: programs put beside the copy are found
+#                               before PATH.
+#   assert_stderr_lines N       $stderr (from `run --separate-stderr`) has exactly N lines.
+#   file_mode PATH              the octal permission bits of PATH, e.g. 600.
+
+bats_require_minimum_version 1.5.0
+bats_load_library bats-support
+bats_load_library bats-assert
+
+: "${CLAW_BIN:=$BATS_TEST_DIRNAME/../build/bin}"
+CLAW_BIN=$(cd "$CLAW_BIN" && pwd) || {
+	echo "helper.bash: CLAW_BIN=$CLAW_BIN: no such directory (run make first)" >&2
+	return 1
+}
+export CLAW_BIN
+
+# The valgrind command line a wrapper puts in front of a program, or nothing.
+_claw_valgrind() {
+	if [ "${CLAW_VALGRIND:-0}" = 1 ]; then
+		printf '%q ' valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+			--error-exitcode=99 "--suppressions=$BATS_TEST_DIRNAME/valgrind.supp"
+	fi
+}
+
+claw_exec() {
+	local file=$1
+	shift
+	if [ "${CLAW_VALGRIND:-0}" = 1 ]; then
+		valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+			--error-exitcode=99 "--suppressions=$BATS_TEST_DIRNAME/valgrind.supp" "$file" "$@"
+	else
+		"$file" "$@"
+	fi
+}
+
+claw_run() {
+	local prog=$1
+	shift
+	claw_exec "$CLAW_BIN/$prog" "$@"
+}
+
+claw_wrap() {
+	local dir=$1 file vg
+	shift
+	vg=$(_claw_valgrind)
+	mkdir -p "$dir"
+	for file in "$@"; do
+		[ -f "$file" ] && [ -x "$file" ] || continue
+		printf '#!/bin/sh\nexec %s%q "$@"\n' "$vg" "$file" >"$dir/${file##*/}"
+	done
+	chmod +x "$dir"/*
+}
+
+claw_stub() {
+	local name=$1
+	shift
+	printf '#!/bin/sh\n%s\n' "$*" >"$BATS_TEST_TMPDIR/bin/$name"
+	chmod +x "$BATS_TEST_TMPDIR/bin/$name"
+}
+
+claw_alone() {
+	local dir=$BATS_TEST_TMPDIR/alone
+	mkdir -p "$dir/real"
+	cp "$CLAW_BIN/claw" "$dir/real/claw"
+	claw_wrap "$dir" "$dir/real/claw"
+	echo "$dir/claw"
+}
+
+assert_stderr_lines() {
+	local n=$1
+	if [ "${#stderr_lines[@]}" -ne "$n" ]; then
+		batslib_print_kv_single_or_multi 8 "expected" "$n stderr line(s)" "stderr" "$stderr" |
+			batslib_decorate "wrong number of stderr lines" | fail
+	fi
+}
+
+file_mode() {
+	stat -c %a "$1"
+}
+
+claw_setup() {
+	local v
+	# Configuration from the caller's environment must not change what a test sees.
+	for v in $(compgen -e); do
+		case $v in
+		CLAW_BIN | CLAW_SRC | CLAW_VALGRIND) ;;
+		CLAW_*) unset "$v" ;;
+		esac
+	done
+	unset OPENAI_API_KEY ANTHROPIC_API_KEY DEEPSEEK_API_KEY OPENROUTER_API_KEY GEMINI_API_KEY \
+		JWT_SECRET OPENAI_BASE_URL ANTHROPIC_BASE_URL
+	export CLAW_HOME="$BATS_TEST_TMPDIR/home"
+	claw_wrap "$BATS_TEST_TMPDIR/bin" "$CLAW_BIN"/*
+	export PATH="$BATS_TEST_TMPDIR/bin:$PATH"
+}
+
+setup() {
+	claw_setup
+}

@@ -1,0 +1,227 @@
+/* Unit tests for lib/store.c (and event.c): the store is created private, in WAL
+ * mode, at the current schema version; a damaged file is refused untouched. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "event.h"
+#include "path.h"
+#include "store.h"
+#include "tap.h"
+
+static char tmp[] = "/tmp/claw-store-XXXXXX";
+
+static long long
+pragma_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -2;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void
+pragma_text(sqlite3 *db, const char *sql, char *dst, size_t n)
+{
+	sqlite3_stmt *st;
+
+	dst[0] = '\0';
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(dst, n, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
+static int
+mode_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) < 0 ? -1 : (int)(st.st_mode & 07777);
+}
+
+static int
+write_file(const char *path, const unsigned char *p, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	int rc;
+
+	if (!f)
+		return -1;
+	rc = fwrite(p, 1, n, f) == n ? 0 : -1;
+	return fclose(f) == 0 ? rc : -1;
+}
+
+static int
+same_file(const char *path, const unsigned char *p, size_t n)
+{
+	unsigned char got[16384];
+	FILE *f = fopen(path, "rb");
+	size_t r;
+
+	if (!f)
+		return 0;
+	r = fread(got, 1, sizeof got, f);
+	fclose(f);
+	return r == n && memcmp(got, p, n) == 0;
+}
+
+int
+main(void)
+{
+	char home[256], db_path[300], path[400], text[64], cmd[300];
+	static unsigned char junk[8192];
+	sqlite3 *db = NULL, *db2 = NULL;
+	long long t0;
+	int rc;
+	size_t i;
+
+	umask(0);   /* the modes below must come from claw, not from a kind umask */
+	if (!mkdtemp(tmp)) {
+		ok(0, "mkdtemp");
+		return done_testing();
+	}
+	/* A home two levels down that does not exist yet. */
+	snprintf(home, sizeof home, "%s/a/home", tmp);
+	setenv("CLAW_HOME", home, 1);
+	snprintf(db_path, sizeof db_path, "%s/claw.db", home);
+
+	is_str(path_home(), home, "path_home is $CLAW_HOME");
+	ok(store_version() >= 1, "store_version is at least 1 (%d)", store_version());
+	rc = store_open(&db);
+	is_int(rc, 0, "store_open creates a fresh store");
+	if (rc) {
+		note("%s", err_msg());
+		return done_testing();
+	}
+	is_int(mode_of(home), 0700, "$CLAW_HOME is created mode 0700");
+	is_int(mode_of(db_path), 0600, "claw.db is created mode 0600");
+	is_int(pragma_int(db, "PRAGMA user_version"), store_version(), "user_version is store_version()");
+	pragma_text(db, "PRAGMA journal_mode", text, sizeof text);
+	is_str(text, "wal", "journal_mode is WAL");
+	is_int(pragma_int(db, "PRAGMA foreign_keys"), 1, "foreign_keys on");
+	is_int(pragma_int(db, "PRAGMA synchronous"), 1, "synchronous NORMAL");
+	ok(pragma_int(db, "PRAGMA busy_timeout") >= 1000, "a busy_timeout is set");
+	is_int(pragma_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN"
+	    " ('config', 'events', 'sessions', 'messages', 'summaries', 'cache')"), 6, "the tables exist");
+
+	is_int(store_exec(db, "INSERT INTO config(key, value, updated) VALUES('k', 'v', 1)"), 0, "store_exec writes");
+	snprintf(path, sizeof path, "%s-wal", db_path);
+	is_int(mode_of(path), 0600, "claw.db-wal is 0600 too");
+	snprintf(path, sizeof path, "%s-shm", db_path);
+	is_int(mode_of(path), 0600, "claw.db-shm is 0600 too");
+
+	/* A second connection at the same time, and a writer that finds the lock taken. */
+	rc = store_open(&db2);
+	is_int(rc, 0, "a second store_open while the first is open");
+	is_int(pragma_int(db2, "SELECT count(*) FROM config WHERE key = 'k'"), 1, "it sees the committed row");
+	is_int(store_begin_write(db), 0, "store_begin_write");
+	sqlite3_busy_timeout(db2, 20);
+	rc = store_begin_write(db2);
+	is_int(rc, EX_TEMPFAIL, "a second writer gets EX_TEMPFAIL after its busy timeout (%s)", err_msg());
+	is_int(store_exec(db, "INSERT INTO config(key, value, updated) VALUES('gone', 'x', 1)"), 0, "insert");
+	store_rollback(db);
+	is_int(pragma_int(db, "SELECT count(*) FROM config WHERE key = 'gone'"), 0, "store_rollback undoes it");
+	is_int(store_begin_write(db2), 0, "once released the other writer gets in");
+	is_int(store_exec(db2, "INSERT INTO config(key, value, updated) VALUES('kept', 'x', 1)"), 0, "insert");
+	is_int(store_commit(db2), 0, "store_commit");
+	is_int(pragma_int(db, "SELECT count(*) FROM config WHERE key = 'kept'"), 1, "committed rows are seen");
+	store_close(db2);
+	db2 = NULL;
+
+	/* Errors map to exit codes with a message. */
+	rc = store_exec(db, "SELEKT 1");
+	ok(rc == EX_SOFTWARE && strstr(err_msg(), "syntax"), "bad SQL is EX_SOFTWARE (%s)", err_msg());
+	rc = store_exec(db, "INSERT INTO config(key, value, updated) VALUES('k', 'dup', 1)");
+	ok(rc != 0, "a constraint failure is an error (%d: %s)", rc, err_msg());
+
+	/* Telemetry rows. */
+	t0 = store_now_ms();
+	ok(t0 / 1000 - (long long)time(NULL) <= 1 && (long long)time(NULL) - t0 / 1000 <= 1,
+	    "store_now_ms is wall-clock milliseconds");
+	is_int(event_record(db, "claw", "config.set", 12, 1, "{\"key\":\"model\"}"), 0, "event_record");
+	is_int(event_record(db, "claw-chat", "turn", -1, 0, NULL), 0, "event_record without ms and detail");
+	is_int(pragma_int(db, "SELECT count(*) FROM events WHERE program = 'claw' AND kind = 'config.set'"
+	    " AND ms = 12 AND ok = 1 AND detail = '{\"key\":\"model\"}' AND ts >= " "0"), 1, "the event row is right");
+	is_int(pragma_int(db, "SELECT count(*) FROM events WHERE program = 'claw-chat' AND ms IS NULL"
+	    " AND ok = 0 AND detail IS NULL"), 1, "ms < 0 and no detail are stored as NULL");
+	store_close(db);
+	db = NULL;
+
+	/* Reopening is idempotent: same version, data kept, mode unchanged. */
+	rc = store_open(&db);
+	is_int(rc, 0, "store_open again");
+	is_int(pragma_int(db, "PRAGMA user_version"), store_version(), "same user_version");
+	is_int(pragma_int(db, "SELECT count(*) FROM config"), 2, "rows kept across reopen");
+	is_int(mode_of(db_path), 0600, "still 0600");
+
+	/* An older schema is migrated forward: drop what migration 2+ made and go back to 1. */
+	if (store_version() >= 2) {
+		is_int(store_exec(db, "DROP TABLE cache; DROP TABLE summaries; DROP TABLE messages;"
+		    " DROP TABLE sessions; PRAGMA user_version=1"), 0, "wind the schema back to version 1");
+		store_close(db);
+		rc = store_open(&db);
+		is_int(rc, 0, "store_open of a version-1 store");
+		is_int(pragma_int(db, "PRAGMA user_version"), store_version(), "migrated to store_version()");
+		is_int(pragma_int(db, "SELECT count(*) FROM sqlite_schema WHERE name IN ('sessions', 'cache')"), 2,
+		    "the later tables are back");
+		is_int(pragma_int(db, "SELECT count(*) FROM config"), 2, "and the old rows kept");
+	}
+	/* A store from a newer claw is refused, not downgraded. */
+	is_int(store_exec(db, "PRAGMA user_version=999"), 0, "pretend a newer claw wrote it");
+	store_close(db);
+	db = NULL;
+	rc = store_open(&db);
+	ok(rc == EX_CONFIG && strstr(err_msg(), "newer"), "a newer schema is EX_CONFIG (%s)", err_msg());
+	ok(db == NULL, "and no handle is returned");
+
+	/* A garbage file: EX_IOERR and not a byte changed. */
+	snprintf(path, sizeof path, "%s/garbage.db", tmp);
+	for (i = 0; i < sizeof junk; i++)
+		junk[i] = (unsigned char)(i * 2654435761u >> 13);
+	ok(write_file(path, junk, sizeof junk) == 0, "write 8 KiB of garbage");
+	rc = store_open_path(&db, path);
+	ok(rc == EX_IOERR, "store_open_path of garbage is EX_IOERR (%d: %s)", rc, err_msg());
+	ok(db == NULL, "no handle");
+	ok(same_file(path, junk, sizeof junk), "the garbage file is byte-identical afterwards");
+	is_int(mode_of(path), 0666, "and its mode untouched");
+
+	/* A valid header with page 1 cut short. */
+	snprintf(path, sizeof path, "%s/short.db", tmp);
+	memcpy(junk, "SQLite format 3", 16);
+	ok(write_file(path, junk, 100) == 0, "write a 100-byte file with a SQLite header");
+	rc = store_open_path(&db, path);
+	ok(rc != 0 && db == NULL, "a truncated store is refused (%d: %s)", rc, err_msg());
+	ok(same_file(path, junk, 100), "and left as it was");
+
+	/* Nowhere to create it. */
+	snprintf(path, sizeof path, "%s/no/such/dir/claw.db", tmp);
+	rc = store_open_path(&db, path);
+	ok(rc == EX_CANTCREAT && db == NULL, "a missing directory is EX_CANTCREAT (%s)", err_msg());
+	snprintf(path, sizeof path, "%s/garbage.db/claw.db", tmp);
+	rc = store_open_path(&db, path);
+	ok(rc == EX_CANTCREAT, "a file in place of the directory is EX_CANTCREAT (%s)", err_msg());
+
+	/* The store file itself is never followed through a symlink. */
+	snprintf(path, sizeof path, "%s/link.db", tmp);
+	if (symlink(db_path, path) == 0) {
+		rc = store_open_path(&db, path);
+		ok(rc != 0 && db == NULL, "a symlinked store is refused (%d: %s)", rc, err_msg());
+	}
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+	if (system(cmd) != 0)
+		note("could not remove %s", tmp);
+	return done_testing();
+}
