@@ -1,5 +1,7 @@
 /* tools: the catalog and the calls, both through claw-skill as a child process. */
 #include <limits.h>
+#include <stdlib.h>
+#include <strings.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -74,6 +76,33 @@ add_skill(jv v, void *ctx)
 	jv_free(v);
 }
 
+extern char **environ;
+
+/* Our environment less anything that looks like a credential: claw-skill scrubs a
+ * skill's environment itself, but no key of ours needs to reach it at all. */
+static char **
+skill_env(void)
+{
+	static const char *const secret[] = { "API_KEY", "SECRET", "TOKEN", "PASSWORD", "PASSWD" };
+	size_t n = 0, i, j;
+	char **e, **out;
+
+	for (e = environ; *e; e++)
+		n++;
+	if (!(out = calloc(n + 1, sizeof *out)))
+		return NULL;
+	for (e = environ, n = 0; *e; e++) {
+		size_t len = strcspn(*e, "=");
+		int drop = 0;
+		for (j = 0; j < sizeof secret / sizeof secret[0] && !drop; j++)
+			for (i = 0; i + strlen(secret[j]) <= len && !drop; i++)
+				drop = strncasecmp(*e + i, secret[j], strlen(secret[j])) == 0;
+		if (!drop)
+			out[n++] = *e;
+	}
+	return out;
+}
+
 jv
 tools_catalog(void)
 {
@@ -84,8 +113,11 @@ tools_catalog(void)
 
 	if (path_find_prog("claw-skill", prog, sizeof prog) < 0)
 		return cat;
-	if (proc_run(argv, NULL, NULL, 0, &out, CATALOG_MAX, 10000) == 0)
+	char **env = skill_env();
+
+	if (env && proc_run(argv, env, NULL, 0, &out, CATALOG_MAX, 10000) == 0)
 		each_line(&out, add_skill, &cat);
+	free(env);
 	buf_free(&out);
 	return cat;
 }
@@ -136,7 +168,10 @@ tools_run(const char *name, const char *args, struct buf *out, int timeout_ms)
 		buf_adds(out, "error: claw-skill is not installed");
 		return 1;
 	}
-	rc = proc_run(argv, NULL, NULL, 0, &raw, RESULT_MAX, timeout_ms);
+	char **env = skill_env();
+
+	rc = env ? proc_run(argv, env, NULL, 0, &raw, RESULT_MAX, timeout_ms) : -3;
+	free(env);
 	each_line(&raw, add_event, &r);
 	buf_free(&raw);
 	if (rc == -1)

@@ -550,7 +550,11 @@ turn_run(sqlite3 *db, void *http, const struct turn_opts *o, turn_emit_fn *emit,
 			    jv_string("cached"), t.cached ? jv_true() : jv_false()));
 			break;
 		}
-		/* Tool calls: run each, hand the results back, ask again. */
+		/* Tool calls: run each, hand the results back, ask again.  Some local
+		 * servers send calls without ids; the result must name its call. */
+		for (int i = 0; i < a.ncalls; i++)
+			if (!a.calls[i].id[0])
+				snprintf(a.calls[i].id, sizeof a.calls[i].id, "call_%d_%d", chain, i);
 		if (chain >= o->chain_limit) {
 			store_msg(&t, answer_message(&a, t.model), t.model, 1);
 			rc = err_set(EX_SOFTWARE, "the model still called tools after %d rounds (--chain-limit)", o->chain_limit);

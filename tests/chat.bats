@@ -303,6 +303,14 @@ db() { sqlite3 "$CLAW_HOME/claw.db" "$@"; }
 	grep -q '^calc {"expr":"6\*7"}$' "$FIXTURE_SKILL_LOG"
 }
 
+@test "no credential of ours reaches claw-skill" {
+	claw config set providers.generic.api_key=sk-config-secret
+	script '{"tool_calls":[{"id":"c1","name":"calc","arguments":"{\"expr\":\"1+1\"}"}]}' '{"text":"2"}'
+	run -0 env OPENAI_API_KEY=sk-env JWT_SECRET=j MY_TOKEN=t claw-chat --json hi
+	[ -s "$FIXTURE_SKILL_LOG" ]
+	[ ! -s "$FIXTURE_SKILL_LOG.env" ]
+}
+
 @test "anthropic tool use: tool_use block in, tool_result block back" {
 	script '{"tool_calls":[{"id":"toolu_1","name":"calc","arguments":"{\"expr\":\"2+3\"}"}]}' '{"text":"5"}'
 	run -0 claw-chat --json -m anth/claude-sonnet-4-5 "2+3?"
