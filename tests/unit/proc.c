@@ -225,6 +225,8 @@ main(void)
 			struct buf o = BUF_INIT;
 			memset(big, 'x', n);
 			rc = proc_run(argv, NULL, big, n, &o, 1024, 5000);
+			free(big);
+			buf_free(&o);
 			_exit(rc == 0 ? 0 : 1);
 		}
 		waitpid(pid, &status, 0);
