@@ -1,6 +1,7 @@
 /* cache: SHA-256 of the canonical (sorted-key) request text → the answer. */
 #include <sodium.h>
 
+#include "clock.h"
 #include "cache.h"
 #include "err.h"
 #include "store.h"
@@ -27,7 +28,7 @@ cache_get(sqlite3 *db, const char *key, long ttl, jv *answer)
 	if ((rc = store_prepare(db, &st, "SELECT answer FROM cache WHERE key = ? AND ts >= ?")))
 		return rc;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, ttl > 0 ? store_now_ms() - (long long)ttl * 1000 : 0);
+	sqlite3_bind_int64(st, 2, ttl > 0 ? clock_wall_ms() - (long long)ttl * 1000 : 0);
 	rc = EX_NORESULT;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		*answer = jv_parse((const char *)sqlite3_column_text(st, 0));
@@ -51,7 +52,7 @@ cache_put(sqlite3 *db, const char *key, jv answer)
 
 	if (!(rc = store_prepare(db, &st, "INSERT OR REPLACE INTO cache(key, ts, answer) VALUES(?, ?, ?)"))) {
 		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, store_now_ms());
+		sqlite3_bind_int64(st, 2, clock_wall_ms());
 		sqlite3_bind_text(st, 3, jv_string_value(s), -1, SQLITE_STATIC);
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(db, "cache");
 		sqlite3_finalize(st);

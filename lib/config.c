@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "buf.h"
 #include "config.h"
 #include "err.h"
@@ -375,7 +376,7 @@ config_set(sqlite3 *db, const char *key, const char *value)
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, secret ? sealed : value, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, secret);
-	sqlite3_bind_int64(st, 4, store_now_ms());
+	sqlite3_bind_int64(st, 4, clock_wall_ms());
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		rc = store_fail(db, "config");
 		goto abort;

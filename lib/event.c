@@ -1,4 +1,5 @@
 /* event: append a telemetry row in its own short write transaction. */
+#include "clock.h"
 #include "err.h"
 #include "event.h"
 #include "store.h"
@@ -13,7 +14,7 @@ event_record(sqlite3 *db, const char *program, const char *kind, long long ms, i
 	if ((rc = store_prepare(db, &st,
 	    "INSERT INTO events(ts, program, kind, ms, ok, detail) VALUES(?, ?, ?, ?, ?, ?)")))
 		return rc;
-	sqlite3_bind_int64(st, 1, store_now_ms());
+	sqlite3_bind_int64(st, 1, clock_wall_ms());
 	sqlite3_bind_text(st, 2, program, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
 	if (ms >= 0)

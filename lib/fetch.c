@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fetch.h"
 #include "fetch_impl.h"
 #include "httpc.h"
@@ -39,15 +40,6 @@ fetch_handle_free(void *h)
 		fetch_curl_free(fh->curl);
 		free(fh);
 	}
-}
-
-long long
-fetch_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 long long
@@ -152,7 +144,7 @@ static int
 dial(struct fetch *f, const struct url *url)
 {
 	struct addrinfo hints = { 0 }, *res, *ai;
-	long long deadline = fetch_now_ms() + (f->connect_timeout > 0 ? f->connect_timeout : 10) * 1000LL;
+	long long deadline = clock_mono_ms() + (f->connect_timeout > 0 ? f->connect_timeout : 10) * 1000LL;
 	int fd = -1, rc, err = ECONNREFUSED;
 
 	hints.ai_family = AF_UNSPEC;
@@ -173,7 +165,7 @@ dial(struct fetch *f, const struct url *url)
 		if (errno == EINPROGRESS) {
 			pfd.fd = fd;
 			pfd.events = POLLOUT;
-			rc = poll(&pfd, 1, (int)(deadline - fetch_now_ms() > 0 ? deadline - fetch_now_ms() : 0));
+			rc = poll(&pfd, 1, (int)(deadline - clock_mono_ms() > 0 ? deadline - clock_mono_ms() : 0));
 			if (rc > 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0)
 				break;
 			if (rc == 0)
@@ -207,7 +199,7 @@ await(struct fetch *f, int fd, short events, long long last)
 			snprintf(f->error, sizeof f->error, "interrupted");
 			return f->transport = FETCH_OTHER;
 		}
-		if (fetch_now_ms() - last > fetch_idle_ms(f))
+		if (clock_mono_ms() - last > fetch_idle_ms(f))
 			return fetch_idle_error(f);
 		if ((rc = poll(&pfd, 1, 1000)) > 0)
 			return 0;
@@ -265,12 +257,12 @@ fetch_plain_post(struct fetch *f)
 		snprintf(f->error, sizeof f->error, "out of memory");
 		return f->transport = FETCH_OTHER;
 	}
-	last = fetch_now_ms();
+	last = clock_mono_ms();
 	while (off < req.len) {
 		ssize_t n = send(fd, req.p + off, req.len - off, MSG_NOSIGNAL);
 		if (n > 0) {
 			off += (size_t)n;
-			last = fetch_now_ms();
+			last = clock_mono_ms();
 		} else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
 			if ((rc = await(f, fd, POLLOUT, last)))
 				goto out;
@@ -300,7 +292,7 @@ fetch_plain_post(struct fetch *f)
 			}
 			break;
 		}
-		last = fetch_now_ms();
+		last = clock_mono_ms();
 		r = httpc_feed(h, chunk, (size_t)n);
 		f->status = h->status;
 		f->retry_after = h->retry_after;

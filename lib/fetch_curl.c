@@ -10,6 +10,7 @@
 
 #include <curl/curl.h>
 
+#include "clock.h"
 #include "fetch.h"
 #include "fetch_impl.h"
 
@@ -73,7 +74,7 @@ on_data(char *p, size_t size, size_t nmemb, void *u)
 	struct sink *s = u;
 	size_t n = size * nmemb;
 
-	s->last = fetch_now_ms();
+	s->last = clock_mono_ms();
 	if (!s->f->status)
 		C.easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &s->f->status);
 	return fetch_deliver(s->f, p, n) ? 0 : n;
@@ -89,7 +90,7 @@ on_progress(void *u, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 
 	if (s->f->cancel && *s->f->cancel)
 		return 1;
-	if (fetch_now_ms() - s->last > fetch_idle_ms(s->f)) {
+	if (clock_mono_ms() - s->last > fetch_idle_ms(s->f)) {
 		s->idle = 1;
 		return 1;
 	}
@@ -145,7 +146,7 @@ fetch_curl_post(void **handle, struct fetch *f)
 	C.easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	C.easy_setopt(h, CURLOPT_XFERINFODATA, &s);
 	C.easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	s.last = fetch_now_ms();
+	s.last = clock_mono_ms();
 	rc = C.easy_perform(h);
 	C.slist_free_all(hl);
 	C.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &f->status);

@@ -6,7 +6,6 @@
 
 #define FETCH_USER_AGENT "claw/" CLAW_VERSION
 
-long long fetch_now_ms(void);
 long long fetch_idle_ms(const struct fetch *f);
 int fetch_idle_error(struct fetch *f);                 /* sets the error, returns FETCH_TIMEOUT */
 int fetch_deliver(struct fetch *f, const char *p, size_t n);   /* body bytes: non-zero stops */

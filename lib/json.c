@@ -101,6 +101,22 @@ literal(struct scan *s, const char *word)
 	return 1;
 }
 
+/* An object member's "key" and its colon. */
+static int
+key(struct scan *s)
+{
+	ws(s);
+	if (s->p >= s->end || *s->p != '"')
+		return bad(s, "expected a key");
+	if (!string(s))
+		return 0;
+	ws(s);
+	if (s->p >= s->end || *s->p != ':')
+		return bad(s, "expected ':'");
+	s->p++;
+	return 1;
+}
+
 int
 json_valid(const char *text, size_t n, char *why, size_t whylen)
 {
@@ -125,15 +141,8 @@ json_valid(const char *text, size_t n, char *why, size_t whylen)
 				depth--;
 				break;
 			}
-			if (stack[depth - 1] == '{') {
-				if (s.p >= s.end || *s.p != '"')
-					return bad(&s, "expected a key");
-				if (!string(&s))
-					return 0;
-				ws(&s);
-				if (s.p >= s.end || *s.p++ != ':')
-					return s.p--, bad(&s, "expected ':'");
-			}
+			if (stack[depth - 1] == '{' && !key(&s))
+				return 0;
 			continue;
 		case '"': if (!string(&s)) return 0; break;
 		case 't': if (!literal(&s, "true")) return 0; break;
@@ -163,16 +172,8 @@ json_valid(const char *text, size_t n, char *why, size_t whylen)
 			if (*s.p != ',')
 				return bad(&s, "expected ',' or a closing bracket");
 			s.p++;
-			if (stack[depth - 1] == '{') {
-				ws(&s);
-				if (s.p >= s.end || *s.p != '"')
-					return bad(&s, "expected a key");
-				if (!string(&s))
-					return 0;
-				ws(&s);
-				if (s.p >= s.end || *s.p++ != ':')
-					return s.p--, bad(&s, "expected ':'");
-			}
+			if (stack[depth - 1] == '{' && !key(&s))
+				return 0;
 			break;
 		}
 	}

@@ -10,19 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "err.h"
 #include "proc.h"
 
 extern char **environ;
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int
 proc_spawn(struct proc *p, char *const argv[], char *const envp[])
@@ -96,7 +88,7 @@ close_fd(int *fd)
 int
 proc_wait(struct proc *p, int timeout_ms)
 {
-	long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	long long deadline = timeout_ms < 0 ? -1 : clock_mono_ms() + timeout_ms;
 	int status, timedout = 0;
 	pid_t r;
 
@@ -110,7 +102,7 @@ proc_wait(struct proc *p, int timeout_ms)
 			status = 0;
 			break;
 		}
-		if (r == 0 && now_ms() >= deadline) {
+		if (r == 0 && clock_mono_ms() >= deadline) {
 			proc_kill(p);
 			timedout = 1;
 		} else if (r == 0) {
@@ -151,7 +143,7 @@ int
 proc_run(char *const argv[], char *const envp[], const char *input, size_t inlen,
     struct buf *out, size_t maxout, int timeout_ms)
 {
-	long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	long long deadline = timeout_ms < 0 ? -1 : clock_mono_ms() + timeout_ms;
 	struct proc p;
 	size_t off = 0;
 	int capped = 0, timedout = 0, rc;
@@ -164,7 +156,7 @@ proc_run(char *const argv[], char *const envp[], const char *input, size_t inlen
 		close_fd(&p.in);
 	while (p.out >= 0) {
 		struct pollfd fds[2] = { { p.out, POLLIN, 0 }, { p.in, POLLOUT, 0 } };
-		int wait = deadline < 0 ? -1 : (int)(deadline - now_ms());
+		int wait = deadline < 0 ? -1 : (int)(deadline - clock_mono_ms());
 		if (deadline >= 0 && wait <= 0) {
 			timedout = 1;
 			break;
@@ -201,7 +193,7 @@ proc_run(char *const argv[], char *const envp[], const char *input, size_t inlen
 	}
 	if (timedout || capped)
 		proc_kill(&p);
-	rc = proc_wait(&p, timedout || capped ? 0 : (deadline < 0 ? -1 : (int)(deadline - now_ms() + 1)));
+	rc = proc_wait(&p, timedout || capped ? 0 : (deadline < 0 ? -1 : (int)(deadline - clock_mono_ms() + 1)));
 	if (capped)
 		return -2;
 	return timedout ? -1 : rc;

@@ -2,6 +2,7 @@
  * BEGIN IMMEDIATE transaction, never held across a model call. */
 #include <string.h>
 
+#include "clock.h"
 #include "err.h"
 #include "session.h"
 #include "store.h"
@@ -42,7 +43,7 @@ session_open(sqlite3 *db, const char *name, int create, long long *id)
 		    "INSERT INTO sessions(name, created, updated) VALUES(?1, ?2, ?2) ON CONFLICT(name) DO NOTHING")))
 			return rc;
 		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, store_now_ms());
+		sqlite3_bind_int64(st, 2, clock_wall_ms());
 		if ((rc = step_done(db, st, "sessions")))
 			return rc;
 	}
@@ -63,7 +64,7 @@ session_append(sqlite3 *db, long long sid, jv msg, const char *model, int incomp
 {
 	jv role = jv_object_get(jv_copy(msg), jv_string("role"));
 	jv body = jv_dump_string(jv_object_delete(jv_copy(msg), jv_string("role")), 0);
-	long long now = store_now_ms();
+	long long now = clock_wall_ms();
 	sqlite3_stmt *st = NULL;
 	int rc;
 
@@ -156,7 +157,7 @@ session_add_summary(sqlite3 *db, long long sid, long long upto, const char *text
 	}
 	sqlite3_bind_int64(st, 1, sid);
 	sqlite3_bind_int64(st, 2, upto);
-	sqlite3_bind_int64(st, 3, store_now_ms());
+	sqlite3_bind_int64(st, 3, clock_wall_ms());
 	sqlite3_bind_text(st, 4, text, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, session_tokens(text));
 	if ((rc = step_done(db, st, "summaries")) || (rc = store_commit(db)))

@@ -65,15 +65,6 @@ static const char *const migrations[] = {
 
 int store_version(void) { return NMIGRATIONS; }
 
-long long
-store_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int
 store_fail(sqlite3 *db, const char *what)
 {

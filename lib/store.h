@@ -18,5 +18,4 @@ int store_prepare(sqlite3 *db, sqlite3_stmt **st, const char *sql);
 
 /* Map the connection's last error to an exit code and record "what: why". */
 int store_fail(sqlite3 *db, const char *what);
-long long store_now_ms(void);
 #endif

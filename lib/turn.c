@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "clock.h"
 #include "cache.h"
 #include "config.h"
 #include "err.h"
@@ -44,15 +45,6 @@ struct turn {
 	char session[128];
 };
 
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static jv
 event(const char *type)
 {
@@ -71,7 +63,7 @@ on_stream(void *ctx, int what, const char *p, size_t n)
 	struct turn *t = ctx;
 
 	if (!t->emitted)
-		t->ttft = mono_ms() - t->t0;
+		t->ttft = clock_mono_ms() - t->t0;
 	t->emitted = 1;
 	emit_text(t, what == WIRE_TEXT ? "delta" : "reasoning", p, n);
 }
@@ -407,7 +399,7 @@ record(struct turn *t, int rc, int ncalls)
 	buf_printf(&d, ",\"ttft_ms\":%lld,\"tokens_in\":%ld,\"tokens_out\":%ld,\"code\":%d,\"cached\":%s,\"tool_calls\":%d}",
 	    t->ttft, t->in_tok, t->out_tok, rc, t->cached ? "true" : "false", ncalls);
 	if (!d.oom)
-		event_record(t->db, "claw-chat", "turn", mono_ms() - t->t0, rc == 0, d.p);
+		event_record(t->db, "claw-chat", "turn", clock_mono_ms() - t->t0, rc == 0, d.p);
 	buf_free(&d);
 }
 
@@ -429,7 +421,7 @@ fail(struct turn *t, int rc)
 int
 turn_run(sqlite3 *db, void *http, const struct turn_opts *o, turn_emit_fn *emit, void *ctx)
 {
-	struct turn t = { db, http, o, emit, ctx, 0, mono_ms(), 0, 0, 0, 0, 0, "", "" };
+	struct turn t = { db, http, o, emit, ctx, 0, clock_mono_ms(), 0, 0, 0, 0, 0, "", "" };
 	struct buf system = BUF_INIT, sys2 = BUF_INIT;
 	jv summary = jv_null(), rows = jv_null(), tools = jv_null(), msgs = jv_null();
 	struct answer a = { 0 };
@@ -512,7 +504,7 @@ turn_run(sqlite3 *db, void *http, const struct turn_opts *o, turn_emit_fn *emit,
 			if (jv_get_kind(mo) == JV_KIND_STRING)
 				snprintf(t.model, sizeof t.model, "%s", jv_string_value(mo));
 			jv_free(mo);
-			t.ttft = mono_ms() - t.t0;
+			t.ttft = clock_mono_ms() - t.t0;
 			if (a.text.len)
 				emit_text(&t, "delta", a.text.p, a.text.len);
 			t.emitted = 1;
@@ -531,7 +523,7 @@ turn_run(sqlite3 *db, void *http, const struct turn_opts *o, turn_emit_fn *emit,
 					emit_text(&t, "reasoning", a.reasoning.p, a.reasoning.len);
 				if (a.text.len)
 					emit_text(&t, "delta", a.text.p, a.text.len);
-				t.ttft = mono_ms() - t.t0;
+				t.ttft = clock_mono_ms() - t.t0;
 				t.emitted = 1;
 			}
 		}

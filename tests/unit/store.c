@@ -11,6 +11,7 @@
 #include "err.h"
 #include "event.h"
 #include "path.h"
+#include "clock.h"
 #include "store.h"
 #include "tap.h"
 
@@ -147,9 +148,9 @@ main(void)
 	ok(rc != 0, "a constraint failure is an error (%d: %s)", rc, err_msg());
 
 	/* Telemetry rows. */
-	t0 = store_now_ms();
+	t0 = clock_wall_ms();
 	ok(t0 / 1000 - (long long)time(NULL) <= 1 && (long long)time(NULL) - t0 / 1000 <= 1,
-	    "store_now_ms is wall-clock milliseconds");
+	    "clock_wall_ms is wall-clock milliseconds");
 	is_int(event_record(db, "claw", "config.set", 12, 1, "{\"key\":\"model\"}"), 0, "event_record");
 	is_int(event_record(db, "claw-chat", "turn", -1, 0, NULL), 0, "event_record without ms and detail");
 	is_int(pragma_int(db, "SELECT count(*) FROM events WHERE program = 'claw' AND kind = 'config.set'"

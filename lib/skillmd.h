@@ -1,0 +1,48 @@
+/* skillmd: a skill's SKILL.md — YAML front matter (OpenClaw / AgentSkills fields)
+ * read into a struct, the Markdown body left in place, and both shown as JSON. */
+#ifndef CLAW_SKILLMD_H
+#define CLAW_SKILLMD_H
+#include <stddef.h>
+
+#define SKILLMD_MAXFRONT   65536   /* bytes between the two --- lines */
+#define SKILLMD_MAXITEMS   256     /* per list */
+#define SKILLMD_MAXSTR     4096    /* bytes per string */
+#define SKILLMD_TIMEOUT    30      /* seconds, when the file names none */
+#define SKILLMD_MAXTIMEOUT 3600
+
+struct skillmd_list {
+	char **v;
+	size_t n;
+};
+
+struct skillmd {
+	char *name;                   /* the directory's name when the file has none */
+	char *description;
+	struct skillmd_list triggers;
+	struct skillmd_list permissions;  /* net, fs.read:PATH, fs.write:PATH, exec:BIN, env:VAR */
+	long timeout;
+	char *version;                /* NULL when absent, as the rest */
+	/* metadata.openclaw */
+	struct skillmd_list bins, any_bins, env, config;  /* requires.* */
+	struct skillmd_list os;
+	int always;
+	char *emoji;
+	char *homepage;               /* metadata.openclaw.homepage, else the top-level key */
+	char *install;                /* compact JSON of that value, never interpreted */
+	/* Everything after the closing ---: points into the parsed text. */
+	const char *body;
+	size_t bodylen;
+};
+
+/* Parse text[0..len).  0, or EX_DATAERR with err_set("what: why, line N"); out
+ * is zeroed on error and safe to skillmd_free either way. */
+int skillmd_parse(const char *text, size_t len, const char *dirname, struct skillmd *out);
+void skillmd_free(struct skillmd *s);
+
+/* The body with each {baseDir} replaced by basedir; malloc'd, NULL when out of memory. */
+char *skillmd_body_expand(const struct skillmd *s, const char *basedir);
+
+/* One compact JSON object: name, description, triggers, permissions, timeout, version,
+ * requires{bins,anyBins,env,config}, os, always, emoji, homepage, install. */
+char *skillmd_to_json(const struct skillmd *s);
+#endif
