@@ -428,3 +428,17 @@ db() { sqlite3 "$CLAW_HOME/claw.db" "$@"; }
 	claw config set providers.anth.api_key=bad-key
 	run -77 claw-chat -m anth/claude-sonnet-4-5 hi
 }
+
+@test "SIGTERM mid-answer: what arrived is stored, marked incomplete" {
+	script '{"text":"first second third fourth fifth","token_delay_ms":300}'
+	claw-chat -s killed hi > "$BATS_TEST_TMPDIR/out" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do grep -q first "$BATS_TEST_TMPDIR/out" && break; sleep 0.05; done
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" = 75 ]
+	grep -q "interrupted" "$BATS_TEST_TMPDIR/out"
+	run -0 claw-chat --history -s killed
+	echo "$output" | jq -e -s '.[0].text == "hi" and .[1].incomplete == true and (.[1].text | startswith("first"))'
+}
