@@ -66,7 +66,7 @@ $(B)/bin/%: $(B)/cmd/%.o $(B)/lib/libclaw.a
 # C unit tests print TAP; they link everything the library may need.
 $(B)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(B)/lib/libclaw.a
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(ALLLDFLAGS) -o $@ $< $(B)/lib/libclaw.a -ljq $(STORE_LIBS)
+	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(ALLLDFLAGS) -o $@ $< $(B)/lib/libclaw.a -lyaml -ljq $(STORE_LIBS)
 
 # Convenience: ./claw etc. are never built in the tree root; tests use $(B)/bin.
 check: all
@@ -90,7 +90,7 @@ fuzz: $(patsubst fuzz/%.c,build-fuzz/%,$(FUZZSRC))
 	    || { tail -30 build-fuzz/$$n.log; exit 1; }; tail -1 build-fuzz/$$n.log; done
 build-fuzz/%: fuzz/%.c $(LIBSRC) lib/*.h
 	@mkdir -p $(@D) fuzz/corpus/$*
-	$(FUZZCC) $(FUZZFLAGS) -o $@ $< $(LIBSRC) -ljq -lsqlite3 -lsodium -lm -ldl -lpthread
+	$(FUZZCC) $(FUZZFLAGS) -o $@ $< $(LIBSRC) -lyaml -ljq -lsqlite3 -lsodium -lm -ldl -lpthread
 
 bench: all
 	bench/run
