@@ -153,7 +153,7 @@ strval(const node_t *n, const char *what, const char *key, char **out)
 		return err_set(EX_DATAERR, "%s%s: a NUL or bad UTF-8, line %zu", what, key,
 		    lineof(n));
 	if (!(*out = strndup(s, len)))
-		return err_set(EX_OSERR, "%s%s:", what, key);
+		return err_set(EX_SOFTWARE, "%s%s:", what, key);
 	return 0;
 }
 
@@ -211,7 +211,7 @@ get_list(doc_t *d, const node_t *map, const char *what, const char *key,
 		return err_set(EX_DATAERR, "%s%s: over %d items, line %zu", what, key,
 		    SKILLMD_MAXITEMS, lineof(n));
 	if (cnt && !(l->v = calloc(cnt, sizeof *l->v)))
-		return err_set(EX_OSERR, "%s%s:", what, key);
+		return err_set(EX_SOFTWARE, "%s%s:", what, key);
 	if (n->type == YAML_SCALAR_NODE)
 		return item(n, what, key, ok, l);
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++)
@@ -358,7 +358,7 @@ tojson(doc_t *d, const node_t *n, struct buf *b, int depth)
 	int r, first = 1;
 
 	if (b->oom)
-		return err_set(EX_OSERR, "metadata.openclaw.install: out of memory");
+		return err_set(EX_SOFTWARE, "metadata.openclaw.install: out of memory");
 	if (depth > MAXDEPTH)
 		return err_set(EX_DATAERR, "metadata.openclaw.install: nested too deep, line %zu",
 		    lineof(n));
@@ -450,7 +450,7 @@ openclaw(doc_t *d, const node_t *oc, struct skillmd *s)
 		return r;
 	}
 	if (!(s->install = buf_steal(&b)))
-		return err_set(EX_OSERR, "metadata.openclaw.install:");
+		return err_set(EX_SOFTWARE, "metadata.openclaw.install:");
 	return 0;
 }
 
@@ -482,7 +482,7 @@ fields(doc_t *d, const node_t *root, const char *dirname, struct skillmd *s)
 		for (base = dirname + len; base > dirname && base[-1] != '/'; base--)
 			;
 		if (!(s->name = strndup(base, (size_t)(dirname + len - base))))
-			return err_set(EX_OSERR, "name:");
+			return err_set(EX_SOFTWARE, "name:");
 		if (!name_ok(s->name))
 			return err_set(EX_DATAERR, "name: none given, and the directory name "
 			    "\"%s\" is not one: use [a-z0-9][a-z0-9._-]{0,63}",
@@ -506,7 +506,7 @@ yaml_fail(yaml_parser_t *p, const char *fm, size_t fmlen)
 	size_t line, i;
 
 	if (p->error == YAML_MEMORY_ERROR)
-		return err_set(EX_OSERR, "front matter: out of memory");
+		return err_set(EX_SOFTWARE, "front matter: out of memory");
 	if (p->error == YAML_READER_ERROR) {
 		/* The reader gives a byte offset, not a mark. */
 		for (line = LINE0, i = 0; i < p->problem_offset && i < fmlen; i++)
@@ -532,7 +532,7 @@ skillmd_parse(const char *text, size_t len, const char *dirname, struct skillmd 
 	if ((r = front(text, len, &fm, &fmlen, &body)))
 		return r;
 	if (!yaml_parser_initialize(&p))
-		return err_set(EX_OSERR, "front matter: out of memory");
+		return err_set(EX_SOFTWARE, "front matter: out of memory");
 	/* Fixed, so that no leading bytes can switch libyaml to UTF-16. */
 	yaml_parser_set_encoding(&p, YAML_UTF8_ENCODING);
 	yaml_parser_set_input_string(&p, (const unsigned char *)fm, fmlen);
