@@ -178,3 +178,82 @@ json_valid(const char *text, size_t n, char *why, size_t whylen)
 		}
 	}
 }
+
+/* Skip one valid value starting at s->p (the text was checked by json_valid). */
+static void
+skip_value(struct scan *s)
+{
+	int depth = 0;
+
+	do {
+		ws(s);
+		switch (*s->p) {
+		case '{': case '[': depth++; s->p++; break;
+		case '}': case ']': depth--; s->p++; break;
+		case ',': case ':': s->p++; break;
+		case '"': string(s); break;
+		default:
+			while (s->p < s->end && !strchr(",:]} \t\r\n", *s->p))
+				s->p++;
+		}
+		ws(s);
+		/* Inside a container, keep going through its members. */
+	} while (depth > 0 && s->p < s->end);
+}
+
+int
+json_member(const char *text, size_t n, const char *key, const char **v, size_t *vn)
+{
+	char why[8];
+	struct scan s = { (const unsigned char *)text, (const unsigned char *)text + n,
+	    (const unsigned char *)text, why, sizeof why };
+	size_t klen = strlen(key);
+
+	ws(&s);
+	if (s.p >= s.end || *s.p != '{')
+		return 0;
+	s.p++;
+	for (;;) {
+		const unsigned char *k;
+		size_t len;
+		ws(&s);
+		if (s.p >= s.end || *s.p != '"')
+			return 0;
+		k = s.p + 1;
+		if (!string(&s))
+			return 0;
+		len = (size_t)(s.p - 1 - k);
+		ws(&s);
+		if (s.p >= s.end || *s.p++ != ':')
+			return 0;
+		ws(&s);
+		if (len == klen && memcmp(k, key, klen) == 0) {
+			const unsigned char *start = s.p;
+			skip_value(&s);
+			while (s.p > start && strchr(" \t\r\n", s.p[-1]))
+				s.p--;
+			*v = (const char *)start;
+			*vn = (size_t)(s.p - start);
+			return 1;
+		}
+		skip_value(&s);
+		ws(&s);
+		if (s.p >= s.end || *s.p != ',')
+			return 0;
+		s.p++;
+	}
+}
+
+int
+json_member_str(const char *p, size_t n, const char *key, char *dst, size_t dstlen)
+{
+	const char *v;
+	size_t vn;
+
+	if (!json_member(p, n, key, &v, &vn) || vn < 2 || v[0] != '"' || memchr(v, '\\', vn)
+	    || vn - 2 >= dstlen)
+		return 0;
+	memcpy(dst, v + 1, vn - 2);
+	dst[vn - 2] = '\0';
+	return 1;
+}

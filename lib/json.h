@@ -10,4 +10,11 @@
 /* 1 when p[0..n) is exactly one JSON value (whitespace around it allowed);
  * else 0 with a short reason naming the byte offset in why. */
 int json_valid(const char *p, size_t n, char *why, size_t whylen);
+
+/* In a valid JSON object text, the value of its top-level member key: 1 with
+ * *v, *vn set to the value's bytes, or 0 when there is no such member.  For
+ * programs that pass JSON through without linking libjq. */
+int json_member(const char *p, size_t n, const char *key, const char **v, size_t *vn);
+/* The same value when it is a string without escapes, copied into dst: 1, or 0. */
+int json_member_str(const char *p, size_t n, const char *key, char *dst, size_t dstlen);
 #endif

@@ -54,5 +54,23 @@ main(void)
 	ok(!json_valid("[1,2", 4, why, sizeof why), "a truncated array");
 	is_str(why, "malformed JSON at byte 4: unexpected end", "is an unexpected end");
 	ok(!json_valid("{\"a\":1}\0", 8, why, sizeof why), "a NUL after the value counts as text");
+
+	{
+		static const char obj[] = " { \"a\" : [1, {\"x\": \"}\"}], \"b\":\"two\" ,\"c\": {\"d\": null} , \"e\": -1.5e3 } ";
+		const char *v;
+		size_t vn;
+		char str[16];
+		ok(json_member(obj, strlen(obj), "a", &v, &vn) && vn == 15 && memcmp(v, "[1, {\"x\": \"}\"}]", vn) == 0,
+		    "json_member finds an array value, brackets in strings and all");
+		ok(json_member(obj, strlen(obj), "c", &v, &vn) && vn == 11 && memcmp(v, "{\"d\": null}", vn) == 0,
+		    "an object value");
+		ok(json_member(obj, strlen(obj), "e", &v, &vn) && vn == 6 && memcmp(v, "-1.5e3", vn) == 0,
+		    "a number, without the space after it");
+		ok(!json_member(obj, strlen(obj), "x", &v, &vn), "a nested key is not a top-level member");
+		ok(!json_member("[1]", 3, "a", &v, &vn), "an array has no members");
+		ok(json_member_str(obj, strlen(obj), "b", str, sizeof str) && strcmp(str, "two") == 0, "json_member_str");
+		ok(!json_member_str(obj, strlen(obj), "a", str, sizeof str), "not for a non-string");
+		ok(!json_member_str("{\"b\":\"a\\nb\"}", 10, "b", str, sizeof str), "not for a string with escapes");
+	}
 	return done_testing();
 }
