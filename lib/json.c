@@ -257,3 +257,77 @@ json_member_str(const char *p, size_t n, const char *key, char *dst, size_t dstl
 	dst[vn - 2] = '\0';
 	return 1;
 }
+
+static void
+put_utf8(struct buf *out, unsigned long c)
+{
+	char u[4];
+	size_t n;
+
+	if (c < 0x80) { u[0] = (char)c; n = 1; }
+	else if (c < 0x800) { u[0] = (char)(0xc0 | c >> 6); u[1] = (char)(0x80 | (c & 0x3f)); n = 2; }
+	else if (c < 0x10000) { u[0] = (char)(0xe0 | c >> 12); u[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+		u[2] = (char)(0x80 | (c & 0x3f)); n = 3; }
+	else { u[0] = (char)(0xf0 | c >> 18); u[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+		u[2] = (char)(0x80 | ((c >> 6) & 0x3f)); u[3] = (char)(0x80 | (c & 0x3f)); n = 4; }
+	buf_add(out, u, n);
+}
+
+static long
+hex4(const char *p)
+{
+	long v = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		char c = p[i];
+		v = v * 16 + (c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+		    : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1000000);
+	}
+	return v < 0 ? -1 : v;
+}
+
+int
+json_str_decode(const char *v, size_t vn, struct buf *out)
+{
+	const char *p = v + 1, *end = v + vn - 1;
+
+	if (vn < 2 || v[0] != '"' || v[vn - 1] != '"')
+		return 0;
+	while (p < end) {
+		const char *bs = memchr(p, '\\', (size_t)(end - p));
+		if (!bs) {
+			buf_add(out, p, (size_t)(end - p));
+			break;
+		}
+		buf_add(out, p, (size_t)(bs - p));
+		if (bs + 1 >= end)
+			return 0;
+		switch (bs[1]) {
+		case 'n': buf_addc(out, '\n'); break;
+		case 't': buf_addc(out, '\t'); break;
+		case 'r': buf_addc(out, '\r'); break;
+		case 'b': buf_addc(out, '\b'); break;
+		case 'f': buf_addc(out, '\f'); break;
+		case '/': case '\\': case '"': buf_addc(out, bs[1]); break;
+		case 'u': {
+			long c, lo;
+			if (end - bs < 6 || (c = hex4(bs + 2)) < 0)
+				return 0;
+			p = bs + 6;
+			if (c >= 0xd800 && c < 0xdc00 && end - p >= 6 && p[0] == '\\' && p[1] == 'u'
+			    && (lo = hex4(p + 2)) >= 0xdc00 && lo < 0xe000) {
+				c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+				p += 6;
+			} else if (c >= 0xd800 && c < 0xe000)
+				c = 0xfffd;     /* a lone surrogate */
+			put_utf8(out, (unsigned long)c);
+			continue;
+		}
+		default:
+			return 0;
+		}
+		p = bs + 2;
+	}
+	return !out->oom;
+}

@@ -5,6 +5,8 @@
 #define CLAW_JSON_H
 #include <stddef.h>
 
+#include "buf.h"
+
 #define JSON_MAXDEPTH 512
 
 /* 1 when p[0..n) is exactly one JSON value (whitespace around it allowed);
@@ -15,6 +17,8 @@ int json_valid(const char *p, size_t n, char *why, size_t whylen);
  * *v, *vn set to the value's bytes, or 0 when there is no such member.  For
  * programs that pass JSON through without linking libjq. */
 int json_member(const char *p, size_t n, const char *key, const char **v, size_t *vn);
+/* Decode a JSON string literal (quotes included) into out: 1, or 0 when it is not one. */
+int json_str_decode(const char *v, size_t vn, struct buf *out);
 /* The same value when it is a string without escapes, copied into dst: 1, or 0. */
 int json_member_str(const char *p, size_t n, const char *key, char *dst, size_t dstlen);
 #endif

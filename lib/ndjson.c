@@ -5,49 +5,9 @@
 
 #include "err.h"
 #include "json.h"
+#include "line.h"
 #include "ndjson.h"
 #include "utf8.h"
-
-int
-ndjson_getline(FILE *in, size_t maxline, char **line, size_t *len, size_t *cap, int *toolong)
-{
-	int c;
-
-	*len = 0;
-	*toolong = 0;
-	for (;;) {
-		c = getc_unlocked(in);
-		if (c == EOF) {
-			if (ferror(in))
-				return -1;
-			return *len > 0 || *toolong ? 1 : 0;
-		}
-		if (c == '\n')
-			break;
-		if (*len >= maxline) {
-			*toolong = 1;
-			continue;
-		}
-		if (*len + 2 > *cap) {
-			size_t ncap = *cap ? *cap * 2 : 256;
-			char *p;
-			if (ncap > maxline + 2)
-				ncap = maxline + 2;
-			if (!(p = realloc(*line, ncap)))
-				return -1;
-			*line = p;
-			*cap = ncap;
-		}
-		(*line)[(*len)++] = (char)c;
-	}
-	if (*len == 0 && !*cap) {
-		if (!(*line = malloc(1)))
-			return -1;
-		*cap = 1;
-	}
-	(*line)[*len] = '\0';
-	return 1;
-}
 
 jv
 ndjson_value(const char *p, size_t len)
@@ -98,7 +58,7 @@ ndjson_each(FILE *in, size_t maxline, ndjson_fn *fn, void *ctx)
 	long lineno = 0;
 	int toolong, r, rc = 0;
 
-	while ((r = ndjson_getline(in, maxline, &line, &len, &cap, &toolong)) > 0) {
+	while ((r = line_read(in, maxline, &line, &len, &cap, &toolong)) > 0) {
 		lineno++;
 		if (len == 0 || (len == 1 && line[0] == '\r'))
 			continue;        /* blank lines separate nothing: skip them */

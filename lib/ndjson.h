@@ -13,9 +13,6 @@
 typedef int ndjson_fn(jv rec, long lineno, void *ctx);
 int ndjson_each(FILE *in, size_t maxline, ndjson_fn *fn, void *ctx);
 
-/* One input line, without its newline: 1 (got one), 0 (EOF) or -1 (read error).
- * An over-long line is drained and reported with *toolong set. */
-int ndjson_getline(FILE *in, size_t maxline, char **line, size_t *len, size_t *cap, int *toolong);
 
 /* Parse one JSON text of any kind from untrusted bytes.  Invalid UTF-8 and NUL
  * bytes are refused before libjq sees them: jq 1.6 replaces the first silently

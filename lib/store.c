@@ -60,6 +60,36 @@ static const char *const migrations[] = {
 	"  key TEXT PRIMARY KEY,"
 	"  ts INTEGER NOT NULL,"
 	"  answer TEXT NOT NULL) STRICT;",
+
+	/* 3: the skill index (refreshed per skill when its files change), grants, installs */
+	"CREATE TABLE skills("
+	"  dir TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  sig TEXT NOT NULL,"           /* mtime and size of the files that define it */
+	"  kind TEXT NOT NULL,"          /* program, node or instructions */
+	"  description TEXT NOT NULL DEFAULT '',"
+	"  triggers TEXT NOT NULL DEFAULT '',"      /* lists: one item per line */
+	"  permissions TEXT NOT NULL DEFAULT '',"
+	"  bins TEXT NOT NULL DEFAULT '',"
+	"  any_bins TEXT NOT NULL DEFAULT '',"
+	"  env TEXT NOT NULL DEFAULT '',"
+	"  config_keys TEXT NOT NULL DEFAULT '',"
+	"  os TEXT NOT NULL DEFAULT '',"
+	"  timeout INTEGER NOT NULL DEFAULT 30,"
+	"  meta TEXT,"                   /* SKILL.md front matter as JSON */
+	"  config TEXT,"                 /* config.json as it is */
+	"  error TEXT) STRICT;"          /* why it does not parse, or NULL */
+	"CREATE TABLE grants("
+	"  skill TEXT NOT NULL,"
+	"  perm TEXT NOT NULL,"
+	"  ts INTEGER NOT NULL,"
+	"  PRIMARY KEY(skill, perm)) STRICT;"
+	"CREATE TABLE installs("
+	"  name TEXT PRIMARY KEY,"
+	"  dir TEXT NOT NULL,"
+	"  sha256 TEXT NOT NULL,"
+	"  source TEXT,"
+	"  ts INTEGER NOT NULL) STRICT;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -72,5 +72,14 @@ main(void)
 		ok(!json_member_str(obj, strlen(obj), "a", str, sizeof str), "not for a non-string");
 		ok(!json_member_str("{\"b\":\"a\\nb\"}", 10, "b", str, sizeof str), "not for a string with escapes");
 	}
+	{
+		struct buf b = BUF_INIT;
+		static const char lit[] = "\"a\\n\\\"b\\u00e9\\ud83c\\udf89\\/\"";
+		ok(json_str_decode(lit, strlen(lit), &b) && strcmp(b.p, "a\n\"b\xc3\xa9\xf0\x9f\x8e\x89/") == 0,
+		    "json_str_decode: escapes, \\u and a surrogate pair");
+		buf_free(&b);
+		ok(!json_str_decode("\"a\\x\"", 5, &b), "a bad escape is refused");
+		buf_free(&b);
+	}
 	return done_testing();
 }
