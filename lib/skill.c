@@ -541,12 +541,15 @@ skill_ungranted(sqlite3 *db, const struct skill *k, const char *extra, struct bu
 		expand(want, full, sizeof full);
 		for (q = granted; next_line(&q, g, sizeof g);) {
 			char gfull[PATH_MAX + 16];
-			size_t gl;
 			expand(g, gfull, sizeof gfull);
-			gl = strlen(gfull);
-			/* A grant covers what it names and, for paths, what lies under it. */
-			ok |= strcmp(gfull, full) == 0
-			    || (strchr(gfull, ':') && strncmp(gfull, full, gl) == 0 && full[gl] == '/');
+			/* net and env:VAR need that very grant.  A path permission is met by
+			 * any grant of its kind: the kernel then opens only what was granted,
+			 * which may be narrower than what the skill asked for. */
+			if (strncmp(want, "fs.", 3) == 0 || strncmp(want, "exec:", 5) == 0)
+				ok |= strncmp(gfull, full, (size_t)(strchr(full, ':') - full + 1)) == 0;
+			else
+				ok |= strcmp(gfull, full) == 0;
+
 		}
 		if (!ok)
 			buf_printf(why, "%s%s", why->len ? "\n" : "", want);

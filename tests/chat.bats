@@ -255,7 +255,7 @@ db() { sqlite3 "$CLAW_HOME/claw.db" "$@"; }
 	run -0 claw-chat --sessions
 	assert_output --partial "trip	4"
 	run -0 claw-chat --sessions --json
-	echo "$output" | jq -e 'select(.name=="trip") | .messages == 4'
+	echo "$output" | jq -e -s 'map(select(.name=="trip"))[0] | .messages == 4'
 	run -66 claw-chat --history -s nosuch
 }
 

@@ -1,0 +1,282 @@
+#!/usr/bin/env bats
+# claw-skill: discovery, the index, commands, grants, installs, and every sandbox
+# layer stopping a hostile skill (tests/fixtures/skills/probe).
+
+load helper
+
+FIX="$BATS_TEST_DIRNAME/fixtures/skills"
+OPENCLAW="${CLAW_SRC:-$BATS_TEST_DIRNAME/..}/../shared/fixtures/openclaw-skills"
+
+setup() {
+	claw_setup
+	export CLAW_SKILLS_PATH="$FIX:$BATS_TEST_DIRNAME/../skills"
+}
+
+layer() { claw-sandbox --check | awk -F'\t' -v l="$1" '$1 == l { print $2 }'; }
+
+# --- discovery and the index ---
+
+@test "every OpenClaw fixture parses; list says what each one is missing" {
+	[ -d "$OPENCLAW" ] || skip "no fixtures at $OPENCLAW"
+	CLAW_SKILLS_PATH="$OPENCLAW" run -0 claw-skill list
+	[ "${#lines[@]}" -ge 51 ]
+	refute_output --partial "broken"
+	assert_line --regexp $'^github\tinstructions\tbins: gh\t'
+	assert_line --regexp $'^apple-notes\tinstructions\t.*os: darwin'
+	CLAW_SKILLS_PATH="$OPENCLAW" run -0 claw-skill check
+	refute_output --partial broken
+}
+
+@test "list --json: one object per skill, built-ins included, parameters from config.json" {
+	run -0 claw-skill list --json
+	echo "$output" | jq -e -s 'all(.type == "skill") and (map(.name) | index("calc") != null)'
+	echo "$output" | jq -e -s 'map(select(.name == "calc"))[0] | .kind == "program" and .eligible and .parameters.type == "object"'
+	echo "$output" | jq -e -s 'map(select(.name == "translate"))[0] | .kind == "instructions"'
+}
+
+@test "the index re-reads only skills whose files changed" {
+	mkdir -p "$BATS_TEST_TMPDIR/s/alpha"
+	printf -- '---\ndescription: first words\n---\n' > "$BATS_TEST_TMPDIR/s/alpha/SKILL.md"
+	export CLAW_SKILLS_PATH="$BATS_TEST_TMPDIR/s"
+	run -0 claw-skill list
+	assert_output --partial "first words"
+	# Same size and mtime, other bytes: the index must not notice (nothing re-read).
+	touch -r "$BATS_TEST_TMPDIR/s/alpha/SKILL.md" "$BATS_TEST_TMPDIR/stamp"
+	printf -- '---\ndescription: other words\n---\n' > "$BATS_TEST_TMPDIR/s/alpha/SKILL.md"
+	touch -r "$BATS_TEST_TMPDIR/stamp" "$BATS_TEST_TMPDIR/s/alpha/SKILL.md"
+	run -0 claw-skill list
+	assert_output --partial "first words"
+	# A real change is seen.
+	printf -- '---\ndescription: changed words here\n---\n' > "$BATS_TEST_TMPDIR/s/alpha/SKILL.md"
+	run -0 claw-skill list
+	assert_output --partial "changed words here"
+	# A removed skill leaves the index.
+	rm -r "$BATS_TEST_TMPDIR/s/alpha"
+	run -0 claw-skill list
+	refute_output --partial alpha
+	[ "$(sqlite3 "$CLAW_HOME/claw.db" "select count(*) from skills where name = 'alpha'")" = 0 ]
+}
+
+@test "the first skill of a name wins; info shows what it shadows" {
+	mkdir -p "$BATS_TEST_TMPDIR/a/calc"
+	printf -- '---\ndescription: my own calc\n---\n' > "$BATS_TEST_TMPDIR/a/calc/SKILL.md"
+	CLAW_SKILLS_PATH="$BATS_TEST_TMPDIR/a:$BATS_TEST_DIRNAME/../skills" run -0 claw-skill info calc
+	assert_line $'description\tmy own calc'
+	assert_line --regexp $'^shadows\t.*/skills/calc$'
+}
+
+@test "a broken SKILL.md is listed as broken and check fails" {
+	mkdir -p "$BATS_TEST_TMPDIR/b/bad"
+	printf -- '---\nname: bad\n---\nno description\n' > "$BATS_TEST_TMPDIR/b/bad/SKILL.md"
+	CLAW_SKILLS_PATH="$BATS_TEST_TMPDIR/b" run -65 claw-skill check
+	assert_output --partial $'bad\tbroken'
+}
+
+@test "match ranks by triggers and description; nothing matching exits 1" {
+	run -0 claw-skill match what time is it in Tokyo
+	assert_line --index 0 --regexp $'^time\t'
+	run -0 claw-skill match -n 1 compute 2 to the power 64
+	assert_line --index 0 --regexp $'^calc\t'
+	[ "${#lines[@]}" = 1 ]
+	run -1 claw-skill match zzzz qqqq
+}
+
+# --- run ---
+
+@test "run: JSON or KEY=VALUE arguments, NDJSON requests on stdin" {
+	run -0 claw-skill run calc expr='2^64'
+	assert_output '{"type":"result","text":"18446744073709551616"}'
+	run -0 claw-skill run calc '{"expr":"1+2"}'
+	assert_output '{"type":"result","text":"3"}'
+	run -65 sh -c 'printf "%s\n" "{\"expr\":\"2*3\"}" "not json" "{\"expr\":\"7\"}" | claw-skill run calc'
+	assert_line --index 0 '{"type":"result","text":"6"}'
+	assert_line --index 1 '{"type":"error","code":65,"line":2,"message":"not a JSON object"}'
+	assert_line --index 2 '{"type":"result","text":"7"}'
+	run -66 claw-skill run nosuch
+	run -64 claw-skill run calc novalue
+}
+
+@test "an instruction skill's run is its body" {
+	run -0 claw-skill run translate </dev/null
+	echo "$output" | jq -e '.type == "result" and (.text | test("[Tt]ranslat"))'
+}
+
+@test "a permission not granted stops the run (77) and says how to grant it" {
+	run -77 claw-skill run weather city=Paris
+	assert_output --partial "claw-skill grant weather net"
+	run -0 claw-skill grant weather net
+	run -0 claw-skill grants
+	assert_output $'weather\tnet'
+	run claw-skill run weather city=Paris
+	[ "$status" != 77 ]
+	run -0 claw-skill revoke weather net
+	run -1 claw-skill revoke weather net
+	run -64 claw-skill grant weather 'fs.read:relative/path'
+}
+
+@test "new makes a skill that passes its own test" {
+	run -0 claw-skill new hello
+	[ -x "$CLAW_HOME/skills/hello/run" ]
+	run -0 claw-skill test hello
+	assert_line "ok 1 - hello.json"
+	run -73 claw-skill new hello
+	run -64 claw-skill new 'Bad Name'
+}
+
+@test "the built-in skills pass their tests inside the sandbox" {
+	for s in calc time files shell git memory weather web-fetch; do
+		[ -d "$BATS_TEST_DIRNAME/../skills/$s/tests" ] || continue
+		run claw-skill test "$s"
+		[ "$status" = 0 ] || { echo "$s:"; echo "$output"; false; }
+	done
+}
+
+# --- the sandbox, layer by layer ---
+
+@test "a skill cannot read the store or ~/.ssh, even through a link" {
+	[ "$(layer landlock)" = active ] || skip "landlock unavailable here"
+	claw config set skills.x=1
+	mkdir -p "$BATS_TEST_TMPDIR/h/.ssh" && echo key > "$BATS_TEST_TMPDIR/h/.ssh/id_test"
+	run -0 claw-skill run probe op=read arg="$CLAW_HOME/claw.db"
+	assert_output --partial "denied"
+	run -0 claw-skill run probe op=read arg="$BATS_TEST_TMPDIR/h/.ssh/id_test"
+	assert_output --partial "denied"
+	run -0 claw-skill run probe op=link arg="$CLAW_HOME/claw.db"
+	assert_output --partial "denied link"
+	run -0 claw-skill run probe op=write arg="$BATS_TEST_TMPDIR/h/planted"
+	assert_output --partial "denied"
+	[ ! -e "$BATS_TEST_TMPDIR/h/planted" ]
+}
+
+@test "a granted path is readable, and only that one" {
+	[ "$(layer landlock)" = active ] || skip "landlock unavailable here"
+	mkdir -p "$BATS_TEST_TMPDIR/ok" "$BATS_TEST_TMPDIR/no"
+	echo yes > "$BATS_TEST_TMPDIR/ok/f"; echo no > "$BATS_TEST_TMPDIR/no/f"
+	claw-skill grant probe "fs.read:$BATS_TEST_TMPDIR/ok"
+	run -0 claw-skill run probe op=read arg="$BATS_TEST_TMPDIR/ok/f"
+	assert_output --partial "read "
+	run -0 claw-skill run probe op=read arg="$BATS_TEST_TMPDIR/no/f"
+	assert_output --partial "denied"
+}
+
+@test "no network without the net grant" {
+	python3 -c 'import socket,time,sys
+s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(8); print(s.getsockname()[1], flush=True); time.sleep(20)' \
+	    > "$BATS_TEST_TMPDIR/port" 3>&- &
+	pid=$!
+	for _ in $(seq 50); do [ -s "$BATS_TEST_TMPDIR/port" ] && break; sleep 0.05; done
+	port=$(cat "$BATS_TEST_TMPDIR/port")
+	run -0 claw-skill run probe op=tcp arg="$port"
+	assert_output --partial "denied"
+	claw-skill grant probe net
+	run -0 claw-skill run probe op=tcp arg="$port"
+	kill "$pid"
+	assert_output --partial "connected"
+}
+
+@test "no key of ours in a skill's environment; env: passes a named variable" {
+	run -0 env OPENAI_API_KEY=sk-secret PROBE_VAR=hello claw-skill run probe op=env
+	refute_output --partial sk-secret
+	refute_output --partial PROBE_VAR
+	claw-skill grant probe env:PROBE_VAR
+	run -0 env OPENAI_API_KEY=sk-secret PROBE_VAR=hello claw-skill run probe op=env
+	assert_output --partial "PROBE_VAR=hello"
+	refute_output --partial sk-secret
+}
+
+@test "a skill runs in its own scratch directory, removed afterwards" {
+	run -0 claw-skill run probe op=where
+	dir=$(echo "$output" | jq -r '.text' | head -1)
+	[[ "$dir" == */claw-skill.probe.* ]]
+	[ ! -e "$dir" ]
+}
+
+@test "out of time: the whole run is stopped (75)" {
+	start=$(date +%s)
+	run -75 claw-skill run slow
+	assert_output --partial "out of time"
+	[ $(( $(date +%s) - start )) -le 5 ]
+}
+
+@test "a memory hog, a flood of output and a fork bomb are each contained" {
+	run -0 claw-skill run probe op=mem
+	assert_output --partial "MemoryError"
+	run -65 claw-skill run probe op=flood
+	assert_output --partial "over the 1048576-byte cap"
+	[ "$(layer nproc)" = active ] || [ "$(layer namespaces)" = active ] || skip "no process limit layer here"
+	before=$(ps -e --no-headers | wc -l)
+	run claw-skill run probe op=fork
+	sleep 0.5
+	after=$(ps -e --no-headers | wc -l)
+	[ "$after" -le $((before + 20)) ]
+}
+
+# --- install, verify, remove ---
+
+@test "install copies a tree and records its hash; verify notices a change; remove" {
+	cp -r "$FIX/slow" "$BATS_TEST_TMPDIR/slow2"
+	sed -i 's/^name: slow$/name: slow2/' "$BATS_TEST_TMPDIR/slow2/SKILL.md"
+	run -0 claw-skill install "$BATS_TEST_TMPDIR/slow2"
+	assert_output slow2
+	[ -f "$CLAW_HOME/skills/slow2/SKILL.md" ]
+	run -0 claw-skill verify slow2
+	echo '# changed' >> "$CLAW_HOME/skills/slow2/run"
+	run -65 claw-skill verify slow2
+	assert_output --partial "changed since it was installed"
+	run -73 claw-skill install "$BATS_TEST_TMPDIR/slow2"
+	run -0 claw-skill remove slow2
+	[ ! -e "$CLAW_HOME/skills/slow2" ]
+	run -66 claw-skill remove slow2
+	run -66 claw-skill verify calc
+}
+
+@test "install refuses links out of the tree, special files, oversize files and bad tarballs" {
+	mkdir -p "$BATS_TEST_TMPDIR/l"
+	printf -- '---\nname: linky\ndescription: has a link\n---\n' > "$BATS_TEST_TMPDIR/l/SKILL.md"
+	ln -s /etc/passwd "$BATS_TEST_TMPDIR/l/passwd"
+	run -65 claw-skill install "$BATS_TEST_TMPDIR/l"
+	assert_output --partial "symbolic link"
+	rm "$BATS_TEST_TMPDIR/l/passwd"
+	mkfifo "$BATS_TEST_TMPDIR/l/fifo"
+	run -65 claw-skill install "$BATS_TEST_TMPDIR/l"
+	assert_output --partial "not a plain file"
+	rm "$BATS_TEST_TMPDIR/l/fifo"
+	head -c 9000000 /dev/zero > "$BATS_TEST_TMPDIR/l/big"
+	run -65 claw-skill install "$BATS_TEST_TMPDIR/l"
+	assert_output --partial "cap"
+	rm "$BATS_TEST_TMPDIR/l/big"
+	# A tarball whose member climbs out with ..
+	mkdir -p "$BATS_TEST_TMPDIR/t/sub"
+	cp "$BATS_TEST_TMPDIR/l/SKILL.md" "$BATS_TEST_TMPDIR/t/sub/"
+	python3 -c 'import io, sys, tarfile
+t = tarfile.open(sys.argv[1], "w")
+for name, data in (("SKILL.md", open(sys.argv[2], "rb").read()), ("../evil", b"evil\n")):
+    i = tarfile.TarInfo(name); i.size = len(data); t.addfile(i, io.BytesIO(data))
+t.close()' "$BATS_TEST_TMPDIR/evil.tar" "$BATS_TEST_TMPDIR/t/sub/SKILL.md"
+	run -65 claw-skill install "$BATS_TEST_TMPDIR/evil.tar"
+	assert_output --partial ".."
+	# A good tarball with the skill in a top directory installs.
+	(cd "$BATS_TEST_TMPDIR" && tar -czf good.tgz l)
+	run -0 claw-skill install "$BATS_TEST_TMPDIR/good.tgz"
+	assert_output linky
+	[ -f "$CLAW_HOME/skills/linky/SKILL.md" ]
+}
+
+@test "installing never runs the skill's code" {
+	mkdir -p "$BATS_TEST_TMPDIR/trap"
+	printf -- '---\nname: trap\ndescription: runs when touched\n---\n' > "$BATS_TEST_TMPDIR/trap/SKILL.md"
+	printf '#!/bin/sh\ntouch %s/ran\n' "$BATS_TEST_TMPDIR" > "$BATS_TEST_TMPDIR/trap/run"
+	chmod +x "$BATS_TEST_TMPDIR/trap/run"
+	run -0 claw-skill install "$BATS_TEST_TMPDIR/trap"
+	run -0 claw-skill list
+	[ ! -e "$BATS_TEST_TMPDIR/ran" ]
+}
+
+@test "check --sandbox lists the layers; usage and version" {
+	run -0 claw-skill check --sandbox
+	assert_output --partial landlock
+	run -0 claw-skill --version
+	assert_output "claw-skill 0.1.0"
+	run -64 claw-skill
+	run -64 claw-skill frobnicate
+}
