@@ -92,7 +92,7 @@ print_skill(sqlite3 *db, const struct skill *k, int json)
 	buf_add_json_str(&b, k->dir, strlen(k->dir));
 	if (k->config && json_member(k->config, strlen(k->config), "parameters", &params, &pn) && *params == '{') {
 		buf_adds(&b, ",\"parameters\":");
-		buf_add(&b, params, pn);
+		json_compact(params, pn, &b);       /* NDJSON: config.json may span lines */
 	}
 	buf_adds(&b, "}\n");
 	if (!b.oom)
@@ -135,8 +135,11 @@ cmd_info(sqlite3 *db, struct skills *all, const char *name)
 		printf("permission\t%.*s\n", (int)n, p);
 		p += n + (p[n] == '\n');
 	}
-	if (un.len)
-		printf("not granted\t%s\n", un.p);
+	for (const char *p = un.p; p && *p;) {
+		size_t n = strcspn(p, "\n");
+		printf("not granted\t%.*s\n", (int)n, p);
+		p += n + (p[n] == '\n');
+	}
 	for (const char *p = granted; p && *p;) {
 		size_t n = strcspn(p, "\n");
 		printf("granted\t%.*s\n", (int)n, p);
@@ -362,8 +365,6 @@ cmd_run(sqlite3 *db, struct skills *all, int argc, char **argv)
 		buf_free(&args);
 		return rc == EX_USAGE ? (diag_err(), usage_error()) : diag_err();
 	}
-	if (argc == 2)
-		buf_adds(&args, "{}");
 	o.args = args.p;
 	rc = skill_run(db, k, &o, print_line, NULL);
 	buf_free(&args);
@@ -419,8 +420,9 @@ cmd_new(const char *name)
 	struct buf md = BUF_INIT, run = BUF_INIT;
 	int rc;
 
-	if (!*name || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(name) || strlen(name) > 64)
-		return err_set(EX_USAGE, "%s: a skill name is lower-case letters, digits, - and _", name), diag_err();
+	if (!*name || !strchr("abcdefghijklmnopqrstuvwxyz0123456789", *name)
+	    || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(name) || strlen(name) > 64)
+		return err_set(EX_USAGE, "%s: a skill name is [a-z0-9][a-z0-9._-]*, at most 64 bytes", name), diag_err();
 	if ((rc = path_mkhome("skills")) || (rc = path_in_home(dir, sizeof dir, "skills")))
 		return diag_err();
 	snprintf(sub, sizeof sub, "%s/%s", dir, name);

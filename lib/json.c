@@ -331,3 +331,24 @@ json_str_decode(const char *v, size_t vn, struct buf *out)
 	}
 	return !out->oom;
 }
+
+void
+json_compact(const char *v, size_t vn, struct buf *out)
+{
+	const char *p = v, *end = v + vn;
+	int in_str = 0;
+
+	for (; p < end; p++) {
+		if (in_str) {
+			buf_addc(out, *p);
+			if (*p == '\\' && p + 1 < end)
+				buf_addc(out, *++p);
+			else if (*p == '"')
+				in_str = 0;
+		} else if (*p == '"') {
+			in_str = 1;
+			buf_addc(out, *p);
+		} else if (!strchr(" \t\r\n", *p))
+			buf_addc(out, *p);
+	}
+}

@@ -338,8 +338,14 @@ skillinst_install(sqlite3 *db, const char *src, char **name)
 		buf_add(&text, chunk, (size_t)n);
 	close(fd);
 	{
-		const char *base = strrchr(root, '/');
-		if ((rc = skillmd_parse(text.p ? text.p : "", text.len, base ? base + 1 : root, &md)))
+		/* A name-less SKILL.md is named after its directory, or after the
+		 * tarball when the tarball has no top directory. */
+		char from[PATH_MAX], *dot;
+		const char *base = strrchr(strcmp(root, unpack) ? root : src, '/');
+		snprintf(from, sizeof from, "%s", base ? base + 1 : strcmp(root, unpack) ? root : src);
+		if (!strcmp(root, unpack) && (dot = strstr(from, ".t")))
+			*dot = '\0';
+		if ((rc = skillmd_parse(text.p ? text.p : "", text.len, from, &md)))
 			goto out;
 	}
 	if (!valid_name(md.name)) {
@@ -429,8 +435,15 @@ skillinst_remove(sqlite3 *db, const char *name)
 	sqlite3_stmt *q;
 	int rc;
 
-	if ((rc = installed(db, name, dir, sizeof dir, hex)))
-		return rc;
+	if ((rc = installed(db, name, dir, sizeof dir, hex))) {
+		/* One made by claw-skill new is in $CLAW_HOME/skills without a record. */
+		struct stat st;
+		char sub[PATH_MAX];
+		snprintf(sub, sizeof sub, "skills/%s", name);
+		if (strchr(name, '/') || *name == '.' || path_in_home(dir, sizeof dir, sub) || lstat(dir, &st) < 0
+		    || !S_ISDIR(st.st_mode))
+			return rc;
+	}
 	if ((rc = store_begin_write(db)))
 		return rc;
 	if (!(rc = store_prepare(db, &q, "DELETE FROM installs WHERE name = ?1"))) {

@@ -158,6 +158,43 @@ rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 	return 0;
 }
 
+/* Does the skill ask for a permission of grant's kind (net and env:VAR: that one)? */
+static int
+asked(const struct skill *k, const char *grant, size_t n)
+{
+	const char *p = k->permissions, *colon = memchr(grant, ':', n);
+	size_t kind = colon && (strncmp(grant, "fs.", 3) == 0 || strncmp(grant, "exec:", 5) == 0)
+	    ? (size_t)(colon - grant + 1) : n;
+
+	while (p && *p) {
+		size_t len = strcspn(p, "\n");
+		if (len >= kind && strncmp(p, grant, kind) == 0 && (kind < n || len == n))
+			return 1;
+		p += len + (p[len] == '\n');
+	}
+	return 0;
+}
+
+/* Keep only the grants that answer a permission the skill asks for: a grant
+ * made for one purpose must not widen what an unrelated update of the skill can do. */
+static void
+requested_only(const struct skill *k, char *grants)
+{
+	char *r = grants, *w = grants;
+
+	while (*r) {
+		size_t n = strcspn(r, "\n");
+		if (asked(k, r, n)) {
+			if (w != grants)
+				*w++ = '\n';
+			memmove(w, r, n);
+			w += n;
+		}
+		r += n + (r[n] == '\n');
+	}
+	*w = '\0';
+}
+
 /* The sandbox's flags for each granted permission. */
 static int
 grant_flags(const char *grants, char **argv, int n, int max, int *net)
@@ -195,7 +232,7 @@ grant_flags(const char *grants, char **argv, int n, int max, int *net)
 /* Hand out each line of the child's output: events as they are, plain text
  * gathered into one result at the end. */
 static int
-forward(const struct buf *out, skillrun_fn *fn, void *ctx, int *saw_error, int ok)
+forward(const struct buf *out, skillrun_fn *fn, void *ctx, int *saw_error, int ok, struct buf *said)
 {
 	const char *p = out->p, *end = out->p + out->len;
 	struct buf plain = BUF_INIT;
@@ -223,6 +260,8 @@ forward(const struct buf *out, skillrun_fn *fn, void *ctx, int *saw_error, int o
 	 * what the program said before it failed, and goes into the error. */
 	if (!results && !*saw_error && ok)
 		emit_result(fn, ctx, plain.p ? plain.p : "", plain.len), results = 1;
+	else if (!ok && plain.len && said)
+		buf_printf(said, ": %.*s", (int)(plain.len > 300 ? 300 : plain.len), plain.p);
 	buf_free(&plain);
 	return results;
 }
@@ -234,7 +273,7 @@ skill_run(sqlite3 *db, const struct skill *k, const struct skillrun_opts *o, ski
 	char *argv[96] = { 0 }, *grants = NULL;
 	struct buf why = BUF_INIT, in = BUF_INIT, out = BUF_INIT;
 	const char *tmp = getenv("TMPDIR");
-	int rc, n = 0, net = 0, status, saw_error = 0, i;
+	int rc, n = 0, net = 0, status, saw_error = 0, quiet = 0, i;
 
 	if (k->error)
 		return err_set(EX_DATAERR, "%s: %s", k->name, k->error), fail(fn, ctx, EX_DATAERR);
@@ -274,6 +313,7 @@ skill_run(sqlite3 *db, const struct skill *k, const struct skillrun_opts *o, ski
 		free(grants);
 		grants = buf_steal(&g);
 	}
+	requested_only(k, grants);
 
 	snprintf(num[0], sizeof num[0], "%ld", k->timeout);
 	snprintf(num[1], sizeof num[1], "%ld", k->timeout);
@@ -313,26 +353,30 @@ skill_run(sqlite3 *db, const struct skill *k, const struct skillrun_opts *o, ski
 	if (status == -3)
 		rc = err_code();
 	else if (status == -2) {
-		forward(&out, fn, ctx, &saw_error, 0);
+		forward(&out, fn, ctx, &saw_error, 0, NULL);
 		rc = err_set(EX_DATAERR, "%s: output over the %u-byte cap: stopped", k->name, SKILLRUN_MAXOUT);
 	} else if (status == -1 || status == 124)
 		rc = err_set(EX_TEMPFAIL, "%s: out of time after %ld s: stopped", k->name, k->timeout);
 	else {
-		forward(&out, fn, ctx, &saw_error, status == 0);
-		if (status == 0)
+		struct buf said = BUF_INIT;
+		forward(&out, fn, ctx, &saw_error, status == 0, &said);
+		if (status == 0 && saw_error)
+			rc = EX_NORESULT;        /* it said it failed: believe it, whatever its status */
+		else if (status == 0)
 			rc = 0;
 		else if (status > 128)
 			rc = err_set(EX_SOFTWARE, "%s: killed by signal %d (a resource limit?)", k->name, status - 128);
 		else {
 			rc = status == EX_DATAERR || status == EX_UNAVAILABLE || status == EX_NOPERM
 			    || status == EX_TEMPFAIL || status == EX_CONFIG || status == EX_NOINPUT ? status : EX_NORESULT;
-			err_set(rc, "%s: exited with status %d", k->name, status);
-			if (saw_error)
-				goto out;   /* it said why itself */
+			err_set(rc, "%s: exited with status %d%s", k->name, status, said.p ? said.p : "");
 		}
+		buf_free(&said);
+		if (saw_error)
+			quiet = 1;      /* it said why itself */
 	}
 out:
-	if (rc)
+	if (rc && !quiet)
 		fail(fn, ctx, rc);
 	nftw(scratch, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	for (i = 0; i < n; i++)
