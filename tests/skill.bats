@@ -152,10 +152,18 @@ layer() { claw-sandbox --check | awk -F'\t' -v l="$1" '$1 == l { print $2 }'; }
 	[ "$(layer landlock)" = active ] || skip "landlock unavailable here"
 	mkdir -p "$BATS_TEST_TMPDIR/ok" "$BATS_TEST_TMPDIR/no"
 	echo yes > "$BATS_TEST_TMPDIR/ok/f"; echo no > "$BATS_TEST_TMPDIR/no/f"
+	run -77 claw-skill run probe-granted op=where
+	assert_output --partial "claw-skill grant probe-granted net"
+	claw-skill grant probe-granted net
+	claw-skill grant probe-granted env:PROBE_VAR
+	claw-skill grant probe-granted "fs.read:$BATS_TEST_TMPDIR/ok"
+	run -0 claw-skill run probe-granted op=read arg="$BATS_TEST_TMPDIR/ok/f"
+	assert_output --partial "read "
+	run -0 claw-skill run probe-granted op=read arg="$BATS_TEST_TMPDIR/no/f"
+	assert_output --partial "denied"
+	# A grant the skill does not ask for never reaches it.
 	claw-skill grant probe "fs.read:$BATS_TEST_TMPDIR/ok"
 	run -0 claw-skill run probe op=read arg="$BATS_TEST_TMPDIR/ok/f"
-	assert_output --partial "read "
-	run -0 claw-skill run probe op=read arg="$BATS_TEST_TMPDIR/no/f"
 	assert_output --partial "denied"
 }
 
@@ -168,8 +176,11 @@ s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(8); print(s.getsockname()[1
 	port=$(cat "$BATS_TEST_TMPDIR/port")
 	run -0 claw-skill run probe op=tcp arg="$port"
 	assert_output --partial "denied"
-	claw-skill grant probe net
+	claw-skill grant probe net       # probe does not ask for net: still none
 	run -0 claw-skill run probe op=tcp arg="$port"
+	assert_output --partial "denied"
+	for p in net env:PROBE_VAR fs.read:/tmp; do claw-skill grant probe-granted "$p"; done
+	run -0 claw-skill run probe-granted op=tcp arg="$port"
 	kill "$pid"
 	assert_output --partial "connected"
 }
@@ -178,8 +189,8 @@ s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(8); print(s.getsockname()[1
 	run -0 env OPENAI_API_KEY=sk-secret PROBE_VAR=hello claw-skill run probe op=env
 	refute_output --partial sk-secret
 	refute_output --partial PROBE_VAR
-	claw-skill grant probe env:PROBE_VAR
-	run -0 env OPENAI_API_KEY=sk-secret PROBE_VAR=hello claw-skill run probe op=env
+	for p in net env:PROBE_VAR fs.read:/tmp; do claw-skill grant probe-granted "$p"; done
+	run -0 env OPENAI_API_KEY=sk-secret PROBE_VAR=hello claw-skill run probe-granted op=env
 	assert_output --partial "PROBE_VAR=hello"
 	refute_output --partial sk-secret
 }
