@@ -31,7 +31,8 @@ setup() {
 	PORT=$(cat "$FAKE_DIR/port")
 	: > "$FAKE_DIR/log"
 	: > "$FAKE_DIR/script"
-	export PATH="$BATS_TEST_DIRNAME/fixtures/bin:$PATH"
+	# The real claw-skill (beside claw-chat) with two built-in skills.
+	export CLAW_SKILLS_PATH="$BATS_TEST_DIRNAME/fixtures/chat-skills"
 	export FIXTURE_SKILL_LOG="$BATS_TEST_TMPDIR/skill.log"
 	cp -a "$FAKE_DIR/home" "$CLAW_HOME"
 }
@@ -292,7 +293,8 @@ db() { sqlite3 "$CLAW_HOME/claw.db" "$@"; }
 	script '{"tool_calls":[{"id":"call_1","name":"calc","arguments":"{\"expr\":\"6*7\"}"}],"split":5}' '{"text":"It is 42."}'
 	run -0 claw-chat --json -s tools "what is 6*7?"
 	req 1 | jq -e '[.body.tools[].function.name] == ["calc","translate"]'
-	req 1 | jq -e '.body.tools[0].function.description == "Exact arithmetic on an expression."'
+	desc=$(claw-skill list --json | jq -r 'select(.name == "calc") | .description')
+	req 1 | jq -e --arg d "$desc" '.body.tools[0].function.description == $d'
 	req 1 | jq -e '.body.tools[0].function.parameters.required == ["expr"]'
 	echo "$output" | jq -e -s 'map(.type) | index("tool_call") < index("tool_result")'
 	echo "$output" | jq -e -s '.[] | select(.type=="tool_call") | .name == "calc" and .arguments.expr == "6*7"'
@@ -300,13 +302,20 @@ db() { sqlite3 "$CLAW_HOME/claw.db" "$@"; }
 	echo "$output" | jq -e -s '.[-1].text == "It is 42."'
 	req 2 | jq -e '.body.messages[-1] == {"role":"tool","tool_call_id":"call_1","content":"42"}'
 	req 2 | jq -e '.body.messages[-2].tool_calls[0].function.arguments == "{\"expr\":\"6*7\"}"'
-	grep -q '^calc {"expr":"6\*7"}$' "$FIXTURE_SKILL_LOG"
+}
+
+# A claw-chat alone in a directory finds claw-skill on PATH: the test's stand-in.
+lone_chat() {
+	mkdir -p "$BATS_TEST_TMPDIR/lone"
+	cp "$CLAW_BIN/claw-chat" "$BATS_TEST_TMPDIR/lone/"
+	echo "$BATS_TEST_TMPDIR/lone/claw-chat"
 }
 
 @test "no credential of ours reaches claw-skill" {
 	claw config set providers.generic.api_key=sk-config-secret
+	chat=$(lone_chat)
 	script '{"tool_calls":[{"id":"c1","name":"calc","arguments":"{\"expr\":\"1+1\"}"}]}' '{"text":"2"}'
-	run -0 env OPENAI_API_KEY=sk-env JWT_SECRET=j MY_TOKEN=t claw-chat --json hi
+	PATH="$BATS_TEST_DIRNAME/fixtures/bin:$PATH" run -0 env OPENAI_API_KEY=sk-env JWT_SECRET=j MY_TOKEN=t "$chat" --json hi
 	[ -s "$FIXTURE_SKILL_LOG" ]
 	[ ! -s "$FIXTURE_SKILL_LOG.env" ]
 }
@@ -329,7 +338,8 @@ db() { sqlite3 "$CLAW_HOME/claw.db" "$@"; }
 @test "--no-tools offers none; a missing claw-skill offers none" {
 	run -0 claw-chat --no-tools hi
 	req 1 | jq -e '.body | has("tools") | not'
-	PATH=$(echo "$PATH" | sed "s|$BATS_TEST_DIRNAME/fixtures/bin:||") run -0 claw-chat hi
+	chat=$(lone_chat)
+	PATH=/usr/bin:/bin run -0 "$chat" hi
 	req 2 | jq -e '.body | has("tools") | not'
 }
 
