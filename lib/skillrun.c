@@ -175,8 +175,10 @@ asked(const struct skill *k, const char *grant, size_t n)
 	return 0;
 }
 
-/* Keep only the grants that answer a permission the skill asks for: a grant
- * made for one purpose must not widen what an unrelated update of the skill can do. */
+/* Keep only the grants that answer a permission the skill asks for where it
+ * matters most: net and env:VAR (the network, secrets) reach a skill only while
+ * its SKILL.md asks for them.  Path grants (fs.*, exec:) name exactly what the
+ * user opened to this skill, and a skill like shell checks them itself. */
 static void
 requested_only(const struct skill *k, char *grants)
 {
@@ -184,7 +186,7 @@ requested_only(const struct skill *k, char *grants)
 
 	while (*r) {
 		size_t n = strcspn(r, "\n");
-		if (asked(k, r, n)) {
+		if (strncmp(r, "fs.", 3) == 0 || strncmp(r, "exec:", 5) == 0 || asked(k, r, n)) {
 			if (w != grants)
 				*w++ = '\n';
 			memmove(w, r, n);
