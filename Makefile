@@ -37,14 +37,18 @@ ALLLDFLAGS = $(LDHARDEN) $(SANFLAGS) $(LDFLAGS)
 STORE_LIBS     = -Wl,-Bstatic -lsqlite3 -lsodium -Wl,-Bdynamic -lm -ldl -lpthread
 LIBS_claw      = $(STORE_LIBS)
 LIBS_claw-chat = -ljq $(STORE_LIBS)
+LIBS_claw-skill = -lyaml $(STORE_LIBS)
+LIBS_claw-sandbox = -Wl,-Bstatic -lseccomp -Wl,-Bdynamic
 
 PROGS    = $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
+# Helpers the programs run (claw-sandbox): built beside them, installed in LIBEXECDIR.
+LIBEXEC  = $(patsubst libexec/%.c,%,$(wildcard libexec/*.c))
 LIBSRC   = $(wildcard lib/*.c)
 LIBOBJ   = $(patsubst lib/%.c,$(B)/lib/%.o,$(LIBSRC))
 UNITSRC  = $(wildcard tests/unit/*.c)
 UNITBIN  = $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(UNITSRC))
 FUZZSRC  = $(wildcard fuzz/*.c)
-BINS     = $(addprefix $(B)/bin/,$(PROGS))
+BINS     = $(addprefix $(B)/bin/,$(PROGS) $(LIBEXEC))
 
 all: $(BINS) $(UNITBIN)
 
@@ -63,16 +67,24 @@ $(B)/bin/%: $(B)/cmd/%.o $(B)/lib/libclaw.a
 	@mkdir -p $(@D)
 	$(CC) $(ALLLDFLAGS) -o $@ $< $(B)/lib/libclaw.a $(LIBS_$*)
 
+$(B)/libexec/%.o: libexec/%.c lib/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALLCFLAGS) -c -o $@ $<
+
+$(B)/bin/%: $(B)/libexec/%.o $(B)/lib/libclaw.a
+	@mkdir -p $(@D)
+	$(CC) $(ALLLDFLAGS) -o $@ $< $(B)/lib/libclaw.a $(LIBS_$*)
+
 # C unit tests print TAP; they link everything the library may need.
 $(B)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(B)/lib/libclaw.a
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(ALLLDFLAGS) -o $@ $< $(B)/lib/libclaw.a -lyaml -ljq $(STORE_LIBS)
+	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(ALLLDFLAGS) -o $@ $< $(B)/lib/libclaw.a -lyaml -ljq -lseccomp $(STORE_LIBS)
 
 # Convenience: ./claw etc. are never built in the tree root; tests use $(B)/bin.
 check: all
 	@mkdir -p $(B)
 	CLAW_BIN=$(CURDIR)/$(B)/bin CLAW_SRC=$(CURDIR) \
-	  prove -j2 -e tests/runner $(UNITBIN) tests/*.bats 2>&1 | tee $(B)/check.log; \
+	  prove -j2 -f -o -e tests/runner $(UNITBIN) tests/*.bats 2>&1 | tee $(B)/check.log; \
 	  test "$${PIPESTATUS[0]}" = 0
 SHELL = /bin/bash
 
@@ -90,23 +102,24 @@ fuzz: $(patsubst fuzz/%.c,build-fuzz/%,$(FUZZSRC))
 	    || { tail -30 build-fuzz/$$n.log; exit 1; }; tail -1 build-fuzz/$$n.log; done
 build-fuzz/%: fuzz/%.c $(LIBSRC) lib/*.h
 	@mkdir -p $(@D) fuzz/corpus/$*
-	$(FUZZCC) $(FUZZFLAGS) -o $@ $< $(LIBSRC) -lyaml -ljq -lsqlite3 -lsodium -lm -ldl -lpthread
+	$(FUZZCC) $(FUZZFLAGS) -o $@ $< $(LIBSRC) -lyaml -ljq -lseccomp -lsqlite3 -lsodium -lm -ldl -lpthread
 
 bench: all
 	bench/run
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SHAREDIR)/skills \
-	  $(DESTDIR)$(SHAREDIR)/pipelines $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	  $(DESTDIR)$(SHAREDIR)/pipelines $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
 	for p in $(PROGS); do install -m 755 $(B)/bin/$$p $(DESTDIR)$(BINDIR)/$$p; done
-	for m in man/*.[157]; do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	for p in $(LIBEXEC); do install -m 755 $(B)/bin/$$p $(DESTDIR)$(LIBEXECDIR)/$$p; done
+	for m in man/*.[1578]; do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 	for d in skills/*/; do [ -d "$$d" ] && cp -R "$$d" $(DESTDIR)$(SHAREDIR)/skills/; done; true
 	cp -R pipelines/. $(DESTDIR)$(SHAREDIR)/pipelines/
-	if [ -d libexec ]; then cp -R libexec/. $(DESTDIR)$(LIBEXECDIR)/; fi
 
 uninstall:
 	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$$p; done
-	for m in man/*.[157]; do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+	for p in $(LIBEXEC); do rm -f $(DESTDIR)$(LIBEXECDIR)/$$p; done
+	for m in man/*.[1578]; do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 	rm -rf $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(LIBEXECDIR)
 
 # Every Debian package the build, tests and benchmarks need.

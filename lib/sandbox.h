@@ -1,0 +1,96 @@
+/* sandbox: the layers claw-sandbox puts around a skill process — environment,
+ * rlimits, namespaces, no_new_privs, Landlock, seccomp — each one call that returns an error. */
+#ifndef CLAW_SANDBOX_H
+#define CLAW_SANDBOX_H
+#include <stddef.h>
+#include <sys/types.h>
+
+/* A layer call returns 0 when applied, SANDBOX_UNAVAILABLE when this machine
+ * does not offer the layer (err says why; the caller may go on without it), or
+ * an exit code with err set when the layer exists but could not be applied. */
+#define SANDBOX_UNAVAILABLE (-1)
+
+/* The exit status for a program stopped by the wall-clock limit, as timeout(1). */
+#define SANDBOX_TIMEDOUT 124
+
+/* The system PATH a sandboxed program gets, whatever the caller's was. */
+#define SANDBOX_PATH "/usr/local/bin:/usr/bin:/bin"
+
+struct sandbox_limits {
+	unsigned long cpu_s;    /* RLIMIT_CPU: SIGXCPU at cpu_s, SIGKILL a second later */
+	unsigned long mem_mb;   /* RLIMIT_DATA: heap and private mappings */
+	unsigned long file_mb;  /* RLIMIT_FSIZE: the largest file it may write */
+	unsigned long nofile;   /* RLIMIT_NOFILE */
+	unsigned long nproc;    /* processes and threads, see sandbox_nproc() */
+};
+
+struct sandbox_paths {
+	char **ro, **rx, **rw;  /* absolute paths: read; read and execute; read and write */
+	size_t nro, nrx, nrw;
+};
+
+/* The environment of the sandboxed program: PATH=SANDBOX_PATH, LANG and LC_ALL
+ * C.UTF-8, HOME and TMPDIR = dir, then each variable in names copied from ours
+ * when set (LANG and LC_* may be overridden that way; PATH, HOME and TMPDIR may
+ * not: EX_USAGE).  A NULL-terminated array the caller frees with free(). */
+int sandbox_env(char ***envp, const char *dir, char *const names[], size_t n);
+
+int sandbox_rlimits(const struct sandbox_limits *l);
+
+/* unshare(2) a user, pid and (unless net) network namespace, mapping our uid and
+ * gid to themselves.  Our children are then in the new pid namespace: the first
+ * one is its init, and every process in it dies with that init. */
+int sandbox_unshare(int net);
+
+/* Bound the number of processes a fork bomb can make: RLIMIT_NPROC, which inside
+ * a fresh user namespace counts only that namespace's processes (root ignores
+ * it), and, called in the init of a pid namespace on Linux >= 6.14, that
+ * namespace's pid_max (300 + n: pids below 300 are only used before the first
+ * wrap).  what names the bound that applies; SANDBOX_UNAVAILABLE when none does. */
+int sandbox_nproc(unsigned long n, int userns, int pidns, const char **what);
+
+int sandbox_no_new_privs(void);
+
+/* Landlock: read and execute the system directories (/usr, /bin, /lib, /lib64),
+ * read /etc and /proc/self, read-write /dev/null; then the caller's paths.
+ * Everything else is denied.  Without net, TCP bind and connect are denied too
+ * (ABI >= 4).  *abi is the kernel's Landlock ABI (0 when there is none). */
+int sandbox_landlock(const struct sandbox_paths *p, int net, int *abi);
+int sandbox_landlock_abi(void);
+
+/* seccomp-bpf: default allow; EPERM for the system calls that reach outside the
+ * sandbox (ptrace, mount, bpf, kexec, keyrings, namespaces, io_uring...), and
+ * without net for socket() in every family (socketpair() stays).  Inherited
+ * across execve.
+ * In two steps, so one process can compile while another sets up the rest:
+ * build gives the BPF program (malloc'd, *len bytes), load installs it (it
+ * needs no_new_privs).  sandbox_seccomp() does both. */
+int sandbox_seccomp_build(int net, void **prog, size_t *len);
+int sandbox_seccomp_load(const void *prog, size_t len);
+int sandbox_seccomp(int net);
+
+/* Drop every capability (bounding set included), so a root-owned program gets
+ * none back at execve. */
+int sandbox_drop_caps(void);
+
+/* Wait for child; after wall_s seconds (0: never), or when we get SIGTERM,
+ * SIGINT or SIGHUP, kill it with SIGKILL — its process group too when group.
+ * SIGCHLD, SIGTERM, SIGINT and SIGHUP must be blocked (sandbox_block_signals)
+ * before the fork.  Returns its exit status as a shell reports it (128+signal),
+ * SANDBOX_TIMEDOUT after the wall-clock limit; -1 with err set if waiting failed. */
+int sandbox_block_signals(void);
+int sandbox_unblock_signals(void);
+int sandbox_supervise(pid_t child, unsigned long wall_s, int group);
+
+/* As the init of a pid namespace: reap every process, and return main's exit
+ * status (128+signal) once main is gone; -1 with err set if waiting failed. */
+int sandbox_reap(pid_t main);
+
+/* What this machine offers, one layer per line as claw-sandbox --check prints it. */
+struct sandbox_layer {
+	const char *name;
+	int active;
+	char detail[96];
+};
+size_t sandbox_check(struct sandbox_layer *out, size_t max);
+#endif

@@ -1,0 +1,298 @@
+/* claw-sandbox: run PROG inside every sandbox layer this machine offers, s6 style:
+ * set up, leave a tiny supervisor outside for the wall clock, exec.  See claw-sandbox(8). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "path.h"
+#include "sandbox.h"
+
+extern char **environ;
+
+static const char usage[] =
+    "usage: claw-sandbox [-t CPUSECS] [-T WALLSECS] [-m MEM_MB] [-f FILE_MB] [-o NOFILE]\n"
+    "                    [-p NPROC] [-r PATH]... [-w PATH]... [-x PATH]... [-n] [-e VAR]...\n"
+    "                    -d DIR -- PROG [ARG...]\n"
+    "       claw-sandbox --check | --help | --version\n";
+
+/* Static: the supervisor returns from main with these still reachable. */
+static struct sandbox_limits lim = { 30, 512, 64, 256, 128 };
+static struct sandbox_paths paths;
+static char **vars, **env;
+static size_t nvars;
+static unsigned long wall = 30;
+static int net;
+
+static unsigned long
+number(const char *s, const char *what, unsigned long lo, unsigned long hi)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!*s || *end || *s == '-' || errno || v < lo || v > hi) {
+		diag("%s: want a number from %lu to %lu", what, lo, hi);
+		fputs(usage, stderr);
+		exit(EX_USAGE);
+	}
+	return v;
+}
+
+/* A granted path, made absolute now: the rules are made after chdir(DIR). */
+static void
+grant(char **list, size_t *n, const char *path, const char *opt)
+{
+	char *abs = realpath(path, NULL);
+
+	if (!abs) {
+		diag("%s %s:", opt, path);
+		exit(EX_USAGE);
+	}
+	list[(*n)++] = abs;
+}
+
+static int
+check(void)
+{
+	struct sandbox_layer l[16];
+	size_t i, n = sandbox_check(l, sizeof l / sizeof l[0]);
+
+	if (n == 0) {
+		diag("--check: cannot probe the layers");
+		return EX_SOFTWARE;
+	}
+	for (i = 0; i < n; i++)
+		printf("%s\t%s\t%s\n", l[i].name, l[i].active ? "active" : "unavailable", l[i].detail);
+	return out_finish();
+}
+
+static int
+read_full(int fd, void *p, size_t n)
+{
+	size_t off = 0;
+	ssize_t r;
+
+	while (off < n) {
+		if ((r = read(fd, (char *)p + off, n - off)) <= 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			return -1;
+		}
+		off += (size_t)r;
+	}
+	return 0;
+}
+
+/* Take the seccomp filter the supervisor compiled meanwhile: its length, then
+ * the program (length 0: this machine has no seccomp).  End of file, or a hang-up
+ * once it is read, means the supervisor is gone: then nothing may run. */
+static void
+take_filter(int chan, void **prog, size_t *len)
+{
+	struct pollfd pfd = { chan, POLLIN, 0 };
+
+	*prog = NULL;
+	if (read_full(chan, len, sizeof *len) < 0 || *len > 1 << 20)
+		_exit(EX_SOFTWARE);
+	if (*len && (!(*prog = malloc(*len)) || read_full(chan, *prog, *len) < 0))
+		_exit(EX_SOFTWARE);
+	if (poll(&pfd, 1, 0) != 0)
+		_exit(EX_SOFTWARE);
+	close(chan);
+}
+
+/* The innermost process: the layers that must be set by the process that will
+ * exec (Landlock's /proc/self is this process), then PROG. */
+static void
+run(char **argv, int chan)
+{
+	void *prog;
+	size_t len;
+	int abi, rc;
+
+	if (sandbox_drop_caps())
+		_exit(diag_err());
+	if ((rc = sandbox_landlock(&paths, net, &abi)) == SANDBOX_UNAVAILABLE)
+		diag("landlock unavailable: %s; continuing with seccomp and rlimits", err_msg());
+	else if (rc)
+		_exit(diag_err());
+	take_filter(chan, &prog, &len);
+	if (len && sandbox_seccomp_load(prog, len))
+		_exit(diag_err());
+	if (sandbox_unblock_signals())
+		_exit(diag_err());
+	/* A descriptor the caller leaked (a socket, the store) would be a way out. */
+	close_range(3, ~0U, 0);
+	environ = env;
+	execvp(argv[0], argv);
+	rc = errno;
+	diag("%s:", argv[0]);
+	/* As a shell says it: 127 not found, 126 found but not runnable. */
+	_exit(rc == ENOENT || rc == ENOTDIR ? 127 : 126);
+}
+
+struct job {
+	char **argv;
+	int chan;
+};
+
+static int
+run_job(void *arg)
+{
+	struct job *j = arg;
+
+	run(j->argv, j->chan);
+	return EX_SOFTWARE;
+}
+
+/* The child of the supervisor: init of the pid namespace when there is one. */
+static void
+child(char **argv, int ns, int chan)
+{
+	/* The stack of the process that borrows our memory (below); only what it
+	 * touches is ever paged in. */
+	static char stack[64 * 1024] __attribute__((aligned(16)));
+	struct job j = { argv, chan };
+	const char *what;
+	pid_t pid;
+	int rc;
+
+	/* Nothing outlives the supervisor; run() checks it was alive after this line. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		_exit(EX_SOFTWARE);
+	setpgid(0, 0);
+	rc = sandbox_nproc(lim.nproc, ns, ns, &what);
+	if (rc && rc != SANDBOX_UNAVAILABLE)
+		_exit(diag_err());
+	if (sandbox_rlimits(&lim) || sandbox_no_new_privs())
+		_exit(diag_err());
+	if (!ns)
+		run(argv, chan);
+	/* Init of a pid namespace ignores signals it has no handler for, SIGXCPU and
+	 * SIGPIPE included, and inherits every orphan: so PROG is not init, this is.
+	 * The child borrows our memory until it execs, as posix_spawn's does, on a
+	 * stack of its own: that spares the copy and the page faults of a fork. */
+	if ((pid = clone(run_job, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &j)) < 0) {
+		diag("clone:");
+		_exit(EX_SOFTWARE);
+	}
+	close(chan);
+	rc = sandbox_reap(pid);
+	_exit(rc < 0 ? diag_err() : rc);
+}
+
+/* The supervisor's first job: compile the seccomp filter while the child sets up
+ * the other layers (libseccomp takes about as long as all of them), and hand it
+ * over.  Keeps chan open: its hang-up tells the child we are gone. */
+static int
+send_filter(int chan, pid_t pid)
+{
+	void *prog = NULL;
+	size_t len = 0;
+	int rc;
+
+	if ((rc = sandbox_seccomp_build(net, &prog, &len)) == SANDBOX_UNAVAILABLE) {
+		diag("seccomp unavailable: %s; continuing with landlock and rlimits", err_msg());
+		len = 0;
+	} else if (rc) {
+		kill(-pid, SIGKILL);
+		return diag_err();
+	}
+	/* A write that fails means the child is gone: the wait says why. */
+	if (write(chan, &len, sizeof len) == sizeof len && len)
+		(void)!write(chan, prog, len);
+	free(prog);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { O_CHECK = 256, O_HELP, O_VERSION };
+	static const struct option longopts[] = {
+		{ "check", no_argument, NULL, O_CHECK }, { "help", no_argument, NULL, O_HELP },
+		{ "version", no_argument, NULL, O_VERSION }, { NULL, 0, NULL, 0 },
+	};
+	static char dir[PATH_MAX];
+	const char *d = NULL;
+	int c, ns, chan[2];
+	pid_t pid;
+
+	diag_init(argv[0]);
+	paths.ro = calloc((size_t)argc, sizeof *paths.ro);
+	paths.rx = calloc((size_t)argc, sizeof *paths.rx);
+	paths.rw = calloc((size_t)argc, sizeof *paths.rw);
+	vars = calloc((size_t)argc, sizeof *vars);
+	if (!paths.ro || !paths.rx || !paths.rw || !vars)
+		return EX_SOFTWARE;
+	/* '+': the options end at PROG, whose own options are its business. */
+	while ((c = getopt_long(argc, argv, "+t:T:m:f:o:p:r:w:x:ne:d:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't': lim.cpu_s = number(optarg, "-t", 1, 86400); break;
+		case 'T': wall = number(optarg, "-T", 0, 86400); break;
+		case 'm': lim.mem_mb = number(optarg, "-m", 1, 1UL << 20); break;
+		case 'f': lim.file_mb = number(optarg, "-f", 0, 1UL << 30); break;
+		case 'o': lim.nofile = number(optarg, "-o", 3, 1UL << 20); break;
+		case 'p': lim.nproc = number(optarg, "-p", 1, 1UL << 16); break;
+		case 'r': grant(paths.ro, &paths.nro, optarg, "-r"); break;
+		case 'x': grant(paths.rx, &paths.nrx, optarg, "-x"); break;
+		case 'w': grant(paths.rw, &paths.nrw, optarg, "-w"); break;
+		case 'n': net = 1; break;
+		case 'e': vars[nvars++] = optarg; break;
+		case 'd': d = optarg; break;
+		case O_CHECK: return check();
+		case O_HELP: fputs(usage, stdout); return out_finish();
+		case O_VERSION: puts("claw-sandbox " CLAW_VERSION); return out_finish();
+		default: fputs(usage, stderr); return EX_USAGE;
+		}
+	}
+	argv += optind;
+	if (!d || !*argv) {
+		diag("%s", !d ? "-d DIR is required" : "no PROG to run");
+		fputs(usage, stderr);
+		return EX_USAGE;
+	}
+	if (path_mkdirs(d, 0700) < 0 || !realpath(d, dir)) {
+		diag("%s:", d);
+		return EX_CANTCREAT;
+	}
+	paths.rw[paths.nrw++] = dir;
+	if (sandbox_env(&env, dir, vars, nvars))
+		return diag_err();
+	if (chdir(dir) < 0) {
+		diag("%s:", dir);
+		return EX_CANTCREAT;
+	}
+	if (sandbox_block_signals())
+		return diag_err();
+	if ((ns = sandbox_unshare(net)) == SANDBOX_UNAVAILABLE)
+		diag("namespaces unavailable: %s; continuing with landlock, seccomp and rlimits",
+		    err_msg());
+	else if (ns)
+		return diag_err();
+	if (pipe2(chan, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+		diag("fork:");
+		return EX_SOFTWARE;
+	}
+	if (pid == 0) {
+		close(chan[1]);
+		child(argv, ns == 0, chan[0]);
+	}
+	close(chan[0]);
+	setpgid(pid, pid);      /* both sides set it: no race with an early kill */
+	signal(SIGPIPE, SIG_IGN);
+	if ((c = send_filter(chan[1], pid)) || (c = sandbox_supervise(pid, wall, 1)) >= 0)
+		return c;
+	return diag_err();
+}

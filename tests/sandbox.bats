@@ -1,0 +1,361 @@
+#!/usr/bin/env bats
+# claw-sandbox(8): what a program run inside it can and cannot do, layer by layer.
+# A test that needs a layer skips, saying so, where `claw-sandbox --check` reports it unavailable.
+
+load helper
+
+setup_file() {
+	# What this machine offers, asked once: the skips below follow it.
+	CHECK=$("$CLAW_BIN/claw-sandbox" --check)
+	export CHECK
+}
+
+setup() {
+	claw_setup
+	# Valgrind 3.19 knows neither seccomp(2) nor the Landlock calls (ENOSYS), so
+	# under it claw-sandbox could not apply them: run it bare here, and check its
+	# memory on the paths valgrind can follow (usage below, tests/unit/sandbox.c).
+	CLAW_VALGRIND=0 claw_wrap "$BATS_TEST_TMPDIR/bin" "$CLAW_BIN/claw-sandbox"
+	DIR=$BATS_TEST_TMPDIR/scratch
+}
+
+teardown() {
+	if [ -n "${LISTENER:-}" ]; then
+		kill "$LISTENER" 2>/dev/null || true
+	fi
+}
+
+# Skip unless --check says the layer is active.
+need() {
+	grep -q "^$1	active	" <<<"$CHECK" || skip "$1 is unavailable here: $(grep "^$1	" <<<"$CHECK" | cut -f3)"
+}
+
+need_python() {
+	[ -x /usr/bin/python3 ] || skip "no /usr/bin/python3"
+}
+
+# How many processes have $DIR as their working directory: the sandboxed ones.
+in_sandbox() {
+	find /proc/[0-9]*/cwd -maxdepth 0 -lname "$DIR" 2>/dev/null | wc -l
+}
+
+# Wait up to 5 s until at least $1 processes run in the sandbox.
+wait_sandbox() {
+	local i
+	for i in $(seq 100); do
+		[ "$(in_sandbox)" -ge "$1" ] && return 0
+		sleep 0.05
+	done
+	fail "only $(in_sandbox) processes in the sandbox, want $1"
+}
+
+# A TCP listener on 127.0.0.1 that greets each connection; its port in $PORT.
+listen() {
+	python3 - "$BATS_TEST_TMPDIR/port" <<-'EOF' &
+	import socket, sys
+	s = socket.socket()
+	s.bind(("127.0.0.1", 0))
+	s.listen()
+	open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
+	import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+	s.settimeout(20)
+	while True:
+	    c, _ = s.accept()
+	    c.sendall(b"hello\n")
+	    c.close()
+	EOF
+	LISTENER=$!
+	while [ ! -s "$BATS_TEST_TMPDIR/port" ]; do sleep 0.05; done
+	PORT=$(cat "$BATS_TEST_TMPDIR/port")
+}
+
+# ---- the interface ----
+
+@test "claw-sandbox --version and --help" {
+	run -0 claw_run claw-sandbox --version
+	assert_output "claw-sandbox 0.1.0"
+	run -0 claw_run claw-sandbox --help
+	assert_line --index 0 --partial "usage: claw-sandbox [-t CPUSECS]"
+}
+
+@test "claw-sandbox --check prints one line per layer: name, active or unavailable, detail" {
+	run -0 --separate-stderr claw-sandbox --check
+	assert_equal "$stderr" ""
+	local line
+	for line in "${lines[@]}"; do
+		[[ $line =~ ^[a-z_-]+$'\t'(active|unavailable)$'\t'.+$ ]] || fail "bad line: $line"
+	done
+	for line in rlimits namespaces nproc no_new_privs landlock seccomp; do
+		assert_line --regexp "^$line	(active|unavailable)	"
+	done
+}
+
+@test "claw-sandbox passes PROG's exit status through, and 128+N when a signal killed it" {
+	run -42 claw-sandbox -d "$DIR" -- sh -c 'exit 42'
+	run -143 claw-sandbox -d "$DIR" -- sh -c 'kill -TERM $$'
+	run -0 claw-sandbox -d "$DIR" -- true
+}
+
+@test "claw-sandbox: usage errors exit 64 with one line and the usage" {
+	# claw_run: under CLAW_VALGRIND=1 these paths are checked by valgrind.
+	run -64 --separate-stderr claw_run claw-sandbox -- true
+	assert_equal "${stderr_lines[0]}" "claw-sandbox: -d DIR is required"
+	assert_equal "${stderr_lines[1]}" "usage: claw-sandbox [-t CPUSECS] [-T WALLSECS] [-m MEM_MB] [-f FILE_MB] [-o NOFILE]"
+	run -64 --separate-stderr claw_run claw-sandbox -d "$DIR"
+	assert_equal "${stderr_lines[0]}" "claw-sandbox: no PROG to run"
+	run -64 --separate-stderr claw_run claw-sandbox -t soon -d "$DIR" -- true
+	assert_equal "${stderr_lines[0]}" "claw-sandbox: -t: want a number from 1 to 86400"
+	run -64 --separate-stderr claw_run claw-sandbox -r /no/such/path -d "$DIR" -- true
+	assert_equal "$stderr" "claw-sandbox: -r /no/such/path: No such file or directory"
+	run -64 --separate-stderr claw_run claw-sandbox -e PATH -d "$DIR" -- true
+	assert_equal "$stderr" "claw-sandbox: -e PATH: claw-sandbox sets it"
+	run -64 --separate-stderr claw_run claw-sandbox -e 'A=B' -d "$DIR" -- true
+	assert_equal "$stderr" "claw-sandbox: -e A=B: not a variable name"
+	run -64 claw_run claw-sandbox -q -d "$DIR" -- true
+}
+
+@test "claw-sandbox: a PROG that is not there exits 127, one that cannot run 126, as in a shell" {
+	run -127 --separate-stderr claw-sandbox -d "$DIR" -- no-such-program
+	assert_equal "$stderr" "claw-sandbox: no-such-program: No such file or directory"
+	mkdir -p "$BATS_TEST_TMPDIR/ro"
+	printf '#!/bin/sh\necho ran\n' >"$BATS_TEST_TMPDIR/ro/tool"
+	chmod +x "$BATS_TEST_TMPDIR/ro/tool"
+	need landlock
+	# -r grants reading, not running: Landlock refuses the exec.
+	run -126 --separate-stderr claw-sandbox -r "$BATS_TEST_TMPDIR/ro" -d "$DIR" -- "$BATS_TEST_TMPDIR/ro/tool"
+	assert_equal "$stderr" "claw-sandbox: $BATS_TEST_TMPDIR/ro/tool: Permission denied"
+	run -0 claw-sandbox -x "$BATS_TEST_TMPDIR/ro" -d "$DIR" -- "$BATS_TEST_TMPDIR/ro/tool"
+	assert_output "ran"
+}
+
+@test "claw-sandbox creates DIR 0700 and runs PROG in it with HOME and TMPDIR there" {
+	run -0 claw-sandbox -d "$DIR" -- sh -c 'pwd; echo "$HOME $TMPDIR"; echo note >file; cat file'
+	assert_line --index 0 "$DIR"
+	assert_line --index 1 "$DIR $DIR"
+	assert_line --index 2 "note"
+	assert_equal "$(file_mode "$DIR")" 700
+}
+
+# ---- (j) the environment ----
+
+@test "claw-sandbox: no API key reaches PROG; -e passes a named variable" {
+	OPENAI_API_KEY=sk-caller-secret LANG2=kept run -0 claw-sandbox -e LANG2 -d "$DIR" -- env
+	refute_output --partial OPENAI_API_KEY
+	refute_output --partial sk-caller-secret
+	assert_line "LANG2=kept"
+	assert_line "PATH=/usr/local/bin:/usr/bin:/bin"
+	assert_line "HOME=$DIR"
+	assert_line "LC_ALL=C.UTF-8"
+	# Unset in the caller: not set in PROG either.
+	run -0 claw-sandbox -e NOT_SET_ANYWHERE -d "$DIR" -- env
+	refute_output --partial NOT_SET_ANYWHERE
+}
+
+# ---- (a), (b), (i) files: Landlock ----
+
+@test "claw-sandbox: PROG cannot read \$CLAW_HOME/claw.db unless it is granted" {
+	need landlock
+	claw config set skills.x=1
+	[ -s "$CLAW_HOME/claw.db" ]
+	run -1 --separate-stderr claw-sandbox -d "$DIR" -- cat "$CLAW_HOME/claw.db"
+	assert_equal "$stderr" "cat: $CLAW_HOME/claw.db: Permission denied"
+	run -2 claw-sandbox -d "$DIR" -- ls "$CLAW_HOME"
+	run -0 claw-sandbox -r "$CLAW_HOME" -d "$DIR" -- sh -c "cat '$CLAW_HOME/claw.db' >/dev/null"
+}
+
+@test "claw-sandbox: PROG cannot read ~/.ssh" {
+	need landlock
+	local home=$BATS_TEST_TMPDIR/userhome
+	mkdir -p "$home/.ssh"
+	echo "-----BEGIN OPENSSH PRIVATE KEY-----" >"$home/.ssh/id_test"
+	HOME=$home run -1 --separate-stderr claw-sandbox -d "$DIR" -- cat "$home/.ssh/id_test"
+	assert_equal "$stderr" "cat: $home/.ssh/id_test: Permission denied"
+	refute_output --partial PRIVATE
+}
+
+@test "claw-sandbox: a symlink in DIR does not lead out of it" {
+	need landlock
+	claw config set skills.x=1
+	ln -s "$CLAW_HOME/claw.db" "$BATS_TEST_TMPDIR/link"
+	mkdir -p "$DIR"
+	mv "$BATS_TEST_TMPDIR/link" "$DIR/db"
+	run -1 --separate-stderr claw-sandbox -d "$DIR" -- cat db
+	assert_equal "$stderr" "cat: db: Permission denied"
+}
+
+@test "claw-sandbox: PROG reads the system, writes DIR and -w paths, and nothing else" {
+	need landlock
+	mkdir -p "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/in"
+	run -0 claw-sandbox -w "$BATS_TEST_TMPDIR/out" -d "$DIR" -- sh -c \
+	    "head -c 1 /etc/hostname >/dev/null && ls /usr/bin >/dev/null && echo x >'$BATS_TEST_TMPDIR/out/f' && echo ok"
+	assert_output "ok"
+	[ -f "$BATS_TEST_TMPDIR/out/f" ]
+	run -2 claw-sandbox -r "$BATS_TEST_TMPDIR/in" -d "$DIR" -- sh -c "echo x >'$BATS_TEST_TMPDIR/in/f'"
+	assert_output --partial "Permission denied"
+	run -2 claw-sandbox -d "$DIR" -- sh -c "echo x >/tmp/claw-sandbox-escape.$$"
+	[ ! -e "/tmp/claw-sandbox-escape.$$" ]
+}
+
+# ---- (c) the network ----
+
+@test "claw-sandbox: no network without -n; a loopback TCP connection with -n" {
+	need_python
+	listen
+	local client="import socket; print(socket.create_connection(('127.0.0.1', $PORT), 2).recv(16).decode().strip())"
+	run -1 --separate-stderr claw-sandbox -d "$DIR" -- python3 -c "$client"
+	assert_output ""
+	[[ $stderr == *Error* ]] || fail "no error: $stderr"
+	run -0 claw-sandbox -n -d "$DIR" -- python3 -c "$client"
+	assert_output "hello"
+	# A socketpair between PROG and its children stays usable without -n.
+	run -0 claw-sandbox -d "$DIR" -- python3 -c "import socket; a, b = socket.socketpair(); a.send(b'x'); print(b.recv(1).decode())"
+	assert_output "x"
+}
+
+@test "claw-sandbox: without -n, no socket file outside leads out (session bus, ssh-agent, docker.sock)" {
+	need seccomp
+	need_python
+	local sock=$BATS_TEST_TMPDIR/agent.sock
+	socat "UNIX-LISTEN:$sock,fork" SYSTEM:'echo agent' &
+	LISTENER=$!
+	while [ ! -S "$sock" ]; do sleep 0.05; done
+	local client="import socket; s = socket.socket(socket.AF_UNIX); s.connect('$sock'); print(s.recv(16).decode().strip())"
+	run -1 --separate-stderr claw-sandbox -d "$DIR" -- python3 -c "$client"
+	[[ $stderr == *"PermissionError: [Errno 1] Operation not permitted"* ]] || fail "$stderr"
+	run -0 claw-sandbox -n -d "$DIR" -- python3 -c "$client"
+	assert_output "agent"
+}
+
+@test "claw-sandbox: descriptors beyond 0, 1 and 2 are not inherited" {
+	claw config set skills.x=1
+	exec 7<"$CLAW_HOME/claw.db"
+	run -2 --separate-stderr claw-sandbox -d "$DIR" -- sh -c 'head -c 1 <&7'
+	exec 7<&-
+	[[ $stderr == *"7: Bad file descriptor"* ]] || fail "$stderr"
+}
+
+@test "claw-sandbox: without -n, socket() is refused in every family (seccomp)" {
+	need seccomp
+	need_python
+	local family
+	for family in AF_INET6 AF_NETLINK AF_PACKET AF_UNIX; do
+		run -1 claw-sandbox -d "$DIR" -- python3 -c "import socket; socket.socket(socket.$family)"
+		assert_line --partial "PermissionError: [Errno 1] Operation not permitted"
+	done
+}
+
+@test "claw-sandbox: without -n, PROG's network namespace has only a loopback" {
+	need namespaces
+	# cat is PROG itself here: /proc/self is granted to PROG, not to its children.
+	run -0 claw-sandbox -d "$DIR" -- cat /proc/self/net/dev
+	assert_line --regexp '^ *lo:'
+	[ "$(grep -c : <<<"$output")" = 1 ] || fail "more than lo: $output"
+}
+
+# ---- (d), (e), (f), (h) limits ----
+
+@test "claw-sandbox -T 1: a program that runs past the wall clock is killed, exit 124" {
+	local t0=$SECONDS
+	run -124 claw-sandbox -T 1 -d "$DIR" -- sh -c 'sleep 30'
+	[ $((SECONDS - t0)) -le 3 ]
+	[ "$(in_sandbox)" = 0 ]
+}
+
+@test "claw-sandbox -t 1: a busy loop is stopped by SIGXCPU after one second of CPU" {
+	run claw-sandbox -t 1 -d "$DIR" -- sh -c 'while :; do :; done'
+	[ "$status" = 152 ] || [ "$status" = 137 ] || fail "status $status, want 152 (SIGXCPU) or 137 (SIGKILL)"
+}
+
+@test "claw-sandbox -m 64: allocating 100 MB fails" {
+	need_python
+	run -1 claw-sandbox -m 64 -d "$DIR" -- python3 -c 'b = bytearray(100 << 20)'
+	assert_line --partial MemoryError
+	run -0 claw-sandbox -m 256 -d "$DIR" -- python3 -c 'b = bytearray(100 << 20); print(len(b))'
+	assert_output 104857600
+}
+
+@test "claw-sandbox -f 1: writing 100 MB stops at 1 MB" {
+	run -153 claw-sandbox -f 1 -d "$DIR" -- sh -c 'head -c 100000000 /dev/zero >big'
+	assert_equal "$(stat -c %s "$DIR/big")" 1048576
+}
+
+@test "claw-sandbox -o 8: at most 8 open files" {
+	run -0 claw-sandbox -o 8 -d "$DIR" -- sh -c 'ulimit -n'
+	assert_output 8
+}
+
+# ---- (g) fork bombs ----
+
+@test "claw-sandbox: a fork bomb stays bounded and leaves nothing behind" {
+	need nproc
+	local max=0 n pid
+	claw-sandbox -T 5 -p 32 -d "$DIR" -- sh -c 'b() { b | b & }; b; sleep 30' 2>/dev/null &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		n=$(in_sandbox)
+		[ "$n" -gt "$max" ] && max=$n
+		sleep 0.3
+	done
+	wait "$pid" || [ $? = 124 ] || fail "exit $?, want 124"
+	# The bound: pid_max 300+32 (root) or RLIMIT_NPROC 32, plus the supervisor and init.
+	[ "$max" -le 334 ] || fail "$max processes at once"
+	[ "$(in_sandbox)" = 0 ] || fail "$(in_sandbox) processes left"
+}
+
+# ---- supervision ----
+
+@test "claw-sandbox: SIGTERM to claw-sandbox kills PROG and its children" {
+	claw-sandbox -d "$DIR" -- sh -c 'sleep 30 & sleep 30' &
+	local pid=$!
+	wait_sandbox 4
+	kill -TERM "$pid"
+	wait "$pid" || [ $? = 143 ] || fail "exit $?, want 143"
+	[ "$(in_sandbox)" = 0 ]
+}
+
+@test "claw-sandbox: nothing outlives a supervisor killed with SIGKILL" {
+	need namespaces
+	claw-sandbox -d "$DIR" -- sh -c 'sleep 30 & sleep 30' &
+	local pid=$! i
+	wait_sandbox 4
+	kill -KILL "$pid"
+	wait "$pid" || true
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		[ "$(in_sandbox)" = 0 ] && return 0
+		sleep 0.1
+	done
+	fail "$(in_sandbox) processes left"
+}
+
+# ---- seccomp and the rest ----
+
+@test "claw-sandbox: PROG cannot make namespaces, mount, or regain privileges" {
+	need seccomp
+	run -1 claw-sandbox -d "$DIR" -- unshare -U true
+	assert_output --partial "Operation not permitted"
+	run -0 claw-sandbox -d "$DIR" -- grep -E "^(NoNewPrivs|Seccomp|CapEff|CapBnd):" /proc/self/status
+	assert_line --regexp '^NoNewPrivs:	1$'
+	assert_line --regexp '^Seccomp:	2$'
+	assert_line --regexp '^CapEff:	0+$'
+	assert_line --regexp '^CapBnd:	0+$'
+}
+
+@test "claw-sandbox as an unprivileged user: the same walls, RLIMIT_NPROC per namespace" {
+	command -v setpriv >/dev/null || skip "no setpriv"
+	[ "$(id -u)" = 0 ] || skip "needs root to become nobody"
+	need landlock
+	local base nobody
+	base=$(mktemp -d /tmp/claw-sandbox-test.XXXXXX)
+	chmod 755 "$base"
+	chown 65534:65534 "$base"
+	mkdir "$base/secret"
+	echo key >"$base/secret/key"
+	chmod 644 "$base/secret/key"
+	nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	run "${nobody[@]}" "$CLAW_BIN/claw-sandbox" -d "$base/scratch" -- sh -c "id -u; cat '$base/secret/key'"
+	assert_line --index 0 65534
+	assert_line --partial "Permission denied"
+	run "${nobody[@]}" "$CLAW_BIN/claw-sandbox" --check
+	rm -rf "$base"
+	assert_line --regexp '^nproc	(active	RLIMIT_NPROC per user namespace|unavailable	.*)$'
+}
