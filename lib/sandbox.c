@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -182,6 +183,20 @@ sandbox_unshare(int net)
 	return 0;
 }
 
+/* Since Linux 6.14 each pid namespace has its own pid_max.  Before, there is
+ * one for the machine, and root in a user namespace that maps uid 0 to itself
+ * may still write it: so never try there. */
+static int
+pid_max_per_ns(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (uname(&u) < 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return 0;
+	return major > 6 || (major == 6 && minor >= 14);
+}
+
 int
 sandbox_nproc(unsigned long n, int userns, int pidns, const char **what)
 {
@@ -190,9 +205,9 @@ sandbox_nproc(unsigned long n, int userns, int pidns, const char **what)
 	int pidmax = 0;
 
 	*what = NULL;
-	/* pid_max is only ours to set as init of our own pid namespace (Linux >= 6.14);
-	 * elsewhere it is the machine's and the write fails. */
-	if (pidns && getpid() == 1) {
+	/* Only root needs it (RLIMIT_NPROC binds everyone else), and only as init
+	 * of its own pid namespace, where pid_max is the namespace's. */
+	if (pidns && getuid() == 0 && getpid() == 1 && pid_max_per_ns()) {
 		snprintf(v, sizeof v, "%lu", 300 + n);
 		if (write_file("/proc/sys/kernel/pid_max", v) == 0)
 			pidmax = 1;
