@@ -69,24 +69,28 @@ slurp(const char *path, size_t *len)
 	return buf_steal(&b);
 }
 
-static void
-sig_of(const char *dir, char *sig, size_t n)
+/* The signature of skill directory name under the root open as rootfd: the
+ * directory's own mtime (entries added, removed, renamed: run, index.js) and the
+ * mtime and size of SKILL.md and config.json, read relative to the root so no
+ * path is walked twice.  0, or -1 when it holds no SKILL.md (then it is no skill). */
+static int
+sig_of(int rootfd, const char *name, char *sig, size_t n)
 {
-	static const char *const files[] = { "SKILL.md", "config.json", "run", "index.js" };
 	char path[PATH_MAX];
-	struct stat st;
-	size_t i, used = 0;
+	struct stat d, md, cj;
 
-	sig[0] = '\0';
-	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
-		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-		if (stat(path, &st) == 0)
-			used += (size_t)snprintf(sig + used, used < n ? n - used : 0, "%s%lld.%09ld:%lld:%o",
-			    i ? "," : "", (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, (long long)st.st_size,
-			    (unsigned)st.st_mode & 0777);
-		else
-			used += (size_t)snprintf(sig + used, used < n ? n - used : 0, "%s-", i ? "," : "");
-	}
+	if (fstatat(rootfd, name, &d, 0) < 0 || !S_ISDIR(d.st_mode))
+		return -1;
+	snprintf(path, sizeof path, "%s/SKILL.md", name);
+	if (fstatat(rootfd, path, &md, 0) < 0 || !S_ISREG(md.st_mode))
+		return -1;
+	snprintf(path, sizeof path, "%s/config.json", name);
+	if (fstatat(rootfd, path, &cj, 0) < 0)
+		memset(&cj, 0, sizeof cj);
+	snprintf(sig, n, "%lld.%09ld,%lld.%09ld:%lld,%lld.%09ld:%lld", (long long)d.st_mtim.tv_sec, d.st_mtim.tv_nsec,
+	    (long long)md.st_mtim.tv_sec, md.st_mtim.tv_nsec, (long long)md.st_size,
+	    (long long)cj.st_mtim.tv_sec, cj.st_mtim.tv_nsec, (long long)cj.st_size);
+	return 0;
 }
 
 static char *
@@ -175,33 +179,33 @@ index_one(sqlite3 *db, const char *dir, const char *sig)
 }
 
 struct seen {
-	char **dir;
+	char **dir, **sig;
 	size_t n, cap;
 };
 
 static int
-seen_add(struct seen *s, const char *dir)
+seen_add(struct seen *s, const char *dir, const char *sig)
 {
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 64;
-		char **d = realloc(s->dir, cap * sizeof *d);
+		char **d = realloc(s->dir, cap * sizeof *d), **g;
 		if (!d)
 			return -1;
 		s->dir = d;
+		if (!(g = realloc(s->sig, cap * sizeof *g)))
+			return -1;
+		s->sig = g;
 		s->cap = cap;
 	}
-	return (s->dir[s->n++] = strdup(dir)) ? 0 : -1;
-}
-
-/* The row's stored signature for dir, or "" when there is none. */
-static void
-stored_sig(sqlite3_stmt *st, const char *dir, char *sig, size_t n)
-{
-	sig[0] = '\0';
-	sqlite3_reset(st);
-	sqlite3_bind_text(st, 1, dir, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(sig, n, "%s", (const char *)sqlite3_column_text(st, 0));
+	s->dir[s->n] = strdup(dir);
+	s->sig[s->n] = strdup(sig);
+	if (!s->dir[s->n] || !s->sig[s->n]) {
+		free(s->dir[s->n]);
+		free(s->sig[s->n]);
+		return -1;
+	}
+	s->n++;
+	return 0;
 }
 
 static char *
@@ -213,9 +217,24 @@ col(sqlite3_stmt *st, int i)
 }
 
 static int
-by_name(const void *a, const void *b)
+by_name_order(const void *a, const void *b)
 {
-	return strcmp(((const struct skill *)a)->name, ((const struct skill *)b)->name);
+	const struct skill *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x->order > y->order) - (x->order < y->order);
+}
+
+static int
+by_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+by_dir(const void *a, const void *b)
+{
+	return strcmp(((const struct skill *)a)->dir, ((const struct skill *)b)->dir);
 }
 
 static void
@@ -223,127 +242,186 @@ skill_clear(struct skill *k)
 {
 	free(k->name); free(k->dir); free(k->kind); free(k->description); free(k->triggers);
 	free(k->permissions); free(k->bins); free(k->any_bins); free(k->env); free(k->config_keys);
-	free(k->os); free(k->meta); free(k->config); free(k->error); free(k->shadows);
+	free(k->os); free(k->meta); free(k->config); free(k->error); free(k->shadows); free(k->sig);
 	memset(k, 0, sizeof *k);
+}
+
+/* Every row of the index, sorted by dir, in one query. */
+static int
+load_rows(sqlite3 *db, struct skills *rows)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc;
+
+	memset(rows, 0, sizeof *rows);
+	if ((rc = store_prepare(db, &st, "SELECT dir, name, kind, description, triggers, permissions, bins,"
+	    " any_bins, env, config_keys, os, timeout, meta, config, error, sig FROM skills ORDER BY dir")))
+		return rc;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct skill *k;
+		if (rows->n == cap) {
+			struct skill *v = realloc(rows->v, (cap = cap ? cap * 2 : 64) * sizeof *v);
+			if (!v) {
+				rc = err_set(EX_SOFTWARE, "out of memory");
+				break;
+			}
+			rows->v = v;
+		}
+		k = &rows->v[rows->n++];
+		memset(k, 0, sizeof *k);
+		k->dir = col(st, 0); k->name = col(st, 1); k->kind = col(st, 2);
+		k->description = col(st, 3); k->triggers = col(st, 4); k->permissions = col(st, 5);
+		k->bins = col(st, 6); k->any_bins = col(st, 7); k->env = col(st, 8);
+		k->config_keys = col(st, 9); k->os = col(st, 10); k->timeout = sqlite3_column_int64(st, 11);
+		k->meta = col(st, 12); k->config = col(st, 13); k->error = col(st, 14); k->sig = col(st, 15);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static struct skill *
+row_of(struct skills *rows, const char *dir)
+{
+	struct skill key = { .dir = (char *)dir };
+
+	return bsearch(&key, rows->v, rows->n, sizeof *rows->v, by_dir);
+}
+
+static int
+forget(sqlite3 *db, const char *dir)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = store_prepare(db, &st, "DELETE FROM skills WHERE dir = ?")))
+		return rc;
+	sqlite3_bind_text(st, 1, dir, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(db, "skills");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The skill directories under the roots, in search order. */
+static int
+scan_roots(struct seen *seen)
+{
+	char roots[SKILL_MAXROOTS][PATH_MAX], dir[PATH_MAX];
+	int nroots, r, rc;
+
+	if ((rc = skill_roots(roots, &nroots)))
+		return rc;
+	for (r = 0; r < nroots; r++) {
+		DIR *d = opendir(roots[r]);
+		struct dirent *e;
+		if (!d)
+			continue;
+		while ((e = readdir(d))) {
+			char sig[512];
+			if (e->d_name[0] == '.' || (e->d_type != DT_DIR && e->d_type != DT_LNK && e->d_type != DT_UNKNOWN))
+				continue;
+			if (sig_of(dirfd(d), e->d_name, sig, sizeof sig) < 0)
+				continue;
+			snprintf(dir, sizeof dir, "%s/%s", roots[r], e->d_name);
+			if (seen_add(seen, dir, sig) < 0) {
+				closedir(d);
+				return err_set(EX_SOFTWARE, "out of memory");
+			}
+		}
+		closedir(d);
+	}
+	return 0;
 }
 
 int
 skill_index(sqlite3 *db, struct skills *out)
 {
-	char roots[SKILL_MAXROOTS][PATH_MAX], dir[PATH_MAX], sig[512], old[512];
 	struct seen seen = { 0 };
-	sqlite3_stmt *get = NULL, *st = NULL;
-	int nroots, r, rc, writing = 0;
-	size_t i, j;
+	struct skills rows = { 0 };
+	char **sorted = NULL;
+	int rc, writing = 0;
+	size_t i, j, changed = 0;
 
 	memset(out, 0, sizeof *out);
-	if ((rc = skill_roots(roots, &nroots)))
-		return rc;
-	if ((rc = store_prepare(db, &get, "SELECT sig FROM skills WHERE dir = ?")))
-		return rc;
-	for (r = 0; r < nroots && !rc; r++) {
-		DIR *d = opendir(roots[r]);
-		struct dirent *e;
-		if (!d)
+	if ((rc = scan_roots(&seen)) || (rc = load_rows(db, &rows)))
+		goto out;
+	for (i = 0; i < seen.n && !rc; i++) {
+		struct skill *k = row_of(&rows, seen.dir[i]);
+		if (k && k->sig && strcmp(k->sig, seen.sig[i]) == 0)
 			continue;
-		while (!rc && (e = readdir(d))) {
-			struct stat sb;
-			if (e->d_name[0] == '.')
-				continue;
-			snprintf(dir, sizeof dir, "%s/%s/SKILL.md", roots[r], e->d_name);
-			if (stat(dir, &sb) < 0 || !S_ISREG(sb.st_mode))
-				continue;
-			snprintf(dir, sizeof dir, "%s/%s", roots[r], e->d_name);
-			if (seen_add(&seen, dir) < 0) {
-				rc = err_set(EX_SOFTWARE, "out of memory");
-				break;
-			}
-			sig_of(dir, sig, sizeof sig);
-			stored_sig(get, dir, old, sizeof old);
-			if (strcmp(sig, old) == 0)
-				continue;
-			/* Changed: one write transaction for every changed skill. */
-			if (!writing && (rc = store_begin_write(db)))
-				break;
-			writing = 1;
-			rc = index_one(db, dir, sig);
-		}
-		closedir(d);
+		/* Changed or new: one write transaction for all of them. */
+		if (!writing && (rc = store_begin_write(db)))
+			break;
+		writing = 1;
+		rc = index_one(db, seen.dir[i], seen.sig[i]);
+		changed++;
 	}
-	sqlite3_finalize(get);
-	if (rc) {
-		if (writing)
-			store_rollback(db);
-		goto out;
+	/* Rows of directories that are gone. */
+	if (!rc && !(sorted = malloc((seen.n + 1) * sizeof *sorted)))
+		rc = err_set(EX_SOFTWARE, "out of memory");
+	if (!rc) {
+		memcpy(sorted, seen.dir, seen.n * sizeof *sorted);
+		qsort(sorted, seen.n, sizeof *sorted, by_str);
 	}
-	if (writing && (rc = store_commit(db)))
+	for (i = 0; i < rows.n && !rc; i++) {
+		const char *key = rows.v[i].dir;
+		if (bsearch(&key, sorted, seen.n, sizeof *sorted, by_str))
+			continue;
+		if (!writing && (rc = store_begin_write(db)))
+			break;
+		writing = 1;
+		rc = forget(db, rows.v[i].dir);
+		changed++;
+	}
+	if (writing && (rc ? (store_rollback(db), rc) : (rc = store_commit(db))))
 		goto out;
+	if (changed) {
+		skills_free(&rows);
+		if ((rc = load_rows(db, &rows)))
+			goto out;
+	}
 
-	/* Load the rows of the directories seen now, in root order; forget the rest. */
-	if ((rc = store_prepare(db, &st, "SELECT dir, name, kind, description, triggers, permissions, bins,"
-	    " any_bins, env, config_keys, os, timeout, meta, config, error FROM skills WHERE dir = ?")))
-		goto out;
+	/* The rows of the directories seen; sorted by name, then search order, so
+	 * the first of a name wins and the rest are what it shadows. */
 	if (!(out->v = calloc(seen.n + 1, sizeof *out->v))) {
 		rc = err_set(EX_SOFTWARE, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < seen.n; i++) {
-		struct skill *k = &out->v[out->n];
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, seen.dir[i], -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_ROW)
+		struct skill *k = row_of(&rows, seen.dir[i]);
+		if (!k || !k->name)
 			continue;
-		k->dir = col(st, 0); k->name = col(st, 1); k->kind = col(st, 2);
-		k->description = col(st, 3); k->triggers = col(st, 4); k->permissions = col(st, 5);
-		k->bins = col(st, 6); k->any_bins = col(st, 7); k->env = col(st, 8);
-		k->config_keys = col(st, 9); k->os = col(st, 10); k->timeout = sqlite3_column_int64(st, 11);
-		k->meta = col(st, 12); k->config = col(st, 13); k->error = col(st, 14);
-		/* The first of a name wins; later ones are recorded as shadowed. */
-		for (j = 0; j < out->n; j++)
-			if (strcmp(out->v[j].name, k->name) == 0)
-				break;
-		if (j < out->n) {
+		out->v[out->n] = *k;            /* moved: the row gives up its strings */
+		out->v[out->n++].order = i;
+		memset(k, 0, sizeof *k);
+		k->dir = strdup(seen.dir[i]);   /* keep the rows sorted and searchable */
+	}
+	qsort(out->v, out->n, sizeof *out->v, by_name_order);
+	for (i = 0, j = 0; i < out->n; i++) {
+		if (j > 0 && strcmp(out->v[j - 1].name, out->v[i].name) == 0) {
 			struct buf b = BUF_INIT;
-			if (out->v[j].shadows)
-				buf_printf(&b, "%s\n", out->v[j].shadows);
-			buf_adds(&b, k->dir);
-			free(out->v[j].shadows);
-			out->v[j].shadows = buf_steal(&b);
-			skill_clear(k);
+			if (out->v[j - 1].shadows)
+				buf_printf(&b, "%s\n", out->v[j - 1].shadows);
+			buf_adds(&b, out->v[i].dir);
+			free(out->v[j - 1].shadows);
+			out->v[j - 1].shadows = buf_steal(&b);
+			skill_clear(&out->v[i]);
 			continue;
 		}
-		out->n++;
+		if (j != i)
+			out->v[j] = out->v[i];
+		j++;
 	}
-	sqlite3_finalize(st);
-	qsort(out->v, out->n, sizeof *out->v, by_name);
-	/* Rows for directories that are gone. */
-	if (!store_begin_write(db)) {
-		if (!store_prepare(db, &st, "SELECT dir FROM skills")) {
-			struct seen gone = { 0 };
-			while (sqlite3_step(st) == SQLITE_ROW) {
-				const char *d = (const char *)sqlite3_column_text(st, 0);
-				for (i = 0; i < seen.n && strcmp(seen.dir[i], d); i++)
-					;
-				if (i == seen.n)
-					seen_add(&gone, d);
-			}
-			sqlite3_finalize(st);
-			for (i = 0; i < gone.n; i++) {
-				if (!store_prepare(db, &st, "DELETE FROM skills WHERE dir = ?")) {
-					sqlite3_bind_text(st, 1, gone.dir[i], -1, SQLITE_STATIC);
-					sqlite3_step(st);
-					sqlite3_finalize(st);
-				}
-				free(gone.dir[i]);
-			}
-			free(gone.dir);
-		}
-		store_commit(db);
-	}
+	out->n = j;
 out:
-	for (i = 0; i < seen.n; i++)
+	for (i = 0; i < seen.n; i++) {
 		free(seen.dir[i]);
+		free(seen.sig[i]);
+	}
 	free(seen.dir);
+	free(seen.sig);
+	free(sorted);
+	skills_free(&rows);
 	if (rc)
 		skills_free(out);
 	return rc;

@@ -16,6 +16,8 @@ struct skill {
 	char *meta, *config, *error;                     /* JSON texts, or NULL */
 	long timeout;
 	char *shadows;            /* dirs of same-name skills this one hides, one per line */
+	char *sig;                /* the index's signature of its files */
+	size_t order;             /* its place in the search order */
 };
 
 struct skills {
