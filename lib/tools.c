@@ -13,6 +13,7 @@
 #define CATALOG_MAX (4u << 20)
 #define RESULT_MAX (1u << 20)
 #define DESC_MAX 160
+#define ARGDESC_MAX 64     /* an argument's description in the tool schema */
 
 /* Walk the NDJSON lines in b, calling fn for each object. */
 static void
@@ -32,17 +33,26 @@ each_line(struct buf *b, void (*fn)(jv, void *), void *ctx)
 	}
 }
 
+static jv cut(jv s, size_t max);
+
 static jv
 one_line(jv s)
+{
+	return cut(s, DESC_MAX);
+}
+
+/* The first line of s, at most max bytes, cut at a character boundary. */
+static jv
+cut(jv s, size_t max)
 {
 	const char *t = jv_get_kind(s) == JV_KIND_STRING ? jv_string_value(s) : "";
 	size_t n = strcspn(t, "\n");
 	jv out;
 
-	if (n > DESC_MAX) {
-		while (n > DESC_MAX - 3 && (t[n] & 0xc0) == 0x80)
+	if (n > max) {
+		while (n > max - 3 && (t[n] & 0xc0) == 0x80)
 			n--;
-		n = DESC_MAX - 3;
+		n = max - 3;
 		while (n > 0 && (t[n] & 0xc0) == 0x80)
 			n--;
 		out = jv_string_concat(jv_string_sized(t, (int)n), jv_string("..."));
@@ -50,6 +60,40 @@ one_line(jv s)
 		out = jv_string_sized(t, (int)n);
 	jv_free(s);
 	return out;
+}
+
+/* The argument schema as the model needs it: what the arguments are, not how a
+ * validator would bound them.  Every character here is sent with every request. */
+static jv
+schema_compact(jv v)
+{
+	static const char *const drop[] = { "$schema", "$id", "title", "examples", "default",
+	    "additionalProperties", "minimum", "maximum", "minLength", "maxLength", "pattern", "format" };
+	size_t i;
+
+	if (jv_get_kind(v) == JV_KIND_ARRAY) {
+		jv out = jv_array();
+		jv_array_foreach(v, j, x)
+			out = jv_array_append(out, schema_compact(x));
+		jv_free(v);
+		return out;
+	}
+	if (jv_get_kind(v) != JV_KIND_OBJECT)
+		return v;
+	for (i = 0; i < sizeof drop / sizeof drop[0]; i++)
+		v = jv_object_delete(v, jv_string(drop[i]));
+	{
+		jv out = jv_object();
+		jv_object_foreach(v, k, x) {
+			/* "properties" maps names to schemas; elsewhere a "description" is prose. */
+			if (strcmp(jv_string_value(k), "description") == 0 && jv_get_kind(x) == JV_KIND_STRING)
+				out = jv_object_set(out, k, cut(x, ARGDESC_MAX));
+			else
+				out = jv_object_set(out, k, schema_compact(x));
+		}
+		jv_free(v);
+		return out;
+	}
 }
 
 static void
@@ -65,7 +109,7 @@ add_skill(jv v, void *ctx)
 		t = jv_object_set(t, jv_string("description"), one_line(jv_object_get(jv_copy(v), jv_string("description"))));
 		jv p = jv_object_get(jv_copy(v), jv_string("parameters"));
 		if (jv_get_kind(p) == JV_KIND_OBJECT)
-			t = jv_object_set(t, jv_string("parameters"), p);
+			t = jv_object_set(t, jv_string("parameters"), schema_compact(p));
 		else
 			jv_free(p);
 		*cat = jv_array_append(*cat, t);
