@@ -106,6 +106,8 @@ build-fuzz/%: fuzz/%.c $(LIBSRC) lib/*.h
 
 bench: all
 	bench/run
+	bench/chat
+	bench/skill
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SHAREDIR)/skills \
