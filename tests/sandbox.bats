@@ -34,9 +34,9 @@ need_python() {
 	[ -x /usr/bin/python3 ] || skip "no /usr/bin/python3"
 }
 
-# How many processes have $DIR as their working directory: the sandboxed ones.
+# How many processes work in $DIR or below: the sandboxed ones.
 in_sandbox() {
-	find /proc/[0-9]*/cwd -maxdepth 0 -lname "$DIR" 2>/dev/null | wc -l
+	find /proc/[0-9]*/cwd -maxdepth 0 \( -lname "$DIR" -o -lname "$DIR/*" \) 2>/dev/null | wc -l
 }
 
 # Wait up to 5 s until at least $1 processes run in the sandbox.
@@ -325,6 +325,25 @@ listen() {
 		sleep 0.1
 	done
 	fail "$(in_sandbox) processes left"
+}
+
+# ---- where the machine refuses a layer ----
+
+@test "claw-sandbox: where namespaces are refused, one line says so and the other layers hold" {
+	need seccomp
+	need landlock
+	claw config set skills.x=1
+	# Inside a sandbox, unshare(2) is refused: a claw-sandbox there meets a machine
+	# without namespaces.
+	run -3 --separate-stderr claw-sandbox -x "$CLAW_BIN" -d "$DIR" -- \
+	    "$CLAW_BIN/claw-sandbox" -d "$DIR/inner" -- sh -c "cat '$CLAW_HOME/claw.db' || exit 3"
+	assert_equal "${stderr_lines[0]}" "claw-sandbox: namespaces unavailable: unshare: Operation not permitted; continuing with landlock, seccomp and rlimits"
+	assert_equal "${stderr_lines[1]}" "cat: $CLAW_HOME/claw.db: Permission denied"
+	assert_stderr_lines 2
+	# The wall clock still kills the whole process group.
+	run -124 claw-sandbox -x "$CLAW_BIN" -d "$DIR" -- \
+	    "$CLAW_BIN/claw-sandbox" -T 1 -d "$DIR/inner" -- sh -c 'sleep 30 & sleep 30'
+	[ "$(in_sandbox)" = 0 ]
 }
 
 # ---- seccomp and the rest ----
