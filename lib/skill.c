@@ -285,7 +285,7 @@ row_of(struct skills *rows, const char *dir)
 {
 	struct skill key = { .dir = (char *)dir };
 
-	return bsearch(&key, rows->v, rows->n, sizeof *rows->v, by_dir);
+	return rows->n ? bsearch(&key, rows->v, rows->n, sizeof *rows->v, by_dir) : NULL;
 }
 
 static int
@@ -360,12 +360,14 @@ skill_index(sqlite3 *db, struct skills *out)
 	if (!rc && !(sorted = malloc((seen.n + 1) * sizeof *sorted)))
 		rc = err_set(EX_SOFTWARE, "out of memory");
 	if (!rc) {
-		memcpy(sorted, seen.dir, seen.n * sizeof *sorted);
-		qsort(sorted, seen.n, sizeof *sorted, by_str);
+		if (seen.n) {
+			memcpy(sorted, seen.dir, seen.n * sizeof *sorted);
+			qsort(sorted, seen.n, sizeof *sorted, by_str);
+		}
 	}
 	for (i = 0; i < rows.n && !rc; i++) {
 		const char *key = rows.v[i].dir;
-		if (bsearch(&key, sorted, seen.n, sizeof *sorted, by_str))
+		if (seen.n && bsearch(&key, sorted, seen.n, sizeof *sorted, by_str))
 			continue;
 		if (!writing && (rc = store_begin_write(db)))
 			break;
