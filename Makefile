@@ -41,14 +41,16 @@ LIBS_claw-skill = -lyaml $(STORE_LIBS)
 LIBS_claw-sandbox = -Wl,-Bstatic -lseccomp -Wl,-Bdynamic
 
 PROGS    = $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
-# Helpers the programs run (claw-sandbox): built beside them, installed in LIBEXECDIR.
+# Helpers the programs run (claw-sandbox, claw-node-runner): built or copied
+# beside them, installed in LIBEXECDIR.
 LIBEXEC  = $(patsubst libexec/%.c,%,$(wildcard libexec/*.c))
+SCRIPTS  = $(filter-out %.c,$(notdir $(wildcard libexec/*)))
 LIBSRC   = $(wildcard lib/*.c)
 LIBOBJ   = $(patsubst lib/%.c,$(B)/lib/%.o,$(LIBSRC))
 UNITSRC  = $(wildcard tests/unit/*.c)
 UNITBIN  = $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(UNITSRC))
 FUZZSRC  = $(wildcard fuzz/*.c)
-BINS     = $(addprefix $(B)/bin/,$(PROGS) $(LIBEXEC))
+BINS     = $(addprefix $(B)/bin/,$(PROGS) $(LIBEXEC) $(SCRIPTS))
 
 all: $(BINS) $(UNITBIN)
 
@@ -70,6 +72,10 @@ $(B)/bin/%: $(B)/cmd/%.o $(B)/lib/libclaw.a
 $(B)/libexec/%.o: libexec/%.c lib/*.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALLCFLAGS) -c -o $@ $<
+
+$(addprefix $(B)/bin/,$(SCRIPTS)): $(B)/bin/%: libexec/%
+	@mkdir -p $(@D)
+	install -m 755 $< $@
 
 $(B)/bin/%: $(B)/libexec/%.o $(B)/lib/libclaw.a
 	@mkdir -p $(@D)
@@ -113,14 +119,14 @@ install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SHAREDIR)/skills \
 	  $(DESTDIR)$(SHAREDIR)/pipelines $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
 	for p in $(PROGS); do install -m 755 $(B)/bin/$$p $(DESTDIR)$(BINDIR)/$$p; done
-	for p in $(LIBEXEC); do install -m 755 $(B)/bin/$$p $(DESTDIR)$(LIBEXECDIR)/$$p; done
+	for p in $(LIBEXEC) $(SCRIPTS); do install -m 755 $(B)/bin/$$p $(DESTDIR)$(LIBEXECDIR)/$$p; done
 	for m in man/*.[1578]; do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 	for d in skills/*/; do [ -d "$$d" ] && cp -R "$$d" $(DESTDIR)$(SHAREDIR)/skills/; done; true
 	cp -R pipelines/. $(DESTDIR)$(SHAREDIR)/pipelines/
 
 uninstall:
 	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$$p; done
-	for p in $(LIBEXEC); do rm -f $(DESTDIR)$(LIBEXECDIR)/$$p; done
+	for p in $(LIBEXEC) $(SCRIPTS); do rm -f $(DESTDIR)$(LIBEXECDIR)/$$p; done
 	for m in man/*.[1578]; do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 	rm -rf $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(LIBEXECDIR)
 

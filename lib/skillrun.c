@@ -324,6 +324,10 @@ skill_run(sqlite3 *db, const struct skill *k, const struct skillrun_opts *o, ski
 	argv[n++] = strdup("-T"); argv[n++] = strdup(num[1]);
 	argv[n++] = strdup("-d"); argv[n++] = strdup(scratch);
 	argv[n++] = strdup("-x"); argv[n++] = strdup(k->dir);   /* read and execute, never write */
+	if (strcmp(k->kind, "node") == 0) {
+		argv[n++] = strdup("-x");
+		argv[n++] = strdup(prog);          /* the runner, wherever claw is installed */
+	}
 	argv[n++] = strdup("-w"); argv[n++] = strdup(data);
 	n = grant_flags(grants, argv, n, 80, &net);
 	if (net)

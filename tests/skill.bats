@@ -289,3 +289,17 @@ t.close()' "$BATS_TEST_TMPDIR/evil.tar" "$BATS_TEST_TMPDIR/t/sub/SKILL.md"
 	run -64 claw-skill
 	run -64 claw-skill frobnicate
 }
+
+@test "a Node skill in the seed's shape runs through claw-node-runner, sandboxed like any other" {
+	command -v node >/dev/null || skip "no node"
+	run -0 claw-skill run greet who=claw
+	assert_line --index 0 '{"type":"log","text":"greeting claw"}'
+	assert_line --index 1 '{"type":"result","text":"Hello, claw!"}'
+	run -1 claw-skill run greet fail=true
+	assert_output --partial "asked to fail"
+	claw config set skills.x=1
+	run -0 claw-skill run greet read="$CLAW_HOME/claw.db"
+	assert_output --partial "denied EACCES"
+	run -0 claw-skill list
+	assert_line --regexp $'^greet\tnode\tok\t'
+}
