@@ -181,7 +181,22 @@ index_one(sqlite3 *db, const char *dir, const char *sig)
 struct seen {
 	char **dir, **sig;
 	size_t n, cap;
+	char roots[SKILL_MAXROOTS][PATH_MAX];
+	int nroots;
 };
+
+static int
+under_root(const struct seen *s, const char *dir)
+{
+	int r;
+
+	for (r = 0; r < s->nroots; r++) {
+		size_t n = strlen(s->roots[r]);
+		if (strncmp(dir, s->roots[r], n) == 0 && dir[n] == '/' && !strchr(dir + n + 1, '/'))
+			return 1;
+	}
+	return 0;
+}
 
 static int
 seen_add(struct seen *s, const char *dir, const char *sig)
@@ -246,18 +261,23 @@ skill_clear(struct skill *k)
 	memset(k, 0, sizeof *k);
 }
 
-/* Every row of the index, sorted by dir, in one query. */
+/* The index rows under the roots searched now, sorted by dir: one range query
+ * per root on the primary key ('/' + 1 is '0'). */
 static int
-load_rows(sqlite3 *db, struct skills *rows)
+load_rows(sqlite3 *db, const struct seen *seen, struct skills *rows)
 {
 	sqlite3_stmt *st;
 	size_t cap = 0;
-	int rc;
+	int rc, r;
 
 	memset(rows, 0, sizeof *rows);
 	if ((rc = store_prepare(db, &st, "SELECT dir, name, kind, description, triggers, permissions, bins,"
-	    " any_bins, env, config_keys, os, timeout, meta, config, error, sig FROM skills ORDER BY dir")))
+	    " any_bins, env, config_keys, os, timeout, meta, config, error, sig FROM skills"
+	    " WHERE dir > ?1 || '/' AND dir < ?1 || '0'")))
 		return rc;
+	for (r = 0; r < seen->nroots; r++) {
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, seen->roots[r], -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct skill *k;
 		if (rows->n == cap) {
@@ -276,7 +296,10 @@ load_rows(sqlite3 *db, struct skills *rows)
 		k->config_keys = col(st, 9); k->os = col(st, 10); k->timeout = sqlite3_column_int64(st, 11);
 		k->meta = col(st, 12); k->config = col(st, 13); k->error = col(st, 14); k->sig = col(st, 15);
 	}
+	}
 	sqlite3_finalize(st);
+	if (rows->n)
+		qsort(rows->v, rows->n, sizeof *rows->v, by_dir);
 	return rc;
 }
 
@@ -306,13 +329,13 @@ forget(sqlite3 *db, const char *dir)
 static int
 scan_roots(struct seen *seen)
 {
-	char roots[SKILL_MAXROOTS][PATH_MAX], dir[PATH_MAX];
-	int nroots, r, rc;
+	char dir[PATH_MAX];
+	int r, rc;
 
-	if ((rc = skill_roots(roots, &nroots)))
+	if ((rc = skill_roots(seen->roots, &seen->nroots)))
 		return rc;
-	for (r = 0; r < nroots; r++) {
-		DIR *d = opendir(roots[r]);
+	for (r = 0; r < seen->nroots; r++) {
+		DIR *d = opendir(seen->roots[r]);
 		struct dirent *e;
 		if (!d)
 			continue;
@@ -322,7 +345,7 @@ scan_roots(struct seen *seen)
 				continue;
 			if (sig_of(dirfd(d), e->d_name, sig, sizeof sig) < 0)
 				continue;
-			snprintf(dir, sizeof dir, "%s/%s", roots[r], e->d_name);
+			snprintf(dir, sizeof dir, "%s/%s", seen->roots[r], e->d_name);
 			if (seen_add(seen, dir, sig) < 0) {
 				closedir(d);
 				return err_set(EX_SOFTWARE, "out of memory");
@@ -343,7 +366,7 @@ skill_index(sqlite3 *db, struct skills *out)
 	size_t i, j, changed = 0;
 
 	memset(out, 0, sizeof *out);
-	if ((rc = scan_roots(&seen)) || (rc = load_rows(db, &rows)))
+	if ((rc = scan_roots(&seen)) || (rc = load_rows(db, &seen, &rows)))
 		goto out;
 	for (i = 0; i < seen.n && !rc; i++) {
 		struct skill *k = row_of(&rows, seen.dir[i]);
@@ -369,6 +392,10 @@ skill_index(sqlite3 *db, struct skills *out)
 		const char *key = rows.v[i].dir;
 		if (seen.n && bsearch(&key, sorted, seen.n, sizeof *sorted, by_str))
 			continue;
+		/* Only under a root searched now: another CLAW_SKILLS_PATH's rows stay
+		 * for when it is searched again, instead of being re-read each time. */
+		if (!under_root(&seen, key))
+			continue;
 		if (!writing && (rc = store_begin_write(db)))
 			break;
 		writing = 1;
@@ -379,7 +406,7 @@ skill_index(sqlite3 *db, struct skills *out)
 		goto out;
 	if (changed) {
 		skills_free(&rows);
-		if ((rc = load_rows(db, &rows)))
+		if ((rc = load_rows(db, &seen, &rows)))
 			goto out;
 	}
 
