@@ -49,17 +49,8 @@ usage_error(void)
 static void
 json_lines(struct buf *b, const char *key, const char *lines)
 {
-	const char *p = lines ? lines : "";
-
-	buf_printf(b, ",\"%s\":[", key);
-	while (*p) {
-		size_t n = strcspn(p, "\n");
-		if (p != lines)
-			buf_addc(b, ',');
-		buf_add_json_str(b, p, n);
-		p += n + (p[n] == '\n');
-	}
-	buf_addc(b, ']');
+	buf_printf(b, ",\"%s\":", key);
+	buf_add_json_lines(b, lines);
 }
 
 static int

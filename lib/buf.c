@@ -89,6 +89,22 @@ buf_add_json_str(struct buf *b, const char *s, size_t n)
 }
 
 void
+buf_add_json_lines(struct buf *b, const char *lines)
+{
+	const char *p = lines ? lines : "";
+
+	buf_addc(b, '[');
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+		if (p != lines)
+			buf_addc(b, ',');
+		buf_add_json_str(b, p, n);
+		p += n + (p[n] == '\n');
+	}
+	buf_addc(b, ']');
+}
+
+void
 buf_consume(struct buf *b, size_t n)
 {
 	if (n >= b->len) {

@@ -112,7 +112,7 @@ static void
 context(sqlite3 *db, const struct skill *k, const char *extra, const char *data_dir, const char *grants,
     struct buf *b)
 {
-	const char *defaults, *p = grants;
+	const char *defaults;
 	size_t dn = 0, start;
 	char prefix[160];
 	struct buf ov = BUF_INIT;
@@ -139,15 +139,9 @@ context(sqlite3 *db, const struct skill *k, const char *extra, const char *data_
 	buf_free(&ov);
 	buf_adds(b, "},\"data_dir\":");
 	buf_add_json_str(b, data_dir, strlen(data_dir));
-	buf_adds(b, ",\"grants\":[");
-	while (p && *p) {
-		size_t n = strcspn(p, "\n");
-		if (p != grants)
-			buf_addc(b, ',');
-		buf_add_json_str(b, p, n);
-		p += n + (p[n] == '\n');
-	}
-	buf_adds(b, "]}");
+	buf_adds(b, ",\"grants\":");
+	buf_add_json_lines(b, grants);
+	buf_addc(b, '}');
 }
 
 static int
