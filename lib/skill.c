@@ -558,6 +558,9 @@ skill_perm_valid(const char *perm)
 {
 	if (strcmp(perm, "net") == 0)
 		return 1;
+	if (strncmp(perm, "exec:", 5) == 0 && perm[5] && perm[5] != '/' && perm[5] != '~')
+		return strspn(perm + 5, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+-")
+		    == strlen(perm + 5) && strcmp(perm + 5, ".") && strcmp(perm + 5, "..");   /* a program name */
 	if (strncmp(perm, "fs.read:", 8) == 0 || strncmp(perm, "fs.write:", 9) == 0 || strncmp(perm, "exec:", 5) == 0) {
 		const char *p = strchr(perm, ':') + 1;
 		return (*p == '/' || *p == '~') && !strstr(p, "/../") && strcmp(p + strlen(p) - (strlen(p) >= 3 ? 3 : 0), "/..")
@@ -578,8 +581,24 @@ skill_grant(sqlite3 *db, const char *name, const char *perm, int on)
 	sqlite3_stmt *st;
 	int rc;
 
+	char full[PATH_MAX + 8];
+
 	if (on && !skill_perm_valid(perm))
 		return err_set(EX_USAGE, "%s: not a permission (net, fs.read:PATH, fs.write:PATH, exec:PATH, env:VAR)", perm);
+	/* exec:ls is stored as the program a skill would run: its path on the
+	 * sandbox's PATH, which is what the kernel and the skill both see. */
+	if (strncmp(perm, "exec:", 5) == 0 && perm[5] != '/' && perm[5] != '~') {
+		static const char *const dirs[] = { "/usr/local/bin", "/usr/bin", "/bin" };
+		size_t i;
+		for (i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+			snprintf(full, sizeof full, "exec:%s/%s", dirs[i], perm + 5);
+			if (access(full + 5, X_OK) == 0)
+				break;
+		}
+		if (i == sizeof dirs / sizeof dirs[0])
+			return err_set(EX_NOINPUT, "%s: no such program in /usr/local/bin, /usr/bin or /bin", perm + 5);
+		perm = full;
+	}
 	if ((rc = store_prepare(db, &st, on ? "INSERT OR REPLACE INTO grants(skill, perm, ts) VALUES(?, ?, ?)"
 	    : "DELETE FROM grants WHERE skill = ? AND perm = ?")))
 		return rc;

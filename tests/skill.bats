@@ -112,6 +112,13 @@ layer() { claw-sandbox --check | awk -F'\t' -v l="$1" '$1 == l { print $2 }'; }
 	run -0 claw-skill revoke weather net
 	run -1 claw-skill revoke weather net
 	run -64 claw-skill grant weather 'fs.read:relative/path'
+	# A program name is stored as the path the sandbox will run.
+	run -0 claw-skill grant shell exec:ls
+	run -0 claw-skill grants shell
+	assert_output $'shell\texec:/usr/bin/ls'
+	run -66 claw-skill grant shell exec:no-such-program-here
+	run -0 claw-skill run shell '{"argv":["ls","/usr"]}'
+	assert_output --partial "bin"
 }
 
 @test "new makes a skill that passes its own test" {
