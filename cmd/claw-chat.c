@@ -105,9 +105,7 @@ emit_text(void *ctx, jv ev)
 
 struct job {
 	jv req;             /* the request object ({} for a command-line turn) */
-	long lineno;
 	char *prompt;
-	int rc;
 };
 
 static char *
@@ -295,7 +293,6 @@ enqueue(jv rec, long lineno, void *ctx)
 		return err_set(EX_SOFTWARE, "out of memory");
 	}
 	j->req = rec;
-	j->lineno = lineno;
 	pthread_mutex_lock(&queue.lock);
 	while (queue.n == (int)(sizeof queue.q / sizeof queue.q[0]))
 		pthread_cond_wait(&queue.room, &queue.lock);
@@ -505,7 +502,7 @@ main(int argc, char **argv)
 		goto done;
 	}
 	{
-		struct job j = { jv_object(), 0, prompt.p, 0 };
+		struct job j = { jv_object(), prompt.p };
 		jv atts = jv_array();
 		for (i = 0; i < natt; i++)
 			atts = jv_array_append(atts, jv_string(attachments[i]));

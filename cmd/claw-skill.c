@@ -106,6 +106,19 @@ cmd_list(sqlite3 *db, struct skills *all, int argc, char **argv)
 	return out_finish();
 }
 
+/* One "key<TAB>item" line per item of a line list. */
+static void
+print_lines(const char *key, const char *lines)
+{
+	const char *p = lines;
+
+	while (p && *p) {
+		size_t n = strcspn(p, "\n");
+		printf("%s\t%.*s\n", key, (int)n, p);
+		p += n + (p[n] == '\n');
+	}
+}
+
 static int
 cmd_info(sqlite3 *db, struct skills *all, const char *name)
 {
@@ -121,26 +134,10 @@ cmd_info(sqlite3 *db, struct skills *all, const char *name)
 	printf("name\t%s\ndir\t%s\nkind\t%s\ndescription\t%s\ntimeout\t%ld\n", k->name, k->dir, k->kind,
 	    k->description, k->timeout);
 	printf("eligible\t%s\n", why.len ? why.p : "yes");
-	for (const char *p = k->permissions; p && *p;) {
-		size_t n = strcspn(p, "\n");
-		printf("permission\t%.*s\n", (int)n, p);
-		p += n + (p[n] == '\n');
-	}
-	for (const char *p = un.p; p && *p;) {
-		size_t n = strcspn(p, "\n");
-		printf("not granted\t%.*s\n", (int)n, p);
-		p += n + (p[n] == '\n');
-	}
-	for (const char *p = granted; p && *p;) {
-		size_t n = strcspn(p, "\n");
-		printf("granted\t%.*s\n", (int)n, p);
-		p += n + (p[n] == '\n');
-	}
-	for (const char *p = k->shadows; p && *p;) {
-		size_t n = strcspn(p, "\n");
-		printf("shadows\t%.*s\n", (int)n, p);
-		p += n + (p[n] == '\n');
-	}
+	print_lines("permission", k->permissions);
+	print_lines("not granted", un.p);
+	print_lines("granted", granted);
+	print_lines("shadows", k->shadows);
 	if (k->meta)
 		printf("meta\t%s\n", k->meta);
 	buf_free(&why);

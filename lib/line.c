@@ -2,6 +2,7 @@
  * and dropped, so a single huge line costs no memory. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "line.h"
 
@@ -43,5 +44,18 @@ line_read(FILE *in, size_t maxline, char **line, size_t *len, size_t *cap, int *
 		*cap = 1;
 	}
 	(*line)[*len] = '\0';
+	return 1;
+}
+
+int
+line_next(const char **p, char *item, size_t n)
+{
+	size_t len;
+
+	if (!*p || !**p)
+		return 0;
+	len = strcspn(*p, "\n");
+	snprintf(item, n, "%.*s", (int)len, *p);
+	*p += len + ((*p)[len] == '\n');
 	return 1;
 }

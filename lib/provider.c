@@ -84,6 +84,10 @@ provider_resolve(sqlite3 *db, const char *spec, struct provider *p)
 
 	if ((rc = get(db, p->name, "api_key", &p->api_key)) && rc != EX_NORESULT)
 		return rc;
+	if (p->api_key && !*p->api_key) {       /* CLAW_PROVIDERS_X_API_KEY= means none */
+		free(p->api_key);
+		p->api_key = NULL;
+	}
 	for (i = 0; !p->api_key && i < sizeof key_env / sizeof key_env[0]; i++)
 		if (strcmp(p->name, key_env[i].name) == 0 && getenv(key_env[i].env) && *getenv(key_env[i].env))
 			p->api_key = strdup(getenv(key_env[i].env));

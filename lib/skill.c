@@ -14,6 +14,7 @@
 #include "config.h"
 #include "err.h"
 #include "json.h"
+#include "line.h"
 #include "path.h"
 #include "skill.h"
 #include "skillmd.h"
@@ -496,20 +497,6 @@ on_path(const char *bin)
 	return 0;
 }
 
-/* The next line of *p into item: 1, or 0 at the end of the list. */
-static int
-next_line(const char **p, char *item, size_t n)
-{
-	size_t len;
-
-	if (!*p || !**p)
-		return 0;
-	len = strcspn(*p, "\n");
-	snprintf(item, n, "%.*s", (int)len, *p);
-	*p += len + ((*p)[len] == '\n');
-	return 1;
-}
-
 void
 skill_missing(sqlite3 *db, const struct skill *k, struct buf *why)
 {
@@ -523,25 +510,25 @@ skill_missing(sqlite3 *db, const struct skill *k, struct buf *why)
 	const char *p;
 	char b[512];
 
-	for (p = k->bins; next_line(&p, b, sizeof b);)
+	for (p = k->bins; line_next(&p, b, sizeof b);)
 		if (!on_path(b))
 			buf_printf(why, "%sbins: %s", why->len > start ? "; " : "", b);
-	for (p = k->any_bins; next_line(&p, b, sizeof b);) {
+	for (p = k->any_bins; line_next(&p, b, sizeof b);) {
 		any = 1;
 		anyok |= on_path(b);
 	}
 	if (any && !anyok)
 		buf_printf(why, "%sanyBins: one of %s", why->len > start ? "; " : "", k->any_bins);
-	for (p = k->env; next_line(&p, b, sizeof b);)
+	for (p = k->env; line_next(&p, b, sizeof b);)
 		if (!getenv(b) || !*getenv(b))
 			buf_printf(why, "%senv: %s", why->len > start ? "; " : "", b);
-	for (p = k->config_keys; next_line(&p, b, sizeof b);) {
+	for (p = k->config_keys; line_next(&p, b, sizeof b);) {
 		char *v = NULL;
 		if (config_check_key(b) || config_get(db, b, &v, NULL))
 			buf_printf(why, "%sconfig: %s", why->len > start ? "; " : "", b);
 		free(v);
 	}
-	for (p = k->os; next_line(&p, b, sizeof b);) {
+	for (p = k->os; line_next(&p, b, sizeof b);) {
 		oses = 1;
 		osok |= strcmp(b, "linux") == 0;
 	}
@@ -661,11 +648,11 @@ skill_ungranted(sqlite3 *db, const struct skill *k, const char *extra, struct bu
 	const char *p, *q;
 	char want[PATH_MAX], g[PATH_MAX];
 
-	for (p = k->permissions; next_line(&p, want, sizeof want);) {
+	for (p = k->permissions; line_next(&p, want, sizeof want);) {
 		char full[PATH_MAX + 16];
 		int ok = 0;
 		expand(want, full, sizeof full);
-		for (q = granted; next_line(&q, g, sizeof g);) {
+		for (q = granted; line_next(&q, g, sizeof g);) {
 			char gfull[PATH_MAX + 16];
 			expand(g, gfull, sizeof gfull);
 			/* net and env:VAR need that very grant.  A path permission is met by

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "err.h"
 #include "json.h"
+#include "line.h"
 #include "path.h"
 #include "proc.h"
 #include "skillmd.h"
@@ -198,11 +199,8 @@ grant_flags(const char *grants, char **argv, int n, int max, int *net)
 	const char *p = grants, *home = getenv("HOME");
 	char item[PATH_MAX + 16];
 
-	while (p && *p && n < max - 2) {
-		size_t len = strcspn(p, "\n");
+	while (n < max - 2 && line_next(&p, item, sizeof item)) {
 		const char *path;
-		snprintf(item, sizeof item, "%.*s", (int)len, p);
-		p += len + (p[len] == '\n');
 		if (strcmp(item, "net") == 0) {
 			*net = 1;
 			continue;

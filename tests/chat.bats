@@ -96,14 +96,18 @@ db() { sqlite3 "$CLAW_HOME/claw.db" "$@"; }
 	! grep -q test-key-123 "$CLAW_HOME/claw.db" "$CLAW_HOME"/claw.db-wal
 }
 
-@test "openai: the key from the environment goes in the Authorization header" {
+@test "openai: the key from config or the environment goes in the Authorization header" {
 	claw config set providers.generic.api_key=sk-from-config
+	run -0 claw-chat hi
+	[ "$(req 1 | jq -r '.headers.authorization')" = "Bearer sk-from-config" ]
+	run -0 env CLAW_PROVIDERS_GENERIC_API_KEY=sk-override claw-chat hi
+	[ "$(req 2 | jq -r '.headers.authorization')" = "Bearer sk-override" ]
+	# An empty override means no key at all, not an empty one.
 	run -0 env CLAW_PROVIDERS_GENERIC_API_KEY= claw-chat hi
-	[ "$(req 1 | jq -r '.headers.authorization')" = "Bearer sk-from-config" ] ||
-	[ "$(req 1 | jq -r '.headers.authorization')" = "Bearer " ]
+	req 3 | jq -e '.headers | has("authorization") | not'
 	claw config unset providers.generic.api_key
 	run -0 env CLAW_API_KEY=sk-env claw-chat hi
-	[ "$(req 2 | jq -r '.headers.authorization')" = "Bearer sk-env" ]
+	[ "$(req 4 | jq -r '.headers.authorization')" = "Bearer sk-env" ]
 }
 
 # --- streaming robustness ---
