@@ -46,50 +46,22 @@ usage_error(void)
 	return EX_USAGE;
 }
 
-static void
-json_lines(struct buf *b, const char *key, const char *lines)
-{
-	buf_printf(b, ",\"%s\":", key);
-	buf_add_json_lines(b, lines);
-}
-
 static int
 print_skill(sqlite3 *db, const struct skill *k, int json)
 {
 	struct buf b = BUF_INIT, why = BUF_INIT;
-	const char *params;
-	size_t pn;
 
-	skill_missing(db, k, &why);
 	if (!json) {
+		skill_missing(db, k, &why);
 		printf("%s\t%s\t%s\t%s\n", k->name, k->kind, why.len ? why.p : "ok", k->description);
 		buf_free(&why);
 		return 0;
 	}
-	buf_adds(&b, "{\"type\":\"skill\",\"name\":");
-	buf_add_json_str(&b, k->name, strlen(k->name));
-	buf_adds(&b, ",\"kind\":");
-	buf_add_json_str(&b, k->kind, strlen(k->kind));
-	buf_adds(&b, ",\"description\":");
-	buf_add_json_str(&b, k->description, strlen(k->description));
-	buf_printf(&b, ",\"eligible\":%s", why.len ? "false" : "true");
-	if (why.len) {
-		buf_adds(&b, ",\"missing\":");
-		buf_add_json_str(&b, why.p, why.len);
-	}
-	json_lines(&b, "permissions", k->permissions);
-	json_lines(&b, "triggers", k->triggers);
-	buf_printf(&b, ",\"timeout\":%ld,\"dir\":", k->timeout);
-	buf_add_json_str(&b, k->dir, strlen(k->dir));
-	if (k->config && json_member(k->config, strlen(k->config), "parameters", &params, &pn) && *params == '{') {
-		buf_adds(&b, ",\"parameters\":");
-		json_compact(params, pn, &b);       /* NDJSON: config.json may span lines */
-	}
-	buf_adds(&b, "}\n");
+	skill_json(db, k, &b);
+	buf_addc(&b, '\n');
 	if (!b.oom)
 		fwrite(b.p, 1, b.len, stdout);
 	buf_free(&b);
-	buf_free(&why);
 	return 0;
 }
 

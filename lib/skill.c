@@ -670,3 +670,41 @@ skill_ungranted(sqlite3 *db, const struct skill *k, const char *extra, struct bu
 	free(granted);
 	return 0;
 }
+
+static void
+json_lines(struct buf *b, const char *key, const char *lines)
+{
+	buf_printf(b, ",\"%s\":", key);
+	buf_add_json_lines(b, lines);
+}
+
+void
+skill_json(sqlite3 *db, const struct skill *k, struct buf *b)
+{
+	struct buf why = BUF_INIT;
+	const char *params;
+	size_t pn;
+
+	skill_missing(db, k, &why);
+	buf_adds(b, "{\"type\":\"skill\",\"name\":");
+	buf_add_json_str(b, k->name, strlen(k->name));
+	buf_adds(b, ",\"kind\":");
+	buf_add_json_str(b, k->kind, strlen(k->kind));
+	buf_adds(b, ",\"description\":");
+	buf_add_json_str(b, k->description, strlen(k->description));
+	buf_printf(b, ",\"eligible\":%s", why.len ? "false" : "true");
+	if (why.len) {
+		buf_adds(b, ",\"missing\":");
+		buf_add_json_str(b, why.p, why.len);
+	}
+	json_lines(b, "permissions", k->permissions);
+	json_lines(b, "triggers", k->triggers);
+	buf_printf(b, ",\"timeout\":%ld,\"dir\":", k->timeout);
+	buf_add_json_str(b, k->dir, strlen(k->dir));
+	if (k->config && json_member(k->config, strlen(k->config), "parameters", &params, &pn) && *params == '{') {
+		buf_adds(b, ",\"parameters\":");
+		json_compact(params, pn, b);       /* one line: config.json may span several */
+	}
+	buf_addc(b, '}');
+	buf_free(&why);
+}

@@ -37,6 +37,8 @@ struct skill *skill_find(struct skills *s, const char *name);
  * "bins: gh; env: GITHUB_TOKEN"; empty when it is eligible. */
 void skill_missing(sqlite3 *db, const struct skill *k, struct buf *why);
 
+/* The skill as one JSON object (claw-skill list --json, the gateway's /api/v1/skills). */
+void skill_json(sqlite3 *db, const struct skill *k, struct buf *b);
 int skill_perm_valid(const char *perm);             /* 1 for net, fs.read:/P, fs.write:/P, exec:/P, env:VAR */
 int skill_grant(sqlite3 *db, const char *name, const char *perm, int on);   /* 0 or exit code */
 /* The granted permissions of a skill, one per line (malloc'd): 0 or exit code. */

@@ -90,6 +90,12 @@ static const char *const migrations[] = {
 	"  sha256 TEXT NOT NULL,"
 	"  source TEXT,"
 	"  ts INTEGER NOT NULL) STRICT;",
+
+	/* 4: the gateway's per-token request counts under inetd (start keeps them in memory) */
+	"CREATE TABLE gateway_rate("
+	"  key BLOB PRIMARY KEY,"         /* BLAKE2b-128 of the token: never the token */
+	"  window INTEGER NOT NULL,"      /* Unix minute */
+	"  count INTEGER NOT NULL) STRICT;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
