@@ -201,6 +201,19 @@ skip_value(struct scan *s)
 	} while (depth > 0 && s->p < s->end);
 }
 
+/* The value at s->p, without the whitespace after it; s->p ends past it. */
+static void
+take_value(struct scan *s, const char **v, size_t *vn)
+{
+	const unsigned char *start = s->p;
+
+	skip_value(s);
+	*v = (const char *)start;
+	*vn = (size_t)(s->p - start);
+	while (*vn && strchr(" \t\r\n", start[*vn - 1]))
+		(*vn)--;
+}
+
 int
 json_member(const char *text, size_t n, const char *key, const char **v, size_t *vn)
 {
@@ -227,21 +240,33 @@ json_member(const char *text, size_t n, const char *key, const char **v, size_t 
 		if (s.p >= s.end || *s.p++ != ':')
 			return 0;
 		ws(&s);
-		if (len == klen && memcmp(k, key, klen) == 0) {
-			const unsigned char *start = s.p;
-			skip_value(&s);
-			while (s.p > start && strchr(" \t\r\n", s.p[-1]))
-				s.p--;
-			*v = (const char *)start;
-			*vn = (size_t)(s.p - start);
-			return 1;
-		}
+		if (len == klen && memcmp(k, key, klen) == 0)
+			return take_value(&s, v, vn), 1;
 		skip_value(&s);
 		ws(&s);
 		if (s.p >= s.end || *s.p != ',')
 			return 0;
 		s.p++;
 	}
+}
+
+int
+json_array_next(const char *text, size_t n, size_t *off, const char **v, size_t *vn)
+{
+	char why[8];
+	struct scan s = { (const unsigned char *)text + *off, (const unsigned char *)text + n,
+	    (const unsigned char *)text, why, sizeof why };
+
+	ws(&s);
+	if (s.p >= s.end || *s.p != (*off == 0 ? '[' : ','))
+		return 0;   /* not an array, or its closing bracket */
+	s.p++;
+	ws(&s);
+	if (s.p >= s.end || *s.p == ']')
+		return 0;
+	take_value(&s, v, vn);
+	*off = (size_t)(s.p - s.start);
+	return 1;
 }
 
 int

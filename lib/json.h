@@ -17,6 +17,9 @@ int json_valid(const char *p, size_t n, char *why, size_t whylen);
  * *v, *vn set to the value's bytes, or 0 when there is no such member.  For
  * programs that pass JSON through without linking libjq. */
 int json_member(const char *p, size_t n, const char *key, const char **v, size_t *vn);
+/* In a valid JSON array text, the element after offset *off (start with *off = 0):
+ * 1 with *v, *vn set to its bytes and *off moved past it, or 0 after the last. */
+int json_array_next(const char *p, size_t n, size_t *off, const char **v, size_t *vn);
 /* Append valid JSON text v to out without the whitespace between tokens: one line. */
 void json_compact(const char *v, size_t vn, struct buf *out);
 /* Decode a JSON string literal (quotes included) into out: 1, or 0 when it is not one. */

@@ -73,6 +73,24 @@ main(void)
 		ok(!json_member_str("{\"b\":\"a\\nb\"}", 10, "b", str, sizeof str), "not for a string with escapes");
 	}
 	{
+		static const char arr[] = " [ \"a\" , {\"b\": [1, \"]\"]} ,-2e3 ,[] ] ";
+		const char *v;
+		size_t off = 0, vn;
+		ok(json_array_next(arr, strlen(arr), &off, &v, &vn) && vn == 3 && memcmp(v, "\"a\"", vn) == 0,
+		    "json_array_next: the first element, without the space after it");
+		ok(json_array_next(arr, strlen(arr), &off, &v, &vn) && vn == 15
+		    && memcmp(v, "{\"b\": [1, \"]\"]}", vn) == 0, "an object holding a bracket in a string");
+		ok(json_array_next(arr, strlen(arr), &off, &v, &vn) && vn == 4 && memcmp(v, "-2e3", vn) == 0,
+		    "a number");
+		ok(json_array_next(arr, strlen(arr), &off, &v, &vn) && vn == 2 && memcmp(v, "[]", vn) == 0,
+		    "an empty array");
+		ok(!json_array_next(arr, strlen(arr), &off, &v, &vn), "then the end");
+		off = 0;
+		ok(!json_array_next(" [ ] ", 5, &off, &v, &vn), "an empty array has no elements");
+		off = 0;
+		ok(!json_array_next("{\"a\":1}", 7, &off, &v, &vn), "an object is not an array");
+	}
+	{
 		struct buf b = BUF_INIT;
 		static const char lit[] = "\"a\\n\\\"b\\u00e9\\ud83c\\udf89\\/\"";
 		ok(json_str_decode(lit, strlen(lit), &b) && strcmp(b.p, "a\n\"b\xc3\xa9\xf0\x9f\x8e\x89/") == 0,
