@@ -115,6 +115,7 @@ bench: all
 	bench/run
 	bench/chat
 	bench/skill
+	bench/gateway
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SHAREDIR)/skills \
@@ -135,16 +136,26 @@ uninstall:
 DEBS = build-essential clang libclang-rt-14-dev pkg-config libjq-dev jq libcurl4-openssl-dev \
        libsqlite3-dev sqlite3 libsodium-dev libyaml-dev libseccomp-dev \
        bats bats-assert bats-support bats-file parallel valgrind \
-       python3 ucspi-tcp socat netcat-openbsd curl hyperfine wrk mandoc
+       python3 ucspi-tcp socat netcat-openbsd curl hyperfine wrk mandoc nodejs
 deps:
 	@if [ "$$(id -u)" != 0 ]; then SUDO=sudo; fi; \
-	if ! ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1; then $$SUDO apt-get update; fi; \
+	if ! ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1; then $$SUDO apt-get update; fi; \
 	missing=$$(for d in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$d 2>/dev/null | grep -q 'ok installed' || echo $$d; done); \
 	if [ -n "$$missing" ]; then $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing \
 	  || { $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; }; fi
+	@# The gateway's tests talk to it with the official openai client and jsonwebtoken,
+	@# pinned by tests/npm/package-lock.json; installed again only when the lock changes.
+	@if [ ! tests/npm/node_modules/.package-lock.json -nt tests/npm/package-lock.json ]; then \
+	  npm ci --prefix tests/npm --no-audit --no-fund; fi
+
+# What bench/gateway compares with: nginx serving a fixed body on the same machine.
+bench-deps: deps
+	@if [ "$$(id -u)" != 0 ]; then SUDO=sudo; fi; \
+	dpkg-query -W -f='$${Status}\n' nginx-light 2>/dev/null | grep -q 'ok installed' \
+	  || $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y nginx-light
 
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all check check-valgrind fuzz bench install uninstall deps clean
+.PHONY: all check check-valgrind fuzz bench bench-deps install uninstall deps clean
 .SECONDARY:

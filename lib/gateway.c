@@ -188,8 +188,10 @@ head(struct buf *b, int status, const char *ctype, long long length, int close, 
 		buf_printf(b, "Content-Type: %s\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n", ctype);
 	if (length >= 0)
 		buf_printf(b, "Content-Length: %lld\r\n", length);
-	if (close)
+	if (close == 1)
 		buf_adds(b, "Connection: close\r\n");
+	else if (close == 2)
+		buf_adds(b, "Connection: keep-alive\r\n");   /* HTTP/1.0 assumes close otherwise */
 	if (extra)
 		buf_adds(b, extra);
 	buf_adds(b, "\r\n");
@@ -200,7 +202,7 @@ answer(struct gw_out *o, int status, const char *json, size_t n, const char *ext
 {
 	o->status = status;
 	buf_reset(&o->resp);
-	head(&o->resp, status, "application/json", (long long)n + 1, o->close, extra);
+	head(&o->resp, status, "application/json", (long long)n + 1, o->close ? 1 : o->http10 ? 2 : 0, extra);
 	buf_add(&o->resp, json, n);
 	buf_addc(&o->resp, '\n');
 }
@@ -713,6 +715,7 @@ gw_serve(struct gw *g, const struct http_req *r, const char *body, size_t blen,
 
 	g->requests++;
 	o->close = o->close || !r->keepalive || g->inetd;
+	o->http10 = r->minor == 0;
 	snprintf(o->route, sizeof o->route, "-");
 	for (i = 0; i < sizeof routes / sizeof routes[0]; i++)
 		if (path_is(&routes[i], r)) {
@@ -1131,8 +1134,9 @@ job_skill(struct gw *g, struct gw_out *o, int out)
 	else
 		buf_adds(&b, "null");
 	buf_addc(&b, '}');
+	/* The body was checked before: a data error now is the skill refusing its arguments. */
 	status = rc == 0 ? 200 : rc == EX_NOINPUT ? 404 : rc == EX_NOPERM ? 403 : rc == EX_TEMPFAIL ? 504
-	    : rc == EX_DATAERR || rc == EX_USAGE ? 400 : rc == EX_UNAVAILABLE ? 503 : rc == EX_NORESULT ? 422 : 500;
+	    : rc == EX_USAGE ? 400 : rc == EX_UNAVAILABLE ? 503 : rc == EX_NORESULT || rc == EX_DATAERR ? 422 : 500;
 	o->close = 1;
 	if (status == 200 && !b.oom)
 		answer(o, 200, b.p, b.len, NULL);

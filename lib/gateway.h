@@ -38,6 +38,7 @@ struct gw {
 struct gw_out {
 	int status;
 	int close;                    /* close the connection after the answer */
+	int http10;                   /* an HTTP/1.0 client: keep-alive must be said */
 	struct buf resp;              /* the whole answer, head and body, when job is 0 */
 	int job;                      /* GW_CHAT, GW_COMPLETIONS or GW_SKILL: run it with gw_job */
 	int stream;

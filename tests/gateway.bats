@@ -1,0 +1,418 @@
+#!/usr/bin/env bats
+# claw-gateway: start/stop/status and every route, against tests/fakeprovider.py on
+# loopback, with curl and with the official openai npm client.  HTTP hygiene and
+# auth failures are in gateway-http.bats.
+
+load helper
+
+setup_file() {
+	export FAKE_DIR="$BATS_FILE_TMPDIR/fake"
+	mkdir -p "$FAKE_DIR"
+	: > "$FAKE_DIR/script"
+	python3 "$BATS_TEST_DIRNAME/fakeprovider.py" --port-file "$FAKE_DIR/port" \
+	    --log "$FAKE_DIR/log" --script "$FAKE_DIR/script" 3>&- &
+	echo $! > "$FAKE_DIR/pid"
+	for _ in $(seq 100); do [ -s "$FAKE_DIR/port" ] && break; sleep 0.05; done
+	[ -s "$FAKE_DIR/port" ]
+	local port kv
+	port=$(cat "$FAKE_DIR/port")
+	for kv in "providers.generic.base_url=http://127.0.0.1:$port/v1" model=generic/test-model \
+	    gateway.rate=0 gateway.jwt_secret=test-secret-0123456789; do
+		CLAW_HOME="$FAKE_DIR/home" "$CLAW_BIN/claw" config set "$kv"
+	done
+}
+
+teardown_file() {
+	kill "$(cat "$FAKE_DIR/pid")" 2>/dev/null || true
+}
+
+setup() {
+	claw_setup
+	: > "$FAKE_DIR/log"
+	: > "$FAKE_DIR/script"
+	export CLAW_SKILLS_PATH="$BATS_TEST_DIRNAME/fixtures/chat-skills"
+	cp -a "$FAKE_DIR/home" "$CLAW_HOME"
+}
+
+teardown() {
+	claw-gateway stop 2>/dev/null || true
+}
+
+script() { printf '%s\n' "$@" >> "$FAKE_DIR/script"; }
+db() { sqlite3 "$CLAW_HOME/claw.db" "$@"; }
+
+# Start on a free port; ADDR, PID and a token of every scope for the test.
+start() {
+	run -0 claw-gateway start --listen 127.0.0.1:0 "$@"
+	[[ $output =~ listening\ on\ (127\.0\.0\.1:[0-9]+)\ \(pid\ ([0-9]+)\) ]]
+	ADDR=${BASH_REMATCH[1]}
+	GWPID=${BASH_REMATCH[2]}
+	TOKEN=$(claw-gateway token --scope admin)
+}
+
+api() {                         # api PATH [curl args…]: the body, the status on the last line
+	local path=$1
+	shift
+	curl -sS -w '\n%{http_code}' -H "Authorization: Bearer $TOKEN" "$@" "http://$ADDR$path"
+}
+
+status_of() { tail -n1 <<<"$1"; }
+body_of() { sed '$d' <<<"$1"; }
+
+# Descendants of a pid, one per line.
+descendants() {
+	local kid
+	for kid in $(pgrep -P "$1"); do
+		echo "$kid"
+		descendants "$kid"
+	done
+}
+
+# --- start, stop, status ---
+
+@test "start returns once it listens; status and stop; the front door runs the same" {
+	run -0 claw gateway start --listen 127.0.0.1:0
+	[[ $output =~ listening\ on\ (127\.0\.0\.1:[0-9]+) ]]
+	ADDR=${BASH_REMATCH[1]}
+	run -0 curl -sS "http://$ADDR/healthz"
+	assert_output '{"ok":true}'
+	run -0 claw-gateway status
+	assert_output --regexp "^running pid [0-9]+ on $ADDR\$"
+	run -0 claw-gateway status --json
+	echo "$output" | jq -e --arg a "$ADDR" '.running and .listen == $a and .pid > 0'
+	[ "$(file_mode "$CLAW_HOME/run/gateway.pid")" = 600 ]
+	run -0 claw gateway stop
+	run -1 claw-gateway status
+	assert_output "not running"
+	run -1 claw-gateway status --json
+	assert_output '{"running":false}'
+	run -1 claw-gateway stop
+	assert_output "claw-gateway: not running"
+	run -7 curl -sS "http://$ADDR/healthz"
+}
+
+@test "a second start is refused while one runs, and a used port is refused" {
+	start
+	run -69 claw-gateway start --listen 127.0.0.1:0
+	assert_output --partial "already running"
+	claw-gateway stop
+	python3 -c 'import socket,sys,time
+s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1]); sys.stdout.flush(); time.sleep(5)' > "$BATS_TEST_TMPDIR/busy" &
+	for _ in $(seq 50); do [ -s "$BATS_TEST_TMPDIR/busy" ] && break; sleep 0.05; done
+	run -69 claw-gateway start --listen "127.0.0.1:$(cat "$BATS_TEST_TMPDIR/busy")"
+	assert_output --partial "Address already in use"
+	kill %1 2>/dev/null || true
+}
+
+@test "bad --listen addresses are config errors; a bad option is a usage error" {
+	run -78 claw-gateway start --listen nonsense
+	assert_output --partial "want ADDR:PORT"
+	run -78 claw-gateway start --listen 127.0.0.1:http
+	run -64 claw-gateway start --bogus
+	assert_line --index 0 --partial "unrecognized option"
+	run -64 claw-gateway frobnicate
+	assert_line --index 0 "claw-gateway: frobnicate: no such command"
+	run -64 claw-gateway status extra
+	run -0 claw-gateway --help
+	assert_line --index 0 "usage: claw-gateway"
+	run -0 claw-gateway --version
+	assert_output --regexp '^claw-gateway [0-9]+\.[0-9]+'
+}
+
+@test "with no secret, start makes one, stores it sealed, and says how to mint a token" {
+	claw config unset gateway.jwt_secret
+	start
+	assert_output --partial "generated gateway.jwt_secret"
+	assert_output --partial "claw-gateway token"
+	run -0 claw config list
+	assert_line "gateway.jwt_secret=***"
+	! sqlite3 "$CLAW_HOME/claw.db" "select value from config where key='gateway.jwt_secret'" | grep -q "$(claw config get gateway.jwt_secret)"
+	TOKEN=$(claw-gateway token --scope chat)
+	run -0 api /v1/models
+	[ "$(status_of "$output")" = 200 ]
+}
+
+@test "gateway.listen sets the address; the default is loopback" {
+	run -0 claw config get gateway.listen
+	assert_output "127.0.0.1:3000"
+	local port
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	claw config set "gateway.listen=127.0.0.1:$port"
+	run -0 claw-gateway start
+	assert_output --regexp "listening on 127\.0\.0\.1:$port "
+}
+
+@test "stop lets the server go within a second, and the loop sits idle at no CPU" {
+	start
+	sleep 1
+	local t0 t1
+	t0=$(awk '{print $14+$15}' "/proc/$GWPID/stat")
+	sleep 1
+	t1=$(awk '{print $14+$15}' "/proc/$GWPID/stat")
+	[ "$((t1 - t0))" -le 1 ]
+	run -0 claw-gateway stop
+	for _ in $(seq 20); do
+		grep -q '^State:.*[ZX]' "/proc/$GWPID/status" 2>/dev/null || ! kill -0 "$GWPID" 2>/dev/null && break
+		sleep 0.05
+	done
+	! grep -q '^State:.*[RSD]' "/proc/$GWPID/status" 2>/dev/null
+}
+
+# --- light routes ---
+
+@test "GET /healthz needs no token" {
+	start
+	run -0 curl -sS -i "http://$ADDR/healthz"
+	assert_line --partial "HTTP/1.1 200 OK"
+	assert_line --partial "Content-Type: application/json"
+	assert_line '{"ok":true}'
+}
+
+@test "GET /v1/models lists the configured chain in OpenAI's shape" {
+	claw config set model=generic/test-model,generic/other
+	start
+	run -0 api /v1/models
+	[ "$(status_of "$output")" = 200 ]
+	body_of "$output" | jq -e '.object == "list" and (.data | map(.id)) == ["generic/test-model","generic/other"]
+	    and (.data | all(.object == "model" and .owned_by == "generic"))'
+}
+
+@test "GET /api/v1/skills lists what claw-skill list --json lists" {
+	start
+	run -0 api /api/v1/skills
+	[ "$(status_of "$output")" = 200 ]
+	body_of "$output" | jq -c '.skills[]' > "$BATS_TEST_TMPDIR/gw"
+	claw-skill list --json > "$BATS_TEST_TMPDIR/cli"
+	diff "$BATS_TEST_TMPDIR/cli" "$BATS_TEST_TMPDIR/gw"
+	body_of "$output" | jq -e '.skills | map(.name) | index("calc") != null'
+}
+
+@test "GET /api/v1/status and /api/v1/sessions answer an admin token" {
+	start
+	run -0 api /api/v1/chat -d '{"message":"remember me","session":"s-status"}'
+	run -0 api /api/v1/status
+	[ "$(status_of "$output")" = 200 ]
+	body_of "$output" | jq -e --arg a "$ADDR" '.mode == "start" and .listen == $a and .model == "generic/test-model"
+	    and .sessions == 1 and (.version | length > 0) and .uptime_s >= 0'
+	run -0 api /api/v1/sessions
+	body_of "$output" | jq -e '.sessions | map(.name) == ["s-status"] and .[0].messages == 2'
+}
+
+# --- chat ---
+
+@test "POST /api/v1/chat answers with reply, session and usage; the session goes on" {
+	start
+	run -0 api /api/v1/chat -d '{"message":"hi there","session":"s1"}'
+	[ "$(status_of "$output")" = 200 ]
+	body_of "$output" | jq -e '.reply == "echo: hi there" and .session == "s1" and .model == "generic/test-model"
+	    and .usage.in > 0 and .usage.out > 0'
+	run -0 api /api/v1/chat -d '{"prompt":"again","session":"s1"}'
+	body_of "$output" | jq -e '.reply == "echo: again"'
+	# The provider saw the first turn as history.
+	tail -n1 "$FAKE_DIR/log" | jq -e '[.body.messages[].content] | index("hi there") != null'
+	[ "$(db "select count(*) from messages m join sessions s on m.session=s.id where s.name='s1'")" = 4 ]
+}
+
+@test "POST /api/v1/chat with stream gives claw-chat's events as SSE" {
+	start
+	run -0 curl -sS -N -i -H "Authorization: Bearer $TOKEN" "http://$ADDR/api/v1/chat" \
+	    -d '{"message":"one two three","stream":true}'
+	assert_line --partial "Content-Type: text/event-stream"
+	assert_line --partial "Connection: close"
+	grep '^data: ' <<<"$output" | sed 's/^data: //' > "$BATS_TEST_TMPDIR/ev"
+	jq -e -s 'map(.type) | .[0] == "delta" and .[-1] == "message"' "$BATS_TEST_TMPDIR/ev"
+	jq -e -s '[.[] | select(.type == "delta").text] | add == "echo: one two three"' "$BATS_TEST_TMPDIR/ev"
+}
+
+@test "a provider error before any output is an HTTP error with claw-chat's message" {
+	start
+	script '{"status":400,"error_message":"context too long"}'
+	run -0 api /api/v1/chat -d '{"message":"x"}'
+	[ "$(status_of "$output")" = 400 ]
+	body_of "$output" | jq -e '.error.type == "bad_request" and (.error.message | test("context too long"))'
+	script '{"status":401}'
+	run -0 api /api/v1/chat -d '{"message":"x","stream":true}'
+	[ "$(status_of "$output")" = 502 ]
+	body_of "$output" | jq -e '.error.type == "upstream_error"'
+}
+
+@test "an error after the stream began is an SSE error event" {
+	start
+	script '{"text":"a b c d","error_after":2}'
+	run -0 curl -sS -N -H "Authorization: Bearer $TOKEN" "http://$ADDR/api/v1/chat" \
+	    -d '{"message":"x","stream":true}'
+	grep '^data: ' <<<"$output" | sed 's/^data: //' | jq -e -s '.[0].type == "delta" and .[-1].type == "error"'
+}
+
+@test "bad chat bodies are 400s, and a client never names files on this machine" {
+	start
+	run -0 api /api/v1/chat -d 'not json'
+	[ "$(status_of "$output")" = 400 ]
+	body_of "$output" | jq -e '.error.type == "bad_request" and (.error.message | test("not JSON"))'
+	run -0 api /api/v1/chat -d '[1]'
+	[ "$(status_of "$output")" = 400 ]
+	run -0 api /api/v1/chat -d '{"session":"x"}'
+	[ "$(status_of "$output")" = 400 ]
+	body_of "$output" | jq -e '.error.message | test("message")'
+	run -0 api /api/v1/chat -d '{"message":7}'
+	[ "$(status_of "$output")" = 400 ]
+	run -0 api /api/v1/chat -d '{"message":"x","model":"no-slash"}'
+	[ "$(status_of "$output")" = 400 ]
+	run -0 api /api/v1/chat -d '{"message":"x","session":""}'
+	[ "$(status_of "$output")" = 400 ]
+	run -0 api /api/v1/chat -d '{"message":"read this","attachments":["/etc/passwd"]}'
+	[ "$(status_of "$output")" = 200 ]
+	! grep -q 'root:' "$FAKE_DIR/log"
+	[ "$(wc -l < "$FAKE_DIR/log")" = 1 ]
+}
+
+# --- OpenAI-compatible ---
+
+@test "POST /v1/chat/completions answers in OpenAI's shape (curl)" {
+	start
+	run -0 api /v1/chat/completions -d '{"model":"claw","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"yo"}]}'
+	[ "$(status_of "$output")" = 200 ]
+	body_of "$output" | jq -e '.object == "chat.completion" and (.id | startswith("chatcmpl-")) and .model == "claw"
+	    and .choices[0].message.role == "assistant" and .choices[0].message.content == "echo: yo"
+	    and .choices[0].finish_reason == "stop"
+	    and .usage.total_tokens == .usage.prompt_tokens + .usage.completion_tokens'
+	tail -n1 "$FAKE_DIR/log" | jq -e '.body.messages[0] == {"role":"system","content":"be brief"}'
+}
+
+@test "stream: true gives chat.completion.chunk SSE ending with data: [DONE] (curl)" {
+	start
+	run -0 curl -sS -N -H "Authorization: Bearer $TOKEN" "http://$ADDR/v1/chat/completions" \
+	    -d '{"model":"generic/test-model","stream":true,"messages":[{"role":"user","content":"a b c"}]}'
+	[ "$(grep -c '^data: ' <<<"$output")" -ge 5 ]
+	[ "$(grep '^data: ' <<<"$output" | tail -n1)" = "data: [DONE]" ]
+	grep '^data: {' <<<"$output" | sed 's/^data: //' > "$BATS_TEST_TMPDIR/ch"
+	jq -e -s 'all(.object == "chat.completion.chunk" and .model == "generic/test-model")
+	    and .[0].choices[0].delta.role == "assistant"
+	    and ([.[].choices[0].delta.content // ""] | add) == "echo: a b c"
+	    and .[-1].choices[0].finish_reason == "stop"
+	    and (map(.id) | unique | length) == 1' "$BATS_TEST_TMPDIR/ch"
+}
+
+@test "the official openai npm client talks to /v1 (plain and streaming)" {
+	[ -d "$CLAW_SRC/tests/npm/node_modules/openai" ] || skip "npm packages not installed (make deps)"
+	start
+	export OPENAI_API_KEY=$(claw-gateway token --scope chat)
+	run -0 node "$CLAW_SRC/tests/npm/openai-chat.js" "http://$ADDR/v1" "hello client"
+	assert_line --index 0 "echo: hello client"
+	assert_line --index 1 "finish stop"
+	assert_line --index 2 --regexp '^usage [0-9]+ [0-9]+$'
+	run -0 node "$CLAW_SRC/tests/npm/openai-chat.js" "http://$ADDR/v1" "hello stream" stream
+	assert_line --index 0 "echo: hello stream"
+	assert_line --index 1 "finish stop"
+	assert_line --index 2 --regexp '^usage [0-9]+ [0-9]+$'
+	OPENAI_API_KEY=wrong run -1 node "$CLAW_SRC/tests/npm/openai-chat.js" "http://$ADDR/v1" "x"
+	assert_output --partial "401"
+}
+
+@test "completions refuses bodies without messages" {
+	start
+	run -0 api /v1/chat/completions -d '{"model":"claw"}'
+	[ "$(status_of "$output")" = 400 ]
+	body_of "$output" | jq -e '.error.type == "bad_request" and (.error.message | test("messages"))'
+	run -0 api /v1/chat/completions -d '{"messages":[]}'
+	[ "$(status_of "$output")" = 400 ]
+}
+
+# --- skills ---
+
+@test "POST /api/v1/skills/NAME/run runs the skill and answers its result" {
+	start
+	run -0 api /api/v1/skills/calc/run -d '{"expr":"6*7"}'
+	[ "$(status_of "$output")" = 200 ]
+	body_of "$output" | jq -e '.skill == "calc" and .result == "42" and (.events | map(.type) | index("result") != null)'
+}
+
+@test "skill runs: unknown 404, bad names 404, bad args 400, a skill's own error 422" {
+	start
+	run -0 api /api/v1/skills/nope/run -d '{}'
+	[ "$(status_of "$output")" = 404 ]
+	run -0 api /api/v1/skills/..%2fetc/run -d '{}'
+	[ "$(status_of "$output")" = 404 ]
+	run -0 api /api/v1/skills/calc/run -d '{"expr":'
+	[ "$(status_of "$output")" = 400 ]
+	run -0 api /api/v1/skills/calc/run -d '{"expr":"1/"}'
+	[ "$(status_of "$output")" = 422 ]
+	body_of "$output" | jq -e '.error.type == "skill_error"'
+	run -0 api /api/v1/skills/calc/run -X GET
+	[ "$(status_of "$output")" = 405 ]
+}
+
+# --- processes ---
+
+@test "a client that hangs up mid-stream: claw-chat is stopped and every child reaped" {
+	start
+	script '{"text":"w1 w2 w3 w4 w5 w6 w7 w8 w9 w10 w11 w12 w13 w14 w15 w16 w17 w18 w19 w20","token_delay_ms":150}'
+	run curl -sS -N --max-time 0.6 -H "Authorization: Bearer $TOKEN" "http://$ADDR/api/v1/chat" \
+	    -d '{"message":"x","stream":true,"session":"cut"}'
+	assert_output --partial '"type":"delta"'
+	local kids=""
+	for _ in $(seq 60); do
+		kids=$(descendants "$GWPID")
+		[ -z "$kids" ] && break
+		sleep 0.1
+	done
+	[ -z "$kids" ]
+	! grep -q ' Z ' <(ps -o stat= --ppid "$GWPID")
+	# claw-chat kept what had arrived, marked incomplete.
+	[ "$(db "select m.incomplete from messages m join sessions s on m.session = s.id where s.name='cut' and m.role='assistant'")" = 1 ]
+	run -0 curl -sS "http://$ADDR/healthz"
+}
+
+@test "concurrent chats each get their answer while /healthz stays quick" {
+	start
+	local i
+	for i in 1 2 3 4 5 6; do
+		script '{"token_delay_ms":60}'
+	done
+	for i in 1 2 3 4 5 6; do
+		api /api/v1/chat -d "{\"message\":\"m$i\",\"session\":\"c$i\"}" > "$BATS_TEST_TMPDIR/out$i" &
+	done
+	run -0 curl -sS --max-time 1 "http://$ADDR/healthz"
+	wait
+	for i in 1 2 3 4 5 6; do
+		[ "$(tail -n1 "$BATS_TEST_TMPDIR/out$i")" = 200 ]
+		sed '$d' "$BATS_TEST_TMPDIR/out$i" | jq -e --arg w "echo: m$i" --arg s "c$i" '.reply == $w and .session == $s'
+	done
+}
+
+@test "over gateway.max_children a chat is refused with 503 and Retry-After" {
+	claw config set gateway.max_children=1
+	start
+	script '{"text":"slow slow slow slow","token_delay_ms":300}'
+	curl -sS -N -H "Authorization: Bearer $TOKEN" "http://$ADDR/api/v1/chat" -d '{"message":"a","stream":true}' \
+	    > "$BATS_TEST_TMPDIR/first" &
+	for _ in $(seq 50); do [ -s "$BATS_TEST_TMPDIR/first" ] && break; sleep 0.05; done
+	run -0 curl -sS -i -H "Authorization: Bearer $TOKEN" "http://$ADDR/api/v1/chat" -d '{"message":"b"}'
+	assert_line --partial "HTTP/1.1 503"
+	assert_line --partial "Retry-After: 1"
+	wait
+	run -0 api /api/v1/chat -d '{"message":"c"}'
+	[ "$(status_of "$output")" = 200 ]
+}
+
+@test "inetd mode runs a chat in the process itself and records it" {
+	local body='{"message":"via inetd"}'
+	run -0 bash -c "printf 'POST /api/v1/chat HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Length: %d\r\n\r\n%s' \
+	    \"\$(claw-gateway token)\" ${#body} '$body' | claw-gateway"
+	assert_line --index 0 --partial "HTTP/1.1 200 OK"
+	assert_line --partial "Connection: close"
+	tail -n1 <<<"$output" | jq -e '.reply == "echo: via inetd"'
+	db "select detail from events where program='claw-gateway'" | jq -e -s 'map(.route) == ["/api/v1/chat"] and .[0].status == 200'
+}
+
+@test "start mode records chats and light routes alike, flushed by stop" {
+	start
+	api /healthz > /dev/null
+	api /api/v1/chat -d '{"message":"x"}' > /dev/null
+	api /nowhere > /dev/null
+	claw-gateway stop
+	db "select detail from events where program='claw-gateway' order by id" | jq -e -s '
+	    (map(.route) | sort) == ["-","/api/v1/chat","/healthz"] and (map(.status) | sort) == [200,200,404]
+	    and all(.peer == "127.0.0.1")'
+	! grep -qF "$TOKEN" "$CLAW_HOME/claw.db"
+}
