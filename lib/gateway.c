@@ -2,12 +2,15 @@
  * run claw-chat and claw-skill as children.  No libjq and no libcurl here: request
  * bodies are read with lib/json.c and answers written with buf_add_json_str. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <sodium.h>
@@ -742,37 +745,135 @@ gw_serve(struct gw *g, const struct http_req *r, const char *body, size_t blen,
 	(void)peer;
 }
 
-/* --- telemetry --- */
+/* --- telemetry ---
+ * A row is a line "TS MS OK DETAIL".  Under start rows wait in memory and are
+ * written once a second in one transaction.  Under inetd a request that never
+ * opened the store (a /healthz) appends its row to a spool file instead: opening
+ * SQLite would cost more than the whole answer.  The spool is moved into the
+ * store by the next gateway that has the store open anyway, or once it grows. */
+
+#define GW_MAXPENDING 8192
+#define SPOOL_INGEST (64u << 10)
+#define SPOOL_MAX (16u << 20)
 
 static void
-detail(struct buf *b, const char *method, const char *route, int status, const char *peer)
+row(struct buf *b, const char *method, const char *route, int status, long long ms, const char *peer)
 {
-	buf_adds(b, "{\"method\":");
+	buf_printf(b, "%lld %lld %d {\"method\":", clock_wall_ms(), ms, status < 500);
 	buf_add_json_str(b, method, strlen(method));
 	buf_adds(b, ",\"route\":");
 	buf_add_json_str(b, route, strlen(route));
 	buf_printf(b, ",\"status\":%d,\"peer\":", status);
 	buf_add_json_str(b, peer ? peer : "-", peer ? strlen(peer) : 1);
-	buf_addc(b, '}');
+	buf_adds(b, "}\n");
 }
 
-#define GW_MAXPENDING 8192
+/* Rows into the events table, one transaction; lines that do not parse are
+ * skipped (a spool cut short by a full disk).  0, or -1 when the store said no. */
+static int
+insert_rows(sqlite3 *db, char *p, size_t n)
+{
+	sqlite3_stmt *st;
+	char *end = p + n, *nl, why[8];
+	int rc = 0;
+
+	if (store_begin_write(db))
+		return -1;
+	if (store_prepare(db, &st,
+	    "INSERT INTO events(ts, program, kind, ms, ok, detail) VALUES(?, 'claw-gateway', 'request', ?, ?, ?)")) {
+		store_rollback(db);
+		return -1;
+	}
+	for (; p < end && (nl = memchr(p, '\n', (size_t)(end - p))); p = nl + 1) {
+		long long ts, ms;
+		int ok, off = 0;
+		*nl = '\0';
+		if (sscanf(p, "%lld %lld %d %n", &ts, &ms, &ok, &off) != 3 || !off
+		    || !json_valid(p + off, strlen(p + off), why, sizeof why)) {
+			*nl = '\n';
+			continue;
+		}
+		sqlite3_bind_int64(st, 1, ts);
+		sqlite3_bind_int64(st, 2, ms);
+		sqlite3_bind_int(st, 3, ok != 0);
+		sqlite3_bind_text(st, 4, p + off, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+		sqlite3_reset(st);
+		*nl = '\n';
+		if (rc)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (rc || store_commit(db)) {
+		store_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+spool_open(int flags)
+{
+	char path[4096];
+
+	if (path_mkhome("run") || path_in_home(path, sizeof path, "run/gateway.spool"))
+		return -1;
+	return open(path, flags | O_CLOEXEC, 0600);
+}
+
+/* Move the spool into the store: under an exclusive lock, so no row is
+ * appended between reading it and emptying it. */
+static void
+spool_ingest(struct gw *g)
+{
+	struct buf b = BUF_INIT;
+	char chunk[65536];
+	ssize_t n;
+	int fd;
+
+	if (gw_store(g) || (fd = spool_open(O_RDWR)) < 0)
+		return;
+	if (flock(fd, LOCK_EX) == 0) {
+		while ((n = read(fd, chunk, sizeof chunk)) > 0 && b.len < SPOOL_MAX)
+			buf_add(&b, chunk, (size_t)n);
+		if (!b.oom && (!b.len || insert_rows(g->db, b.p, b.len) == 0))
+			(void)!ftruncate(fd, 0);
+	}
+	close(fd);
+	buf_free(&b);
+}
+
+static void
+spool_append(struct gw *g, const struct buf *line)
+{
+	struct stat st;
+	int fd = spool_open(O_WRONLY | O_APPEND | O_CREAT), big;
+
+	if (fd < 0)
+		return;
+	flock(fd, LOCK_SH);                /* appends share; only ingesting excludes */
+	(void)!write(fd, line->p, line->len);
+	big = fstat(fd, &st) == 0 && st.st_size >= (off_t)SPOOL_INGEST;
+	close(fd);
+	if (big)
+		spool_ingest(g);
+}
 
 void
 gw_record(struct gw *g, const char *method, const char *route, int status, long long ms,
     const char *peer)
 {
-	struct buf d = BUF_INIT;
+	struct buf line = BUF_INIT;
 
-	detail(&d, method, route, status, peer);
-	if (g->inetd) {
-		if (!gw_store(g))
-			event_record(g->db, "claw-gateway", "request", ms, status < 500, d.p);
-		buf_free(&d);
-		return;
+	row(&line, method, route, status, ms, peer);
+	if (line.oom)
+		goto out;
+	if (g->inetd && !g->db) {
+		spool_append(g, &line);
+		goto out;
 	}
-	/* One row a line: "ms ok detail".  Too many waiting (the store has been
-	 * locked for long): the oldest half goes, and the log says so. */
+	/* Too many waiting (the store has been locked for long): the oldest half
+	 * goes, and the log says so. */
 	if (g->nevents >= GW_MAXPENDING) {
 		size_t half = 0, k;
 		for (k = 0; k < g->nevents / 2; k++)
@@ -781,49 +882,32 @@ gw_record(struct gw *g, const char *method, const char *route, int status, long 
 		g->nevents -= k;
 		fprintf(stderr, "claw-gateway: the store is busy: %zu telemetry rows dropped\n", k);
 	}
-	buf_printf(&g->events, "%lld %d %s\n", ms, status < 500, d.p ? d.p : "{}");
+	buf_add(&g->events, line.p, line.len);
 	g->nevents++;
-	buf_free(&d);
+	if (g->inetd)
+		gw_flush(g, 1);
+out:
+	buf_free(&line);
 }
 
 void
 gw_flush(struct gw *g, int force)
 {
-	sqlite3_stmt *st;
 	long long now = clock_mono_ms();
-	size_t off = 0;
+	struct stat st;
+	int fd;
 
-	if (!g->nevents || (!force && now - g->flushed < 1000 && g->nevents < 512))
+	if (g->inetd && !g->db)
+		return;                        /* it spools; the store is not worth opening */
+	if (!force && now - g->flushed < 1000 && g->nevents < 512)
 		return;
 	g->flushed = now;
-	if (gw_store(g) || store_begin_write(g->db))
-		return;                        /* busy: keep them for the next flush */
-	if (store_prepare(g->db, &st,
-	    "INSERT INTO events(ts, program, kind, ms, ok, detail) VALUES(?, 'claw-gateway', 'request', ?, ?, ?)")) {
-		store_rollback(g->db);
-		return;
+	if ((fd = spool_open(O_RDONLY)) >= 0) {      /* older rows first */
+		if (fstat(fd, &st) == 0 && st.st_size > 0)
+			spool_ingest(g);
+		close(fd);
 	}
-	while (off < g->events.len) {
-		char *line = g->events.p + off, *end = memchr(line, '\n', g->events.len - off), *sp1, *sp2;
-		*end = '\0';
-		sp1 = strchr(line, ' ');
-		sp2 = strchr(sp1 + 1, ' ');
-		sqlite3_bind_int64(st, 1, clock_wall_ms());
-		sqlite3_bind_int64(st, 2, strtoll(line, NULL, 10));
-		sqlite3_bind_int(st, 3, sp1[1] == '1');
-		sqlite3_bind_text(st, 4, sp2 + 1, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			*end = '\n';
-			sqlite3_finalize(st);
-			store_rollback(g->db);
-			return;
-		}
-		sqlite3_reset(st);
-		*end = '\n';
-		off = (size_t)(end - g->events.p) + 1;
-	}
-	sqlite3_finalize(st);
-	if (store_commit(g->db) == 0) {
+	if (g->nevents && gw_store(g) == 0 && insert_rows(g->db, g->events.p, g->events.len) == 0) {
 		buf_reset(&g->events);
 		g->nevents = 0;
 	}

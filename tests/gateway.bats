@@ -416,3 +416,24 @@ s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1]
 	    and all(.peer == "127.0.0.1")'
 	! grep -qF "$TOKEN" "$CLAW_HOME/claw.db"
 }
+
+@test "inetd /healthz spools its row; the next gateway with the store open moves it into events" {
+	local i
+	for i in 1 2 3; do
+		printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n' | TCPREMOTEIP=10.1.2.3 claw-gateway > /dev/null
+	done
+	[ "$(wc -l < "$CLAW_HOME/run/gateway.spool")" = 3 ]
+	[ "$(file_mode "$CLAW_HOME/run/gateway.spool")" = 600 ]
+	[ "$(db "select count(*) from events where program='claw-gateway'")" = 0 ]
+	printf 'GET /v1/models HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n' "$(claw-gateway token)" | claw-gateway > /dev/null
+	[ ! -s "$CLAW_HOME/run/gateway.spool" ]
+	db "select detail from events where program='claw-gateway' order by id" | jq -e -s '
+	    map(.route) == ["/healthz","/healthz","/healthz","/v1/models"] and (.[0:3] | all(.peer == "10.1.2.3"))'
+}
+
+@test "a spool with a torn line loses only that line" {
+	mkdir -p "$CLAW_HOME/run"
+	printf '1 2 1 {"method":"GET","route":"/healthz","status":200,"peer":"-"}\n1 2 1 {"meth\n' > "$CLAW_HOME/run/gateway.spool"
+	printf 'GET /api/v1/status HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n' "$(claw-gateway token --scope admin)" | claw-gateway > /dev/null
+	[ "$(db "select count(*) from events where program='claw-gateway'")" = 2 ]
+}
