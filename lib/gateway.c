@@ -72,12 +72,13 @@ gw_store(struct gw *g)
 	if (!g->inetd)
 		sqlite3_busy_timeout(g->db, 250);   /* the loop answers 503 rather than stall */
 	load(g);
-	if (!g->secret) {
+	if (!g->secret) {                  /* as gw_secret: the store, then JWT_SECRET */
 		char *s = NULL;
+		const char *env = getenv("JWT_SECRET");
 		if (config_get(g->db, "gateway.jwt_secret", &s, NULL) == 0 && s && *s)
 			g->secret = s;
-		else
-			free(s);
+		else if (free(s), env && *env)
+			g->secret = strdup(env);
 	}
 	return 0;
 }
