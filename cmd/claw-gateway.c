@@ -330,11 +330,15 @@ reap(void)
 	pid_t pid;
 
 	while (read(sfd, &si, sizeof si) == sizeof si)
-		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT || si.ssi_signo == SIGHUP)
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
 			stopping = 1;
-	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+		else if (si.ssi_signo == SIGHUP)
+			gw_reload(&g);
+	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
 		if (g.children > 0)
 			g.children--;
+		g.spooled = 1;                 /* its telemetry row waits in the spool */
+	}
 }
 
 static void
@@ -402,7 +406,7 @@ serve(void)
 			if (next < 0 || c->deadline < next)
 				next = c->deadline;
 		}
-		if (g.nevents && (next < 0 || g.flushed + 1000 < next))
+		if ((g.nevents || g.spooled) && (next < 0 || g.flushed + 1000 < next))
 			next = g.flushed + 1000;
 		if (poll(fds, (nfds_t)k, next < 0 ? -1 : next <= now ? 0 : (int)(next - now)) < 0 && errno != EINTR)
 			return err_set(EX_SOFTWARE, "poll:");

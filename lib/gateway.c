@@ -83,6 +83,24 @@ gw_store(struct gw *g)
 	return 0;
 }
 
+void
+gw_reload(struct gw *g)
+{
+	const char *env = getenv("CLAW_GATEWAY_JWT_SECRET");
+
+	if (g->secret) {
+		sodium_memzero(g->secret, strlen(g->secret));
+		free(g->secret);
+	}
+	g->secret = env && *env ? strdup(env) : NULL;
+	if (g->db) {
+		store_close(g->db);
+		g->db = NULL;
+	}
+	load(g);
+	gw_store(g);
+}
+
 int
 gw_init(struct gw *g, int inetd, const char *listen)
 {
@@ -571,7 +589,8 @@ r_status(struct gw *g, const struct http_req *r, const char *body, size_t n, str
 static void
 r_chat(struct gw *g, const struct http_req *r, const char *body, size_t n, struct gw_out *o)
 {
-	static const char *const fields[] = { "session", "system" };
+	static const struct { const char *name; size_t max; } fields[] = {
+		{ "session", 120 }, { "system", 1u << 20 } };
 	struct buf text = BUF_INIT, v = BUF_INIT;
 	size_t i;
 	int k;
@@ -588,14 +607,14 @@ r_chat(struct gw *g, const struct http_req *r, const char *body, size_t n, struc
 	buf_add_json_str(&o->arg, text.p, text.len);
 	for (i = 0; i < sizeof fields / sizeof fields[0]; i++) {
 		buf_reset(&v);
-		if ((k = member_string(body, n, fields[i], &v)) < 0 || (k && (!v.len || v.len > 120))) {
+		if ((k = member_string(body, n, fields[i].name, &v)) < 0 || (k && (!v.len || v.len > fields[i].max))) {
 			char m[64];
-			snprintf(m, sizeof m, "%s: want a string of 1 to 120 bytes", fields[i]);
+			snprintf(m, sizeof m, "%s: want a string of 1 to %zu bytes", fields[i].name, fields[i].max);
 			gw_error(o, 400, m);
 			goto out;
 		}
 		if (k) {
-			buf_printf(&o->arg, ",\"%s\":", fields[i]);
+			buf_printf(&o->arg, ",\"%s\":", fields[i].name);
 			buf_add_json_str(&o->arg, v.p, v.len);
 		}
 	}
@@ -903,6 +922,7 @@ gw_flush(struct gw *g, int force)
 	if (!force && now - g->flushed < 1000 && g->nevents < 512)
 		return;
 	g->flushed = now;
+	g->spooled = 0;
 	if ((fd = spool_open(O_RDONLY)) >= 0) {      /* older rows first */
 		if (fstat(fd, &st) == 0 && st.st_size > 0)
 			spool_ingest(g);

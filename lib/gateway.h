@@ -32,6 +32,7 @@ struct gw {
 	struct buf events;            /* start: telemetry rows waiting for gw_flush */
 	size_t nevents;
 	long long flushed;            /* clock_mono_ms() of the last flush */
+	int spooled;                  /* a child may have spooled rows: flush soon */
 };
 
 /* What one request became. */
@@ -52,6 +53,7 @@ enum { GW_CHAT = 1, GW_COMPLETIONS, GW_SKILL };
 /* Read the gateway.* keys and the secret: 0 or an exit code (err set). */
 int gw_init(struct gw *g, int inetd, const char *listen);
 void gw_free(struct gw *g);
+void gw_reload(struct gw *g);     /* start, on SIGHUP: the keys and the secret again */
 int gw_store(struct gw *g);       /* open the store once: 0 or exit code */
 
 /* Answer a parsed request.  body is the Content-Length bytes after the head. */

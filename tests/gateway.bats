@@ -437,3 +437,30 @@ s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1]
 	printf 'GET /api/v1/status HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n' "$(claw-gateway token --scope admin)" | claw-gateway > /dev/null
 	[ "$(db "select count(*) from events where program='claw-gateway'")" = 2 ]
 }
+
+@test "SIGHUP reloads the keys and the secret: a rotated secret takes effect without a restart" {
+	start
+	local old=$TOKEN
+	run -0 api /api/v1/status
+	[ "$(status_of "$output")" = 200 ]
+	claw config set gateway.jwt_secret=rotated-secret-987654321
+	kill -HUP "$GWPID"
+	sleep 0.2
+	run -0 api /api/v1/status
+	[ "$(status_of "$output")" = 401 ]
+	TOKEN=$(claw-gateway token --scope admin)
+	[ "$TOKEN" != "$old" ]
+	run -0 api /api/v1/status
+	[ "$(status_of "$output")" = 200 ]
+	run -0 claw-gateway status
+}
+
+@test "a chat's telemetry row reaches the store within seconds while the server runs" {
+	start
+	api /api/v1/chat -d '{"message":"x"}' > /dev/null
+	for _ in $(seq 40); do
+		[ "$(db "select count(*) from events where program='claw-gateway' and detail->>'route' = '/api/v1/chat'")" = 1 ] && break
+		sleep 0.1
+	done
+	[ "$(db "select count(*) from events where program='claw-gateway' and detail->>'route' = '/api/v1/chat'")" = 1 ]
+}
