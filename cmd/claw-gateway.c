@@ -235,6 +235,7 @@ step(struct conn *c, long long now)
 			return 0;
 		}
 		c->head = (size_t)n;
+		gw_head(&g, &r);
 		snprintf(c->method, sizeof c->method, "%.*s", (int)(r.mlen < 15 ? r.mlen : 15), r.method);
 		c->length = r.length < 0 ? 0 : r.length;
 		if (r.length < 0 && r.mlen == 4 && memcmp(r.method, "POST", 4) == 0) {

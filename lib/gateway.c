@@ -168,7 +168,7 @@ static const char *
 type_of(int status)
 {
 	switch (status) {
-	case 400: case 411: case 417: case 505: return "bad_request";
+	case 400: case 411: case 417: case 501: case 505: return "bad_request";
 	case 401: return "unauthorized";
 	case 403: return "forbidden";
 	case 404: return "not_found";
@@ -335,6 +335,11 @@ authorize(struct gw *g, const struct http_req *r, const char *scope, struct gw_o
 	long count;
 	int b;
 
+	if (!g->secret && (!g->inetd || gw_store(g) || !g->secret)) {
+		gw_error(o, 503, g->db || !g->inetd ? "no gateway.jwt_secret: run claw-gateway start once, or claw config set gateway.jwt_secret=SECRET"
+		    : "the store cannot be opened to read gateway.jwt_secret");
+		return -1;
+	}
 	if ((b = bearer(r, &tok, &n)) == 0) {
 		gw_error_extra(o, 401, "missing bearer token: send Authorization: Bearer TOKEN (claw-gateway token mints one)",
 		    "WWW-Authenticate: Bearer\r\n");
@@ -343,11 +348,6 @@ authorize(struct gw *g, const struct http_req *r, const char *scope, struct gw_o
 	if (b < 0) {
 		gw_error_extra(o, 401, "malformed Authorization header: want Bearer TOKEN",
 		    "WWW-Authenticate: Bearer error=\"invalid_request\"\r\n");
-		return -1;
-	}
-	if (!g->secret && (!g->inetd || gw_store(g) || !g->secret)) {
-		gw_error(o, 503, g->db || !g->inetd ? "no gateway.jwt_secret: run claw-gateway start once, or claw config set gateway.jwt_secret=SECRET"
-		    : "the store cannot be opened to read gateway.jwt_secret");
 		return -1;
 	}
 	if (jwt_verify(g->secret, strlen(g->secret), tok, n, now, &c, &why)) {
@@ -360,11 +360,15 @@ authorize(struct gw *g, const struct http_req *r, const char *scope, struct gw_o
 		gw_error_extra(o, 403, m, "WWW-Authenticate: Bearer error=\"insufficient_scope\"\r\n");
 		return -1;
 	}
+	if (g->inetd && gw_store(g)) {             /* the stored gateway.rate, and its counts */
+		gw_error(o, 503, "the store cannot be opened: try again");
+		return -1;
+	}
 	if (g->rate <= 0)
 		return 0;
 	crypto_generichash(key, sizeof key, (const unsigned char *)tok, n, NULL, 0);
 	if (g->inetd) {
-		if (gw_store(g) || (count = count_store(g, key, now / 60)) < 0) {
+		if ((count = count_store(g, key, now / 60)) < 0) {
 			gw_error(o, 503, "the store is busy: try again");
 			return -1;
 		}
@@ -728,40 +732,58 @@ method_is(const char *m, const struct http_req *r)
 	return r->mlen == strlen(m) && memcmp(r->method, m, r->mlen) == 0;
 }
 
+/* The route for a path, and whether the method is one it takes (HEAD with GET). */
+static const struct route *
+route_of(const struct http_req *r, int *method_ok)
+{
+	const struct route *rt = NULL;
+	size_t i;
+
+	*method_ok = 0;
+	for (i = 0; i < sizeof routes / sizeof routes[0]; i++)
+		if (path_is(&routes[i], r)) {
+			rt = &routes[i];
+			if (method_is(rt->method, r) || (method_is("HEAD", r) && strcmp(rt->method, "GET") == 0)) {
+				*method_ok = 1;
+				break;
+			}
+		}
+	return rt;
+}
+
+void
+gw_head(struct gw *g, const struct http_req *r)
+{
+	int ok;
+	const struct route *rt = route_of(r, &ok);
+
+	if (g->inetd && rt && rt->scope)
+		gw_store(g);                   /* its limits apply to this body; auth needs it anyway */
+}
+
 void
 gw_serve(struct gw *g, const struct http_req *r, const char *body, size_t blen,
     const char *peer, struct gw_out *o)
 {
-	const struct route *rt = NULL;
-	size_t i, hlen;
-	int head_only = method_is("HEAD", r);
+	int ok;
+	const struct route *rt = route_of(r, &ok);
+	char *end;
 
 	g->requests++;
 	o->close = o->close || !r->keepalive || g->inetd;
 	o->http10 = r->minor == 0;
-	snprintf(o->route, sizeof o->route, "-");
-	for (i = 0; i < sizeof routes / sizeof routes[0]; i++)
-		if (path_is(&routes[i], r)) {
-			rt = &routes[i];
-			snprintf(o->route, sizeof o->route, "%s", rt->path);
-			if (method_is(rt->method, r) || (head_only && strcmp(rt->method, "GET") == 0))
-				break;
-		}
-	if (!rt) {
+	snprintf(o->route, sizeof o->route, "%s", rt ? rt->path : "-");
+	if (!rt)
 		gw_error(o, 404, "no such route");
-		return;
-	}
-	if (i == sizeof routes / sizeof routes[0]) {
+	else if (!ok) {
 		char allow[48];
 		snprintf(allow, sizeof allow, "Allow: %s\r\n", strcmp(rt->method, "GET") ? rt->method : "GET, HEAD");
 		gw_error_extra(o, 405, "method not allowed", allow);
-		return;
-	}
-	if (rt->scope && authorize(g, r, rt->scope, o))
-		return;
-	rt->fn(g, r, body, blen, o);
-	if (head_only && !o->job && (hlen = (size_t)(strstr(o->resp.p, "\r\n\r\n") - o->resp.p) + 4) < o->resp.len)
-		o->resp.len = hlen;            /* HEAD: the same head, no body */
+	} else if (!rt->scope || !authorize(g, r, rt->scope, o))
+		rt->fn(g, r, body, blen, o);
+	/* HEAD: the same head, errors' too, and no body. */
+	if (method_is("HEAD", r) && !o->job && o->resp.p && (end = strstr(o->resp.p, "\r\n\r\n")))
+		o->resp.len = (size_t)(end - o->resp.p) + 4;
 	(void)peer;
 }
 

@@ -56,6 +56,9 @@ void gw_free(struct gw *g);
 void gw_reload(struct gw *g);     /* start, on SIGHUP: the keys and the secret again */
 int gw_store(struct gw *g);       /* open the store once: 0 or exit code */
 
+/* A head has arrived (its body may not have): under inetd, open the store now
+ * unless the route needs no token, so that the limits set there apply. */
+void gw_head(struct gw *g, const struct http_req *r);
 /* Answer a parsed request.  body is the Content-Length bytes after the head. */
 void gw_serve(struct gw *g, const struct http_req *r, const char *body, size_t blen,
     const char *peer, struct gw_out *o);
