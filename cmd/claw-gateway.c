@@ -163,7 +163,7 @@ close_others(struct conn *keep)
  * that takes the connection over while the loop goes on.  1 when the
  * connection is done with, 0 when an answer was queued instead. */
 static int
-run_job(struct conn *c, struct gw_out *o, long long now)
+run_job(struct conn *c, struct gw_out *o)
 {
 	struct timeval tv = { WRITE_MS / 1000, 0 };
 	sigset_t all;
@@ -178,13 +178,11 @@ run_job(struct conn *c, struct gw_out *o, long long now)
 		o->job = 0;
 		gw_error_extra(o, 503, "too many chats and skill runs at once (gateway.max_children): try again",
 		    "Retry-After: 1\r\n");
-		respond(c, o, now);
 		return 0;
 	}
 	if ((pid = fork()) < 0) {
 		o->job = 0;
-		gw_error(o, 503, "cannot fork: try again");
-		respond(c, o, now);
+		gw_error_extra(o, 503, "cannot fork: try again", "Retry-After: 1\r\n");
 		return 0;
 	}
 	if (pid == 0) {
@@ -259,7 +257,7 @@ step(struct conn *c, long long now)
 	gw_serve(&g, &r, c->rx.p + c->head, (size_t)c->length, c->peer, &o);
 	snprintf(c->route, sizeof c->route, "%s", o.route);
 	if (o.job)
-		done = run_job(c, &o, now);
+		done = run_job(c, &o);
 	if (!done) {
 		respond(c, &o, now);
 		buf_consume(&c->rx, c->head + (size_t)c->length);

@@ -229,6 +229,16 @@ answer(struct gw_out *o, int status, const char *json, size_t n, const char *ext
 	buf_addc(&o->resp, '\n');
 }
 
+/* A 200 with the JSON built in b, or a 500 when building it ran out of memory. */
+static void
+answer_ok(struct gw_out *o, const struct buf *b)
+{
+	if (b->oom || !b->p)
+		gw_error(o, 500, "out of memory");
+	else
+		answer(o, 200, b->p, b->len, NULL);
+}
+
 static void
 error_body(struct buf *b, int status, const char *message)
 {
@@ -484,7 +494,7 @@ r_models(struct gw *g, const struct http_req *r, const char *body, size_t n, str
 		first = 0;
 	}
 	buf_adds(&b, "]}");
-	answer(o, 200, b.p, b.len, NULL);
+	answer_ok(o, &b);
 	buf_free(&b);
 	free(chain);
 }
@@ -508,10 +518,7 @@ r_skills(struct gw *g, const struct http_req *r, const char *body, size_t n, str
 		skill_json(g->db, &all.v[i], &b);
 	}
 	buf_adds(&b, "]}");
-	if (b.oom)
-		gw_error(o, 500, "out of memory");
-	else
-		answer(o, 200, b.p, b.len, NULL);
+	answer_ok(o, &b);
 	buf_free(&b);
 	skills_free(&all);
 }
@@ -541,7 +548,7 @@ r_sessions(struct gw *g, const struct http_req *r, const char *body, size_t n, s
 	}
 	sqlite3_finalize(st);
 	buf_adds(&b, "]}");
-	answer(o, 200, b.p, b.len, NULL);
+	answer_ok(o, &b);
 	buf_free(&b);
 }
 
@@ -582,7 +589,7 @@ r_status(struct gw *g, const struct http_req *r, const char *body, size_t n, str
 	buf_printf(&b, ",\"sessions\":%lld,\"skills\":%lld,\"store_version\":%d}",
 	    count_rows(g->db, "SELECT count(*) FROM sessions"),
 	    count_rows(g->db, "SELECT count(DISTINCT name) FROM skills"), store_version());
-	answer(o, 200, b.p, b.len, NULL);
+	answer_ok(o, &b);
 	buf_free(&b);
 	free(model);
 }
@@ -1136,10 +1143,7 @@ chat_answer(struct chat *c)
 		    "\"completion_tokens\":%lld,\"total_tokens\":%lld}}", in, out, in + out);
 	}
 	o->close = 1;
-	if (b.oom)
-		gw_error(o, 500, "out of memory");
-	else
-		answer(o, 200, b.p, b.len, NULL);
+	answer_ok(o, &b);
 	buf_free(&b);
 	buf_free(&t);
 }
@@ -1266,7 +1270,7 @@ job_skill(struct gw *g, struct gw_out *o, int out)
 	    : rc == EX_USAGE ? 400 : rc == EX_UNAVAILABLE ? 503 : rc == EX_NORESULT || rc == EX_DATAERR ? 422 : 500;
 	o->close = 1;
 	if (status == 200 && !b.oom)
-		answer(o, 200, b.p, b.len, NULL);
+		answer_ok(o, &b);
 	else if (status == 200)
 		gw_error(o, 500, "out of memory");
 	else {

@@ -42,6 +42,7 @@ teardown() {
 	if [ -e "$CLAW_HOME/run/gateway.pid" ]; then
 		claw-gateway stop >/dev/null 2>&1 || true
 	fi
+	claw_valgrind_logs
 	# Every error answer the test saw, checked with one jq.
 	if [ -s "$TMP/errors" ]; then
 		local bad

@@ -36,6 +36,7 @@ setup() {
 
 teardown() {
 	claw-gateway stop 2>/dev/null || true
+	claw_valgrind_logs
 }
 
 script() { printf '%s\n' "$@" >> "$FAKE_DIR/script"; }
