@@ -62,6 +62,7 @@ struct conn {
 static struct gw g;
 static struct conn *conns[MAXCONNS];
 static int nconns, lfd = -1, sfd = -1, pidfd = -1, stopping;
+static sqlite3 *volatile loop_db;  /* in a job's child: the loop's connection, never used */
 
 static int
 usage_error(void)
@@ -192,7 +193,9 @@ run_job(struct conn *c, struct gw_out *o)
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		fcntl(c->in, F_SETFL, fcntl(c->in, F_GETFL) & ~O_NONBLOCK);
-		/* This process must not touch the loop's SQLite connection: it opens its own. */
+		/* This process must not touch the loop's SQLite connection, not even to
+		 * close it: it opens its own.  Kept, not leaked, until _exit. */
+		loop_db = g.db;
 		g.db = NULL;
 		g.inetd = 1;
 		c->status = gw_job(&g, o, c->in, c->out);
