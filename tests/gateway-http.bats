@@ -76,7 +76,7 @@ gw_start() {
 # (The /healthz that finds it up is one request for the telemetry.)
 tcpserver_start() {
 	local i line
-	tcpserver -q -R -H 127.0.0.1 0 claw-gateway 2>>"$TMP/tcpserver.log" 3>&- &
+	tcpserver -q -R -H -l 0 127.0.0.1 0 claw-gateway 2>>"$TMP/tcpserver.log" 3>&- &
 	TCPSERVER_PID=$!
 	TCPADDR=""
 	for ((i = 0; i < 100; i++)); do
@@ -685,7 +685,7 @@ check_cases() {
 	tok token --scope skills
 	tcpserver_start
 	for a in "$ADDR" "$TCPADDR"; do
-		run -0 curl -sS -v -H 'Expect: 100-continue' -H "Authorization: Bearer $token" -d '[1]' \
+		run -0 curl -sS -v --expect100-timeout 30 -H 'Expect: 100-continue' -H "Authorization: Bearer $token" -d '[1]' \
 			"http://$a/api/v1/skills/time/run"
 		output=${output//$'\r'/}
 		[[ $output == *$'\n< HTTP/1.1 100 Continue\n'*$'\n< HTTP/1.1 400 Bad Request\n'* ]]
@@ -1126,7 +1126,7 @@ check_rate() {
 	done
 }
 
-@test "inetd with CLAW_GATEWAY_JWT_SECRET and gateway.rate=0 in the store answers every token 429" {
+@test "inetd with CLAW_GATEWAY_JWT_SECRET honours gateway.rate=0 from the store" {
 	claw config set gateway.rate=0
 	export CLAW_GATEWAY_JWT_SECRET=$SECRET
 	local t
@@ -1162,7 +1162,12 @@ check_rate() {
 	# Under tcpserver the peer is TCPREMOTEIP.
 	tcpserver_start
 	curl -sS -o /dev/null -H "Authorization: Bearer $t" "http://$TCPADDR/v1/models?access_token=$t"
-	db "select detail from events where program = 'claw-gateway' order by ts desc, id desc limit 1" >"$TMP/ev"
+	# The row is written after the connection closes: wait for it.
+	for _ in $(seq 50); do
+		db "select detail from events where program = 'claw-gateway' order by ts desc, id desc limit 1" >"$TMP/ev"
+		jq -e '.peer == "127.0.0.1"' "$TMP/ev" >/dev/null && break
+		sleep 0.1
+	done
 	jq -e '.peer == "127.0.0.1" and .route == "/v1/models" and .status == 200' "$TMP/ev"
 	! grep -rqF -- "$t" "$CLAW_HOME" "$TMP/tcpserver.log"
 }
