@@ -257,7 +257,7 @@ step(struct conn *c, long long now)
 	if (c->rx.len < c->head + (size_t)c->length)
 		return 0;
 	http_parse(c->rx.p, c->head, &r);
-	gw_serve(&g, &r, c->rx.p + c->head, (size_t)c->length, c->peer, &o);
+	gw_serve(&g, &r, c->rx.p + c->head, (size_t)c->length, &o);
 	snprintf(c->route, sizeof c->route, "%s", o.route);
 	if (o.job)
 		done = run_job(c, &o);

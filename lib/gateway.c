@@ -769,8 +769,7 @@ gw_head(struct gw *g, const struct http_req *r)
 }
 
 void
-gw_serve(struct gw *g, const struct http_req *r, const char *body, size_t blen,
-    const char *peer, struct gw_out *o)
+gw_serve(struct gw *g, const struct http_req *r, const char *body, size_t blen, struct gw_out *o)
 {
 	int ok;
 	const struct route *rt = route_of(r, &ok);
@@ -791,7 +790,6 @@ gw_serve(struct gw *g, const struct http_req *r, const char *body, size_t blen,
 	/* HEAD: the same head, errors' too, and no body. */
 	if (method_is("HEAD", r) && !o->job && o->resp.p && (end = strstr(o->resp.p, "\r\n\r\n")))
 		o->resp.len = (size_t)(end - o->resp.p) + 4;
-	(void)peer;
 }
 
 /* --- telemetry ---

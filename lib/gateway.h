@@ -60,8 +60,7 @@ int gw_store(struct gw *g);       /* open the store once: 0 or exit code */
  * unless the route needs no token, so that the limits set there apply. */
 void gw_head(struct gw *g, const struct http_req *r);
 /* Answer a parsed request.  body is the Content-Length bytes after the head. */
-void gw_serve(struct gw *g, const struct http_req *r, const char *body, size_t blen,
-    const char *peer, struct gw_out *o);
+void gw_serve(struct gw *g, const struct http_req *r, const char *body, size_t blen, struct gw_out *o);
 /* An error answer: {"error":{"message","type"}} with the status's type. */
 void gw_error(struct gw_out *o, int status, const char *message);
 /* The same with more header lines ("Name: value\r\n" each). */

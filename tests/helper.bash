@@ -75,8 +75,8 @@ claw_wrap() {
 		# A server that detaches would keep valgrind's copy of our stderr, and with
 		# it a $(…) pipe, open: its reports go to files that claw_valgrind_logs reads.
 		if [ -n "$vg" ] && [ "${file##*/}" = claw-gateway ]; then
-			printf '#!/bin/sh\nexec %s%q %q "$@"\n' "$vg" "--log-file=$BATS_TEST_TMPDIR/valgrind.%p.log" \
-			    "$file" >"$dir/${file##*/}"
+			printf '#!/bin/sh\nexec %s%q %q %q "$@"\n' "$vg" "--log-file=$BATS_TEST_TMPDIR/valgrind.%p.log" \
+			    --show-leak-kinds=definite,indirect "$file" >"$dir/${file##*/}"
 			continue
 		fi
 		printf '#!/bin/sh\nexec %s%q "$@"\n' "$vg" "$file" >"$dir/${file##*/}"
@@ -84,7 +84,8 @@ claw_wrap() {
 	chmod +x "$dir"/*
 }
 
-# Under CLAW_VALGRIND=1: fail when a program whose reports went to files reported anything.
+# Under CLAW_VALGRIND=1: fail when a program whose reports went to files reported
+# anything (errors, and leaks of the kinds that fail a run elsewhere).
 claw_valgrind_logs() {
 	local f
 	for f in "$BATS_TEST_TMPDIR"/valgrind.*.log; do
