@@ -183,18 +183,20 @@ type_of(int status)
 	}
 }
 
-/* The date an origin server must send (RFC 9110 §6.6.1), formatted once a second. */
+/* The date an origin server must send (RFC 9110 §6.6.1), formatted once a
+ * second, by hand: strftime would read /etc/localtime at every inetd start. */
 static const char *
 http_date(void)
 {
+	static const char days[] = "SunMonTueWedThuFriSat", months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 	static char text[40];
 	static time_t last;
 	time_t now = time(NULL);
+	struct tm tm;
 
-	if (now != last) {
-		struct tm tm;
-		gmtime_r(&now, &tm);
-		strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (now != last && gmtime_r(&now, &tm)) {
+		snprintf(text, sizeof text, "%.3s, %02d %.3s %04d %02d:%02d:%02d GMT", days + 3 * tm.tm_wday,
+		    tm.tm_mday, months + 3 * tm.tm_mon, tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 		last = now;
 	}
 	return text;
@@ -862,10 +864,14 @@ static int
 spool_open(int flags)
 {
 	char path[4096];
+	int fd;
 
-	if (path_mkhome("run") || path_in_home(path, sizeof path, "run/gateway.spool"))
+	if (path_in_home(path, sizeof path, "run/gateway.spool"))
 		return -1;
-	return open(path, flags | O_CLOEXEC, 0600);
+	if ((fd = open(path, flags | O_CLOEXEC, 0600)) < 0 && errno == ENOENT && (flags & O_CREAT)
+	    && path_mkhome("run") == 0)
+		fd = open(path, flags | O_CLOEXEC, 0600);
+	return fd;
 }
 
 /* Move the spool into the store: under an exclusive lock, so no row is
