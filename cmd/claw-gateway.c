@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -61,7 +62,8 @@ struct conn {
 
 static struct gw g;
 static struct conn *conns[MAXCONNS];
-static int nconns, lfd = -1, sfd = -1, pidfd = -1, stopping;
+static int nconns, maxconns = MAXCONNS, lfd = -1, sfd = -1, pidfd = -1, stopping;
+static long long accept_pause;   /* out of descriptors: no accepting until then */
 static sqlite3 *volatile loop_db;  /* in a job's child: the loop's connection, never used */
 
 static int
@@ -346,16 +348,19 @@ reap(void)
 static void
 accept_all(long long now)
 {
-	for (;;) {
+	while (nconns < maxconns) {
 		struct sockaddr_storage sa;
 		socklen_t len = sizeof sa;
 		char host[INET6_ADDRSTRLEN] = "-";
 		int fd;
 
-		if (nconns >= MAXCONNS)
+		if ((fd = accept4(lfd, (struct sockaddr *)&sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC)) < 0) {
+			/* The connection waits in the backlog, and the socket stays readable:
+			 * without a pause the loop would spin until a descriptor frees. */
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+				accept_pause = now + 100;
 			return;
-		if ((fd = accept4(lfd, (struct sockaddr *)&sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC)) < 0)
-			return;
+		}
 		if (sa.ss_family == AF_INET)
 			inet_ntop(AF_INET, &((struct sockaddr_in *)&sa)->sin_addr, host, sizeof host);
 		else if (sa.ss_family == AF_INET6)
@@ -363,7 +368,6 @@ accept_all(long long now)
 		if (!conn_new(fd, fd, host))
 			close(fd);
 	}
-	(void)now;
 }
 
 /* One connection's turn: 1 when it is done with. */
@@ -394,7 +398,8 @@ serve(void)
 
 	while (nconns > 0 || (lfd >= 0 && !stopping)) {
 		long long now = clock_mono_ms(), next = -1;
-		int i, k = 0, base, np = nconns, listening = lfd >= 0 && !stopping && nconns < MAXCONNS;
+		int i, k = 0, base, np = nconns;
+		int listening = lfd >= 0 && !stopping && nconns < maxconns && now >= accept_pause;
 
 		if (sfd >= 0)
 			fds[k++] = (struct pollfd){ sfd, POLLIN, 0 };
@@ -408,6 +413,8 @@ serve(void)
 			if (next < 0 || c->deadline < next)
 				next = c->deadline;
 		}
+		if (lfd >= 0 && !stopping && now < accept_pause && (next < 0 || accept_pause < next))
+			next = accept_pause;
 		if ((g.nevents || g.spooled) && (next < 0 || g.flushed + 1000 < next))
 			next = g.flushed + 1000;
 		if (poll(fds, (nfds_t)k, next < 0 ? -1 : next <= now ? 0 : (int)(next - now)) < 0 && errno != EINTR)
@@ -650,6 +657,7 @@ prepare(const char *spec, char *bound, size_t n)
 static int
 listen_loop(const char *bound)
 {
+	struct rlimit rl;
 	sigset_t set;
 	int rc;
 
@@ -661,6 +669,16 @@ listen_loop(const char *bound)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	if ((sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
 		return err_set(EX_SOFTWARE, "signalfd:");
+	/* A connection is a descriptor: take what the hard limit allows, keep some
+	 * for the store, the spool and a job's pipes. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_cur < MAXCONNS + 64 && rl.rlim_max > rl.rlim_cur) {
+			rl.rlim_cur = rl.rlim_max < MAXCONNS + 64 ? rl.rlim_max : MAXCONNS + 64;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+		if (rl.rlim_cur < MAXCONNS + 64)
+			maxconns = rl.rlim_cur > 96 ? (int)rl.rlim_cur - 64 : 32;
+	}
 	gw_init(&g, 0, bound);
 	if ((rc = gw_store(&g)))
 		return rc;

@@ -470,3 +470,23 @@ s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1]
 	done
 	[ "$(db "select count(*) from events where program='claw-gateway' and detail->>'route' = '/api/v1/chat'")" = 1 ]
 }
+
+@test "out of descriptors, start stops accepting for a moment instead of spinning, and recovers" {
+	run -0 bash -c 'ulimit -n 40 && exec claw-gateway start --listen 127.0.0.1:0'
+	[[ $output =~ listening\ on\ (127\.0\.0\.1:[0-9]+)\ \(pid\ ([0-9]+)\) ]]
+	ADDR=${BASH_REMATCH[1]}
+	GWPID=${BASH_REMATCH[2]}
+	python3 -c 'import socket, sys, time
+h, p = sys.argv[1].rsplit(":", 1)
+s = [socket.create_connection((h, int(p))) for _ in range(60)]
+time.sleep(2.5)' "$ADDR" &
+	sleep 0.5
+	local t0 t1
+	t0=$(awk '{print $14+$15}' "/proc/$GWPID/stat")
+	sleep 1
+	t1=$(awk '{print $14+$15}' "/proc/$GWPID/stat")
+	[ "$((t1 - t0))" -le 20 ]              # clock ticks: a spinning loop would take ~100
+	wait
+	run -0 curl -sS --max-time 5 "http://$ADDR/healthz"
+	assert_output '{"ok":true}'
+}
