@@ -490,3 +490,17 @@ time.sleep(2.5)' "$ADDR" &
 	run -0 curl -sS --max-time 5 "http://$ADDR/healthz"
 	assert_output '{"ok":true}'
 }
+
+@test "a gateway killed with SIGKILL leaves a stale pidfile that status sees through and start reuses" {
+	start
+	kill -9 "$GWPID"
+	for _ in $(seq 40); do
+		claw-gateway status >/dev/null || break
+		sleep 0.05
+	done
+	run -1 claw-gateway status
+	assert_output "not running"
+	[ -e "$CLAW_HOME/run/gateway.pid" ]
+	start
+	run -0 curl -sS "http://$ADDR/healthz"
+}
