@@ -227,9 +227,12 @@ step(struct conn *c, long long now)
 		if (!c->rx.len)
 			return 0;
 		if (!c->partial) {
+			/* A new connection's head is due head_timeout after the accept, a kept
+			 * one's after its first byte: a byte now and then never buys more time. */
 			c->partial = 1;
 			c->t0 = now;
-			c->deadline = now + g.head_timeout * 1000LL;
+			if (c->nreq > 0)
+				c->deadline = now + g.head_timeout * 1000LL;
 		}
 		if ((n = http_parse(c->rx.p, c->rx.len, &r)) == 0)
 			return 0;

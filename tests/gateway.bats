@@ -504,3 +504,27 @@ time.sleep(2.5)' "$ADDR" &
 	start
 	run -0 curl -sS "http://$ADDR/healthz"
 }
+
+@test "a head dribbled a byte at a time gets no more than gateway.head_timeout from the accept" {
+	CLAW_GATEWAY_HEAD_TIMEOUT=1 start
+	run -0 python3 -c 'import socket, sys, time
+h, p = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((h, int(p)))
+t0 = time.monotonic()
+s.settimeout(0.3)
+got = b""
+for c in b"GET /healthz HTTP/1.1\r\nHost: x\r\n":
+    try:
+        s.send(bytes([c]))
+    except OSError:
+        break
+    try:
+        d = s.recv(4096)
+        if not d:
+            break
+        got += d
+    except socket.timeout:
+        pass
+print(got.split(b"\r\n")[0].decode(), "in time" if time.monotonic() - t0 < 2.5 else "late")' "$ADDR"
+	assert_output "HTTP/1.1 408 Request Timeout in time"
+}
