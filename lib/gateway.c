@@ -347,9 +347,9 @@ authorize(struct gw *g, const struct http_req *r, const char *scope, struct gw_o
 	long count;
 	int b;
 
-	if (!g->secret && (!g->inetd || gw_store(g) || !g->secret)) {
-		gw_error(o, 503, g->db || !g->inetd ? "no gateway.jwt_secret: run claw-gateway start once, or claw config set gateway.jwt_secret=SECRET"
-		    : "the store cannot be opened to read gateway.jwt_secret");
+	if (!g->secret && (gw_store(g) || !g->secret)) {   /* the store may not have been open yet */
+		gw_error(o, 503, g->db ? "no gateway.jwt_secret: run claw-gateway start once, or claw config set gateway.jwt_secret=SECRET"
+		    : "the store cannot be opened to read gateway.jwt_secret: try again");
 		return -1;
 	}
 	if ((b = bearer(r, &tok, &n)) == 0) {
