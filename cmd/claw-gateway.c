@@ -726,7 +726,7 @@ cmd_start(int argc, char **argv)
 		free(spec);
 		return rc ? diag_err() : 0;
 	}
-	/* Detach, but answer only once the socket listens, so `start && curl` works. */
+	/* Detach, but answer only once the socket listens: a first request may follow at once. */
 	if (pipe2(ready, O_CLOEXEC) < 0 || (pid = fork()) < 0)
 		return free(spec), err_set(EX_SOFTWARE, "fork:"), diag_err();
 	if (pid > 0) {

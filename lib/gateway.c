@@ -1,6 +1,6 @@
 /* gateway: routes, auth, rate limits, telemetry, and the chat and skill jobs that
- * run claw-chat and claw-skill as children.  No libjq and no libcurl here: request
- * bodies are read with lib/json.c and answers written with buf_add_json_str. */
+ * run claw-chat and claw-skill as children.  No libjq and no network client here:
+ * request bodies are read with lib/json.c and answers written with buf_add_json_str. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -32,19 +32,22 @@
 
 /* --- configuration --- */
 
+/* A whole-number key within [lo, hi]; out of range or malformed (the
+ * environment is not validated as `claw config set` is) means its default. */
 static long
-conf_long(sqlite3 *db, const char *key, long dflt, long lo, long hi)
+conf_long(sqlite3 *db, const char *key, long lo, long hi)
 {
-	char *v = NULL, *end;
-	long n = dflt;
+	const char *v = config_default(key);
+	char *set = NULL, *end;
+	long n = strtol(v, NULL, 10);
 
-	if (config_get(db, key, &v, NULL) == 0 && v) {
+	if (config_get(db, key, &set, NULL) == 0 && set) {
 		errno = 0;
-		n = strtol(v, &end, 10);
-		if (errno || end == v || *end || n < lo || n > hi)
-			n = dflt;
+		n = strtol(set, &end, 10);
+		if (errno || end == set || *end || n < lo || n > hi)
+			n = strtol(v, NULL, 10);
 	}
-	free(v);
+	free(set);
 	return n;
 }
 
@@ -53,11 +56,11 @@ conf_long(sqlite3 *db, const char *key, long dflt, long lo, long hi)
 static void
 load(struct gw *g)
 {
-	g->rate = conf_long(g->db, "gateway.rate", 60, 0, 1000000000L);
-	g->max_body = conf_long(g->db, "gateway.max_body", 1L << 20, 0, 1L << 30);
-	g->head_timeout = (int)conf_long(g->db, "gateway.head_timeout", 10, 1, 3600);
-	g->body_timeout = (int)conf_long(g->db, "gateway.body_timeout", 30, 1, 3600);
-	g->max_children = (int)conf_long(g->db, "gateway.max_children", 32, 1, 4096);
+	g->rate = conf_long(g->db, "gateway.rate", 0, 1000000000L);
+	g->max_body = conf_long(g->db, "gateway.max_body", 0, 1L << 30);
+	g->head_timeout = (int)conf_long(g->db, "gateway.head_timeout", 1, 3600);
+	g->body_timeout = (int)conf_long(g->db, "gateway.body_timeout", 1, 3600);
+	g->max_children = (int)conf_long(g->db, "gateway.max_children", 1, 4096);
 }
 
 int
@@ -101,7 +104,7 @@ gw_reload(struct gw *g)
 	gw_store(g);
 }
 
-int
+void
 gw_init(struct gw *g, int inetd, const char *listen)
 {
 	const char *env;
@@ -115,7 +118,6 @@ gw_init(struct gw *g, int inetd, const char *listen)
 	/* A secret from the environment spares opening the store to check a token. */
 	if ((env = getenv("CLAW_GATEWAY_JWT_SECRET")) && *env)
 		g->secret = strdup(env);
-	return 0;
 }
 
 void

@@ -50,8 +50,9 @@ struct gw_out {
 };
 enum { GW_CHAT = 1, GW_COMPLETIONS, GW_SKILL };
 
-/* Read the gateway.* keys and the secret: 0 or an exit code (err set). */
-int gw_init(struct gw *g, int inetd, const char *listen);
+/* Read the gateway.* keys from the environment and the defaults (the store
+ * follows when gw_store opens it), and a secret from the environment. */
+void gw_init(struct gw *g, int inetd, const char *listen);
 void gw_free(struct gw *g);
 void gw_reload(struct gw *g);     /* start, on SIGHUP: the keys and the secret again */
 int gw_store(struct gw *g);       /* open the store once: 0 or exit code */

@@ -528,3 +528,14 @@ for c in b"GET /healthz HTTP/1.1\r\nHost: x\r\n":
 print(got.split(b"\r\n")[0].decode(), "in time" if time.monotonic() - t0 < 2.5 else "late")' "$ADDR"
 	assert_output "HTTP/1.1 408 Request Timeout in time"
 }
+
+@test "a malformed gateway limit in the environment means its default, not zero" {
+	local body
+	body=$(printf '{"message":"%s"}' "$(head -c 2000 /dev/zero | tr '\0' x)")
+	run -0 bash -c "printf 'POST /api/v1/chat HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s' ${#body} '$body' \
+	    | CLAW_GATEWAY_MAX_BODY=junk claw-gateway"
+	assert_line --index 0 --partial "HTTP/1.1 401"
+	run -0 bash -c "printf 'POST /api/v1/chat HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s' ${#body} '$body' \
+	    | CLAW_GATEWAY_MAX_BODY=1000 claw-gateway"
+	assert_line --index 0 --partial "HTTP/1.1 413"
+}
