@@ -418,17 +418,15 @@ collect(const char *line, size_t n, void *ctx)
 {
 	struct outcome *o = ctx;
 	char type[32];
-	const char *v;
-	size_t vn;
 
 	if (!json_member_str(line, n, "type", type, sizeof type))
 		return;
 	if (strcmp(type, "error") == 0)
 		o->errors++;
-	if (strcmp(type, "result") == 0 && json_member(line, n, "text", &v, &vn))
-		json_str_decode(v, vn, &o->text);
-	else if (strcmp(type, "error") == 0 && json_member(line, n, "message", &v, &vn))
-		json_str_decode(v, vn, &o->text);
+	if (strcmp(type, "result") == 0)
+		json_member_text(line, n, "text", &o->text);
+	else if (strcmp(type, "error") == 0)
+		json_member_text(line, n, "message", &o->text);
 }
 
 static char *

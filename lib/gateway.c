@@ -400,18 +400,6 @@ authorize(struct gw *g, const struct http_req *r, const char *scope, struct gw_o
 
 /* --- reading request bodies --- */
 
-/* A string member decoded into out: 1, 0 when absent or null, -1 when not a string. */
-static int
-member_string(const char *body, size_t n, const char *key, struct buf *out)
-{
-	const char *v;
-	size_t vn;
-
-	if (!json_member(body, n, key, &v, &vn) || (vn == 4 && memcmp(v, "null", 4) == 0))
-		return 0;
-	return json_str_decode(v, vn, out) ? 1 : -1;
-}
-
 static int
 member_true(const char *body, size_t n, const char *key)
 {
@@ -450,7 +438,7 @@ static int
 model_arg(const char *body, size_t n, struct gw_out *o, struct buf *req)
 {
 	struct buf m = BUF_INIT;
-	int r = member_string(body, n, "model", &m);
+	int r = json_member_text(body, n, "model", &m);
 
 	if (r < 0) {
 		gw_error(o, 400, "model: want a string");
@@ -612,8 +600,8 @@ r_chat(struct gw *g, const struct http_req *r, const char *body, size_t n, struc
 
 	if (want_object(body, n, o))
 		return;
-	if ((k = member_string(body, n, "message", &text)) == 0)
-		k = member_string(body, n, "prompt", &text);
+	if ((k = json_member_text(body, n, "message", &text)) == 0)
+		k = json_member_text(body, n, "prompt", &text);
 	if (k <= 0 || !text.len) {
 		gw_error(o, 400, k < 0 ? "message: want a string" : "want \"message\": the text to send");
 		goto out;
@@ -622,7 +610,7 @@ r_chat(struct gw *g, const struct http_req *r, const char *body, size_t n, struc
 	buf_add_json_str(&o->arg, text.p, text.len);
 	for (i = 0; i < sizeof fields / sizeof fields[0]; i++) {
 		buf_reset(&v);
-		if ((k = member_string(body, n, fields[i].name, &v)) < 0 || (k && (!v.len || v.len > fields[i].max))) {
+		if ((k = json_member_text(body, n, fields[i].name, &v)) < 0 || (k && (!v.len || v.len > fields[i].max))) {
 			char m[64];
 			snprintf(m, sizeof m, "%s: want a string of 1 to %zu bytes", fields[i].name, fields[i].max);
 			gw_error(o, 400, m);
@@ -1008,16 +996,6 @@ struct chat {
 	long long created;
 };
 
-static void
-event_text(const char *ev, size_t n, const char *key, struct buf *out)
-{
-	const char *v;
-	size_t vn;
-
-	if (json_member(ev, n, key, &v, &vn))
-		json_str_decode(v, vn, out);
-}
-
 static long long
 event_num(const char *ev, size_t n, const char *k1, const char *k2)
 {
@@ -1078,7 +1056,7 @@ chat_event(struct chat *c, const char *ev, size_t n)
 		buf_add(&b, ev, n);
 		buf_adds(&b, "\n\n");
 	} else if (strcmp(type, "delta") == 0 || strcmp(type, "reasoning") == 0) {
-		event_text(ev, n, "text", &t);
+		json_member_text(ev, n, "text", &t);
 		chunk_start(c, &b);
 		buf_adds(&b, strcmp(type, "delta") == 0 ? "{\"index\":0,\"delta\":{\"content\":"
 		    : "{\"index\":0,\"delta\":{\"reasoning_content\":");
@@ -1095,7 +1073,7 @@ chat_event(struct chat *c, const char *ev, size_t n)
 		}
 		buf_adds(&b, "data: [DONE]\n\n");
 	} else if (strcmp(type, "error") == 0) {
-		event_text(ev, n, "message", &t);
+		json_member_text(ev, n, "message", &t);
 		buf_adds(&b, "data: ");
 		error_body(&b, status_of(event_num(ev, n, "code", NULL)), t.p ? t.p : "error");
 		buf_adds(&b, "\n\n");
@@ -1116,27 +1094,27 @@ chat_answer(struct chat *c)
 	long long in, out;
 
 	if (!n) {
-		const char *e = c->error.p;
-		event_text(e ? e : "{}", c->error.len, "message", &t);
+		long long code = c->error.len ? event_num(c->error.p, c->error.len, "code", NULL) : EX_SOFTWARE;
+		if (c->error.len)
+			json_member_text(c->error.p, c->error.len, "message", &t);
 		o->close = 1;
-		gw_error_extra(o, status_of(e ? event_num(e, c->error.len, "code", NULL) : EX_SOFTWARE),
-		    t.len ? t.p : "claw-chat gave no answer",
-		    e && event_num(e, c->error.len, "code", NULL) == EX_TEMPFAIL ? "Retry-After: 1\r\n" : NULL);
+		gw_error_extra(o, status_of(code), t.len ? t.p : "claw-chat gave no answer",
+		    code == EX_TEMPFAIL ? "Retry-After: 1\r\n" : NULL);
 		buf_free(&t);
 		return;
 	}
 	in = event_num(ev, n, "usage", "in");
 	out = event_num(ev, n, "usage", "out");
-	event_text(ev, n, "text", &t);
+	json_member_text(ev, n, "text", &t);
 	if (o->job == GW_CHAT) {
 		buf_adds(&b, "{\"reply\":");
 		buf_add_json_str(&b, t.p ? t.p : "", t.len);
 		buf_reset(&t);
-		event_text(ev, n, "session", &t);
+		json_member_text(ev, n, "session", &t);
 		buf_adds(&b, ",\"session\":");
 		buf_add_json_str(&b, t.p ? t.p : "", t.len);
 		buf_reset(&t);
-		event_text(ev, n, "model", &t);
+		json_member_text(ev, n, "model", &t);
 		buf_adds(&b, ",\"model\":");
 		buf_add_json_str(&b, t.p ? t.p : "", t.len);
 		buf_printf(&b, ",\"usage\":{\"in\":%lld,\"out\":%lld}}", in, out);
@@ -1260,9 +1238,9 @@ job_skill(struct gw *g, struct gw_out *o, int out)
 		first = 0;
 		if (json_member_str(p, (size_t)(nl - p), "type", type, sizeof type)) {
 			if (strcmp(type, "result") == 0)
-				buf_reset(&t), event_text(p, (size_t)(nl - p), "text", &t);
+				buf_reset(&t), json_member_text(p, (size_t)(nl - p), "text", &t);
 			else if (strcmp(type, "error") == 0)
-				buf_reset(&err), event_text(p, (size_t)(nl - p), "message", &err);
+				buf_reset(&err), json_member_text(p, (size_t)(nl - p), "message", &err);
 		}
 	}
 	buf_adds(&b, "],\"result\":");

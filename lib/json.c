@@ -283,6 +283,17 @@ json_member_str(const char *p, size_t n, const char *key, char *dst, size_t dstl
 	return 1;
 }
 
+int
+json_member_text(const char *p, size_t n, const char *key, struct buf *out)
+{
+	const char *v;
+	size_t vn;
+
+	if (!json_member(p, n, key, &v, &vn) || (vn == 4 && memcmp(v, "null", 4) == 0))
+		return 0;
+	return json_str_decode(v, vn, out) ? 1 : -1;
+}
+
 static void
 put_utf8(struct buf *out, unsigned long c)
 {

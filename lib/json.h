@@ -26,4 +26,7 @@ void json_compact(const char *v, size_t vn, struct buf *out);
 int json_str_decode(const char *v, size_t vn, struct buf *out);
 /* The same value when it is a string without escapes, copied into dst: 1, or 0. */
 int json_member_str(const char *p, size_t n, const char *key, char *dst, size_t dstlen);
+/* A string member, escapes and all, decoded and appended to out: 1, 0 when it
+ * is absent or null, -1 when it is not a string. */
+int json_member_text(const char *p, size_t n, const char *key, struct buf *out);
 #endif

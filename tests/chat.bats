@@ -5,13 +5,7 @@ load helper
 
 setup_file() {
 	export FAKE_DIR="$BATS_FILE_TMPDIR/fake"
-	mkdir -p "$FAKE_DIR"
-	: > "$FAKE_DIR/script"
-	python3 "$BATS_TEST_DIRNAME/fakeprovider.py" --port-file "$FAKE_DIR/port" \
-	    --log "$FAKE_DIR/log" --script "$FAKE_DIR/script" 3>&- &
-	echo $! > "$FAKE_DIR/pid"
-	for _ in $(seq 100); do [ -s "$FAKE_DIR/port" ] && break; sleep 0.05; done
-	[ -s "$FAKE_DIR/port" ]
+	fakeprovider_start "$FAKE_DIR"
 	# One configured home, copied for each test: five config sets per test add up.
 	local port kv
 	port=$(cat "$FAKE_DIR/port")

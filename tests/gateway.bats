@@ -7,13 +7,7 @@ load helper
 
 setup_file() {
 	export FAKE_DIR="$BATS_FILE_TMPDIR/fake"
-	mkdir -p "$FAKE_DIR"
-	: > "$FAKE_DIR/script"
-	python3 "$BATS_TEST_DIRNAME/fakeprovider.py" --port-file "$FAKE_DIR/port" \
-	    --log "$FAKE_DIR/log" --script "$FAKE_DIR/script" 3>&- &
-	echo $! > "$FAKE_DIR/pid"
-	for _ in $(seq 100); do [ -s "$FAKE_DIR/port" ] && break; sleep 0.05; done
-	[ -s "$FAKE_DIR/port" ]
+	fakeprovider_start "$FAKE_DIR"
 	local port kv
 	port=$(cat "$FAKE_DIR/port")
 	for kv in "providers.generic.base_url=http://127.0.0.1:$port/v1" model=generic/test-model \
@@ -538,4 +532,15 @@ print(got.split(b"\r\n")[0].decode(), "in time" if time.monotonic() - t0 < 2.5 e
 	run -0 bash -c "printf 'POST /api/v1/chat HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s' ${#body} '$body' \
 	    | CLAW_GATEWAY_MAX_BODY=1000 claw-gateway"
 	assert_line --index 0 --partial "HTTP/1.1 413"
+}
+
+@test "without claw-chat beside it or on PATH, a chat is a 503 that names what is missing" {
+	mkdir -p "$BATS_TEST_TMPDIR/alone"
+	cp "$CLAW_BIN/claw-gateway" "$BATS_TEST_TMPDIR/alone/"
+	local body='{"message":"x"}' t
+	t=$(claw-gateway token)
+	run -0 bash -c "printf 'POST /api/v1/chat HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Length: %d\r\n\r\n%s' \
+	    '$t' ${#body} '$body' | PATH=/usr/bin:/bin '$BATS_TEST_TMPDIR/alone/claw-gateway'"
+	assert_line --index 0 --partial "HTTP/1.1 503"
+	tail -n1 <<<"$output" | jq -e '.error.type == "unavailable" and (.error.message | test("claw-chat is not installed"))'
 }

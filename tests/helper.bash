@@ -95,6 +95,19 @@ claw_valgrind_logs() {
 	done
 }
 
+# fakeprovider_start DIR: tests/fakeprovider.py on a free loopback port, scripted
+# by DIR/script (emptied) and logging to DIR/log; DIR/port and DIR/pid once it listens.
+fakeprovider_start() {
+	local dir=$1
+	mkdir -p "$dir"
+	: > "$dir/script"
+	python3 "$BATS_TEST_DIRNAME/fakeprovider.py" --port-file "$dir/port" \
+	    --log "$dir/log" --script "$dir/script" 3>&- &
+	echo $! > "$dir/pid"
+	for _ in $(seq 100); do [ -s "$dir/port" ] && break; sleep 0.05; done
+	[ -s "$dir/port" ]
+}
+
 claw_stub() {
 	local name=$1
 	shift

@@ -73,6 +73,17 @@ main(void)
 		ok(!json_member_str("{\"b\":\"a\\nb\"}", 10, "b", str, sizeof str), "not for a string with escapes");
 	}
 	{
+		static const char obj[] = "{\"s\":\"a\\nb\",\"z\":null,\"n\":7}";
+		struct buf b = BUF_INIT;
+		is_int(json_member_text(obj, strlen(obj), "s", &b), 1, "json_member_text: a string");
+		ok(b.p && strcmp(b.p, "a\nb") == 0, "its escapes decoded");
+		is_int(json_member_text(obj, strlen(obj), "z", &b), 0, "null counts as absent");
+		is_int(json_member_text(obj, strlen(obj), "q", &b), 0, "an absent member");
+		is_int(json_member_text(obj, strlen(obj), "n", &b), -1, "a number is not a string");
+		ok(b.len == 3, "nothing appended but the string");
+		buf_free(&b);
+	}
+	{
 		static const char arr[] = " [ \"a\" , {\"b\": [1, \"]\"]} ,-2e3 ,[] ] ";
 		const char *v;
 		size_t off = 0, vn;
