@@ -46,7 +46,8 @@ PROGS    = $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
 # beside them, installed in LIBEXECDIR.
 LIBEXEC  = $(patsubst libexec/%.c,%,$(wildcard libexec/*.c))
 SCRIPTS  = $(filter-out %.c,$(notdir $(wildcard libexec/*)))
-LIBSRC   = $(wildcard lib/*.c)
+LIBSRC   = $(wildcard lib/*/*.c)
+LIBHDR   = $(wildcard lib/*/*.h)
 LIBOBJ   = $(patsubst lib/%.c,$(B)/lib/%.o,$(LIBSRC))
 UNITSRC  = $(wildcard tests/unit/*.c)
 UNITBIN  = $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(UNITSRC))
@@ -55,14 +56,14 @@ BINS     = $(addprefix $(B)/bin/,$(PROGS) $(LIBEXEC) $(SCRIPTS))
 
 all: $(BINS) $(UNITBIN)
 
-$(B)/lib/%.o: lib/%.c lib/*.h
+$(B)/lib/%.o: lib/%.c $(LIBHDR)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALLCFLAGS) -c -o $@ $<
 
 $(B)/lib/libclaw.a: $(LIBOBJ)
 	rm -f $@; ar rcs $@ $(LIBOBJ)
 
-$(B)/cmd/%.o: cmd/%.c lib/*.h
+$(B)/cmd/%.o: cmd/%.c $(LIBHDR)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALLCFLAGS) -c -o $@ $<
 
@@ -70,7 +71,7 @@ $(B)/bin/%: $(B)/cmd/%.o $(B)/lib/libclaw.a
 	@mkdir -p $(@D)
 	$(CC) $(ALLLDFLAGS) -o $@ $< $(B)/lib/libclaw.a $(LIBS_$*)
 
-$(B)/libexec/%.o: libexec/%.c lib/*.h
+$(B)/libexec/%.o: libexec/%.c $(LIBHDR)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALLCFLAGS) -c -o $@ $<
 
@@ -88,12 +89,16 @@ $(B)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(B)/lib/libclaw.a
 	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(ALLLDFLAGS) -o $@ $< $(B)/lib/libclaw.a -lyaml -ljq -lseccomp $(STORE_LIBS)
 
 # Convenience: ./claw etc. are never built in the tree root; tests use $(B)/bin.
-check: all
+check: all check-layers
 	@mkdir -p $(B)
 	CLAW_BIN=$(CURDIR)/$(B)/bin CLAW_SRC=$(CURDIR) \
 	  prove -j2 -f -o -e tests/runner $(UNITBIN) tests/*.bats 2>&1 | tee $(B)/check.log; \
 	  test "$${PIPESTATUS[0]}" = 0
 SHELL = /bin/bash
+
+# Each lib/ layer includes only the layers below it (README, Layout).
+check-layers:
+	@CLAW_SRC=$(CURDIR) tests/check-layers
 
 check-valgrind: all
 	CLAW_VALGRIND=1 $(MAKE) check
@@ -107,7 +112,7 @@ fuzz: $(patsubst fuzz/%.c,build-fuzz/%,$(FUZZSRC))
 	  echo "fuzz: $$n for $(FUZZTIME)s"; \
 	  $$f -max_total_time=$(FUZZTIME) -max_len=65536 -artifact_prefix=build-fuzz/$$n- build-fuzz/corpus-$$n fuzz/corpus/$$n >build-fuzz/$$n.log 2>&1 \
 	    || { tail -30 build-fuzz/$$n.log; exit 1; }; tail -1 build-fuzz/$$n.log; done
-build-fuzz/%: fuzz/%.c $(LIBSRC) lib/*.h
+build-fuzz/%: fuzz/%.c $(LIBSRC) $(LIBHDR)
 	@mkdir -p $(@D) fuzz/corpus/$*
 	$(FUZZCC) $(FUZZFLAGS) -o $@ $< $(LIBSRC) -lyaml -ljq -lseccomp -lsqlite3 -lsodium -lm -ldl -lpthread
 
@@ -157,5 +162,5 @@ bench-deps: deps
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all check check-valgrind fuzz bench bench-deps install uninstall deps clean
+.PHONY: all check check-layers check-valgrind fuzz bench bench-deps install uninstall deps clean
 .SECONDARY:

@@ -9,15 +9,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "attach.h"
-#include "buf.h"
-#include "config.h"
-#include "err.h"
-#include "fetch.h"
-#include "ndjson.h"
-#include "session.h"
-#include "store.h"
-#include "turn.h"
+#include "chat/attach.h"
+#include "base/buf.h"
+#include "store/config.h"
+#include "base/err.h"
+#include "net/fetch.h"
+#include "chat/ndjson.h"
+#include "chat/session.h"
+#include "store/store.h"
+#include "chat/turn.h"
 
 #define STDIN_MAX (1u << 20)
 #define MAXPAR 64

@@ -24,15 +24,15 @@
 #include <unistd.h>
 #include <sodium.h>
 
-#include "buf.h"
-#include "clock.h"
-#include "config.h"
-#include "err.h"
-#include "gateway.h"
-#include "http.h"
-#include "jwt.h"
-#include "path.h"
-#include "store.h"
+#include "base/buf.h"
+#include "base/clock.h"
+#include "store/config.h"
+#include "base/err.h"
+#include "gateway/gateway.h"
+#include "net/http_req.h"
+#include "net/jwt.h"
+#include "base/path.h"
+#include "store/store.h"
 
 static const char usage[] =
     "usage: claw-gateway\n"

@@ -13,16 +13,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "err.h"
-#include "json.h"
-#include "line.h"
-#include "ndjson.h"
-#include "path.h"
-#include "skill.h"
-#include "skillinst.h"
-#include "skillrun.h"
-#include "store.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/json.h"
+#include "base/line.h"
+#include "chat/ndjson.h"
+#include "base/path.h"
+#include "skill/index.h"
+#include "skill/install.h"
+#include "skill/run.h"
+#include "store/store.h"
 
 static const char usage[] =
     "usage: claw-skill list [--json]\n"

@@ -7,11 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "config.h"
-#include "err.h"
-#include "path.h"
-#include "store.h"
+#include "base/buf.h"
+#include "store/config.h"
+#include "base/err.h"
+#include "base/path.h"
+#include "store/store.h"
 
 static const char usage[] =
     "usage: claw COMMAND [ARG...]\n"

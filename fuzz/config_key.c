@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "err.h"
+#include "store/config.h"
+#include "base/err.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

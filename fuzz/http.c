@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "http.h"
+#include "net/http_req.h"
 
 static int
 inside(const char *p, size_t n, const char *s, size_t len)

@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "httpc.h"
+#include "net/http_resp.h"
 
 static int
 collect(const char *p, size_t n, void *ctx)

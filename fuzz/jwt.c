@@ -5,9 +5,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "buf.h"
-#include "json.h"
-#include "jwt.h"
+#include "base/buf.h"
+#include "base/json.h"
+#include "net/jwt.h"
 
 #define KEY     "fuzz-key"
 #define NOW     1700000000LL

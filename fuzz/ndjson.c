@@ -7,7 +7,7 @@
 
 #include <sanitizer/lsan_interface.h>
 
-#include "ndjson.h"
+#include "chat/ndjson.h"
 
 static FILE *sink;
 

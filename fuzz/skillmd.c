@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
-#include "skillmd.h"
+#include "base/json.h"
+#include "skill/skillmd.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

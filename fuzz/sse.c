@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "sse.h"
+#include "base/buf.h"
+#include "net/sse.h"
 
 struct run {
 	struct buf log;   /* every event as name, NUL, length, data */

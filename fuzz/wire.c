@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "wire.h"
+#include "chat/wire.h"
 
 static void
 drop(void *ctx, int what, const char *p, size_t n)

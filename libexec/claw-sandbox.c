@@ -13,9 +13,9 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "err.h"
-#include "path.h"
-#include "sandbox.h"
+#include "base/err.h"
+#include "base/path.h"
+#include "sandbox/sandbox.h"
 
 extern char **environ;
 

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "err.h"
-#include "store.h"
+#include "store/config.h"
+#include "base/err.h"
+#include "store/store.h"
 #include "tap.h"
 
 static int

@@ -1,7 +1,7 @@
 /* The gateway's request-head parser: a table of heads and the answer each gets,
  * whole and cut at every byte, then the fields a good head yields. */
-#include "buf.h"
-#include "http.h"
+#include "base/buf.h"
+#include "net/http_req.h"
 #include "tap.h"
 
 #define V(s) s, sizeof s - 1

@@ -1,7 +1,7 @@
 /* The HTTP response parser behind plain http:// requests. */
 #include <time.h>
 
-#include "httpc.h"
+#include "net/http_resp.h"
 #include "tap.h"
 
 struct got {

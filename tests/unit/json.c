@@ -2,7 +2,7 @@
  * that libjq agrees with every acceptance. */
 #include <jv.h>
 
-#include "json.h"
+#include "base/json.h"
 #include "tap.h"
 
 static int

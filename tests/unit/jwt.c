@@ -5,8 +5,8 @@
 
 #include <sodium.h>
 
-#include "err.h"
-#include "jwt.h"
+#include "base/err.h"
+#include "net/jwt.h"
 #include "tap.h"
 
 #define KEY     "s3cret"

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "ndjson.h"
+#include "base/err.h"
+#include "chat/ndjson.h"
 #include "tap.h"
 
 #define MAXREC 32

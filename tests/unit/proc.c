@@ -9,8 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "err.h"
-#include "proc.h"
+#include "base/err.h"
+#include "base/proc.h"
 #include "tap.h"
 
 static long long

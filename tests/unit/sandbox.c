@@ -14,8 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "err.h"
-#include "sandbox.h"
+#include "base/err.h"
+#include "sandbox/sandbox.h"
 #include "tap.h"
 
 extern char **environ;

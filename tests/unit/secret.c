@@ -8,8 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "err.h"
-#include "secret.h"
+#include "base/err.h"
+#include "store/secret.h"
 #include "tap.h"
 
 #define RACERS 8

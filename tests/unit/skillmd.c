@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "err.h"
-#include "json.h"
-#include "skillmd.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/json.h"
+#include "skill/skillmd.h"
 #include "tap.h"
 
 static char fixdir[4096];

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "sse.h"
+#include "base/buf.h"
+#include "net/sse.h"
 #include "tap.h"
 
 /* What a parse saw: one line per event, `name "data"`, data as a JSON string so

@@ -8,12 +8,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "err.h"
-#include "event.h"
-#include "path.h"
-#include "buf.h"
-#include "clock.h"
-#include "store.h"
+#include "base/err.h"
+#include "store/telemetry.h"
+#include "base/path.h"
+#include "base/buf.h"
+#include "base/clock.h"
+#include "store/store.h"
 #include "tap.h"
 
 static char tmp[] = "/tmp/claw-store-XXXXXX";

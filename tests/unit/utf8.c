@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "utf8.h"
+#include "base/utf8.h"
 
 #define V(s) utf8_valid(s, sizeof(s) - 1)
 #define C(s) utf8_complete(s, sizeof(s) - 1)

@@ -1,0 +1,142 @@
+/* path: $CLAW_HOME and the directories under it, created private (0700). */
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/err.h"
+#include "base/path.h"
+
+static char home[PATH_MAX];
+
+const char *
+path_home(void)
+{
+	const char *h = getenv("CLAW_HOME"), *u;
+	struct passwd *pw;
+
+	if (home[0])
+		return home;
+	if (h && *h) {
+		if (strlen(h) >= sizeof home - 64) {
+			err_set(EX_CONFIG, "CLAW_HOME: path too long");
+			return NULL;
+		}
+		snprintf(home, sizeof home, "%s", h);
+		return home;
+	}
+	u = getenv("HOME");
+	if ((!u || !*u) && (pw = getpwuid(getuid())))
+		u = pw->pw_dir;
+	if (!u || !*u || strlen(u) >= sizeof home - 64) {
+		err_set(EX_CONFIG, "cannot find a home directory: set CLAW_HOME");
+		return NULL;
+	}
+	snprintf(home, sizeof home, "%s/.claw", u);
+	return home;
+}
+
+int
+path_mkdirs(const char *dir, int mode)
+{
+	char p[PATH_MAX], *s;
+	struct stat st;
+
+	if (snprintf(p, sizeof p, "%s", dir) >= (int)sizeof p) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (s = p + 1; ; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(p, (mode_t)mode) < 0 && errno != EEXIST)
+			return -1;
+		*s = c;
+		if (!c)
+			break;
+	}
+	if (stat(p, &st) < 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
+}
+
+int
+path_mkhome(const char *sub)
+{
+	char p[PATH_MAX];
+	const char *h = path_home();
+
+	if (!h)
+		return err_code();
+	snprintf(p, sizeof p, "%s%s%s", h, sub ? "/" : "", sub ? sub : "");
+	if (path_mkdirs(p, 0700) < 0)
+		return err_set(EX_CANTCREAT, "%s:", p);
+	if (access(p, W_OK | X_OK) < 0)
+		return err_set(EX_CANTCREAT, "%s:", p);
+	return 0;
+}
+
+int
+path_in_home(char *dst, size_t n, const char *name)
+{
+	const char *h = path_home();
+
+	if (!h)
+		return err_code();
+	if (snprintf(dst, n, "%s/%s", h, name) >= (int)n)
+		return err_set(EX_CANTCREAT, "%s/%s: path too long", h, name);
+	return 0;
+}
+
+int
+path_self_dir(char *dst, size_t n)
+{
+	ssize_t len = readlink("/proc/self/exe", dst, n - 1);
+	char *s;
+
+	if (len <= 0)
+		return -1;
+	dst[len] = '\0';
+	if (!(s = strrchr(dst, '/')))
+		return -1;
+	*s = '\0';
+	return 0;
+}
+
+static int
+executable(char *dst, size_t n, const char *dir, const char *sub, const char *prog)
+{
+	if (snprintf(dst, n, "%s%s/%s", dir, sub, prog) >= (int)n)
+		return 0;
+	return access(dst, X_OK) == 0;
+}
+
+int
+path_find_prog(const char *prog, char *dst, size_t n)
+{
+	char self[PATH_MAX], dir[PATH_MAX];
+	const char *p = getenv("PATH"), *end;
+
+	if (path_self_dir(self, sizeof self) == 0
+	    && (executable(dst, n, self, "", prog) || executable(dst, n, self, "/../libexec/claw", prog)))
+		return 0;
+	if (executable(dst, n, CLAW_LIBEXECDIR, "", prog))
+		return 0;
+	for (p = p ? p : "/usr/local/bin:/usr/bin:/bin"; *p; p = *end ? end + 1 : end) {
+		end = p + strcspn(p, ":");
+		snprintf(dir, sizeof dir, "%.*s", (int)(end - p), end == p ? "." : p);
+		if (executable(dst, n, dir, "", prog))
+			return 0;
+	}
+	return -1;
+}

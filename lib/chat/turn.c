@@ -1,0 +1,601 @@
+/* turn: the flow of one turn.  Store first, ask after: the user's message is in
+ * the store before any request, the answer (even a partial one, marked
+ * incomplete) after it, so a crash or a kill loses nothing already said. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "base/clock.h"
+#include "chat/cache.h"
+#include "store/config.h"
+#include "base/err.h"
+#include "store/telemetry.h"
+#include "net/fetch.h"
+#include "chat/provider.h"
+#include "chat/session.h"
+#include "store/store.h"
+#include "chat/tools.h"
+#include "chat/turn.h"
+#include "chat/wire.h"
+
+#define DEFAULT_CONTEXT 32000
+#define RETRY_BASE_MS 500
+#define RETRY_MAX_MS 8000
+#define RETRY_AFTER_MAX 60
+
+static const char summariser[] =
+    "You keep the memory of a long conversation. Summarise the conversation you are given "
+    "for your own later use: keep facts, names, numbers, decisions, the user's preferences "
+    "and open questions; drop pleasantries. Write plain prose, at most 300 words.";
+
+struct turn {
+	sqlite3 *db;
+	void *http;
+	const struct turn_opts *o;
+	turn_emit_fn *emit;
+	void *ctx;
+	long long sid, t0, ttft;
+	int emitted, cached;
+	long in_tok, out_tok;
+	char model[320];
+	char session[128];
+};
+
+static jv
+event(const char *type)
+{
+	return jv_object_set(jv_object(), jv_string("type"), jv_string(type));
+}
+
+static void
+emit_text(struct turn *t, const char *type, const char *p, size_t n)
+{
+	t->emit(t->ctx, jv_object_set(event(type), jv_string("text"), jv_string_sized(p, (int)n)));
+}
+
+static void
+on_stream(void *ctx, int what, const char *p, size_t n)
+{
+	struct turn *t = ctx;
+
+	if (!t->emitted)
+		t->ttft = clock_mono_ms() - t->t0;
+	t->emitted = 1;
+	emit_text(t, what == WIRE_TEXT ? "delta" : "reasoning", p, n);
+}
+
+static int
+collect(const char *p, size_t n, void *ctx)
+{
+	buf_add(ctx, p, n);
+	return ((struct buf *)ctx)->oom;
+}
+
+static int
+retryable(long status)
+{
+	return status == 408 || status == 429 || status == 500 || status == 502 || status == 503
+	    || status == 504 || status == 529;
+}
+
+static void
+backoff(int attempt, long retry_after)
+{
+	long ms;
+
+	if (retry_after >= 0)
+		ms = (retry_after > RETRY_AFTER_MAX ? RETRY_AFTER_MAX : retry_after) * 1000;
+	else {
+		ms = RETRY_BASE_MS << (attempt < 5 ? attempt : 5);
+		if (ms > RETRY_MAX_MS)
+			ms = RETRY_MAX_MS;
+		ms = ms * 3 / 4 + (long)randombytes_uniform((uint32_t)ms / 2 + 1);   /* ±25 % jitter */
+	}
+	usleep((useconds_t)ms * 1000);
+}
+
+/* One provider, with retries while nothing has been emitted.  0, or an exit
+ * code with err set; a->text may hold a partial answer either way. */
+static int
+ask_one(struct turn *t, struct provider *p, const char *system, jv msgs, jv tools, int stream,
+    struct answer *a)
+{
+	const struct turn_opts *o = t->o;
+	struct wire_opts wo = { p->model, stream, o->thinking, p->deepseek, o->max_tokens };
+	struct fetch f = { 0 };
+	struct wire_stream w;
+	struct buf body = BUF_INIT;
+	char url[600], msg[512];
+	int attempt, rc = 0;
+	jv req, s;
+
+	provider_url(p, url, sizeof url);
+	req = wire_request(p->kind, &wo, system, jv_copy(msgs), jv_copy(tools));
+	s = jv_dump_string(req, 0);
+	f.url = url;
+	f.headers = (const char *const *)p->headers;
+	f.body = jv_string_value(s);
+	f.len = (size_t)jv_string_length_bytes(jv_copy(s));
+	f.idle_timeout = o->idle_timeout;
+	f.cancel = o->cancel;
+	for (attempt = 0; ; attempt++) {
+		answer_free(a);
+		memset(a, 0, sizeof *a);
+		buf_reset(&body);
+		if (stream) {
+			wire_stream_init(&w, p->kind, a, on_stream, t);
+			f.fn = wire_stream_feed;
+			f.ctx = &w;
+		} else {
+			f.fn = collect;
+			f.ctx = &body;
+		}
+		fetch_post(t->http, &f);
+		if (stream)
+			wire_stream_free(&w);
+		else if (f.transport == FETCH_OK && f.status >= 200 && f.status < 300)
+			wire_parse_body(p->kind, body.p ? body.p : "", body.len, a);
+		if (o->cancel && *o->cancel) {
+			rc = err_set(EX_TEMPFAIL, "interrupted");
+			break;
+		}
+		if (f.transport == FETCH_CONNECT) {
+			rc = err_set(EX_UNAVAILABLE, "%s/%s: cannot reach %s: %s", p->name, p->model, p->base_url, f.error);
+			break;
+		}
+		if (f.transport == FETCH_OK && f.status >= 300) {
+			wire_error_message(f.errbody.p ? f.errbody.p : "", f.errbody.len, msg, sizeof msg);
+			provider_scrub(p, msg);
+			if (f.status == 401 || f.status == 403)
+				rc = err_set(EX_NOPERM, "%s/%s: the provider refused the key (HTTP %ld%s%s)",
+				    p->name, p->model, f.status, *msg ? ": " : "", msg);
+			else if (f.status == 404)
+				rc = err_set(EX_CONFIG, "%s/%s: not found at %s (HTTP 404%s%s): check the model name and base_url",
+				    p->name, p->model, p->base_url, *msg ? ": " : "", msg);
+			else if (retryable(f.status)) {
+				rc = err_set(EX_TEMPFAIL, "%s/%s: HTTP %ld%s%s", p->name, p->model, f.status,
+				    *msg ? ": " : "", msg);
+				if (attempt < o->retries && !t->emitted) {
+					backoff(attempt, f.retry_after);
+					continue;
+				}
+			} else
+				rc = err_set(f.status >= 500 ? EX_UNAVAILABLE : EX_DATAERR, "%s/%s: HTTP %ld%s%s",
+				    p->name, p->model, f.status, *msg ? ": " : "", msg);
+			break;
+		}
+		if (a->failed || f.transport != FETCH_OK || !a->done) {
+			provider_scrub(p, a->error);
+			if (a->failed)
+				rc = err_set(EX_TEMPFAIL, "%s/%s: %s%s%s", p->name, p->model, a->error_type,
+				    *a->error_type ? ": " : "", a->error);
+			else if (f.transport != FETCH_OK)
+				rc = err_set(EX_TEMPFAIL, "%s/%s: the answer was cut short: %s", p->name, p->model, f.error);
+			else
+				rc = err_set(EX_TEMPFAIL, "%s/%s: the answer was cut short", p->name, p->model);
+			if (attempt < o->retries && !t->emitted) {
+				backoff(attempt, -1);
+				continue;
+			}
+			break;
+		}
+		rc = 0;
+		break;
+	}
+	buf_free(&body);
+	buf_free(&f.errbody);
+	jv_free(s);
+	return rc;
+}
+
+/* Along the model list until one answers.  On a failure after output was
+ * emitted there is no falling back: the partial answer stands. */
+static int
+ask(struct turn *t, const char *system, jv msgs, jv tools, int stream, struct answer *a)
+{
+	const char *spec = t->o->models, *end;
+	int rc = EX_UNAVAILABLE, reachable = 0;
+	char one[320], why[1024] = "";
+
+	for (; *spec; spec = *end ? end + 1 : end) {
+		struct provider p;
+		end = spec + strcspn(spec, ",");
+		snprintf(one, sizeof one, "%.*s", (int)(end - spec), spec);
+		if ((rc = provider_resolve(t->db, one, &p)) == 0) {
+			rc = ask_one(t, &p, system, msgs, tools, stream, a);
+			snprintf(t->model, sizeof t->model, "%s", one);
+		}
+		provider_free(&p);
+		if (rc == 0 || t->emitted)
+			return rc;
+		if (rc != EX_UNAVAILABLE)
+			reachable = 1;
+		snprintf(why + strlen(why), sizeof why - strlen(why), "%s%s", *why ? "; " : "", err_msg());
+	}
+	if (!reachable)
+		return err_set(EX_UNAVAILABLE, "no model provider reachable (%s): set OPENAI_API_KEY, "
+		    "ANTHROPIC_API_KEY or DEEPSEEK_API_KEY, or run: claw config set model=PROVIDER/MODEL, "
+		    "or start a local Ollama (ollama serve)", why);
+	if (strchr(t->o->models, ','))
+		return err_set(rc, "%s", why);
+	return rc;
+}
+
+static int
+store_msg(struct turn *t, jv msg, const char *model, int incomplete)
+{
+	int rc = session_append(t->db, t->sid, msg, model, incomplete, NULL);
+
+	jv_free(msg);
+	return rc;
+}
+
+static const char *
+str(jv o, const char *k, jv *hold)
+{
+	*hold = jv_get_kind(o) == JV_KIND_OBJECT ? jv_object_get(jv_copy(o), jv_string(k)) : jv_null();
+	return jv_get_kind(*hold) == JV_KIND_STRING ? jv_string_value(*hold) : "";
+}
+
+/* A transcript of msgs[from, to) for the summariser. */
+static void
+transcript(jv msgs, int from, int to, struct buf *b)
+{
+	int i;
+
+	for (i = from; i < to; i++) {
+		jv m = jv_array_get(jv_copy(msgs), i), h1, h2, calls;
+		const char *role = str(m, "role", &h1), *text = str(m, "text", &h2);
+		buf_printf(b, "%s: %s\n", role, text);
+		calls = jv_object_get(jv_copy(m), jv_string("tool_calls"));
+		if (jv_get_kind(calls) == JV_KIND_ARRAY) {
+			jv_array_foreach(calls, j, c) {
+				jv n1, n2;
+				buf_printf(b, "assistant called %s(%s)\n", str(c, "name", &n1), str(c, "arguments", &n2));
+				jv_free(n1);
+				jv_free(n2);
+				jv_free(c);
+			}
+		}
+		jv_free(calls);
+		jv_free(h1);
+		jv_free(h2);
+		jv_free(m);
+	}
+}
+
+static long
+context_limit(struct turn *t)
+{
+	char *v = NULL, one[320];
+	long n = 0;
+	struct provider p;
+
+	if (config_get(t->db, "context.max_tokens", &v, NULL) == 0)
+		n = atol(v);
+	free(v);
+	if (n > 0)
+		return n;
+	snprintf(one, sizeof one, "%.*s", (int)strcspn(t->o->models, ","), t->o->models);
+	if (provider_resolve(t->db, one, &p) == 0 && p.context > 0)
+		n = p.context;
+	provider_free(&p);
+	return n > 0 ? n : DEFAULT_CONTEXT;
+}
+
+/* Summarise older turns when the context is over budget (or when forced).  The
+ * cut falls before a user message, so a tool call never leaves its result. */
+static int
+compact(struct turn *t, jv *summary, jv *rows, int force)
+{
+	long total = jv_get_kind(*summary) == JV_KIND_STRING ? session_tokens(jv_string_value(*summary)) : 0;
+	long keep = t->o->keep_recent > 0 ? t->o->keep_recent : 2000, tail = 0;
+	int n = jv_array_length(jv_copy(*rows)), b, i, rc;
+	struct answer a = { 0 };
+	struct buf text = BUF_INIT;
+	long long upto;
+	jv msgs = jv_array(), req;
+
+	for (i = 0; i < n; i++) {
+		jv r = jv_array_get(jv_copy(*rows), i);
+		jv m = jv_object_get(r, jv_string("msg"));
+		total += session_msg_tokens(m);
+		msgs = jv_array_append(msgs, m);
+	}
+	if (!force && total <= context_limit(t)) {
+		jv_free(msgs);
+		return 0;
+	}
+	for (b = n; b > 0 && tail < keep; b--) {
+		jv m = jv_array_get(jv_copy(msgs), b - 1);
+		tail += session_msg_tokens(m);
+		jv_free(m);
+	}
+	for (; b > 0; b--) {
+		jv m = jv_array_get(jv_copy(msgs), b), h;
+		int user = strcmp(str(m, "role", &h), "user") == 0;
+		jv_free(h);
+		jv_free(m);
+		if (user)
+			break;
+	}
+	if (b <= 0) {
+		jv_free(msgs);
+		return 0;
+	}
+	if (jv_get_kind(*summary) == JV_KIND_STRING)
+		buf_printf(&text, "Summary so far:\n%s\n\nThe conversation since:\n", jv_string_value(*summary));
+	transcript(msgs, 0, b, &text);
+	req = jv_array_append(jv_array(), jv_object_set(jv_object_set(jv_object(), jv_string("role"),
+	    jv_string("user")), jv_string("text"), jv_string(text.p ? text.p : "")));
+	rc = ask(t, summariser, req, jv_null(), 0, &a);
+	jv_free(req);
+	buf_free(&text);
+	if (rc == 0) {
+		jv r = jv_array_get(jv_copy(*rows), b - 1), id = jv_object_get(r, jv_string("id"));
+		upto = (long long)jv_number_value(id);
+		jv_free(id);
+		if (!(rc = session_add_summary(t->db, t->sid, upto, a.text.p ? a.text.p : ""))) {
+			jv_free(*summary);
+			*summary = jv_string(a.text.p ? a.text.p : "");
+			*rows = jv_array_slice(*rows, b, n);
+			t->emit(t->ctx, jv_object_set(jv_object_set(event("summary"), jv_string("text"),
+			    jv_copy(*summary)), jv_string("upto"), jv_number((double)upto)));
+		}
+	}
+	answer_free(&a);
+	jv_free(msgs);
+	return rc;
+}
+
+/* Explicit messages ({role, content}) as neutral ones; a system message moves to *system. */
+static jv
+neutral(jv given, struct buf *system)
+{
+	jv out = jv_array();
+
+	jv_array_foreach(given, i, m) {
+		jv h, c = jv_get_kind(m) == JV_KIND_OBJECT ? jv_object_get(jv_copy(m), jv_string("content")) : jv_null();
+		const char *role = str(m, "role", &h);
+		struct buf text = BUF_INIT;
+		if (jv_get_kind(c) == JV_KIND_STRING)
+			buf_adds(&text, jv_string_value(c));
+		else if (jv_get_kind(c) == JV_KIND_ARRAY) {
+			jv_array_foreach(c, j, part) {
+				jv h2;
+				buf_adds(&text, str(part, "text", &h2));
+				jv_free(h2);
+				jv_free(part);
+			}
+		}
+		if (strcmp(role, "system") == 0)
+			buf_printf(system, "%s%s", system->len ? "\n\n" : "", text.p ? text.p : "");
+		else
+			out = jv_array_append(out, jv_object_set(jv_object_set(jv_object(), jv_string("role"),
+			    jv_string(strcmp(role, "assistant") == 0 ? "assistant" : "user")),
+			    jv_string("text"), jv_string(text.p ? text.p : "")));
+		buf_free(&text);
+		jv_free(h);
+		jv_free(c);
+		jv_free(m);
+	}
+	jv_free(given);
+	return out;
+}
+
+static void
+record(struct turn *t, int rc, int ncalls)
+{
+	struct buf d = BUF_INIT;
+
+	buf_adds(&d, "{\"model\":");
+	buf_add_json_str(&d, t->model, strlen(t->model));
+	buf_adds(&d, ",\"session\":");
+	buf_add_json_str(&d, t->session, strlen(t->session));
+	buf_printf(&d, ",\"ttft_ms\":%lld,\"tokens_in\":%ld,\"tokens_out\":%ld,\"code\":%d,\"cached\":%s,\"tool_calls\":%d}",
+	    t->ttft, t->in_tok, t->out_tok, rc, t->cached ? "true" : "false", ncalls);
+	if (!d.oom)
+		event_record(t->db, "claw-chat", "turn", clock_mono_ms() - t->t0, rc == 0, d.p);
+	buf_free(&d);
+}
+
+static jv
+usage(const struct turn *t)
+{
+	return jv_object_set(jv_object_set(jv_object(), jv_string("in"), jv_number((double)t->in_tok)),
+	    jv_string("out"), jv_number((double)t->out_tok));
+}
+
+static int
+fail(struct turn *t, int rc)
+{
+	t->emit(t->ctx, jv_object_set(jv_object_set(event("error"), jv_string("code"), jv_number(rc)),
+	    jv_string("message"), jv_string(err_msg())));
+	return rc;
+}
+
+int
+turn_run(sqlite3 *db, void *http, const struct turn_opts *o, turn_emit_fn *emit, void *ctx)
+{
+	struct turn t = { db, http, o, emit, ctx, 0, clock_mono_ms(), 0, 0, 0, 0, 0, "", "" };
+	struct buf system = BUF_INIT, sys2 = BUF_INIT;
+	jv summary = jv_null(), rows = jv_null(), tools = jv_null(), msgs = jv_null();
+	struct answer a = { 0 };
+	long long upto;
+	int rc, chain, ncalls = 0;
+
+	if (o->session)
+		snprintf(t.session, sizeof t.session, "%s", o->session);
+	else {
+		time_t now = time(NULL);
+		strftime(t.session, sizeof t.session, "chat-%Y%m%dT%H%M%S", gmtime(&now));
+		snprintf(t.session + strlen(t.session), sizeof t.session - strlen(t.session), "-%08x", randombytes_random());
+	}
+	snprintf(t.model, sizeof t.model, "%.*s", (int)strcspn(o->models, ","), o->models);
+	if (o->system)
+		buf_adds(&system, o->system);
+	rc = session_open(db, t.session, !o->compact_only, &t.sid);
+	if (rc == EX_NORESULT)
+		rc = err_set(EX_NOINPUT, "%s: no such session", t.session);
+	if (rc)
+		goto out;
+
+	/* Store first: the user's words are safe before any request leaves. */
+	if (jv_get_kind(o->messages) == JV_KIND_ARRAY) {
+		jv given = neutral(jv_copy(o->messages), &system);
+		jv_array_foreach(given, i, m)
+			if (!rc)
+				rc = session_append(db, t.sid, m, NULL, 0, NULL), jv_free(m);
+			else
+				jv_free(m);
+		msgs = given;
+	} else if (!o->compact_only) {
+		jv m = jv_object_set(jv_object_set(jv_object(), jv_string("role"), jv_string("user")),
+		    jv_string("text"), jv_string(o->prompt ? o->prompt : ""));
+		if (jv_get_kind(o->images) == JV_KIND_ARRAY && jv_array_length(jv_copy(o->images)) > 0)
+			m = jv_object_set(m, jv_string("images"), jv_copy(o->images));
+		rc = store_msg(&t, m, NULL, 0);
+	}
+	if (rc)
+		goto out;
+
+	if (jv_get_kind(msgs) != JV_KIND_ARRAY) {
+		if ((rc = session_context(db, t.sid, &summary, &upto, &rows)))
+			goto out;
+		if ((rc = compact(&t, &summary, &rows, o->compact_only)) || o->compact_only)
+			goto out;
+		msgs = jv_array();
+		jv_array_foreach(rows, i, r)
+			msgs = jv_array_append(msgs, jv_object_get(r, jv_string("msg")));
+	}
+	if (jv_get_kind(summary) == JV_KIND_STRING)
+		buf_printf(&sys2, "%s%sSummary of the earlier conversation:\n%s", system.p ? system.p : "",
+		    system.len ? "\n\n" : "", jv_string_value(summary));
+	else if (system.len)
+		buf_adds(&sys2, system.p);
+	tools = o->tools ? tools_catalog() : jv_array();
+
+	for (chain = 0; ; chain++) {
+		char key[65];
+		jv cached = jv_null();
+		if (o->cache) {
+			jv k = jv_object_set(jv_object_set(jv_object_set(jv_object_set(jv_object(),
+			    jv_string("models"), jv_string(o->models)), jv_string("system"),
+			    jv_string(sys2.p ? sys2.p : "")), jv_string("messages"), jv_copy(msgs)),
+			    jv_string("tools"), jv_copy(tools));
+			k = jv_object_set(k, jv_string("thinking"), jv_number(o->thinking));
+			cache_key(k, key);
+			jv_free(k);
+			t.cached = cache_get(db, key, o->cache_ttl, &cached) == 0;
+			event_record(db, "claw-chat", "cache", -1, t.cached, t.cached ? "{\"hit\":true}" : "{\"hit\":false}");
+		}
+		answer_free(&a);
+		memset(&a, 0, sizeof a);
+		if (t.cached) {
+			jv mo = jv_object_get(jv_copy(cached), jv_string("model"));
+			jv x = jv_object_get(cached, jv_string("text"));
+			if (jv_get_kind(x) == JV_KIND_STRING)
+				buf_adds(&a.text, jv_string_value(x));
+			jv_free(x);
+			if (jv_get_kind(mo) == JV_KIND_STRING)
+				snprintf(t.model, sizeof t.model, "%s", jv_string_value(mo));
+			jv_free(mo);
+			t.ttft = clock_mono_ms() - t.t0;
+			if (a.text.len)
+				emit_text(&t, "delta", a.text.p, a.text.len);
+			t.emitted = 1;
+		} else {
+			jv_free(cached);
+			rc = ask(&t, sys2.p, msgs, tools, o->stream, &a);
+			t.in_tok += a.in_tokens;
+			t.out_tok += a.out_tokens;
+			if (rc) {
+				if (a.text.len || a.ncalls)
+					store_msg(&t, answer_message(&a, t.model), t.model, 1);
+				break;
+			}
+			if (!o->stream) {
+				if (a.reasoning.len)
+					emit_text(&t, "reasoning", a.reasoning.p, a.reasoning.len);
+				if (a.text.len)
+					emit_text(&t, "delta", a.text.p, a.text.len);
+				t.ttft = clock_mono_ms() - t.t0;
+				t.emitted = 1;
+			}
+		}
+		if (a.ncalls == 0) {
+			if (o->cache && !t.cached) {
+				jv c = jv_object_set(jv_object_set(jv_object(), jv_string("text"),
+				    jv_string(a.text.p ? a.text.p : "")), jv_string("model"), jv_string(t.model));
+				cache_put(db, key, c);
+				jv_free(c);
+			}
+			rc = store_msg(&t, answer_message(&a, t.model), t.model, 0);
+			emit(ctx, jv_object_set(jv_object_set(jv_object_set(jv_object_set(jv_object_set(jv_object_set(
+			    event("message"), jv_string("role"), jv_string("assistant")), jv_string("text"),
+			    jv_string(a.text.p ? a.text.p : "")), jv_string("model"), jv_string(t.model)),
+			    jv_string("usage"), usage(&t)), jv_string("session"), jv_string(t.session)),
+			    jv_string("cached"), t.cached ? jv_true() : jv_false()));
+			break;
+		}
+		/* Tool calls: run each, hand the results back, ask again.  Some local
+		 * servers send calls without ids; the result must name its call. */
+		for (int i = 0; i < a.ncalls; i++)
+			if (!a.calls[i].id[0])
+				snprintf(a.calls[i].id, sizeof a.calls[i].id, "call_%d_%d", chain, i);
+		if (chain >= o->chain_limit) {
+			store_msg(&t, answer_message(&a, t.model), t.model, 1);
+			rc = err_set(EX_SOFTWARE, "the model still called tools after %d rounds (--chain-limit)", o->chain_limit);
+			break;
+		}
+		{
+			jv am = answer_message(&a, t.model);
+			if ((rc = session_append(db, t.sid, am, t.model, 0, NULL))) {
+				jv_free(am);
+				break;
+			}
+			msgs = jv_array_append(msgs, am);
+		}
+		for (int i = 0; i < a.ncalls; i++) {
+			struct wire_call *c = &a.calls[i];
+			const char *args = c->args.len ? c->args.p : "{}";
+			jv parsed = jv_parse(args), tm;
+			struct buf res = BUF_INIT;
+			int failed;
+			ncalls++;
+			emit(ctx, jv_object_set(jv_object_set(jv_object_set(event("tool_call"), jv_string("name"),
+			    jv_string(c->name)), jv_string("id"), jv_string(c->id)), jv_string("arguments"),
+			    jv_is_valid(parsed) ? parsed : (jv_free(parsed), jv_string(args))));
+			failed = tools_run(c->name, args, &res, 120000);
+			emit(ctx, jv_object_set(jv_object_set(jv_object_set(jv_object_set(event("tool_result"),
+			    jv_string("name"), jv_string(c->name)), jv_string("id"), jv_string(c->id)),
+			    jv_string("text"), jv_string(res.p ? res.p : "")), jv_string("ok"), failed ? jv_false() : jv_true()));
+			tm = jv_object_set(jv_object_set(jv_object_set(jv_object_set(jv_object(), jv_string("role"),
+			    jv_string("tool")), jv_string("tool_call_id"), jv_string(c->id)), jv_string("name"),
+			    jv_string(c->name)), jv_string("text"), jv_string(res.p ? res.p : ""));
+			buf_free(&res);
+			if ((rc = session_append(db, t.sid, tm, NULL, 0, NULL))) {
+				jv_free(tm);
+				goto out;
+			}
+			msgs = jv_array_append(msgs, tm);
+		}
+		t.emitted = 0;   /* a new request: nothing of it is out yet */
+	}
+out:
+	if (rc)
+		fail(&t, rc);
+	record(&t, rc, ncalls);
+	answer_free(&a);
+	buf_free(&system);
+	buf_free(&sys2);
+	jv_free(summary);
+	jv_free(rows);
+	jv_free(tools);
+	jv_free(msgs);
+	return rc;
+}

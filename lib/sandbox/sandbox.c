@@ -1,0 +1,766 @@
+/* sandbox: one function per layer around a skill process (C-NOTES.md §3 says which
+ * work where).  Nothing here prints or exits: the caller decides what a missing layer means. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/err.h"
+#include "sandbox/sandbox.h"
+
+extern char **environ;
+
+/* Environment */
+
+static int
+reserved(const char *name)
+{
+	return !strcmp(name, "PATH") || !strcmp(name, "HOME") || !strcmp(name, "TMPDIR");
+}
+
+static int
+var_name(const char *s)
+{
+	if (!*s || isdigit((unsigned char)*s))
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return 0;
+	return 1;
+}
+
+/* Put "NAME=value" into e, replacing an entry of the same name. */
+static void
+env_put(char **e, size_t *k, char *entry)
+{
+	size_t i, len = strcspn(entry, "=") + 1;
+
+	for (i = 0; i < *k; i++)
+		if (!strncmp(e[i], entry, len)) {
+			e[i] = entry;
+			return;
+		}
+	e[(*k)++] = entry;
+}
+
+int
+sandbox_env(char ***envp, const char *dir, char *const names[], size_t n)
+{
+	size_t i, k = 0, dlen = strlen(dir), slots = n + 6;
+	char **e, *home, *tmp, **v;
+
+	*envp = NULL;
+	for (i = 0; i < n; i++) {
+		if (!var_name(names[i]))
+			return err_set(EX_USAGE, "-e %s: not a variable name", names[i]);
+		if (reserved(names[i]))
+			return err_set(EX_USAGE, "-e %s: claw-sandbox sets it", names[i]);
+	}
+	/* One block: the array, then the two strings that name dir. */
+	if (!(e = malloc(slots * sizeof *e + 2 * (dlen + 8))))
+		return err_set(EX_SOFTWARE, "environment:");
+	home = (char *)(e + slots);
+	tmp = home + dlen + 8;
+	snprintf(home, dlen + 8, "HOME=%s", dir);
+	snprintf(tmp, dlen + 8, "TMPDIR=%s", dir);
+	e[k++] = (char *)"PATH=" SANDBOX_PATH;
+	e[k++] = (char *)"LANG=C.UTF-8";
+	e[k++] = (char *)"LC_ALL=C.UTF-8";
+	e[k++] = home;
+	e[k++] = tmp;
+	for (i = 0; i < n; i++) {
+		size_t len = strlen(names[i]);
+		for (v = environ; v && *v; v++)
+			if (!strncmp(*v, names[i], len) && (*v)[len] == '=') {
+				env_put(e, &k, *v);
+				break;
+			}
+	}
+	e[k] = NULL;
+	*envp = e;
+	return 0;
+}
+
+/* Resource limits */
+
+static int
+limit(int res, rlim_t soft, rlim_t hard, const char *name)
+{
+	struct rlimit r;
+
+	/* Only ever lower: a hard limit the caller already has stays the ceiling. */
+	if (getrlimit(res, &r) < 0)
+		return err_set(EX_SOFTWARE, "getrlimit %s:", name);
+	if (hard > r.rlim_max)
+		hard = r.rlim_max;
+	if (soft > hard)
+		soft = hard;
+	r.rlim_cur = soft;
+	r.rlim_max = hard;
+	if (setrlimit(res, &r) < 0)
+		return err_set(EX_SOFTWARE, "setrlimit %s:", name);
+	return 0;
+}
+
+int
+sandbox_rlimits(const struct sandbox_limits *l)
+{
+	const rlim_t mb = 1024 * 1024;
+
+	/* Soft below hard: SIGXCPU first, a handler gets a second to finish. */
+	if (limit(RLIMIT_CPU, l->cpu_s, l->cpu_s + 1, "cpu") ||
+	    /* DATA, not AS: V8 and Go reserve address space they never touch. */
+	    limit(RLIMIT_DATA, l->mem_mb * mb, l->mem_mb * mb, "data") ||
+	    limit(RLIMIT_FSIZE, l->file_mb * mb, l->file_mb * mb, "fsize") ||
+	    limit(RLIMIT_NOFILE, l->nofile, l->nofile, "nofile") ||
+	    limit(RLIMIT_CORE, 0, 0, "core"))
+		return err_code();
+	return 0;
+}
+
+/* Namespaces */
+
+static int
+write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), e;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, s, strlen(s));
+	e = errno;
+	close(fd);
+	errno = e;
+	return n == (ssize_t)strlen(s) ? 0 : -1;
+}
+
+int
+sandbox_unshare(int net)
+{
+	unsigned uid = (unsigned)geteuid(), gid = (unsigned)getegid();
+	char map[64];
+
+	if (unshare(CLONE_NEWUSER | CLONE_NEWPID | (net ? 0 : CLONE_NEWNET)) < 0) {
+		/* Containers, seccomp profiles and AppArmor (Ubuntu >= 23.10) refuse it. */
+		if (errno == EPERM || errno == EINVAL || errno == ENOSPC || errno == EUSERS ||
+		    errno == ENOSYS || errno == EACCES) {
+			err_set(EX_SOFTWARE, "unshare:");
+			return SANDBOX_UNAVAILABLE;
+		}
+		return err_set(EX_SOFTWARE, "unshare:");
+	}
+	/* Half a namespace (an unmapped uid) is no state to run a program in. */
+	snprintf(map, sizeof map, "%u %u 1", uid, uid);
+	if (write_file("/proc/self/uid_map", map) < 0)
+		return err_set(EX_SOFTWARE, "/proc/self/uid_map:");
+	if (write_file("/proc/self/setgroups", "deny") < 0 && errno != ENOENT)
+		return err_set(EX_SOFTWARE, "/proc/self/setgroups:");
+	snprintf(map, sizeof map, "%u %u 1", gid, gid);
+	if (write_file("/proc/self/gid_map", map) < 0)
+		return err_set(EX_SOFTWARE, "/proc/self/gid_map:");
+	return 0;
+}
+
+/* Since Linux 6.14 each pid namespace has its own pid_max.  Before, there is
+ * one for the machine, and root in a user namespace that maps uid 0 to itself
+ * may still write it: so never try there. */
+static int
+pid_max_per_ns(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (uname(&u) < 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return 0;
+	return major > 6 || (major == 6 && minor >= 14);
+}
+
+int
+sandbox_nproc(unsigned long n, int userns, int pidns, const char **what)
+{
+	struct rlimit r = { n, n };
+	char v[32];
+	int pidmax = 0;
+
+	*what = NULL;
+	/* Only root needs it (RLIMIT_NPROC binds everyone else), and only as init
+	 * of its own pid namespace, where pid_max is the namespace's. */
+	if (pidns && getuid() == 0 && getpid() == 1 && pid_max_per_ns()) {
+		snprintf(v, sizeof v, "%lu", 300 + n);
+		if (write_file("/proc/sys/kernel/pid_max", v) == 0)
+			pidmax = 1;
+		else if (errno != EPERM && errno != EACCES && errno != EROFS && errno != ENOENT &&
+		    errno != EINVAL)
+			return err_set(EX_SOFTWARE, "/proc/sys/kernel/pid_max:");
+	}
+	/* Outside a fresh user namespace RLIMIT_NPROC counts every process of our
+	 * uid on the machine, so it would fail for reasons not ours. */
+	if (userns) {
+		if (setrlimit(RLIMIT_NPROC, &r) < 0)
+			return err_set(EX_SOFTWARE, "setrlimit nproc:");
+		if (getuid() != 0) {
+			*what = "RLIMIT_NPROC per user namespace";
+			return 0;
+		}
+	}
+	if (pidmax) {
+		*what = "pid_max in the pid namespace (root ignores RLIMIT_NPROC)";
+		return 0;
+	}
+	err_set(EX_SOFTWARE, "%s", !userns ? "no user namespace for a private RLIMIT_NPROC" :
+	    "root ignores RLIMIT_NPROC and this kernel has no per-namespace pid_max");
+	return SANDBOX_UNAVAILABLE;
+}
+
+int
+sandbox_no_new_privs(void)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return err_set(EX_SOFTWARE, "no_new_privs:");
+	return 0;
+}
+
+/* Landlock, by syscall(): Debian 12's headers stop at ABI 2, so the newer
+ * constants are ours and the header is not included at all. */
+
+#ifndef SYS_landlock_create_ruleset
+#define SYS_landlock_create_ruleset 444
+#define SYS_landlock_add_rule 445
+#define SYS_landlock_restrict_self 446
+#endif
+#define LL_VERSION        (1U << 0)
+#define LL_RULE_PATH      1
+#define LL_FS_EXECUTE     (1ULL << 0)
+#define LL_FS_WRITE_FILE  (1ULL << 1)
+#define LL_FS_READ_FILE   (1ULL << 2)
+#define LL_FS_READ_DIR    (1ULL << 3)
+#define LL_FS_REMOVE_DIR  (1ULL << 4)
+#define LL_FS_REMOVE_FILE (1ULL << 5)
+#define LL_FS_MAKE_CHAR   (1ULL << 6)
+#define LL_FS_MAKE_DIR    (1ULL << 7)
+#define LL_FS_MAKE_REG    (1ULL << 8)
+#define LL_FS_MAKE_SOCK   (1ULL << 9)
+#define LL_FS_MAKE_FIFO   (1ULL << 10)
+#define LL_FS_MAKE_BLOCK  (1ULL << 11)
+#define LL_FS_MAKE_SYM    (1ULL << 12)
+#define LL_FS_REFER       (1ULL << 13)   /* ABI 2 */
+#define LL_FS_TRUNCATE    (1ULL << 14)   /* ABI 3 */
+#define LL_FS_IOCTL_DEV   (1ULL << 15)   /* ABI 5 */
+#define LL_NET_BIND_TCP    (1ULL << 0)   /* ABI 4 */
+#define LL_NET_CONNECT_TCP (1ULL << 1)
+#define LL_SCOPE_ABSTRACT_UNIX (1ULL << 0)  /* ABI 6 */
+#define LL_SCOPE_SIGNAL        (1ULL << 1)
+
+struct ll_ruleset_attr {
+	uint64_t handled_access_fs, handled_access_net, scoped;
+};
+
+struct ll_path_beneath_attr {
+	uint64_t allowed_access;
+	int32_t parent_fd;
+} __attribute__((packed));
+
+#define LL_R    (LL_FS_READ_FILE | LL_FS_READ_DIR)
+#define LL_RX   (LL_R | LL_FS_EXECUTE)
+#define LL_RW   (LL_R | LL_FS_WRITE_FILE | LL_FS_REMOVE_DIR | LL_FS_REMOVE_FILE | \
+                 LL_FS_MAKE_DIR | LL_FS_MAKE_REG | LL_FS_MAKE_SOCK | LL_FS_MAKE_FIFO | \
+                 LL_FS_MAKE_SYM | LL_FS_REFER | LL_FS_TRUNCATE)
+/* The rights a rule on a file (not a directory) may carry. */
+#define LL_FILE (LL_FS_EXECUTE | LL_FS_WRITE_FILE | LL_FS_READ_FILE | LL_FS_TRUNCATE | \
+                 LL_FS_IOCTL_DEV)
+
+int
+sandbox_landlock_abi(void)
+{
+	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LL_VERSION);
+
+	return abi < 0 ? 0 : (int)abi;
+}
+
+static uint64_t
+fs_rights(int abi)
+{
+	uint64_t fs = (LL_FS_MAKE_SYM << 1) - 1;    /* ABI 1: bits 0..12 */
+
+	if (abi >= 2)
+		fs |= LL_FS_REFER;
+	if (abi >= 3)
+		fs |= LL_FS_TRUNCATE;
+	if (abi >= 5)
+		fs |= LL_FS_IOCTL_DEV;
+	return fs;
+}
+
+/* Allow access beneath path.  A system path this machine lacks (/lib64 on
+ * arm64) is skipped when optional. */
+static int
+ll_allow(int ruleset, const char *path, uint64_t access, uint64_t handled, int optional)
+{
+	struct ll_path_beneath_attr pb;
+	struct stat st;
+	int fd = open(path, O_PATH | O_CLOEXEC), e;
+
+	if (fd < 0) {
+		if (optional && (errno == ENOENT || errno == ENOTDIR || errno == EACCES))
+			return 0;
+		return err_set(EX_SOFTWARE, "landlock: %s:", path);
+	}
+	if (fstat(fd, &st) < 0) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return err_set(EX_SOFTWARE, "landlock: %s:", path);
+	}
+	if (!S_ISDIR(st.st_mode))
+		access &= LL_FILE;
+	pb.allowed_access = access & handled;
+	pb.parent_fd = fd;
+	if (syscall(SYS_landlock_add_rule, ruleset, LL_RULE_PATH, &pb, 0) < 0) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return err_set(EX_SOFTWARE, "landlock: %s:", path);
+	}
+	close(fd);
+	return 0;
+}
+
+int
+sandbox_landlock(const struct sandbox_paths *p, int net, int *abip)
+{
+	static const struct {
+		const char *path;
+		uint64_t access;
+	} sys[] = {
+		{ "/usr", LL_RX }, { "/bin", LL_RX }, { "/sbin", LL_RX }, { "/lib", LL_RX },
+		{ "/lib64", LL_RX }, { "/etc", LL_R }, { "/proc/self", LL_R },
+		{ "/dev/null", LL_FS_READ_FILE | LL_FS_WRITE_FILE | LL_FS_TRUNCATE },
+		{ "/dev/zero", LL_FS_READ_FILE }, { "/dev/urandom", LL_FS_READ_FILE },
+		{ "/dev/random", LL_FS_READ_FILE },
+		/* What runtimes read to size themselves (node's os.cpus(), nproc). */
+		{ "/proc/cpuinfo", LL_FS_READ_FILE }, { "/proc/meminfo", LL_FS_READ_FILE },
+		{ "/proc/stat", LL_FS_READ_FILE }, { "/proc/loadavg", LL_FS_READ_FILE },
+		{ "/proc/uptime", LL_FS_READ_FILE }, { "/sys/devices/system/cpu", LL_R },
+	};
+	struct ll_ruleset_attr attr;
+	long abi;
+	int fd, rc = 0, e;
+	size_t i;
+
+	*abip = 0;
+	abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LL_VERSION);
+	if (abi < 0) {
+		if (errno == ENOSYS || errno == EOPNOTSUPP) {
+			err_set(EX_SOFTWARE, "%s", errno == ENOSYS ? "this kernel has no Landlock" :
+			    "Landlock is disabled at boot");
+			return SANDBOX_UNAVAILABLE;
+		}
+		return err_set(EX_SOFTWARE, "landlock:");
+	}
+	*abip = (int)abi;
+	memset(&attr, 0, sizeof attr);
+	attr.handled_access_fs = fs_rights((int)abi);
+	if (!net && abi >= 4)
+		attr.handled_access_net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
+	/* No signals to, and no abstract sockets of, processes outside the sandbox. */
+	if (abi >= 6)
+		attr.scoped = LL_SCOPE_ABSTRACT_UNIX | LL_SCOPE_SIGNAL;
+	/* Older kernels accept the larger struct as long as the fields they do not
+	 * know are zero, which the ABI checks above ensure. */
+	if ((fd = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0)) < 0)
+		return err_set(EX_SOFTWARE, "landlock: create ruleset:");
+	for (i = 0; i < sizeof sys / sizeof sys[0] && !rc; i++)
+		rc = ll_allow(fd, sys[i].path, sys[i].access, attr.handled_access_fs, 1);
+	for (i = 0; i < p->nro && !rc; i++)
+		rc = ll_allow(fd, p->ro[i], LL_R, attr.handled_access_fs, 0);
+	for (i = 0; i < p->nrx && !rc; i++)
+		rc = ll_allow(fd, p->rx[i], LL_RX, attr.handled_access_fs, 0);
+	for (i = 0; i < p->nrw && !rc; i++)
+		rc = ll_allow(fd, p->rw[i], LL_RW, attr.handled_access_fs, 0);
+	if (!rc && syscall(SYS_landlock_restrict_self, fd, 0) < 0)
+		rc = err_set(EX_SOFTWARE, "landlock: restrict:");
+	e = errno;
+	close(fd);
+	errno = e;
+	return rc;
+}
+
+/* seccomp */
+
+/* Calls that reach outside the sandbox or into the kernel's riskier corners.
+ * By name: one this libseccomp does not know is skipped. */
+static const char *const denied[] = {
+	"ptrace", "process_vm_readv", "process_vm_writev", "kexec_load", "kexec_file_load",
+	"bpf", "mount", "umount2", "pivot_root", "fsopen", "fsconfig", "fsmount", "fspick",
+	"move_mount", "open_tree", "mount_setattr", "swapon", "swapoff", "reboot",
+	"init_module", "finit_module", "delete_module", "keyctl", "add_key", "request_key",
+	"unshare", "setns", "userfaultfd", "perf_event_open", "open_by_handle_at",
+	/* io_uring can open sockets and files without the system calls filtered here. */
+	"io_uring_setup", "io_uring_enter", "io_uring_register",
+	"iopl", "ioperm", "acct", "quotactl", "syslog",
+};
+
+static int
+deny_personality(scmp_filter_ctx ctx)
+{
+	/* personality(0xffffffff) only asks; any other value with bit 31 set still
+	 * sets the low bits, so those are refused too (one rule per clear bit: this
+	 * libseccomp allows one comparison per argument and rule). */
+	static const unsigned long flags[] = { ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC, MMAP_PAGE_ZERO };
+	int nr = SCMP_SYS(personality), rc = 0, i;
+
+	for (i = 0; i < 3 && !rc; i++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
+		    SCMP_A0(SCMP_CMP_MASKED_EQ, flags[i] | 0x80000000UL, flags[i]));
+	for (i = 0; i < 31 && !rc; i++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
+		    SCMP_A0(SCMP_CMP_MASKED_EQ, 0x80000000UL | (1UL << i), 0x80000000UL));
+	return rc;
+}
+
+int
+sandbox_seccomp_build(int net, void **prog, size_t *len)
+{
+	static const unsigned long nsflags[] = { CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS,
+		CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET };
+	scmp_filter_ctx ctx;
+	struct stat st;
+	size_t i;
+	int rc = 0, nr, fd;
+	char *p;
+
+	*prog = NULL;
+	*len = 0;
+	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && errno == EINVAL) {
+		err_set(EX_SOFTWARE, "this kernel has no seccomp");
+		return SANDBOX_UNAVAILABLE;
+	}
+	if (!(ctx = seccomp_init(SCMP_ACT_ALLOW)))
+		return err_set(EX_SOFTWARE, "seccomp: init failed");
+	/* A system call of another ABI (int 0x80 on x86_64) would pass every rule
+	 * below: kill it, the whole process where the kernel can (Linux >= 4.14),
+	 * else the thread, which is libseccomp's default. */
+	(void)seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	for (i = 0; i < sizeof denied / sizeof denied[0] && !rc; i++)
+		if ((nr = seccomp_syscall_resolve_name(denied[i])) != __NR_SCMP_ERROR)
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+#if !defined(__s390__) && !defined(__s390x__)
+	/* clone(2) with a namespace flag is unshare(2) by another name.  clone3 takes
+	 * its flags in memory no filter can read: ENOSYS sends glibc back to clone. */
+	for (i = 0; i < sizeof nsflags / sizeof nsflags[0] && !rc; i++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+		    SCMP_A0(SCMP_CMP_MASKED_EQ, nsflags[i], nsflags[i]));
+	if (!rc && (nr = seccomp_syscall_resolve_name("clone3")) != __NR_SCMP_ERROR)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
+#endif
+	if (!rc)
+		rc = deny_personality(ctx);
+	/* No sockets at all, AF_UNIX included: Landlock (ABI <= 7) does not cover
+	 * connect(2) to a socket file, and those lead out — the session bus to
+	 * systemd-run, ssh-agent, docker.sock.  socketpair(2) stays for IPC. */
+	if (!rc && !net)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 0);
+	if (rc) {
+		seccomp_release(ctx);
+		errno = -rc;
+		return err_set(EX_SOFTWARE, "seccomp: rule:");
+	}
+	/* libseccomp 2.5 exports only to a file descriptor. */
+	if ((fd = memfd_create("seccomp", MFD_CLOEXEC)) < 0) {
+		seccomp_release(ctx);
+		return err_set(EX_SOFTWARE, "seccomp: memfd:");
+	}
+	rc = seccomp_export_bpf(ctx, fd);
+	seccomp_release(ctx);
+	if (rc || fstat(fd, &st) < 0 || st.st_size <= 0 || !(p = malloc((size_t)st.st_size)) ||
+	    pread(fd, p, (size_t)st.st_size, 0) != st.st_size) {
+		close(fd);
+		return err_set(EX_SOFTWARE, "seccomp: export failed");
+	}
+	close(fd);
+	*prog = p;
+	*len = (size_t)st.st_size;
+	return 0;
+}
+
+int
+sandbox_seccomp_load(const void *prog, size_t len)
+{
+	struct sock_fprog f;
+
+	f.len = (unsigned short)(len / sizeof(struct sock_filter));
+	f.filter = (struct sock_filter *)prog;
+	if (len == 0 || len % sizeof(struct sock_filter) || len / sizeof(struct sock_filter) > BPF_MAXINSNS)
+		return err_set(EX_SOFTWARE, "seccomp: a filter of %zu bytes", len);
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &f, 0, 0) < 0)
+		return err_set(EX_SOFTWARE, "seccomp: load:");
+	return 0;
+}
+
+int
+sandbox_seccomp(int net)
+{
+	void *prog;
+	size_t len;
+	int rc;
+
+	if ((rc = sandbox_seccomp_build(net, &prog, &len)))
+		return rc;
+	rc = sandbox_seccomp_load(prog, len);
+	free(prog);
+	return rc;
+}
+
+int
+sandbox_drop_caps(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	int c;
+
+	/* The bounding set is what root would get back at execve.  EPERM: we lack
+	 * CAP_SETPCAP, so we are no root and execve gives us nothing anyway. */
+	for (c = 0; c < 64; c++)
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
+			if (errno == EINVAL)
+				break;
+			if (errno != EPERM)
+				return err_set(EX_SOFTWARE, "capabilities:");
+		}
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	memset(d, 0, sizeof d);
+	if (syscall(SYS_capset, &h, d) < 0)
+		return err_set(EX_SOFTWARE, "capset:");
+	return 0;
+}
+
+/* Processes */
+
+static void
+fill_set(sigset_t *s)
+{
+	sigemptyset(s);
+	sigaddset(s, SIGCHLD);
+	sigaddset(s, SIGTERM);
+	sigaddset(s, SIGINT);
+	sigaddset(s, SIGHUP);
+}
+
+int
+sandbox_block_signals(void)
+{
+	sigset_t s;
+
+	fill_set(&s);
+	if (sigprocmask(SIG_BLOCK, &s, NULL) < 0)
+		return err_set(EX_SOFTWARE, "sigprocmask:");
+	return 0;
+}
+
+int
+sandbox_unblock_signals(void)
+{
+	sigset_t s;
+
+	fill_set(&s);
+	if (sigprocmask(SIG_UNBLOCK, &s, NULL) < 0)
+		return err_set(EX_SOFTWARE, "sigprocmask:");
+	return 0;
+}
+
+static int
+exit_status(int status)
+{
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int
+sandbox_supervise(pid_t child, unsigned long wall_s, int group)
+{
+	long long deadline = wall_s ? clock_mono_ms() + (long long)wall_s * 1000 : -1, left;
+	struct timespec ts = { 0, 0 };
+	sigset_t s;
+	int status = 0, killed = 0, sig;
+	pid_t r;
+
+	fill_set(&s);
+	for (;;) {
+		r = waitpid(child, &status, killed ? 0 : WNOHANG);
+		if (r == child)
+			break;
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			err_set(EX_SOFTWARE, "waitpid:");
+			return -1;
+		}
+		if (killed)
+			continue;
+		if (deadline >= 0) {
+			if ((left = deadline - clock_mono_ms()) <= 0) {
+				killed = SANDBOX_TIMEDOUT;
+				kill(group ? -child : child, SIGKILL);
+				continue;
+			}
+			ts.tv_sec = left / 1000;
+			ts.tv_nsec = (left % 1000) * 1000000;
+		}
+		/* Woken by SIGCHLD at once, not by polling: this wait is on every skill run. */
+		sig = sigtimedwait(&s, NULL, deadline >= 0 ? &ts : NULL);
+		if (sig < 0 || sig == SIGCHLD)
+			continue;      /* the time is up (EAGAIN) or the child changed: look again */
+		killed = 128 + sig;
+		kill(group ? -child : child, SIGKILL);
+	}
+	if (group)
+		kill(-child, SIGKILL);  /* whatever it left behind in its group */
+	return killed ? killed : exit_status(status);
+}
+
+int
+sandbox_reap(pid_t main)
+{
+	int status;
+	pid_t r;
+
+	for (;;) {
+		r = waitpid(-1, &status, 0);
+		if (r == main)
+			return exit_status(status);
+		if (r < 0 && errno != EINTR) {
+			err_set(EX_SOFTWARE, "waitpid:");
+			return -1;
+		}
+	}
+}
+
+/* --check */
+
+struct probe {
+	int ns, nproc, seccomp;
+	char nsmsg[96], nprocmsg[96], seccompmsg[96];
+};
+
+static void
+probe_ns(struct probe *pr)
+{
+	const char *what;
+	pid_t pid;
+	int rc;
+
+	if ((rc = sandbox_unshare(0))) {
+		snprintf(pr->nsmsg, sizeof pr->nsmsg, "%s", err_msg());
+		snprintf(pr->nprocmsg, sizeof pr->nprocmsg, "no user namespace for a private RLIMIT_NPROC");
+		return;
+	}
+	pr->ns = 1;
+	snprintf(pr->nsmsg, sizeof pr->nsmsg, "user pid net");
+	if ((pid = fork()) == 0) {
+		rc = sandbox_nproc(64, 1, 1, &what);
+		pr->nproc = rc == 0;
+		snprintf(pr->nprocmsg, sizeof pr->nprocmsg, "%s", rc == 0 ? what : err_msg());
+		_exit(0);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+}
+
+static void
+probe_seccomp(struct probe *pr)
+{
+	const struct scmp_version *v = seccomp_version();
+	int rc;
+
+	if ((rc = sandbox_no_new_privs()) == 0)
+		rc = sandbox_seccomp(0);
+	pr->seccomp = rc == 0;
+	if (rc)
+		snprintf(pr->seccompmsg, sizeof pr->seccompmsg, "%s", err_msg());
+	else
+		snprintf(pr->seccompmsg, sizeof pr->seccompmsg, "libseccomp %u.%u.%u",
+		    v->major, v->minor, v->micro);
+}
+
+static void
+layer(struct sandbox_layer *out, size_t max, size_t *n, const char *name, int active,
+    const char *detail)
+{
+	if (*n >= max)
+		return;
+	out[*n].name = name;
+	out[*n].active = active;
+	snprintf(out[*n].detail, sizeof out[*n].detail, "%s", detail);
+	(*n)++;
+}
+
+size_t
+sandbox_check(struct sandbox_layer *out, size_t max)
+{
+	struct probe *pr;
+	char d[96];
+	size_t n = 0;
+	pid_t pid;
+	int abi;
+
+	/* Each probe runs in a child, which keeps what it sets up, so we stay as we were. */
+	pr = mmap(NULL, sizeof *pr, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (pr == MAP_FAILED)
+		return 0;
+	memset(pr, 0, sizeof *pr);
+	snprintf(pr->nsmsg, sizeof pr->nsmsg, "probe failed");
+	snprintf(pr->nprocmsg, sizeof pr->nprocmsg, "probe failed");
+	snprintf(pr->seccompmsg, sizeof pr->seccompmsg, "probe failed");
+	if ((pid = fork()) == 0) {
+		probe_ns(pr);
+		_exit(0);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	if ((pid = fork()) == 0) {
+		probe_seccomp(pr);
+		_exit(0);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+
+	layer(out, max, &n, "rlimits", 1, "cpu data fsize nofile core");
+	layer(out, max, &n, "supervisor", 1, "wall clock, process group, parent death");
+	layer(out, max, &n, "namespaces", pr->ns, pr->nsmsg);
+	layer(out, max, &n, "nproc", pr->nproc, pr->nprocmsg);
+	layer(out, max, &n, "no_new_privs", 1, "prctl");
+	layer(out, max, &n, "capabilities", 1, "all dropped, bounding set too");
+	if ((abi = sandbox_landlock_abi()) > 0) {
+		snprintf(d, sizeof d, "ABI %d", abi);
+		layer(out, max, &n, "landlock", 1, d);
+	} else {
+		layer(out, max, &n, "landlock", 0, errno == EOPNOTSUPP ? "disabled at boot" :
+		    "this kernel has no Landlock");
+	}
+	layer(out, max, &n, "landlock-net", abi >= 4, abi >= 4 ? "TCP bind and connect" :
+	    "needs Landlock ABI 4 (Linux 6.7)");
+	layer(out, max, &n, "seccomp", pr->seccomp, pr->seccompmsg);
+	munmap(pr, sizeof *pr);
+	return n;
+}

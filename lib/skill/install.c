@@ -1,0 +1,465 @@
+/* skillinst: copy, check, hash.  A tarball is listed first and refused if any
+ * member is absolute, climbs with .., or is not a plain file or directory; only
+ * then is it unpacked into a private directory and checked again as a tree. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/err.h"
+#include "base/path.h"
+#include "base/proc.h"
+#include "skill/install.h"
+#include "skill/skillmd.h"
+#include "store/store.h"
+
+struct walk {
+	char root[PATH_MAX];
+	char **paths;       /* relative paths of files and directories, to sort */
+	size_t n, cap, total;
+};
+
+static int
+add_path(struct walk *w, const char *rel)
+{
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 64;
+		char **p = realloc(w->paths, cap * sizeof *p);
+		if (!p)
+			return -1;
+		w->paths = p;
+		w->cap = cap;
+	}
+	return (w->paths[w->n++] = strdup(rel)) ? 0 : -1;
+}
+
+static void
+walk_free(struct walk *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		free(w->paths[i]);
+	free(w->paths);
+}
+
+/* Depth-first over root without following links; every entry is judged. */
+static int
+scan(struct walk *w, const char *rel)
+{
+	char path[PATH_MAX], sub[PATH_MAX];
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+	int rc = 0;
+
+	snprintf(path, sizeof path, "%s%s%s", w->root, *rel ? "/" : "", rel);
+	if (!(d = opendir(path)))
+		return err_set(EX_NOINPUT, "%s:", path);
+	while (!rc && (e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (strpbrk(e->d_name, "\n\r\\"))
+			rc = err_set(EX_DATAERR, "%s/%s: a name with a newline or backslash", rel, e->d_name);
+		else if (snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", e->d_name) >= (int)sizeof sub - 64)
+			rc = err_set(EX_DATAERR, "%s: path too long", sub);
+		else if (snprintf(path, sizeof path, "%s/%s", w->root, sub), lstat(path, &st) < 0)
+			rc = err_set(EX_NOINPUT, "%s:", path);
+		else if (S_ISLNK(st.st_mode))
+			rc = err_set(EX_DATAERR, "%s: a symbolic link (skills are installed without links)", sub);
+		else if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+			rc = err_set(EX_DATAERR, "%s: not a plain file or directory", sub);
+		else if (S_ISREG(st.st_mode) && st.st_size > SKILLINST_MAXFILE)
+			rc = err_set(EX_DATAERR, "%s: %lld bytes is over the %u-byte cap", sub, (long long)st.st_size,
+			    SKILLINST_MAXFILE);
+		else if ((w->total += (size_t)st.st_size) > SKILLINST_MAXTOTAL)
+			rc = err_set(EX_DATAERR, "the skill is over the %u-byte cap", SKILLINST_MAXTOTAL);
+		else if (w->n >= SKILLINST_MAXFILES)
+			rc = err_set(EX_DATAERR, "the skill has over %u files", SKILLINST_MAXFILES);
+		else if (add_path(w, sub) < 0)
+			rc = err_set(EX_SOFTWARE, "out of memory");
+		else if (S_ISDIR(st.st_mode))
+			rc = scan(w, sub);
+	}
+	closedir(d);
+	return rc;
+}
+
+static int
+cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* sha256 over, per entry in byte order: path NUL kind NUL (sha256 of the content) NL. */
+static int
+hash_tree(struct walk *w, char hex[65])
+{
+	crypto_hash_sha256_state all;
+	unsigned char h[crypto_hash_sha256_BYTES];
+	char path[PATH_MAX], chunk[16384];
+	size_t i;
+
+	if (sodium_init() < 0)
+		return err_set(EX_SOFTWARE, "libsodium: cannot initialise");
+	qsort(w->paths, w->n, sizeof *w->paths, cmp);
+	crypto_hash_sha256_init(&all);
+	for (i = 0; i < w->n; i++) {
+		struct stat st;
+		snprintf(path, sizeof path, "%s/%s", w->root, w->paths[i]);
+		if (lstat(path, &st) < 0)
+			return err_set(EX_NOINPUT, "%s:", path);
+		crypto_hash_sha256_update(&all, (const unsigned char *)w->paths[i], strlen(w->paths[i]) + 1);
+		if (S_ISDIR(st.st_mode)) {
+			crypto_hash_sha256_update(&all, (const unsigned char *)"d\n", 2);
+			continue;
+		}
+		{
+			crypto_hash_sha256_state f;
+			ssize_t n;
+			int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+			if (fd < 0)
+				return err_set(EX_NOINPUT, "%s:", path);
+			crypto_hash_sha256_init(&f);
+			while ((n = read(fd, chunk, sizeof chunk)) > 0)
+				crypto_hash_sha256_update(&f, (unsigned char *)chunk, (unsigned long long)n);
+			close(fd);
+			if (n < 0)
+				return err_set(EX_IOERR, "%s:", path);
+			crypto_hash_sha256_final(&f, h);
+			crypto_hash_sha256_update(&all, (const unsigned char *)(st.st_mode & 0111 ? "x" : "f"), 1);
+			crypto_hash_sha256_update(&all, h, sizeof h);
+			crypto_hash_sha256_update(&all, (const unsigned char *)"\n", 1);
+		}
+	}
+	crypto_hash_sha256_final(&all, h);
+	sodium_bin2hex(hex, 65, h, sizeof h);
+	return 0;
+}
+
+int
+skillinst_hash(const char *src, char hex[65])
+{
+	struct walk w = { 0 };
+	int rc;
+
+	snprintf(w.root, sizeof w.root, "%s", src);
+	if (!(rc = scan(&w, "")))
+		rc = hash_tree(&w, hex);
+	walk_free(&w);
+	return rc;
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st; (void)flag; (void)ftw;
+	remove(path);
+	return 0;
+}
+
+static void
+rm_tree(const char *dir)
+{
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Copy the checked tree w into dst, file modes reduced to 0644/0755. */
+static int
+copy_tree(struct walk *w, const char *dst)
+{
+	char from[PATH_MAX], to[PATH_MAX], chunk[16384];
+	size_t i;
+
+	for (i = 0; i < w->n; i++) {
+		struct stat st;
+		int in, out;
+		ssize_t n;
+		snprintf(from, sizeof from, "%s/%s", w->root, w->paths[i]);
+		snprintf(to, sizeof to, "%s/%s", dst, w->paths[i]);
+		if (lstat(from, &st) < 0)
+			return err_set(EX_NOINPUT, "%s:", from);
+		if (S_ISDIR(st.st_mode)) {
+			if (mkdir(to, 0755) < 0 && errno != EEXIST)
+				return err_set(EX_CANTCREAT, "%s:", to);
+			continue;
+		}
+		if ((in = open(from, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+			return err_set(EX_NOINPUT, "%s:", from);
+		if ((out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, st.st_mode & 0111 ? 0755 : 0644)) < 0) {
+			close(in);
+			return err_set(EX_CANTCREAT, "%s:", to);
+		}
+		while ((n = read(in, chunk, sizeof chunk)) > 0)
+			if (write(out, chunk, (size_t)n) != n) {
+				n = -1;
+				break;
+			}
+		close(in);
+		if (close(out) < 0 || n < 0)
+			return err_set(EX_IOERR, "%s:", to);
+	}
+	return 0;
+}
+
+static int
+is_tarball(const char *src)
+{
+	static const char *const ext[] = { ".tar", ".tar.gz", ".tgz", ".tar.xz", ".tar.bz2" };
+	size_t i, n = strlen(src);
+
+	for (i = 0; i < sizeof ext / sizeof ext[0]; i++)
+		if (n > strlen(ext[i]) && strcmp(src + n - strlen(ext[i]), ext[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* List the tarball's members and refuse anything but plain files and directories
+ * with relative paths that stay inside; then unpack into dir. */
+static int
+untar(const char *tarball, const char *dir)
+{
+	char *list[] = { "tar", "-tvf", (char *)tarball, NULL };
+	char *xargs[] = { "tar", "-xf", (char *)tarball, "-C", (char *)dir, "--no-same-owner",
+	    "--no-same-permissions", "--no-overwrite-dir", NULL };
+	char *names[] = { "tar", "-tf", (char *)tarball, NULL };
+	struct buf out = BUF_INIT, nm = BUF_INIT;
+	char *p, *line;
+	int rc = 0;
+
+	if (proc_run(list, NULL, NULL, 0, &out, 4u << 20, 60000) != 0
+	    || proc_run(names, NULL, NULL, 0, &nm, 4u << 20, 60000) != 0) {
+		buf_free(&out);
+		buf_free(&nm);
+		return err_set(EX_DATAERR, "%s: not a tarball tar can read", tarball);
+	}
+	for (p = out.p; p && !rc && (line = strsep(&p, "\n"));)
+		if (*line && *line != '-' && *line != 'd')
+			rc = err_set(EX_DATAERR, "%s: a member that is not a plain file or directory: %.80s", tarball, line);
+	for (p = nm.p; p && !rc && (line = strsep(&p, "\n"));) {
+		char *c, *save = NULL, copy[PATH_MAX];
+		if (!*line)
+			continue;
+		if (*line == '/')
+			rc = err_set(EX_DATAERR, "%s: an absolute member path: %.80s", tarball, line);
+		snprintf(copy, sizeof copy, "%s", line);
+		for (c = strtok_r(copy, "/", &save); c && !rc; c = strtok_r(NULL, "/", &save))
+			if (strcmp(c, "..") == 0)
+				rc = err_set(EX_DATAERR, "%s: a member that climbs out with ..: %.80s", tarball, line);
+	}
+	buf_free(&out);
+	buf_free(&nm);
+	if (!rc && proc_run(xargs, NULL, NULL, 0, &out, 1u << 20, 120000) != 0)
+		rc = err_set(EX_DATAERR, "%s: tar could not unpack it", tarball);
+	buf_free(&out);
+	return rc;
+}
+
+/* The tree's root: dir itself, or its only subdirectory when a tarball wraps one. */
+static void
+tree_root(const char *dir, char *root, size_t n)
+{
+	char path[PATH_MAX], only[PATH_MAX] = "";
+	struct dirent *e;
+	int count = 0;
+	DIR *d;
+
+	snprintf(root, n, "%s", dir);
+	snprintf(path, sizeof path, "%s/SKILL.md", dir);
+	if (access(path, F_OK) == 0 || !(d = opendir(dir)))
+		return;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+			count++;
+			snprintf(only, sizeof only, "%s", e->d_name);
+		}
+	closedir(d);
+	if (count == 1)
+		snprintf(root, n, "%s/%s", dir, only);
+}
+
+static int
+valid_name(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._-");
+
+	return *s && *s != '.' && *s != '-' && n == strlen(s) && n <= 64;
+}
+
+int
+skillinst_install(sqlite3 *db, const char *src, char **name)
+{
+	char skills[PATH_MAX], tmp[PATH_MAX], unpack[PATH_MAX] = "", root[PATH_MAX], dst[PATH_MAX], hex[65];
+	struct walk w = { 0 };
+	struct skillmd md;
+	struct buf text = BUF_INIT;
+	struct stat st;
+	sqlite3_stmt *q;
+	int rc, fd;
+	ssize_t n;
+	char chunk[16384];
+
+	*name = NULL;
+	if (stat(src, &st) < 0)
+		return err_set(EX_NOINPUT, "%s:", src);
+	if ((rc = path_mkhome("skills")) || (rc = path_in_home(skills, sizeof skills, "skills")))
+		return rc;
+	if (S_ISREG(st.st_mode) && is_tarball(src)) {
+		snprintf(unpack, sizeof unpack, "%s/.unpack.XXXXXX", skills);
+		if (!mkdtemp(unpack))
+			return err_set(EX_CANTCREAT, "%s:", unpack);
+		if ((rc = untar(src, unpack)))
+			goto out;
+		tree_root(unpack, root, sizeof root);
+	} else if (S_ISDIR(st.st_mode))
+		snprintf(root, sizeof root, "%s", src);
+	else
+		return err_set(EX_DATAERR, "%s: neither a directory nor a tarball (.tar, .tar.gz, .tgz, .tar.xz)", src);
+
+	snprintf(w.root, sizeof w.root, "%s", root);
+	if ((rc = scan(&w, "")))
+		goto out;
+	snprintf(tmp, sizeof tmp, "%s/SKILL.md", root);
+	if ((fd = open(tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+		rc = err_set(EX_DATAERR, "%s: no SKILL.md", src);
+		goto out;
+	}
+	while ((n = read(fd, chunk, sizeof chunk)) > 0)
+		buf_add(&text, chunk, (size_t)n);
+	close(fd);
+	{
+		/* A name-less SKILL.md is named after its directory, or after the
+		 * tarball when the tarball has no top directory. */
+		char from[PATH_MAX], *dot;
+		const char *base = strrchr(strcmp(root, unpack) ? root : src, '/');
+		snprintf(from, sizeof from, "%s", base ? base + 1 : strcmp(root, unpack) ? root : src);
+		if (!strcmp(root, unpack) && (dot = strstr(from, ".t")))
+			*dot = '\0';
+		if ((rc = skillmd_parse(text.p ? text.p : "", text.len, from, &md)))
+			goto out;
+	}
+	if (!valid_name(md.name)) {
+		rc = err_set(EX_DATAERR, "%s: not a usable skill name", md.name);
+		skillmd_free(&md);
+		goto out;
+	}
+	*name = strdup(md.name);
+	skillmd_free(&md);
+	snprintf(dst, sizeof dst, "%s/%s", skills, *name);
+	if (lstat(dst, &st) == 0) {
+		rc = err_set(EX_CANTCREAT, "%s is installed already: run claw-skill remove %s first", *name, *name);
+		goto out;
+	}
+	if ((rc = hash_tree(&w, hex)))
+		goto out;
+	snprintf(tmp, sizeof tmp, "%s/.install.XXXXXX", skills);
+	if (!mkdtemp(tmp)) {
+		rc = err_set(EX_CANTCREAT, "%s:", tmp);
+		goto out;
+	}
+	chmod(tmp, 0755);
+	if ((rc = copy_tree(&w, tmp)) || rename(tmp, dst) < 0) {
+		if (!rc)
+			rc = err_set(EX_CANTCREAT, "%s:", dst);
+		rm_tree(tmp);
+		goto out;
+	}
+	if (!(rc = store_prepare(db, &q, "INSERT OR REPLACE INTO installs(name, dir, sha256, source, ts) VALUES(?,?,?,?,?)"))) {
+		sqlite3_bind_text(q, 1, *name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, dst, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, hex, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 4, src, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 5, clock_wall_ms());
+		rc = sqlite3_step(q) == SQLITE_DONE ? 0 : store_fail(db, "installs");
+		sqlite3_finalize(q);
+	}
+	if (rc)
+		rm_tree(dst);
+out:
+	if (*unpack)
+		rm_tree(unpack);
+	walk_free(&w);
+	buf_free(&text);
+	if (rc) {
+		free(*name);
+		*name = NULL;
+	}
+	return rc;
+}
+
+static int
+installed(sqlite3 *db, const char *name, char *dir, size_t dn, char hex[65])
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((rc = store_prepare(db, &q, "SELECT dir, sha256 FROM installs WHERE name = ?")))
+		return rc;
+	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		snprintf(dir, dn, "%s", (const char *)sqlite3_column_text(q, 0));
+		snprintf(hex, 65, "%s", (const char *)sqlite3_column_text(q, 1));
+	} else
+		rc = err_set(EX_NOINPUT, "%s: not an installed skill (built-in and CLAW_SKILLS_PATH skills are not)", name);
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int
+skillinst_verify(sqlite3 *db, const char *name)
+{
+	char dir[PATH_MAX], want[65], got[65];
+	int rc;
+
+	if ((rc = installed(db, name, dir, sizeof dir, want)) || (rc = skillinst_hash(dir, got)))
+		return rc;
+	if (strcmp(want, got))
+		return err_set(EX_DATAERR, "%s: changed since it was installed (sha256 %s, recorded %s)", name, got, want);
+	return 0;
+}
+
+int
+skillinst_remove(sqlite3 *db, const char *name)
+{
+	char dir[PATH_MAX], hex[65];
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((rc = installed(db, name, dir, sizeof dir, hex))) {
+		/* One made by claw-skill new is in $CLAW_HOME/skills without a record. */
+		struct stat st;
+		char sub[PATH_MAX];
+		snprintf(sub, sizeof sub, "skills/%s", name);
+		if (strchr(name, '/') || *name == '.' || path_in_home(dir, sizeof dir, sub) || lstat(dir, &st) < 0
+		    || !S_ISDIR(st.st_mode))
+			return rc;
+	}
+	if ((rc = store_begin_write(db)))
+		return rc;
+	if (!(rc = store_prepare(db, &q, "DELETE FROM installs WHERE name = ?1"))) {
+		sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+		rc = sqlite3_step(q) == SQLITE_DONE ? 0 : store_fail(db, "installs");
+		sqlite3_finalize(q);
+	}
+	if (!rc && !(rc = store_prepare(db, &q, "DELETE FROM grants WHERE skill = ?1"))) {
+		sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+		rc = sqlite3_step(q) == SQLITE_DONE ? 0 : store_fail(db, "grants");
+		sqlite3_finalize(q);
+	}
+	if (rc || (rc = store_commit(db))) {
+		store_rollback(db);
+		return rc;
+	}
+	rm_tree(dir);
+	return 0;
+}

@@ -1,0 +1,386 @@
+/* skillrun: the sandboxed run.  Nothing here trusts the skill: its output is
+ * capped and checked line by line, its time is bounded twice (claw-sandbox's
+ * wall clock and ours), and it sees no secret of ours. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "store/config.h"
+#include "base/err.h"
+#include "base/json.h"
+#include "base/line.h"
+#include "base/path.h"
+#include "base/proc.h"
+#include "skill/skillmd.h"
+#include "skill/run.h"
+
+static void
+emit_error(skillrun_fn *fn, void *ctx, int code, const char *msg)
+{
+	struct buf b = BUF_INIT;
+
+	buf_printf(&b, "{\"type\":\"error\",\"code\":%d,\"message\":", code);
+	buf_add_json_str(&b, msg, strlen(msg));
+	buf_addc(&b, '}');
+	if (!b.oom)
+		fn(b.p, b.len, ctx);
+	buf_free(&b);
+}
+
+static int
+fail(skillrun_fn *fn, void *ctx, int code)
+{
+	emit_error(fn, ctx, code, err_msg());
+	return code;
+}
+
+static void
+emit_result(skillrun_fn *fn, void *ctx, const char *text, size_t n)
+{
+	struct buf b = BUF_INIT;
+
+	buf_adds(&b, "{\"type\":\"result\",\"text\":");
+	buf_add_json_str(&b, text, n);
+	buf_addc(&b, '}');
+	if (!b.oom)
+		fn(b.p, b.len, ctx);
+	buf_free(&b);
+}
+
+/* An instruction skill's run is its body, with {baseDir} filled in. */
+static int
+run_instructions(const struct skill *k, skillrun_fn *fn, void *ctx)
+{
+	char path[PATH_MAX], *body;
+	struct skillmd md;
+	struct buf text = BUF_INIT;
+	ssize_t n;
+	char chunk[16384];
+	int fd, rc;
+
+	snprintf(path, sizeof path, "%s/SKILL.md", k->dir);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return err_set(EX_NOINPUT, "%s:", path), fail(fn, ctx, EX_NOINPUT);
+	while ((n = read(fd, chunk, sizeof chunk)) > 0)
+		buf_add(&text, chunk, (size_t)n);
+	close(fd);
+	if ((rc = skillmd_parse(text.p ? text.p : "", text.len, k->name, &md))) {
+		buf_free(&text);
+		return fail(fn, ctx, rc);
+	}
+	if ((body = skillmd_body_expand(&md, k->dir)))
+		emit_result(fn, ctx, body, strlen(body));
+	free(body);
+	skillmd_free(&md);
+	buf_free(&text);
+	return body ? 0 : fail(fn, ctx, err_set(EX_SOFTWARE, "out of memory"));
+}
+
+struct overrides {
+	struct buf *b;
+	const char *prefix;
+};
+
+/* skills.NAME.KEY from the user's config, secrets left out: a skill gets a secret
+ * only through an env: grant the user made. */
+static int
+add_override(const char *key, const char *value, enum config_source src, int secret, void *ctx)
+{
+	struct overrides *o = ctx;
+	size_t n = strlen(o->prefix);
+
+	if (secret || !value || strncmp(key, o->prefix, n) || !key[n] || strchr(key + n, '.'))
+		return 0;
+	buf_addc(o->b, ',');
+	buf_add_json_str(o->b, key + n, strlen(key + n));
+	buf_addc(o->b, ':');
+	if (json_valid(value, strlen(value), (char[8]){ 0 }, 8) && !strchr("\"{[", value[0]))
+		buf_adds(o->b, value);       /* numbers and booleans keep their type */
+	else
+		buf_add_json_str(o->b, value, strlen(value));
+	return 0;
+}
+
+/* {"skill","config":{defaults…, overrides…},"data_dir","grants":[…]}; a later
+ * duplicate key wins in every JSON reader we hand this to. */
+static void
+context(sqlite3 *db, const struct skill *k, const char *extra, const char *data_dir, const char *grants,
+    struct buf *b)
+{
+	const char *defaults;
+	size_t dn = 0, start;
+	char prefix[160];
+	struct buf ov = BUF_INIT;
+	struct overrides o = { &ov, prefix };
+
+	buf_adds(b, "{\"skill\":");
+	buf_add_json_str(b, k->name, strlen(k->name));
+	buf_adds(b, ",\"config\":{");
+	start = b->len;
+	if (k->config && json_member(k->config, strlen(k->config), "defaults", &defaults, &dn)
+	    && dn > 2 && defaults[0] == '{')
+		buf_add(b, defaults + 1, dn - 2);
+	while (b->len > start && strchr(" \t\r\n", b->p[b->len - 1]))
+		b->len--;
+	snprintf(prefix, sizeof prefix, "skills.%s.", k->name);
+	config_list(db, add_override, &o);
+	if (extra && *extra == '{' && strlen(extra) > 2) {
+		buf_addc(&ov, ',');
+		buf_add(&ov, extra + 1, strlen(extra) - 2);
+	}
+	/* Each override came with a leading comma: keep it only after defaults. */
+	if (ov.len)
+		buf_add(b, ov.p + (b->len == start), ov.len - (b->len == start));
+	buf_free(&ov);
+	buf_adds(b, "},\"data_dir\":");
+	buf_add_json_str(b, data_dir, strlen(data_dir));
+	buf_adds(b, ",\"grants\":");
+	buf_add_json_lines(b, grants);
+	buf_addc(b, '}');
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st; (void)flag; (void)ftw;
+	remove(path);
+	return 0;
+}
+
+/* Does the skill ask for a permission of grant's kind (net and env:VAR: that one)? */
+static int
+asked(const struct skill *k, const char *grant, size_t n)
+{
+	const char *p = k->permissions, *colon = memchr(grant, ':', n);
+	size_t kind = colon && (strncmp(grant, "fs.", 3) == 0 || strncmp(grant, "exec:", 5) == 0)
+	    ? (size_t)(colon - grant + 1) : n;
+
+	while (p && *p) {
+		size_t len = strcspn(p, "\n");
+		if (len >= kind && strncmp(p, grant, kind) == 0 && (kind < n || len == n))
+			return 1;
+		p += len + (p[len] == '\n');
+	}
+	return 0;
+}
+
+/* Keep only the grants that answer a permission the skill asks for where it
+ * matters most: net and env:VAR (the network, secrets) reach a skill only while
+ * its SKILL.md asks for them.  Path grants (fs.*, exec:) name exactly what the
+ * user opened to this skill, and a skill like shell checks them itself. */
+static void
+requested_only(const struct skill *k, char *grants)
+{
+	char *r = grants, *w = grants;
+
+	while (*r) {
+		size_t n = strcspn(r, "\n");
+		if (strncmp(r, "fs.", 3) == 0 || strncmp(r, "exec:", 5) == 0 || asked(k, r, n)) {
+			if (w != grants)
+				*w++ = '\n';
+			memmove(w, r, n);
+			w += n;
+		}
+		r += n + (r[n] == '\n');
+	}
+	*w = '\0';
+}
+
+/* The sandbox's flags for each granted permission. */
+static int
+grant_flags(const char *grants, char **argv, int n, int max, int *net)
+{
+	const char *p = grants, *home = getenv("HOME");
+	char item[PATH_MAX + 16];
+
+	while (n < max - 2 && line_next(&p, item, sizeof item)) {
+		const char *path;
+		if (strcmp(item, "net") == 0) {
+			*net = 1;
+			continue;
+		}
+		path = strchr(item, ':') ? strchr(item, ':') + 1 : NULL;
+		if (!path)
+			continue;
+		if (strncmp(item, "env:", 4) == 0)
+			argv[n++] = strdup("-e"), argv[n++] = strdup(path);
+		else {
+			char full[PATH_MAX];
+			if (path[0] == '~' && home)
+				snprintf(full, sizeof full, "%s%s", home, path + 1);
+			else
+				snprintf(full, sizeof full, "%s", path);
+			argv[n++] = strdup(strncmp(item, "fs.write:", 9) == 0 ? "-w" : strncmp(item, "exec:", 5) == 0 ? "-x" : "-r");
+			argv[n++] = strdup(full);
+		}
+	}
+	return n;
+}
+
+/* Hand out each line of the child's output: events as they are, plain text
+ * gathered into one result at the end. */
+static int
+forward(const struct buf *out, skillrun_fn *fn, void *ctx, int *saw_error, int ok, struct buf *said)
+{
+	const char *p = out->p, *end = out->p + out->len;
+	struct buf plain = BUF_INIT;
+	int results = 0;
+	char type[32], why[8];
+
+	while (p && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (n && p[n - 1] == '\r')
+			n--;
+		if (n && json_valid(p, n, why, sizeof why) && *p == '{' && json_member_str(p, n, "type", type, sizeof type)) {
+			results += strcmp(type, "result") == 0;
+			*saw_error |= strcmp(type, "error") == 0;
+			fn(p, n, ctx);
+		} else if (n || plain.len) {
+			buf_add(&plain, p, n);
+			buf_addc(&plain, '\n');
+		}
+		p = nl ? nl + 1 : end;
+	}
+	while (plain.len && plain.p[plain.len - 1] == '\n')
+		plain.len--;
+	/* Plain text is the result of a program that exited 0; otherwise it is
+	 * what the program said before it failed, and goes into the error. */
+	if (!results && !*saw_error && ok)
+		emit_result(fn, ctx, plain.p ? plain.p : "", plain.len), results = 1;
+	else if (!ok && plain.len && said)
+		buf_printf(said, ": %.*s", (int)(plain.len > 300 ? 300 : plain.len), plain.p);
+	buf_free(&plain);
+	return results;
+}
+
+int
+skill_run(sqlite3 *db, const struct skill *k, const struct skillrun_opts *o, skillrun_fn *fn, void *ctx)
+{
+	char sandbox[PATH_MAX], scratch[PATH_MAX], data[PATH_MAX], prog[PATH_MAX + 8], num[4][24];
+	char *argv[96] = { 0 }, *grants = NULL;
+	struct buf why = BUF_INIT, in = BUF_INIT, out = BUF_INIT;
+	const char *tmp = getenv("TMPDIR");
+	int rc, n = 0, net = 0, status, saw_error = 0, quiet = 0, i;
+
+	if (k->error)
+		return err_set(EX_DATAERR, "%s: %s", k->name, k->error), fail(fn, ctx, EX_DATAERR);
+	if ((rc = skill_ungranted(db, k, o->grants, &why)))
+		return fail(fn, ctx, rc);
+	if (why.len) {
+		char *nl = strchr(why.p, '\n');
+		if (nl)
+			*nl = '\0';
+		err_set(EX_NOPERM, "%s asks for %s, which is not granted: run: claw-skill grant %s %s",
+		    k->name, why.p, k->name, why.p);
+		buf_free(&why);
+		return fail(fn, ctx, EX_NOPERM);
+	}
+	buf_free(&why);
+	if (strcmp(k->kind, "instructions") == 0)
+		return run_instructions(k, fn, ctx);
+	if (strcmp(k->kind, "node") == 0 && path_find_prog("claw-node-runner", prog, sizeof prog) < 0)
+		return err_set(EX_UNAVAILABLE, "%s: claw-node-runner is not installed", k->name), fail(fn, ctx, EX_UNAVAILABLE);
+	if (path_find_prog("claw-sandbox", sandbox, sizeof sandbox) < 0)
+		return err_set(EX_UNAVAILABLE, "claw-sandbox is not installed: %s is not run unsandboxed", k->name),
+		    fail(fn, ctx, EX_UNAVAILABLE);
+
+	snprintf(scratch, sizeof scratch, "data/%s", k->name);
+	if ((rc = path_mkhome("data")) || (rc = path_mkhome(scratch)) || (rc = path_in_home(data, sizeof data, scratch)))
+		return fail(fn, ctx, rc);
+	snprintf(scratch, sizeof scratch, "%s/claw-skill.%s.XXXXXX", tmp && *tmp == '/' ? tmp : "/tmp", k->name);
+	if (!mkdtemp(scratch))
+		return err_set(EX_CANTCREAT, "%s:", scratch), fail(fn, ctx, EX_CANTCREAT);
+	if ((rc = skill_grants(db, k->name, &grants))) {
+		rmdir(scratch);
+		return fail(fn, ctx, rc);
+	}
+	if (o->grants && *o->grants) {
+		struct buf g = BUF_INIT;
+		buf_printf(&g, "%s%s%s", grants, *grants ? "\n" : "", o->grants);
+		free(grants);
+		grants = buf_steal(&g);
+	}
+	requested_only(k, grants);
+
+	snprintf(num[0], sizeof num[0], "%ld", k->timeout);
+	snprintf(num[1], sizeof num[1], "%ld", k->timeout);
+	argv[n++] = strdup(sandbox);
+	argv[n++] = strdup("-t"); argv[n++] = strdup(num[0]);
+	argv[n++] = strdup("-T"); argv[n++] = strdup(num[1]);
+	argv[n++] = strdup("-d"); argv[n++] = strdup(scratch);
+	argv[n++] = strdup("-x"); argv[n++] = strdup(k->dir);   /* read and execute, never write */
+	if (strcmp(k->kind, "node") == 0) {
+		argv[n++] = strdup("-x");
+		argv[n++] = strdup(prog);          /* the runner, wherever claw is installed */
+	}
+	argv[n++] = strdup("-w"); argv[n++] = strdup(data);
+	n = grant_flags(grants, argv, n, 80, &net);
+	if (net)
+		argv[n++] = strdup("-n");
+	argv[n++] = strdup("--");
+	if (strcmp(k->kind, "node") == 0) {
+		argv[n++] = strdup(prog);
+		snprintf(prog, sizeof prog, "%s/index.js", k->dir);
+	} else
+		snprintf(prog, sizeof prog, "%s/run", k->dir);
+	argv[n++] = strdup(prog);
+	for (i = 0; i < n; i++)
+		if (!argv[i]) {
+			rc = err_set(EX_SOFTWARE, "out of memory");
+			goto out;
+		}
+
+	buf_adds(&in, "{\"args\":");
+	buf_adds(&in, o->args);
+	buf_adds(&in, ",\"context\":");
+	context(db, k, o->config, data, grants, &in);
+	buf_adds(&in, "}\n");
+	if (in.oom) {
+		rc = err_set(EX_SOFTWARE, "out of memory");
+		goto out;
+	}
+	/* claw-sandbox keeps the wall clock; ours is the backstop. */
+	status = proc_run(argv, NULL, in.p, in.len, &out, SKILLRUN_MAXOUT, (int)(k->timeout + 5) * 1000);
+	if (status == -3)
+		rc = err_code();
+	else if (status == -2) {
+		forward(&out, fn, ctx, &saw_error, 0, NULL);
+		rc = err_set(EX_DATAERR, "%s: output over the %u-byte cap: stopped", k->name, SKILLRUN_MAXOUT);
+	} else if (status == -1 || status == 124)
+		rc = err_set(EX_TEMPFAIL, "%s: out of time after %ld s: stopped", k->name, k->timeout);
+	else {
+		struct buf said = BUF_INIT;
+		forward(&out, fn, ctx, &saw_error, status == 0, &said);
+		if (status == 0 && saw_error)
+			rc = EX_NORESULT;        /* it said it failed: believe it, whatever its status */
+		else if (status == 0)
+			rc = 0;
+		else if (status > 128)
+			rc = err_set(EX_SOFTWARE, "%s: killed by signal %d (a resource limit?)", k->name, status - 128);
+		else {
+			rc = status == EX_DATAERR || status == EX_UNAVAILABLE || status == EX_NOPERM
+			    || status == EX_TEMPFAIL || status == EX_CONFIG || status == EX_NOINPUT ? status : EX_NORESULT;
+			err_set(rc, "%s: exited with status %d%s", k->name, status, said.p ? said.p : "");
+		}
+		buf_free(&said);
+		if (saw_error)
+			quiet = 1;      /* it said why itself */
+	}
+out:
+	if (rc && !quiet)
+		fail(fn, ctx, rc);
+	nftw(scratch, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	for (i = 0; i < n; i++)
+		free(argv[i]);
+	free(grants);
+	buf_free(&in);
+	buf_free(&out);
+	return rc;
+}

@@ -1,0 +1,27 @@
+/* skillrun: one run of a skill — permissions checked against grants, then its
+ * program started under claw-sandbox with {"args","context"} on stdin, and its
+ * NDJSON events (or plain text, made a result) handed back line by line. */
+#ifndef CLAW_SKILLRUN_H
+#define CLAW_SKILLRUN_H
+#include <stddef.h>
+#include <sqlite3.h>
+
+#include "skill/index.h"
+
+#define SKILLRUN_MAXOUT (1u << 20)
+
+/* Each event as one compact JSON line (without its newline). */
+typedef void skillrun_fn(const char *line, size_t n, void *ctx);
+
+struct skillrun_opts {
+	const char *args;       /* a JSON object text */
+	const char *config;     /* a JSON object text merged last into context.config, or NULL */
+	const char *grants;     /* extra grants for this run only, one per line (claw-skill test), or NULL */
+};
+
+/* Returns 0; EX_NOPERM (a permission not granted),
+ * EX_TEMPFAIL (out of time), EX_DATAERR (output over the cap), the skill's own
+ * exit status when it is one of the shared codes, else EX_NORESULT; an error
+ * event has been handed out for every failure. */
+int skill_run(sqlite3 *db, const struct skill *k, const struct skillrun_opts *o, skillrun_fn *fn, void *ctx);
+#endif

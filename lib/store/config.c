@@ -1,0 +1,517 @@
+/* config: key validation, defaults, the CLAW_<KEY> override, and the config table. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/buf.h"
+#include "store/config.h"
+#include "base/err.h"
+#include "store/secret.h"
+#include "store/store.h"
+
+enum type { T_STRING, T_MODEL, T_ONOFF, T_UINT, T_FRACTION, T_ADDR, T_URL, T_KIND, T_SECRET };
+
+static const struct key {
+	const char *name;     /* '*' stands for one segment, e.g. a provider name */
+	const char *dflt;
+	enum type type;
+} keys[] = {
+	{ "cache.ttl", "0", T_UINT },
+	{ "context.keep_recent", "2000", T_UINT },
+	{ "context.max_tokens", NULL, T_UINT },
+	{ "evolve.innovation", "0.6", T_FRACTION },
+	{ "evolve.max_files", "25", T_UINT },
+	{ "evolve.max_lines", "2000", T_UINT },
+	{ "gateway.body_timeout", "30", T_UINT },
+	{ "gateway.head_timeout", "10", T_UINT },
+	{ "gateway.jwt_secret", NULL, T_SECRET },
+	{ "gateway.listen", "127.0.0.1:3000", T_ADDR },
+	{ "gateway.max_body", "1048576", T_UINT },
+	{ "gateway.max_children", "32", T_UINT },
+	{ "gateway.rate", "60", T_UINT },
+	{ "model", "ollama/llama3.2", T_MODEL },
+	{ "providers.*.api_key", NULL, T_SECRET },
+	{ "providers.*.base_url", NULL, T_URL },
+	{ "providers.*.kind", "openai", T_KIND },
+	{ "thinking", "off", T_ONOFF },
+};
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+/* Namespaces whose other keys are accepted as free-form strings. */
+static const char *const open_prefixes[] = {
+	"providers.", "skills.", "channels.", "gateway.", "evolve.", "context.", "cache.",
+};
+
+/* The built-in providers' public endpoints and wire formats. */
+static const struct provider {
+	const char *name, *base_url, *kind;
+} providers[] = {
+	{ "anthropic", "https://api.anthropic.com/v1", "anthropic" },
+	{ "deepseek", "https://api.deepseek.com/v1", "openai" },
+	{ "ollama", "http://127.0.0.1:11434/v1", "openai" },
+	{ "openai", "https://api.openai.com/v1", "openai" },
+};
+
+/* Does key match pattern, with '*' standing for exactly one non-empty segment? */
+static int
+key_match(const char *pat, const char *key)
+{
+	while (*pat && *key) {
+		if (*pat == '*') {
+			const char *dot = strchr(key, '.');
+			if (!dot || dot == key)
+				return 0;
+			key = dot;
+			pat++;
+			continue;
+		}
+		if (*pat++ != *key++)
+			return 0;
+	}
+	return *pat == '\0' && *key == '\0';
+}
+
+static const struct key *
+find_key(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (key_match(keys[i].name, key))
+			return &keys[i];
+	return NULL;
+}
+
+static int
+valid_name(const char *key)
+{
+	const char *s;
+
+	if (!*key || *key == '.' || strlen(key) > 200)
+		return 0;
+	for (s = key; *s; s++) {
+		if (*s == '.' && (s[1] == '.' || s[1] == '\0'))
+			return 0;
+		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && !strchr("._-", *s))
+			return 0;
+	}
+	return 1;
+}
+
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, row[256];
+
+	if (la > 200 || lb > 200)
+		return (size_t)-1;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best) best = up + 1;
+			if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
+/* The known key nearest to key, with a pattern's '*' filled from key when it can be. */
+static void
+nearest(const char *key, char *dst, size_t n)
+{
+	size_t i, best = (size_t)-1;
+	const char *seg = strchr(key, '.');
+	char mid[64] = "NAME";
+
+	if (seg && strchr(seg + 1, '.')) {
+		size_t len = (size_t)(strchr(seg + 1, '.') - seg - 1);
+		if (len > 0 && len < sizeof mid)
+			snprintf(mid, sizeof mid, "%.*s", (int)len, seg + 1);
+	}
+	dst[0] = '\0';
+	for (i = 0; i < NKEYS; i++) {
+		char cand[256];
+		const char *star = strchr(keys[i].name, '*');
+		size_t d;
+		if (star)
+			snprintf(cand, sizeof cand, "%.*s%s%s", (int)(star - keys[i].name), keys[i].name, mid, star + 1);
+		else
+			snprintf(cand, sizeof cand, "%s", keys[i].name);
+		if ((d = distance(key, cand)) < best) {
+			best = d;
+			snprintf(dst, n, "%s", cand);
+		}
+	}
+}
+
+int
+config_check_key(const char *key)
+{
+	char near[256];
+	size_t i;
+
+	if (valid_name(key)) {
+		if (find_key(key))
+			return 0;
+		for (i = 0; i < sizeof open_prefixes / sizeof open_prefixes[0]; i++)
+			if (strncmp(key, open_prefixes[i], strlen(open_prefixes[i])) == 0)
+				return 0;
+	}
+	nearest(key, near, sizeof near);
+	return err_set(EX_CONFIG, "%.200s: unknown key (did you mean '%s'?)", key, near);
+}
+
+int
+config_is_secret(const char *key)
+{
+	const struct key *k = find_key(key);
+	const char *last = strrchr(key, '.');
+
+	if (k)
+		return k->type == T_SECRET;
+	last = last ? last + 1 : key;
+	return strstr(last, "api_key") || strstr(last, "secret") || strstr(last, "token");
+}
+
+static int
+valid_model(const char *v)
+{
+	const char *s = v;
+
+	for (;;) {
+		const char *p = s, *end = s + strcspn(s, ",");
+		while (p < end && (islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-' || *p == '_'))
+			p++;
+		if (p == s || p >= end || *p != '/' || p + 1 >= end)
+			return 0;
+		for (p++; p < end; p++)
+			if (isspace((unsigned char)*p) || iscntrl((unsigned char)*p))
+				return 0;
+		if (!*end)
+			return 1;
+		s = end + 1;
+	}
+}
+
+static int
+valid_uint(const char *v)
+{
+	size_t n = strspn(v, "0123456789");
+
+	return n > 0 && n <= 9 && v[n] == '\0';
+}
+
+static int
+valid_fraction(const char *v)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	return *v && !isspace((unsigned char)*v) && *end == '\0' && errno == 0 && d >= 0 && d <= 1;
+}
+
+static int
+valid_addr(const char *v)
+{
+	const char *colon = strrchr(v, ':');
+	char *end;
+	long port;
+
+	if (!colon || colon == v)
+		return 0;
+	if (*v == '[' && colon[-1] != ']')
+		return 0;
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	return colon[1] && *end == '\0' && errno == 0 && port > 0 && port < 65536 && isdigit((unsigned char)colon[1]);
+}
+
+int
+config_check(const char *key, const char *value)
+{
+	const struct key *k;
+	int rc;
+	const char *want = NULL;
+
+	if ((rc = config_check_key(key)))
+		return rc;
+	if (!(k = find_key(key)))
+		return 0;
+	switch (k->type) {
+	case T_MODEL: if (!valid_model(value)) want = "provider/model[,provider/model...]"; break;
+	case T_ONOFF: if (strcmp(value, "on") && strcmp(value, "off")) want = "on or off"; break;
+	case T_UINT: if (!valid_uint(value)) want = "a whole number"; break;
+	case T_FRACTION: if (!valid_fraction(value)) want = "a number from 0 to 1"; break;
+	case T_ADDR: if (!valid_addr(value)) want = "ADDRESS:PORT"; break;
+	case T_URL:
+		if (strncmp(value, "http://", 7) && strncmp(value, "https://", 8))
+			want = "an http:// or https:// URL";
+		break;
+	case T_KIND: if (strcmp(value, "openai") && strcmp(value, "anthropic")) want = "openai or anthropic"; break;
+	case T_SECRET: if (!*value) want = "a non-empty value"; break;
+	case T_STRING: break;
+	}
+	if (want)
+		return err_set(EX_CONFIG, "%s: bad value '%.100s': want %s", key, value, want);
+	return 0;
+}
+
+const char *
+config_default(const char *key)
+{
+	const struct key *k = find_key(key);
+	size_t i;
+
+	if (!k)
+		return NULL;
+	if (strncmp(key, "providers.", 10) == 0)
+		for (i = 0; i < sizeof providers / sizeof providers[0]; i++) {
+			size_t n = strlen(providers[i].name);
+			if (strncmp(key + 10, providers[i].name, n) || key[10 + n] != '.')
+				continue;
+			if (strcmp(key + 11 + n, "base_url") == 0)
+				return providers[i].base_url;
+			if (strcmp(key + 11 + n, "kind") == 0)
+				return providers[i].kind;
+		}
+	return k->dflt;
+}
+
+void
+config_env_name(const char *key, char *dst, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return;
+	if ((i = (size_t)snprintf(dst, n, "CLAW_")) >= n)
+		return;         /* cut short, and terminated, by snprintf */
+	for (; *key && i + 1 < n; key++, i++)
+		dst[i] = (*key == '.' || *key == '-') ? '_' : (char)toupper((unsigned char)*key);
+	dst[i] = '\0';
+}
+
+const char *
+config_source_name(enum config_source src)
+{
+	return src == CONFIG_ENV ? "env" : src == CONFIG_STORE ? "store" : "default";
+}
+
+/* The stored value of key, opened when sealed: 0, EX_NORESULT or an error. */
+static int
+stored(sqlite3 *db, const char *key, char **value)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*value = NULL;
+	if ((rc = store_prepare(db, &st, "SELECT value, secret FROM config WHERE key = ?")))
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+		if (sqlite3_column_int(st, 1))
+			rc = secret_open(v, value);
+		else
+			rc = (*value = strdup(v)) ? 0 : err_set(EX_SOFTWARE, "out of memory");
+	} else if (rc == SQLITE_DONE) {
+		rc = EX_NORESULT;
+	} else {
+		rc = store_fail(db, "config");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+config_get(sqlite3 *db, const char *key, char **value, enum config_source *src)
+{
+	char env[256];
+	const char *e, *d;
+	int rc;
+
+	*value = NULL;
+	config_env_name(key, env, sizeof env);
+	if ((e = getenv(env))) {
+		if (src) *src = CONFIG_ENV;
+		return (*value = strdup(e)) ? 0 : err_set(EX_SOFTWARE, "out of memory");
+	}
+	if (db && (rc = stored(db, key, value)) != EX_NORESULT) {
+		if (src) *src = CONFIG_STORE;
+		return rc;
+	}
+	if ((d = config_default(key))) {
+		if (src) *src = CONFIG_DEFAULT;
+		return (*value = strdup(d)) ? 0 : err_set(EX_SOFTWARE, "out of memory");
+	}
+	return EX_NORESULT;
+}
+
+int
+config_set(sqlite3 *db, const char *key, const char *value)
+{
+	sqlite3_stmt *st = NULL;
+	char *sealed = NULL;
+	int secret = config_is_secret(key), rc;
+
+	if ((rc = config_check(key, value)))
+		return rc;
+	if (secret && (rc = secret_seal(value, &sealed)))
+		return rc;
+	if ((rc = store_begin_write(db)))
+		goto out;
+	if ((rc = store_prepare(db, &st,
+	    "INSERT INTO config(key, value, secret, updated) VALUES(?, ?, ?, ?)"
+	    " ON CONFLICT(key) DO UPDATE SET value = excluded.value, secret = excluded.secret,"
+	    " updated = excluded.updated")))
+		goto abort;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, secret ? sealed : value, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, secret);
+	sqlite3_bind_int64(st, 4, clock_wall_ms());
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		rc = store_fail(db, "config");
+		goto abort;
+	}
+	sqlite3_finalize(st);
+	rc = store_commit(db);
+	goto out;
+abort:
+	sqlite3_finalize(st);
+	store_rollback(db);
+out:
+	free(sealed);
+	return rc;
+}
+
+int
+config_unset(sqlite3 *db, const char *key)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = config_check_key(key)))
+		return rc;
+	if ((rc = store_begin_write(db)))
+		return rc;
+	if ((rc = store_prepare(db, &st, "DELETE FROM config WHERE key = ?"))) {
+		store_rollback(db);
+		return rc;
+	}
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		rc = store_fail(db, "config");
+		sqlite3_finalize(st);
+		store_rollback(db);
+		return rc;
+	}
+	sqlite3_finalize(st);
+	rc = sqlite3_changes(db) ? 0 : EX_NORESULT;
+	if (store_commit(db))
+		return err_code();
+	return rc;
+}
+
+struct row {
+	char *key, *value;
+	enum config_source src;
+	int secret;
+};
+
+static int
+row_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct row *)a)->key, ((const struct row *)b)->key);
+}
+
+static int
+add_row(struct row **rows, size_t *n, const char *key, const char *value, enum config_source src)
+{
+	struct row *r;
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (strcmp((*rows)[i].key, key) == 0)
+			break;
+	if (i == *n) {
+		if (!(r = realloc(*rows, (*n + 1) * sizeof *r)))
+			return err_set(EX_SOFTWARE, "out of memory");
+		*rows = r;
+		r[i].key = strdup(key);
+		r[i].value = NULL;
+		(*n)++;
+	}
+	r = &(*rows)[i];
+	free(r->value);
+	r->secret = config_is_secret(key);
+	r->value = value && !r->secret ? strdup(value) : NULL;
+	r->src = src;
+	return r->key ? 0 : err_set(EX_SOFTWARE, "out of memory");
+}
+
+extern char **environ;
+
+int
+config_list(sqlite3 *db, config_fn *fn, void *ctx)
+{
+	struct row *rows = NULL;
+	size_t n = 0, i;
+	sqlite3_stmt *st;
+	char **e;
+	int rc = 0;
+
+	for (i = 0; i < NKEYS && !rc; i++)
+		if (!strchr(keys[i].name, '*') && keys[i].dflt)
+			rc = add_row(&rows, &n, keys[i].name, keys[i].dflt, CONFIG_DEFAULT);
+	if (!rc && db && !(rc = store_prepare(db, &st, "SELECT key, value FROM config"))) {
+		while (!rc && sqlite3_step(st) == SQLITE_ROW)
+			rc = add_row(&rows, &n, (const char *)sqlite3_column_text(st, 0),
+			    (const char *)sqlite3_column_text(st, 1), CONFIG_STORE);
+		sqlite3_finalize(st);
+	}
+	/* An environment override shows under its key; a key is found by its name. */
+	for (i = 0; !rc && i < n; i++) {
+		char env[256];
+		const char *v;
+		config_env_name(rows[i].key, env, sizeof env);
+		if ((v = getenv(env)))
+			rc = add_row(&rows, &n, rows[i].key, v, CONFIG_ENV);
+	}
+	for (e = environ; !rc && *e; e++) {
+		const struct key *k;
+		char name[256], *eq;
+		if (strncmp(*e, "CLAW_", 5) || !(eq = strchr(*e, '=')))
+			continue;
+		for (k = keys; k < keys + NKEYS; k++) {
+			char env[256];
+			if (strchr(k->name, '*'))
+				continue;
+			config_env_name(k->name, env, sizeof env);
+			if ((size_t)(eq - *e) == strlen(env) && strncmp(*e, env, strlen(env)) == 0) {
+				snprintf(name, sizeof name, "%s", k->name);
+				rc = add_row(&rows, &n, name, eq + 1, CONFIG_ENV);
+			}
+		}
+	}
+	qsort(rows, n, sizeof *rows, row_cmp);
+	for (i = 0; i < n; i++) {
+		if (!rc)
+			rc = fn(rows[i].key, rows[i].value, rows[i].src, rows[i].secret, ctx);
+		free(rows[i].key);
+		free(rows[i].value);
+	}
+	free(rows);
+	return rc;
+}

@@ -1,0 +1,282 @@
+/* store: open, configure and migrate the shared SQLite store.  Schema changes are
+ * appended to migrations[]; whichever process opens an older store first applies
+ * them inside one BEGIN IMMEDIATE, so concurrent first runs are safe. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/err.h"
+#include "base/path.h"
+#include "store/store.h"
+
+static const char *const migrations[] = {
+	/* 1: config and telemetry */
+	"CREATE TABLE config("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL,"
+	"  secret INTEGER NOT NULL DEFAULT 0,"
+	"  updated INTEGER NOT NULL) STRICT;"
+	"CREATE TABLE events("
+	"  id INTEGER PRIMARY KEY,"
+	"  ts INTEGER NOT NULL,"
+	"  program TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  ms INTEGER,"
+	"  ok INTEGER NOT NULL,"
+	"  detail TEXT) STRICT;"
+	"CREATE INDEX events_ts ON events(ts);"
+	"CREATE INDEX events_kind ON events(program, kind, ts);",
+
+	/* 2: chat sessions, the full history, summaries and the answer cache */
+	"CREATE TABLE sessions("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  created INTEGER NOT NULL,"
+	"  updated INTEGER NOT NULL) STRICT;"
+	"CREATE TABLE messages("
+	"  id INTEGER PRIMARY KEY,"
+	"  session INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+	"  ts INTEGER NOT NULL,"
+	"  role TEXT NOT NULL,"
+	"  body TEXT NOT NULL,"          /* JSON: text, tool_calls, tool_call_id, name, attachments */
+	"  model TEXT,"
+	"  tokens INTEGER NOT NULL DEFAULT 0,"
+	"  incomplete INTEGER NOT NULL DEFAULT 0) STRICT;"
+	"CREATE INDEX messages_session ON messages(session, id);"
+	"CREATE TABLE summaries("
+	"  id INTEGER PRIMARY KEY,"
+	"  session INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
+	"  upto INTEGER NOT NULL,"       /* the last message id the summary covers */
+	"  ts INTEGER NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  tokens INTEGER NOT NULL DEFAULT 0) STRICT;"
+	"CREATE INDEX summaries_session ON summaries(session, upto);"
+	"CREATE TABLE cache("
+	"  key TEXT PRIMARY KEY,"
+	"  ts INTEGER NOT NULL,"
+	"  answer TEXT NOT NULL) STRICT;",
+
+	/* 3: the skill index (refreshed per skill when its files change), grants, installs */
+	"CREATE TABLE skills("
+	"  dir TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  sig TEXT NOT NULL,"           /* mtime and size of the files that define it */
+	"  kind TEXT NOT NULL,"          /* program, node or instructions */
+	"  description TEXT NOT NULL DEFAULT '',"
+	"  triggers TEXT NOT NULL DEFAULT '',"      /* lists: one item per line */
+	"  permissions TEXT NOT NULL DEFAULT '',"
+	"  bins TEXT NOT NULL DEFAULT '',"
+	"  any_bins TEXT NOT NULL DEFAULT '',"
+	"  env TEXT NOT NULL DEFAULT '',"
+	"  config_keys TEXT NOT NULL DEFAULT '',"
+	"  os TEXT NOT NULL DEFAULT '',"
+	"  timeout INTEGER NOT NULL DEFAULT 30,"
+	"  meta TEXT,"                   /* SKILL.md front matter as JSON */
+	"  config TEXT,"                 /* config.json as it is */
+	"  error TEXT) STRICT;"          /* why it does not parse, or NULL */
+	"CREATE TABLE grants("
+	"  skill TEXT NOT NULL,"
+	"  perm TEXT NOT NULL,"
+	"  ts INTEGER NOT NULL,"
+	"  PRIMARY KEY(skill, perm)) STRICT;"
+	"CREATE TABLE installs("
+	"  name TEXT PRIMARY KEY,"
+	"  dir TEXT NOT NULL,"
+	"  sha256 TEXT NOT NULL,"
+	"  source TEXT,"
+	"  ts INTEGER NOT NULL) STRICT;",
+
+	/* 4: the gateway's per-token request counts under inetd (start keeps them in memory) */
+	"CREATE TABLE gateway_rate("
+	"  key BLOB PRIMARY KEY,"         /* BLAKE2b-128 of the token: never the token */
+	"  window INTEGER NOT NULL,"      /* Unix minute */
+	"  count INTEGER NOT NULL) STRICT;",
+};
+#define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+int store_version(void) { return NMIGRATIONS; }
+
+int
+store_fail(sqlite3 *db, const char *what)
+{
+	int rc = db ? sqlite3_errcode(db) & 0xff : SQLITE_CANTOPEN;
+	const char *why = db ? sqlite3_errmsg(db) : "out of memory";
+	int code;
+
+	switch (rc) {
+	case SQLITE_CANTOPEN: case SQLITE_READONLY: case SQLITE_PERM:
+		code = EX_CANTCREAT; break;
+	case SQLITE_BUSY: case SQLITE_LOCKED:
+		code = EX_TEMPFAIL; break;
+	case SQLITE_NOTADB: case SQLITE_CORRUPT: case SQLITE_IOERR: case SQLITE_FULL:
+		code = EX_IOERR; break;
+	default:
+		code = EX_SOFTWARE;
+	}
+	return err_set(code, "%s: %s", what, why);
+}
+
+int
+store_exec(sqlite3 *db, const char *sql)
+{
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return store_fail(db, "store");
+	return 0;
+}
+
+int
+store_prepare(sqlite3 *db, sqlite3_stmt **st, const char *sql)
+{
+	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK)
+		return store_fail(db, "store");
+	return 0;
+}
+
+int store_begin_write(sqlite3 *db) { return store_exec(db, "BEGIN IMMEDIATE"); }
+int store_commit(sqlite3 *db) { return store_exec(db, "COMMIT"); }
+void store_rollback(sqlite3 *db) { sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL); }
+
+static int
+user_version(sqlite3 *db, int *v)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+static int
+migrate(sqlite3 *db, const char *path)
+{
+	char sql[64];
+	int v, i;
+
+	if (user_version(db, &v) < 0)
+		return store_fail(db, path);
+	if (v == NMIGRATIONS)
+		return 0;
+	if (store_begin_write(db))
+		return store_fail(db, path);
+	if (user_version(db, &v) < 0)
+		goto fail;
+	if (v > NMIGRATIONS) {
+		store_rollback(db);
+		return err_set(EX_CONFIG, "%s: schema version %d is newer than this claw (%d): upgrade claw",
+		    path, v, NMIGRATIONS);
+	}
+	for (i = v; i < NMIGRATIONS; i++)
+		if (sqlite3_exec(db, migrations[i], NULL, NULL, NULL) != SQLITE_OK)
+			goto fail;
+	snprintf(sql, sizeof sql, "PRAGMA user_version=%d", NMIGRATIONS);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	return 0;
+fail:
+	i = store_fail(db, path);
+	store_rollback(db);
+	return i;
+}
+
+/* Create the file ourselves, private, before SQLite sees it: SQLite would use
+ * 0644 and its -wal/-shm files copy the database's mode. */
+static int
+precreate(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0)
+		return errno == EEXIST ? 0 : err_set(errno == ENOSPC ? EX_IOERR : EX_CANTCREAT, "%s:", path);
+	close(fd);
+	return 0;
+}
+
+int
+store_open_path(sqlite3 **dbp, const char *path)
+{
+	sqlite3 *db = NULL;
+	int rc, tries, v, wal;
+
+	*dbp = NULL;
+	if ((rc = precreate(path)))
+		return rc;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+		rc = store_fail(db, path);
+		sqlite3_close(db);
+		return rc;
+	}
+	sqlite3_extended_result_codes(db, 0);
+	sqlite3_busy_timeout(db, 10000);
+	/* Leave checkpoints to SQLite's auto-checkpoint: a short-lived process
+	 * should not pay a checkpoint and two fsyncs at every close. */
+	sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+
+	/* Read before anything may write: a garbage file fails here, untouched.  A
+	 * store at this version was put in WAL mode by its migration (the mode is
+	 * persistent), so the common open is this one read. */
+	if (user_version(db, &v) < 0)
+		goto fail;
+	for (tries = 0; v != NMIGRATIONS; tries++) {
+		sqlite3_stmt *st;
+		if (sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL) != SQLITE_OK)
+			goto fail;
+		rc = sqlite3_step(st);
+		wal = rc == SQLITE_ROW && sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+		sqlite3_finalize(st);
+		if (rc != SQLITE_ROW)
+			goto fail;
+		if (wal)
+			break;
+		rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+		if (rc == SQLITE_BUSY && tries < 100) {
+			usleep(10000);
+			continue;
+		}
+		if (rc != SQLITE_OK)
+			goto fail;
+	}
+	/* A process that opens the store alone replays the whole WAL: keep it short. */
+	if (sqlite3_exec(db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=64",
+	    NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	if ((rc = migrate(db, path))) {
+		sqlite3_close(db);
+		return rc;
+	}
+	*dbp = db;
+	return 0;
+fail:
+	rc = store_fail(db, path);
+	sqlite3_close(db);
+	return rc;
+}
+
+int
+store_open(sqlite3 **dbp)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	if ((rc = path_mkhome(NULL)) || (rc = path_in_home(path, sizeof path, "claw.db")))
+		return rc;
+	return store_open_path(dbp, path);
+}
+
+void
+store_close(sqlite3 *db)
+{
+	sqlite3_close(db);
+}
