@@ -1,4 +1,4 @@
-/* buf: a growable byte buffer (length before the pointer, as redis' sds keeps it). */
+/* buf: a growable byte buffer: pointer, length and capacity, always NUL-terminated. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -132,7 +132,7 @@ path_find_prog(const char *prog, char *dst, size_t n)
 		return 0;
 	if (executable(dst, n, CLAW_LIBEXECDIR, "", prog))
 		return 0;
-	for (p = p ? p : "/usr/local/bin:/usr/bin:/bin"; *p; p = *end ? end + 1 : end) {
+	for (p = p ? p : PATH_DEFAULT; *p; p = *end ? end + 1 : end) {
 		end = p + strcspn(p, ":");
 		snprintf(dir, sizeof dir, "%.*s", (int)(end - p), end == p ? "." : p);
 		if (executable(dst, n, dir, "", prog))

@@ -3,6 +3,9 @@
 #define CLAW_PATH_H
 #include <stddef.h>
 
+/* The search PATH when the environment has none, and the one skills run with. */
+#define PATH_DEFAULT "/usr/local/bin:/usr/bin:/bin"
+
 const char *path_home(void);               /* $CLAW_HOME or ~/.claw; NULL (err set) if unknown */
 int path_mkhome(const char *sub);          /* create $CLAW_HOME[/sub] mode 0700: 0 or EX_CANTCREAT */
 int path_in_home(char *dst, size_t n, const char *name);  /* $CLAW_HOME/name: 0 or EX_CANTCREAT */

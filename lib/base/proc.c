@@ -112,7 +112,7 @@ proc_wait(struct proc *p, int timeout_ms)
 	kill(-p->pid, SIGKILL);    /* whatever it left behind in its group */
 	p->pid = -1;
 	if (timedout)
-		return -1;
+		return PROC_TIMEDOUT;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
@@ -150,7 +150,7 @@ proc_run(char *const argv[], char *const envp[], const char *input, size_t inlen
 	char chunk[8192];
 
 	if (proc_spawn(&p, argv, envp))
-		return -3;
+		return PROC_NOSTART;
 	fcntl(p.in, F_SETFL, O_NONBLOCK);
 	if (inlen == 0)
 		close_fd(&p.in);
@@ -195,6 +195,6 @@ proc_run(char *const argv[], char *const envp[], const char *input, size_t inlen
 		proc_kill(&p);
 	rc = proc_wait(&p, timedout || capped ? 0 : (deadline < 0 ? -1 : (int)(deadline - clock_mono_ms() + 1)));
 	if (capped)
-		return -2;
-	return timedout ? -1 : rc;
+		return PROC_TOOBIG;
+	return timedout ? PROC_TIMEDOUT : rc;
 }

@@ -7,6 +7,13 @@
 
 #include "base/buf.h"
 
+/* What proc_wait and proc_run return when the child gave no exit status. */
+enum {
+	PROC_TIMEDOUT = -1,      /* killed at the time limit */
+	PROC_TOOBIG = -2,        /* killed at the output cap */
+	PROC_NOSTART = -3,       /* never started: err is set */
+};
+
 struct proc {
 	pid_t pid;
 	int in, out;            /* our ends: write to its stdin, read its stdout (-1 when closed) */
@@ -17,13 +24,13 @@ struct proc {
 int proc_spawn(struct proc *p, char *const argv[], char *const envp[]);
 
 /* Wait for the child; kill its group after timeout_ms (< 0: never).  Returns the
- * exit status as a shell reports it (128+signal), or -1 when it timed out. */
+ * exit status as a shell reports it (128+signal), or PROC_TIMEDOUT. */
 int proc_wait(struct proc *p, int timeout_ms);
 void proc_kill(struct proc *p);
 
 /* Run to completion: write input, collect stdout into out (at most maxout bytes;
- * more kills the child), enforce timeout_ms.  Returns as proc_wait, or -2 when
- * the output cap was hit; < -2 never.  err is set on spawn failure (returns -3). */
+ * more kills the child), enforce timeout_ms.  Returns as proc_wait, PROC_TOOBIG
+ * when the output cap was hit, or PROC_NOSTART. */
 int proc_run(char *const argv[], char *const envp[], const char *input, size_t inlen,
     struct buf *out, size_t maxout, int timeout_ms);
 #endif

@@ -1,11 +1,11 @@
-/* ndjson: read records a line at a time, parse each alone, write compact lines. */
+/* ndjson: base/record's lines as libjq values, for claw-chat and chat/. */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/err.h"
 #include "base/json.h"
-#include "base/line.h"
+#include "base/record.h"
 #include "chat/ndjson.h"
 #include "base/utf8.h"
 
@@ -28,47 +28,39 @@ ndjson_value(const char *p, size_t len)
 jv
 ndjson_parse(const char *line, size_t len, size_t maxline, int toolong)
 {
-	jv v;
+	char why[96];
 
 	if (toolong)
 		return jv_invalid_with_msg(jv_string_fmt("line longer than %zu bytes", maxline));
-	if (len > 0 && line[len - 1] == '\r')
-		len--;
-	v = ndjson_value(line, len);
-	if (!jv_is_valid(v)) {
-		jv m = jv_invalid_get_msg(v);
-		if (jv_get_kind(m) != JV_KIND_STRING) {
-			jv_free(m);
-			return jv_invalid_with_msg(jv_string("malformed JSON"));
-		}
-		return jv_invalid_with_msg(m);
-	}
-	if (jv_get_kind(v) != JV_KIND_OBJECT) {
-		jv_free(v);
+	switch (record_check(line, &len, why, sizeof why)) {
+	case RECORD_BLANK:
 		return jv_invalid_with_msg(jv_string("not a JSON object"));
+	case RECORD_BAD:
+		return jv_invalid_with_msg(jv_string(why));
 	}
-	return v;
+	return jv_parse_sized(line, (int)len);
+}
+
+struct each {
+	ndjson_fn *fn;
+	void *ctx;
+};
+
+static int
+each_one(const char *rec, size_t len, long lineno, const char *why, void *ctx)
+{
+	struct each *e = ctx;
+
+	return e->fn(rec ? jv_parse_sized(rec, (int)len) : jv_invalid_with_msg(jv_string(why)),
+	    lineno, e->ctx);
 }
 
 int
 ndjson_each(FILE *in, size_t maxline, ndjson_fn *fn, void *ctx)
 {
-	char *line = NULL;
-	size_t len, cap = 0;
-	long lineno = 0;
-	int toolong, r, rc = 0;
+	struct each e = { fn, ctx };
 
-	while ((r = line_read(in, maxline, &line, &len, &cap, &toolong)) > 0) {
-		lineno++;
-		if (len == 0 || (len == 1 && line[0] == '\r'))
-			continue;        /* blank lines separate nothing: skip them */
-		if ((rc = fn(ndjson_parse(line, len, maxline, toolong), lineno, ctx)))
-			break;
-	}
-	free(line);
-	if (r < 0)
-		return err_set(EX_IOERR, "stdin:");
-	return rc;
+	return record_each(in, maxline, each_one, &e);
 }
 
 int
@@ -86,10 +78,11 @@ ndjson_write(FILE *out, jv v)
 jv
 ndjson_error_event(int code, long lineno, const char *message)
 {
-	jv e = jv_object_set(jv_object(), jv_string("type"), jv_string("error"));
+	struct buf b = BUF_INIT;
+	jv e;
 
-	e = jv_object_set(e, jv_string("code"), jv_number(code));
-	if (lineno > 0)
-		e = jv_object_set(e, jv_string("line"), jv_number((double)lineno));
-	return jv_object_set(e, jv_string("message"), jv_string(message));
+	record_error(&b, code, lineno, message);
+	e = b.oom ? jv_invalid_with_msg(jv_string("out of memory")) : jv_parse_sized(b.p, (int)b.len);
+	buf_free(&b);
+	return e;
 }

@@ -1,11 +1,13 @@
-/* ndjson: the one record loop.  Lines are read with a length cap and parsed one by
- * one with jv_parse_sized, so a bad line never takes the stream down with it. */
+/* ndjson: the record loop of base/record.h handing out libjq values.  Each line is
+ * checked there and parsed alone, so a bad line never takes the stream down with it. */
 #ifndef CLAW_NDJSON_H
 #define CLAW_NDJSON_H
 #include <stdio.h>
 #include <jv.h>
 
-#define NDJSON_MAXLINE (4u << 20)   /* 4 MiB: the documented line cap */
+#include "base/record.h"
+
+#define NDJSON_MAXLINE RECORD_MAXLINE
 
 /* Called for each line: rec is an object, or invalid with a message for a bad
  * line (malformed, too long, invalid UTF-8, not an object).  fn owns rec.

@@ -214,13 +214,13 @@ tools_run(const char *name, const char *args, struct buf *out, int timeout_ms)
 	}
 	char **env = skill_env();
 
-	rc = env ? proc_run(argv, env, NULL, 0, &raw, RESULT_MAX, timeout_ms) : -3;
+	rc = env ? proc_run(argv, env, NULL, 0, &raw, RESULT_MAX, timeout_ms) : PROC_NOSTART;
 	free(env);
 	each_line(&raw, add_event, &r);
 	buf_free(&raw);
-	if (rc == -1)
+	if (rc == PROC_TIMEDOUT)
 		buf_printf(out, "%serror: the skill ran out of time", out->len ? "\n" : "");
-	else if (rc == -2)
+	else if (rc == PROC_TOOBIG)
 		buf_printf(out, "%serror: the skill's output was over the cap", out->len ? "\n" : "");
 	else if (rc != 0 && !r.failed)
 		buf_printf(out, "%serror: the skill exited with status %d", out->len ? "\n" : "", rc);

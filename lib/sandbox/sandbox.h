@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "base/path.h"
+
 /* A layer call returns 0 when applied, SANDBOX_UNAVAILABLE when this machine
  * does not offer the layer (err says why; the caller may go on without it), or
  * an exit code with err set when the layer exists but could not be applied. */
@@ -14,7 +16,7 @@
 #define SANDBOX_TIMEDOUT 124
 
 /* The system PATH a sandboxed program gets, whatever the caller's was. */
-#define SANDBOX_PATH "/usr/local/bin:/usr/bin:/bin"
+#define SANDBOX_PATH PATH_DEFAULT
 
 struct sandbox_limits {
 	unsigned long cpu_s;    /* RLIMIT_CPU: SIGXCPU at cpu_s, SIGKILL a second later */

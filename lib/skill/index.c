@@ -488,7 +488,7 @@ on_path(const char *bin)
 
 	if (strchr(bin, '/'))
 		return access(bin, X_OK) == 0;
-	for (p = p ? p : "/usr/bin:/bin"; *p; p = *end ? end + 1 : end) {
+	for (p = p ? p : PATH_DEFAULT; *p; p = *end ? end + 1 : end) {
 		end = p + strcspn(p, ":");
 		snprintf(path, sizeof path, "%.*s/%s", (int)(end - p), end == p ? "." : p, bin);
 		if (access(path, X_OK) == 0)

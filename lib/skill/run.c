@@ -348,12 +348,12 @@ skill_run(sqlite3 *db, const struct skill *k, const struct skillrun_opts *o, ski
 	}
 	/* claw-sandbox keeps the wall clock; ours is the backstop. */
 	status = proc_run(argv, NULL, in.p, in.len, &out, SKILLRUN_MAXOUT, (int)(k->timeout + 5) * 1000);
-	if (status == -3)
+	if (status == PROC_NOSTART)
 		rc = err_code();
-	else if (status == -2) {
+	else if (status == PROC_TOOBIG) {
 		forward(&out, fn, ctx, &saw_error, 0, NULL);
 		rc = err_set(EX_DATAERR, "%s: output over the %u-byte cap: stopped", k->name, SKILLRUN_MAXOUT);
-	} else if (status == -1 || status == 124)
+	} else if (status == PROC_TIMEDOUT || status == 124)
 		rc = err_set(EX_TEMPFAIL, "%s: out of time after %ld s: stopped", k->name, k->timeout);
 	else {
 		struct buf said = BUF_INIT;

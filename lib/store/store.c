@@ -141,6 +141,18 @@ int store_begin_write(sqlite3 *db) { return store_exec(db, "BEGIN IMMEDIATE"); }
 int store_commit(sqlite3 *db) { return store_exec(db, "COMMIT"); }
 void store_rollback(sqlite3 *db) { sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL); }
 
+int
+store_end(sqlite3 *db, int rc)
+{
+	if (rc) {
+		store_rollback(db);
+		return rc;
+	}
+	if ((rc = store_commit(db)))
+		store_rollback(db);
+	return rc;
+}
+
 static int
 user_version(sqlite3 *db, int *v)
 {

@@ -13,6 +13,9 @@ int store_version(void);                  /* the schema version this build migra
 int store_begin_write(sqlite3 *db);
 int store_commit(sqlite3 *db);
 void store_rollback(sqlite3 *db);
+/* End a transaction as its work went: commit when rc is 0 (returning the commit's
+ * own result), else roll back and return rc.  The one way to finish a write. */
+int store_end(sqlite3 *db, int rc);
 int store_exec(sqlite3 *db, const char *sql);
 int store_prepare(sqlite3 *db, sqlite3_stmt **st, const char *sql);
 

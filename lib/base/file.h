@@ -1,0 +1,14 @@
+/* file: a whole small file read into memory, never more than a stated cap. */
+#ifndef CLAW_FILE_H
+#define CLAW_FILE_H
+#include <stddef.h>
+
+#include "base/buf.h"
+
+/* Append the file at path to out: 0; EX_NOINPUT when it cannot be opened (errno
+ * kept: ENOENT tells a missing file), EX_DATAERR when it holds more than max
+ * bytes, EX_IOERR on a read error or no memory; err is set naming path. */
+int file_read(const char *path, size_t max, struct buf *out);
+/* The same from an open descriptor (left open); name is for the message. */
+int file_read_fd(int fd, const char *name, size_t max, struct buf *out);
+#endif
