@@ -17,7 +17,7 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "base/line.h"
-#include "chat/ndjson.h"
+#include "base/record.h"
 #include "base/path.h"
 #include "skill/index.h"
 #include "skill/install.h"
@@ -298,7 +298,7 @@ cmd_run(sqlite3 *db, struct skills *all, int argc, char **argv)
 		size_t len, cap = 0;
 		int toolong, r, worst = 0;
 		long lineno = 0;
-		while ((r = line_read(stdin, NDJSON_MAXLINE, &line, &len, &cap, &toolong)) > 0) {
+		while ((r = line_read(stdin, RECORD_MAXLINE, &line, &len, &cap, &toolong)) > 0) {
 			lineno++;
 			if (!len)
 				continue;

@@ -399,7 +399,7 @@ record(struct turn *t, int rc, int ncalls)
 	buf_printf(&d, ",\"ttft_ms\":%lld,\"tokens_in\":%ld,\"tokens_out\":%ld,\"code\":%d,\"cached\":%s,\"tool_calls\":%d}",
 	    t->ttft, t->in_tok, t->out_tok, rc, t->cached ? "true" : "false", ncalls);
 	if (!d.oom)
-		event_record(t->db, "claw-chat", "turn", clock_mono_ms() - t->t0, rc == 0, d.p);
+		telemetry_record(t->db, "claw-chat", "turn", clock_mono_ms() - t->t0, rc == 0, d.p);
 	buf_free(&d);
 }
 
@@ -491,7 +491,7 @@ turn_run(sqlite3 *db, void *http, const struct turn_opts *o, turn_emit_fn *emit,
 			cache_key(k, key);
 			jv_free(k);
 			t.cached = cache_get(db, key, o->cache_ttl, &cached) == 0;
-			event_record(db, "claw-chat", "cache", -1, t.cached, t.cached ? "{\"hit\":true}" : "{\"hit\":false}");
+			telemetry_record(db, "claw-chat", "cache", -1, t.cached, t.cached ? "{\"hit\":true}" : "{\"hit\":false}");
 		}
 		answer_free(&a);
 		memset(&a, 0, sizeof a);

@@ -1,29 +1,207 @@
-/* event: append a telemetry row in its own short write transaction. */
+/* telemetry: a row is a line "TS MS OK PROGRAM KIND DETAIL" (MS -1 for none, DETAIL
+ * a JSON object or null), the same in memory and in the spool, so a flush is one
+ * loop over lines whichever way they came.  Lines that do not parse (a spool cut
+ * short by a full disk) are skipped. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "base/clock.h"
 #include "base/err.h"
-#include "store/telemetry.h"
+#include "base/file.h"
+#include "base/json.h"
+#include "base/path.h"
 #include "store/store.h"
+#include "store/telemetry.h"
+
+#define SPOOL_INGEST (64u << 10)      /* a spool this big is worth opening the store for */
+#define SPOOL_MAX (16u << 20)         /* read per fold */
+
+void
+telemetry_init(struct telemetry *t, const char *program)
+{
+	memset(t, 0, sizeof *t);
+	t->program = program;
+}
+
+void
+telemetry_free(struct telemetry *t)
+{
+	buf_free(&t->rows);
+	t->n = 0;
+}
+
+/* Too many rows waiting (the store has been locked for long): the oldest half goes. */
+static void
+shed(struct telemetry *t)
+{
+	size_t off = 0, k;
+	char *nl;
+
+	for (k = 0; k < t->n / 2 && (nl = memchr(t->rows.p + off, '\n', t->rows.len - off)); k++)
+		off = (size_t)(nl - t->rows.p) + 1;
+	buf_consume(&t->rows, off);
+	t->n -= k;
+	t->dropped += k;
+}
+
+void
+telemetry_add(struct telemetry *t, const char *kind, long long ms, int ok, const char *detail)
+{
+	char why[8];
+
+	if (t->n >= TELEMETRY_MAXPENDING)
+		shed(t);
+	if (detail && (strchr(detail, '\n') || !json_valid(detail, strlen(detail), why, sizeof why)))
+		detail = NULL;
+	buf_printf(&t->rows, "%lld %lld %d %s %s %s\n", clock_wall_ms(), ms < 0 ? -1 : ms, ok != 0,
+	    t->program, kind, detail ? detail : "null");
+	t->n++;
+}
+
+/* Insert the rows in p[0..n) with st (bound anew for each). */
+static int
+insert(sqlite3 *db, sqlite3_stmt *st, const char *p, size_t n)
+{
+	const char *end = p + n, *nl;
+	char prog[64], kind[64], why[8];
+
+	for (; p < end && (nl = memchr(p, '\n', (size_t)(end - p))); p = nl + 1) {
+		long long ts, ms;
+		int ok, off = 0;
+		if (sscanf(p, "%lld %lld %d %63s %63s %n", &ts, &ms, &ok, prog, kind, &off) != 5 || !off
+		    || p + off > nl || !json_valid(p + off, (size_t)(nl - p - off), why, sizeof why))
+			continue;
+		sqlite3_bind_int64(st, 1, ts);
+		sqlite3_bind_text(st, 2, prog, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, kind, -1, SQLITE_TRANSIENT);
+		if (ms >= 0)
+			sqlite3_bind_int64(st, 4, ms);
+		else
+			sqlite3_bind_null(st, 4);
+		sqlite3_bind_int(st, 5, ok != 0);
+		if (nl - p - off == 4 && memcmp(p + off, "null", 4) == 0)
+			sqlite3_bind_null(st, 6);
+		else
+			sqlite3_bind_text(st, 6, p + off, (int)(nl - p - off), SQLITE_TRANSIENT);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			return store_fail(db, "events");
+		sqlite3_reset(st);
+	}
+	return 0;
+}
+
+static int
+spool_open(int flags)
+{
+	char path[4096];
+	int fd;
+
+	if (path_in_home(path, sizeof path, TELEMETRY_SPOOL))
+		return -1;
+	if ((fd = open(path, flags | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0 && errno == ENOENT
+	    && (flags & O_CREAT) && path_mkhome("run") == 0)
+		fd = open(path, flags | O_CLOEXEC | O_NOFOLLOW, 0600);
+	return fd;
+}
 
 int
-event_record(sqlite3 *db, const char *program, const char *kind, long long ms, int ok,
+telemetry_spooled(void)
+{
+	struct stat st;
+	int fd = spool_open(O_RDONLY), any;
+
+	if (fd < 0)
+		return 0;
+	any = fstat(fd, &st) == 0 && st.st_size > 0;
+	close(fd);
+	return any;
+}
+
+int
+telemetry_flush(struct telemetry *t, sqlite3 *db)
+{
+	struct buf spool = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	int fd, rc;
+
+	/* The spool under an exclusive lock, so no row is appended between reading
+	 * it and emptying it; appenders share the lock. */
+	if ((fd = spool_open(O_RDWR)) >= 0 && flock(fd, LOCK_EX) == 0) {
+		int r = file_read_fd(fd, TELEMETRY_SPOOL, SPOOL_MAX, &spool);
+		if (r == EX_IOERR)
+			buf_reset(&spool);
+	}
+	if (!spool.len && !t->n)
+		goto out;
+	if ((rc = store_begin_write(db)))
+		goto fail;
+	rc = store_prepare(db, &st,
+	    "INSERT INTO events(ts, program, kind, ms, ok, detail) VALUES(?, ?, ?, ?, ?, ?)");
+	if (!rc)
+		rc = insert(db, st, spool.p, spool.len);
+	if (!rc)
+		rc = insert(db, st, t->rows.p, t->rows.len);
+	sqlite3_finalize(st);
+	if ((rc = store_end(db, rc)))
+		goto fail;
+	if (spool.len && fd >= 0)
+		(void)!ftruncate(fd, 0);
+	buf_reset(&t->rows);
+	t->n = 0;
+	t->dropped = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	buf_free(&spool);
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	buf_free(&spool);
+	return rc;
+}
+
+int
+telemetry_spool(struct telemetry *t, int *big)
+{
+	struct stat st;
+	int fd, rc = 0;
+
+	*big = 0;
+	if (!t->n)
+		return 0;
+	if (t->rows.oom)
+		return err_set(EX_SOFTWARE, "telemetry: out of memory");
+	if ((fd = spool_open(O_WRONLY | O_APPEND | O_CREAT)) < 0)
+		return err_set(EX_CANTCREAT, "%s:", TELEMETRY_SPOOL);
+	flock(fd, LOCK_SH);                /* appends share; only a flush excludes */
+	if (write(fd, t->rows.p, t->rows.len) != (ssize_t)t->rows.len)
+		rc = err_set(EX_IOERR, "%s:", TELEMETRY_SPOOL);
+	*big = fstat(fd, &st) == 0 && st.st_size >= (off_t)SPOOL_INGEST;
+	close(fd);
+	if (!rc) {
+		buf_reset(&t->rows);
+		t->n = 0;
+	}
+	return rc;
+}
+
+int
+telemetry_record(sqlite3 *db, const char *program, const char *kind, long long ms, int ok,
     const char *detail)
 {
-	sqlite3_stmt *st;
+	struct telemetry t;
 	int rc;
 
-	if ((rc = store_prepare(db, &st,
-	    "INSERT INTO events(ts, program, kind, ms, ok, detail) VALUES(?, ?, ?, ?, ?, ?)")))
-		return rc;
-	sqlite3_bind_int64(st, 1, clock_wall_ms());
-	sqlite3_bind_text(st, 2, program, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
-	if (ms >= 0)
-		sqlite3_bind_int64(st, 4, ms);
-	sqlite3_bind_int(st, 5, ok != 0);
-	if (detail)
-		sqlite3_bind_text(st, 6, detail, -1, SQLITE_STATIC);
-	/* A single INSERT is its own transaction and takes the write lock up front. */
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(db, "events");
-	sqlite3_finalize(st);
+	telemetry_init(&t, program);
+	telemetry_add(&t, kind, ms, ok, detail);
+	rc = telemetry_flush(&t, db);
+	telemetry_free(&t);
 	return rc;
 }

@@ -1,9 +1,38 @@
-/* event: telemetry, one row per thing a program did (read by claw-monitor). */
-#ifndef CLAW_EVENT_H
-#define CLAW_EVENT_H
+/* telemetry: the events every program records (read by claw-monitor): ts, program,
+ * kind, ms, ok and a small JSON detail — never a secret, a token or a prompt's text.
+ * Rows wait in memory and go in together in one short transaction; a process that
+ * must not open the store (an inetd /healthz) appends them to a spool file instead,
+ * which the next flush with the store open folds in first. */
+#ifndef CLAW_TELEMETRY_H
+#define CLAW_TELEMETRY_H
+#include <stddef.h>
 #include <sqlite3.h>
 
-/* detail is a JSON object text or NULL; it never holds a secret. 0 or an exit code. */
-int event_record(sqlite3 *db, const char *program, const char *kind, long long ms, int ok,
+#include "base/buf.h"
+
+#define TELEMETRY_MAXPENDING 8192     /* rows kept while the store is busy; then the oldest half goes */
+#define TELEMETRY_SPOOL "run/telemetry.spool"   /* under $CLAW_HOME */
+
+struct telemetry {
+	const char *program;          /* "claw-skill", ... (borrowed) */
+	struct buf rows;              /* one spool line per row */
+	size_t n;
+	size_t dropped;               /* rows lost to TELEMETRY_MAXPENDING since the last flush */
+};
+
+void telemetry_init(struct telemetry *t, const char *program);
+/* Queue a row; ms < 0 when there is no duration, detail a JSON object text or NULL. */
+void telemetry_add(struct telemetry *t, const char *kind, long long ms, int ok, const char *detail);
+/* The spool, then the queued rows, into events in one transaction: 0 or an exit
+ * code (the rows stay queued for the next try). */
+int telemetry_flush(struct telemetry *t, sqlite3 *db);
+/* The queued rows appended to the spool instead: 0 or an exit code.  *big is set
+ * when the spool has grown past what is worth opening the store for. */
+int telemetry_spool(struct telemetry *t, int *big);
+int telemetry_spooled(void);          /* 1 when the spool holds rows */
+void telemetry_free(struct telemetry *t);
+
+/* One row now, in its own transaction: telemetry_init + add + flush + free. */
+int telemetry_record(sqlite3 *db, const char *program, const char *kind, long long ms, int ok,
     const char *detail);
 #endif

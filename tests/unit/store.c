@@ -152,8 +152,8 @@ main(void)
 	t0 = clock_wall_ms();
 	ok(t0 / 1000 - (long long)time(NULL) <= 1 && (long long)time(NULL) - t0 / 1000 <= 1,
 	    "clock_wall_ms is wall-clock milliseconds");
-	is_int(event_record(db, "claw", "config.set", 12, 1, "{\"key\":\"model\"}"), 0, "event_record");
-	is_int(event_record(db, "claw-chat", "turn", -1, 0, NULL), 0, "event_record without ms and detail");
+	is_int(telemetry_record(db, "claw", "config.set", 12, 1, "{\"key\":\"model\"}"), 0, "event_record");
+	is_int(telemetry_record(db, "claw-chat", "turn", -1, 0, NULL), 0, "event_record without ms and detail");
 	is_int(pragma_int(db, "SELECT count(*) FROM events WHERE program = 'claw' AND kind = 'config.set'"
 	    " AND ms = 12 AND ok = 1 AND detail = '{\"key\":\"model\"}' AND ts >= " "0"), 1, "the event row is right");
 	is_int(pragma_int(db, "SELECT count(*) FROM events WHERE program = 'claw-chat' AND ms IS NULL"
