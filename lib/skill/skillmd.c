@@ -220,17 +220,17 @@ get_list(doc_t *d, const node_t *map, const char *what, const char *key,
 	return 0;
 }
 
-static int
-name_ok(const char *s)
+int
+skill_name_valid(const char *s, size_t n)
 {
-	size_t i, n = strlen(s);
+	size_t i;
 
-	if (n < 1 || n > 64)
+	if (n < 1 || n > SKILLMD_MAXNAME)
 		return 0;
 	for (i = 0; i < n; i++) {
 		if ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9'))
 			continue;
-		if (i == 0 || !strchr("._-", s[i]))
+		if (i == 0 || !strchr("._-", s[i]) || !s[i])
 			return 0;
 	}
 	return 1;
@@ -483,14 +483,14 @@ fields(doc_t *d, const node_t *root, const char *dirname, struct skillmd *s)
 			;
 		if (!(s->name = strndup(base, (size_t)(dirname + len - base))))
 			return err_set(EX_SOFTWARE, "name:");
-		if (!name_ok(s->name))
+		if (!skill_name_valid(s->name, strlen(s->name)))
 			return err_set(EX_DATAERR, "name: none given, and the directory name "
 			    "\"%s\" is not one: use [a-z0-9][a-z0-9._-]{0,63}",
 			    shown(s->name, strlen(s->name), q, sizeof q));
 	}
 	if (!s->name)
 		return err_set(EX_DATAERR, "name: missing");
-	if (!name_ok(s->name)) {
+	if (!skill_name_valid(s->name, strlen(s->name))) {
 		get(d, root, "", "name", &n);
 		return err_set(EX_DATAERR, "name: \"%s\" is not [a-z0-9][a-z0-9._-]{0,63}, "
 		    "line %zu", shown(s->name, strlen(s->name), q, sizeof q), lineof(n));

@@ -9,6 +9,7 @@
 #define SKILLMD_MAXSTR     4096    /* bytes per string */
 #define SKILLMD_TIMEOUT    30      /* seconds, when the file names none */
 #define SKILLMD_MAXTIMEOUT 3600
+#define SKILLMD_MAXNAME    64      /* bytes in a skill name */
 
 struct skillmd_list {
 	char **v;
@@ -38,6 +39,11 @@ struct skillmd {
  * is zeroed on error and safe to skillmd_free either way. */
 int skillmd_parse(const char *text, size_t len, const char *dirname, struct skillmd *out);
 void skillmd_free(struct skillmd *s);
+
+/* The one rule for a skill's name, wherever one arrives (SKILL.md, install, new,
+ * a URL): [a-z0-9][a-z0-9._-]*, at most SKILLMD_MAXNAME bytes.  s need not be
+ * NUL-terminated. */
+int skill_name_valid(const char *s, size_t n);
 
 /* The body with each {baseDir} replaced by basedir; malloc'd, NULL when out of memory. */
 char *skillmd_body_expand(const struct skillmd *s, const char *basedir);
