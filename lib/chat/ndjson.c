@@ -64,6 +64,14 @@ ndjson_each(FILE *in, size_t maxline, ndjson_fn *fn, void *ctx)
 }
 
 int
+ndjson_each_mem(const char *p, size_t n, size_t maxline, ndjson_fn *fn, void *ctx)
+{
+	struct each e = { fn, ctx };
+
+	return record_each_mem(p ? p : "", n, maxline, each_one, &e);
+}
+
+int
 ndjson_write(FILE *out, jv v)
 {
 	jv s = jv_dump_string(v, 0);
