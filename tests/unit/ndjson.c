@@ -1,11 +1,12 @@
-/* Unit tests for lib/ndjson.c: one record per line, a bad line is an error for that
- * line only, and the stream goes on. */
+/* Unit tests for lib/chat/ndjson.c: one record per line, a bad line is an error for
+ * that line only, and the stream goes on; and chat/tools.c's kill limit per skill. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/err.h"
 #include "chat/ndjson.h"
+#include "chat/tools.h"
 #include "tap.h"
 
 #define MAXREC 32
@@ -142,6 +143,39 @@ main(void)
 		    "line 7 invalid UTF-8, after the blank CRLF line 6");
 		ok(s.valid[5] && s.lineno[5] == 8 && strcmp(s.text[5], "{\"n\":3}") == 0,
 		    "line 8 without a final newline is read");
+	}
+
+	/* ndjson_each_mem: the same walk over bytes in memory (a child's output). */
+	{
+		static const char in[] = "{\"n\":1}\n\n[2]\r\n{\"n\":3}";
+		struct seen s = { 0 };
+
+		rc = ndjson_each_mem(in, sizeof in - 1, NDJSON_MAXLINE, collect, &s);
+		ok(rc == 0 && s.n == 3, "in memory: three records, the blank line skipped");
+		ok(s.valid[0] && !s.valid[1] && s.lineno[1] == 3 && s.valid[2] && s.lineno[2] == 4,
+		    "a bad line 3 between good lines 1 and 4 (no final newline)");
+		memset(&s, 0, sizeof s);
+		ok(ndjson_each_mem(NULL, 0, NDJSON_MAXLINE, collect, &s) == 0 && s.n == 0,
+		    "no output at all: no records");
+	}
+
+	/* tools_limit_ms: a skill's own timeout from the catalog, plus the grace. */
+	{
+		jv cat = jv_parse("[{\"name\":\"quick\",\"timeout\":2},{\"name\":\"long\",\"timeout\":3600},"
+		    "{\"name\":\"silent\"},{\"name\":\"odd\",\"timeout\":\"9\"}]");
+
+		is_int(tools_limit_ms(cat, "quick"), (2 + TOOLS_GRACE) * 1000, "timeout 2: killed at 2 s + grace");
+		is_int(tools_limit_ms(cat, "long"), (3600 + TOOLS_GRACE) * 1000,
+		    "timeout 3600: far past the old fixed 120 s");
+		is_int(tools_limit_ms(cat, "silent"), (TOOLS_TIMEOUT_MAX + TOOLS_GRACE) * 1000,
+		    "no timeout in the catalog: the longest a SKILL.md may declare");
+		is_int(tools_limit_ms(cat, "odd"), (TOOLS_TIMEOUT_MAX + TOOLS_GRACE) * 1000,
+		    "a timeout that is not a number counts as none");
+		is_int(tools_limit_ms(cat, "unknown"), (TOOLS_TIMEOUT_MAX + TOOLS_GRACE) * 1000,
+		    "a name the catalog lacks: the same");
+		is_int(tools_limit_ms(jv_null(), "quick"), (TOOLS_TIMEOUT_MAX + TOOLS_GRACE) * 1000,
+		    "no catalog (--no-tools): the same");
+		jv_free(cat);
 	}
 
 	/* A line over the cap is an error for that line; the next line is still read. */
