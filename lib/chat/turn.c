@@ -104,6 +104,73 @@ backoff(int attempt, long retry_after)
 	usleep((useconds_t)ms * 1000);
 }
 
+/* One request to p, its answer parsed into a (reset first): streamed through
+ * the wire parser, or collected and parsed whole. */
+static void
+post(struct turn *t, struct provider *p, struct fetch *f, int stream, struct answer *a,
+    struct buf *body)
+{
+	struct wire_stream w;
+
+	answer_free(a);
+	memset(a, 0, sizeof *a);
+	buf_reset(body);
+	if (stream) {
+		wire_stream_init(&w, p->kind, a, on_stream, t);
+		f->fn = wire_stream_feed;
+		f->ctx = &w;
+	} else {
+		f->fn = collect;
+		f->ctx = body;
+	}
+	fetch_post(t->http, f);
+	if (stream)
+		wire_stream_free(&w);
+	else if (f->transport == FETCH_OK && f->status >= 200 && f->status < 300)
+		wire_parse_body(p->kind, body->p ? body->p : "", body->len, a);
+}
+
+/* What the request came to: 0, or an exit code with err set.  *again is set when
+ * it is worth retrying, *wait to the server's Retry-After (or -1). */
+static int
+verdict(struct turn *t, struct provider *p, struct fetch *f, struct answer *a, int *again,
+    long *wait)
+{
+	const char *who = p->name, *model = p->model;
+	char msg[512];
+
+	*again = 0;
+	*wait = -1;
+	if (t->o->cancel && *t->o->cancel)
+		return err_set(EX_TEMPFAIL, "interrupted");
+	if (f->transport == FETCH_CONNECT)
+		return err_set(EX_UNAVAILABLE, "%s/%s: cannot reach %s: %s", who, model, p->base_url, f->error);
+	if (f->transport == FETCH_OK && f->status >= 300) {
+		wire_error_message(f->errbody.p ? f->errbody.p : "", f->errbody.len, msg, sizeof msg);
+		provider_scrub(p, msg);
+		if (f->status == 401 || f->status == 403)
+			return err_set(EX_NOPERM, "%s/%s: the provider refused the key (HTTP %ld%s%s)",
+			    who, model, f->status, *msg ? ": " : "", msg);
+		if (f->status == 404)
+			return err_set(EX_CONFIG, "%s/%s: not found at %s (HTTP 404%s%s): check the model "
+			    "name and base_url", who, model, p->base_url, *msg ? ": " : "", msg);
+		if ((*again = retryable(f->status)))
+			*wait = f->retry_after;
+		return err_set(*again ? EX_TEMPFAIL : f->status >= 500 ? EX_UNAVAILABLE : EX_DATAERR,
+		    "%s/%s: HTTP %ld%s%s", who, model, f->status, *msg ? ": " : "", msg);
+	}
+	if (!a->failed && f->transport == FETCH_OK && a->done)
+		return 0;
+	*again = 1;
+	provider_scrub(p, a->error);
+	if (a->failed)
+		return err_set(EX_TEMPFAIL, "%s/%s: %s%s%s", who, model, a->error_type,
+		    *a->error_type ? ": " : "", a->error);
+	if (f->transport != FETCH_OK)
+		return err_set(EX_TEMPFAIL, "%s/%s: the answer was cut short: %s", who, model, f->error);
+	return err_set(EX_TEMPFAIL, "%s/%s: the answer was cut short", who, model);
+}
+
 /* One provider, with retries while nothing has been emitted.  0, or an exit
  * code with err set; a->text may hold a partial answer either way. */
 static int
@@ -114,82 +181,23 @@ ask_one(struct turn *t, struct provider *p, const char *system, jv msgs, jv tool
 	struct wire_opts wo = { .model = p->model, .stream = stream, .thinking = o->thinking,
 	    .deepseek = p->deepseek, .max_tokens = o->max_tokens };
 	struct fetch f = { .idle_timeout = o->idle_timeout, .cancel = o->cancel };
-	struct wire_stream w;
 	struct buf body = BUF_INIT;
-	char url[600], msg[512];
-	int attempt, rc = 0;
-	jv req, s;
+	char url[600];
+	int attempt, again, rc;
+	long wait;
+	jv s = jv_dump_string(wire_request(p->kind, &wo, system, jv_copy(msgs), jv_copy(tools)), 0);
 
 	provider_url(p, url, sizeof url);
-	req = wire_request(p->kind, &wo, system, jv_copy(msgs), jv_copy(tools));
-	s = jv_dump_string(req, 0);
 	f.url = url;
 	f.headers = (const char *const *)p->headers;
 	f.body = jv_string_value(s);
 	f.len = (size_t)jv_string_length_bytes(jv_copy(s));
 	for (attempt = 0; ; attempt++) {
-		answer_free(a);
-		memset(a, 0, sizeof *a);
-		buf_reset(&body);
-		if (stream) {
-			wire_stream_init(&w, p->kind, a, on_stream, t);
-			f.fn = wire_stream_feed;
-			f.ctx = &w;
-		} else {
-			f.fn = collect;
-			f.ctx = &body;
-		}
-		fetch_post(t->http, &f);
-		if (stream)
-			wire_stream_free(&w);
-		else if (f.transport == FETCH_OK && f.status >= 200 && f.status < 300)
-			wire_parse_body(p->kind, body.p ? body.p : "", body.len, a);
-		if (o->cancel && *o->cancel) {
-			rc = err_set(EX_TEMPFAIL, "interrupted");
+		post(t, p, &f, stream, a, &body);
+		rc = verdict(t, p, &f, a, &again, &wait);
+		if (!rc || !again || attempt >= o->retries || t->emitted)
 			break;
-		}
-		if (f.transport == FETCH_CONNECT) {
-			rc = err_set(EX_UNAVAILABLE, "%s/%s: cannot reach %s: %s", p->name, p->model, p->base_url, f.error);
-			break;
-		}
-		if (f.transport == FETCH_OK && f.status >= 300) {
-			wire_error_message(f.errbody.p ? f.errbody.p : "", f.errbody.len, msg, sizeof msg);
-			provider_scrub(p, msg);
-			if (f.status == 401 || f.status == 403)
-				rc = err_set(EX_NOPERM, "%s/%s: the provider refused the key (HTTP %ld%s%s)",
-				    p->name, p->model, f.status, *msg ? ": " : "", msg);
-			else if (f.status == 404)
-				rc = err_set(EX_CONFIG, "%s/%s: not found at %s (HTTP 404%s%s): check the model name and base_url",
-				    p->name, p->model, p->base_url, *msg ? ": " : "", msg);
-			else if (retryable(f.status)) {
-				rc = err_set(EX_TEMPFAIL, "%s/%s: HTTP %ld%s%s", p->name, p->model, f.status,
-				    *msg ? ": " : "", msg);
-				if (attempt < o->retries && !t->emitted) {
-					backoff(attempt, f.retry_after);
-					continue;
-				}
-			} else
-				rc = err_set(f.status >= 500 ? EX_UNAVAILABLE : EX_DATAERR, "%s/%s: HTTP %ld%s%s",
-				    p->name, p->model, f.status, *msg ? ": " : "", msg);
-			break;
-		}
-		if (a->failed || f.transport != FETCH_OK || !a->done) {
-			provider_scrub(p, a->error);
-			if (a->failed)
-				rc = err_set(EX_TEMPFAIL, "%s/%s: %s%s%s", p->name, p->model, a->error_type,
-				    *a->error_type ? ": " : "", a->error);
-			else if (f.transport != FETCH_OK)
-				rc = err_set(EX_TEMPFAIL, "%s/%s: the answer was cut short: %s", p->name, p->model, f.error);
-			else
-				rc = err_set(EX_TEMPFAIL, "%s/%s: the answer was cut short", p->name, p->model);
-			if (attempt < o->retries && !t->emitted) {
-				backoff(attempt, -1);
-				continue;
-			}
-			break;
-		}
-		rc = 0;
-		break;
+		backoff(attempt, wait);
 	}
 	buf_free(&body);
 	buf_free(&f.errbody);
