@@ -301,29 +301,14 @@ context_limit(struct turn *t)
 	return n > 0 ? n : DEFAULT_CONTEXT;
 }
 
-/* Summarise older turns when the context is over budget (or when forced).  The
- * cut falls before a user message, so a tool call never leaves its result. */
+/* Where the kept tail starts: at least keep tokens from the end, moved back to a
+ * user message so that a tool call never leaves its result.  0: nothing to cut. */
 static int
-compact(struct turn *t, jv *summary, jv *rows, int force)
+cut_point(jv msgs, int n, long keep)
 {
-	long total = jv_get_kind(*summary) == JV_KIND_STRING ? session_tokens(jv_string_value(*summary)) : 0;
-	long keep = t->o->keep_recent, tail = 0;
-	int n = jv_array_length(jv_copy(*rows)), b, i, rc;
-	struct answer a = { 0 };
-	struct buf text = BUF_INIT;
-	long long upto;
-	jv msgs = jv_array(), req;
+	long tail = 0;
+	int b;
 
-	for (i = 0; i < n; i++) {
-		jv r = jv_array_get(jv_copy(*rows), i);
-		jv m = jv_object_get(r, jv_string("msg"));
-		total += session_msg_tokens(m);
-		msgs = jv_array_append(msgs, m);
-	}
-	if (!force && total <= context_limit(t)) {
-		jv_free(msgs);
-		return 0;
-	}
 	for (b = n; b > 0 && tail < keep; b--) {
 		jv m = jv_array_get(jv_copy(msgs), b - 1);
 		tail += session_msg_tokens(m);
@@ -337,20 +322,48 @@ compact(struct turn *t, jv *summary, jv *rows, int force)
 		if (user)
 			break;
 	}
-	if (b <= 0) {
-		jv_free(msgs);
-		return 0;
-	}
-	if (jv_get_kind(*summary) == JV_KIND_STRING)
-		buf_printf(&text, "Summary so far:\n%s\n\nThe conversation since:\n", jv_string_value(*summary));
+	return b > 0 ? b : 0;
+}
+
+/* The model's summary of the old summary and msgs[0, b): 0 with a->text, or an error. */
+static int
+summarise(struct turn *t, jv summary, jv msgs, int b, struct answer *a)
+{
+	struct buf text = BUF_INIT;
+	jv req;
+	int rc;
+
+	if (jv_get_kind(summary) == JV_KIND_STRING)
+		buf_printf(&text, "Summary so far:\n%s\n\nThe conversation since:\n", jv_string_value(summary));
 	transcript(msgs, 0, b, &text);
 	req = jv_array_append(jv_array(), jv_object_set(jv_object_set(jv_object(), jv_string("role"),
 	    jv_string("user")), jv_string("text"), jv_string(text.p ? text.p : "")));
-	rc = ask(t, summariser, req, jv_null(), 0, &a);
+	rc = ask(t, summariser, req, jv_null(), 0, a);
 	jv_free(req);
 	buf_free(&text);
-	if (rc == 0) {
-		jv r = jv_array_get(jv_copy(*rows), b - 1), id = jv_object_get(r, jv_string("id"));
+	return rc;
+}
+
+/* Summarise older turns when the context is over budget (or when forced): the
+ * summary is stored, *summary replaced and *rows cut to the kept tail. */
+static int
+compact(struct turn *t, jv *summary, jv *rows, int force)
+{
+	long total = jv_get_kind(*summary) == JV_KIND_STRING ? session_tokens(jv_string_value(*summary)) : 0;
+	int n = jv_array_length(jv_copy(*rows)), b, i, rc = 0;
+	struct answer a = { 0 };
+	long long upto;
+	jv msgs = jv_array(), r, id;
+
+	for (i = 0; i < n; i++) {
+		jv m = jv_object_get(jv_array_get(jv_copy(*rows), i), jv_string("msg"));
+		total += session_msg_tokens(m);
+		msgs = jv_array_append(msgs, m);
+	}
+	if ((force || total > context_limit(t)) && (b = cut_point(msgs, n, t->o->keep_recent)) > 0
+	    && (rc = summarise(t, *summary, msgs, b, &a)) == 0) {
+		r = jv_array_get(jv_copy(*rows), b - 1);
+		id = jv_object_get(r, jv_string("id"));
 		upto = (long long)jv_number_value(id);
 		jv_free(id);
 		if (!(rc = session_add_summary(t->db, t->sid, upto, a.text.p ? a.text.p : ""))) {
