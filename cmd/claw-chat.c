@@ -311,19 +311,6 @@ setting(const char *flag, const char *key, const char *value)
 	return 0;
 }
 
-static long
-number(const char *s, const char *what, long lo, long hi)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (!*s || *end || v < lo || v > hi) {
-		diag("%s: want a number from %ld to %ld", what, lo, hi);
-		exit(cli_usage_error(usage));
-	}
-	return v;
-}
-
 static int
 options(int argc, char **argv)
 {
@@ -345,7 +332,7 @@ options(int argc, char **argv)
 		{ "thinking", "thinking" }, { "chain-limit", "chat.chain_limit" },
 		{ "retries", "chat.retries" }, { "idle-timeout", "chat.idle_timeout" },
 	};
-	char flag[32];
+	char flag[32], *end;
 	int c, i, li, rc = 0;
 
 	while (!rc && (c = getopt_long(argc, argv, "hm:s:S:a:P:", longopts, &li)) != -1) {
@@ -355,7 +342,13 @@ options(int argc, char **argv)
 		case 's': opt.session = optarg; break;
 		case 'S': opt.system = optarg; break;
 		case 'a': opt.atts = jv_array_append(opt.atts, jv_string(optarg)); break;
-		case 'P': opt.par = (int)number(optarg, "-P", 1, POOL_MAXWORKERS); break;
+		case 'P':
+			if ((opt.par = (int)strtol(optarg, &end, 10)) < 1 || opt.par > POOL_MAXWORKERS || *end
+			    || strlen(optarg) > 2) {
+				diag("-P: want a number from 1 to %d", POOL_MAXWORKERS);
+				return cli_usage_error(usage);
+			}
+			break;
 		case 'K':
 			for (i = 0; strcmp(keyed[i][0], longopts[li].name); i++)
 				;

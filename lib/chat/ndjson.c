@@ -25,22 +25,6 @@ ndjson_value(const char *p, size_t len)
 	return jv_parse_sized(p, (int)len);
 }
 
-jv
-ndjson_parse(const char *line, size_t len, size_t maxline, int toolong)
-{
-	char why[96];
-
-	if (toolong)
-		return jv_invalid_with_msg(jv_string_fmt("line longer than %zu bytes", maxline));
-	switch (record_check(line, &len, why, sizeof why)) {
-	case RECORD_BLANK:
-		return jv_invalid_with_msg(jv_string("not a JSON object"));
-	case RECORD_BAD:
-		return jv_invalid_with_msg(jv_string(why));
-	}
-	return jv_parse_sized(line, (int)len);
-}
-
 struct each {
 	ndjson_fn *fn;
 	void *ctx;

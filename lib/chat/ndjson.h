@@ -22,9 +22,6 @@ int ndjson_each_mem(const char *p, size_t n, size_t maxline, ndjson_fn *fn, void
  * and leaks on the second. */
 jv ndjson_value(const char *p, size_t len);
 
-/* Parse one line into an object, or an invalid value carrying why not. */
-jv ndjson_parse(const char *line, size_t len, size_t maxline, int toolong);
-
 /* Write v (consumed) as one compact line; -1 on a write error. */
 int ndjson_write(FILE *out, jv v);
 /* The error event (record_error's) as a value: {"type":"error","code","line"?,"message"};
