@@ -71,29 +71,26 @@ session_append(sqlite3 *db, long long sid, jv msg, const char *model, int incomp
 	if ((rc = store_begin_write(db)))
 		goto out;
 	if ((rc = store_prepare(db, &st,
-	    "INSERT INTO messages(session, ts, role, body, model, tokens, incomplete) VALUES(?,?,?,?,?,?,?)")))
-		goto abort;
-	sqlite3_bind_int64(st, 1, sid);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_text(st, 3, jv_get_kind(role) == JV_KIND_STRING ? jv_string_value(role) : "user", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, jv_string_value(body), -1, SQLITE_STATIC);
-	if (model)
-		sqlite3_bind_text(st, 5, model, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, session_msg_tokens(msg));
-	sqlite3_bind_int(st, 7, incomplete);
-	if ((rc = step_done(db, st, "messages")))
-		goto abort;
-	if (msgid)
+	    "INSERT INTO messages(session, ts, role, body, model, tokens, incomplete) VALUES(?,?,?,?,?,?,?)")) == 0) {
+		sqlite3_bind_int64(st, 1, sid);
+		sqlite3_bind_int64(st, 2, now);
+		sqlite3_bind_text(st, 3, jv_get_kind(role) == JV_KIND_STRING ? jv_string_value(role) : "user",
+		    -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, jv_string_value(body), -1, SQLITE_STATIC);
+		if (model)
+			sqlite3_bind_text(st, 5, model, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, session_msg_tokens(msg));
+		sqlite3_bind_int(st, 7, incomplete);
+		rc = step_done(db, st, "messages");
+	}
+	if (!rc && msgid)
 		*msgid = sqlite3_last_insert_rowid(db);
-	if ((rc = store_prepare(db, &st, "UPDATE sessions SET updated = ? WHERE id = ?")))
-		goto abort;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, sid);
-	if ((rc = step_done(db, st, "sessions")) || (rc = store_commit(db)))
-		goto abort;
-	goto out;
-abort:
-	store_rollback(db);
+	if (!rc && (rc = store_prepare(db, &st, "UPDATE sessions SET updated = ? WHERE id = ?")) == 0) {
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_int64(st, 2, sid);
+		rc = step_done(db, st, "sessions");
+	}
+	rc = store_end(db, rc);
 out:
 	jv_free(role);
 	jv_free(body);
@@ -151,18 +148,16 @@ session_add_summary(sqlite3 *db, long long sid, long long upto, const char *text
 
 	if ((rc = store_begin_write(db)))
 		return rc;
-	if ((rc = store_prepare(db, &st, "INSERT INTO summaries(session, upto, ts, text, tokens) VALUES(?,?,?,?,?)"))) {
-		store_rollback(db);
-		return rc;
+	if ((rc = store_prepare(db, &st,
+	    "INSERT INTO summaries(session, upto, ts, text, tokens) VALUES(?,?,?,?,?)")) == 0) {
+		sqlite3_bind_int64(st, 1, sid);
+		sqlite3_bind_int64(st, 2, upto);
+		sqlite3_bind_int64(st, 3, clock_wall_ms());
+		sqlite3_bind_text(st, 4, text, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, session_tokens(text));
+		rc = step_done(db, st, "summaries");
 	}
-	sqlite3_bind_int64(st, 1, sid);
-	sqlite3_bind_int64(st, 2, upto);
-	sqlite3_bind_int64(st, 3, clock_wall_ms());
-	sqlite3_bind_text(st, 4, text, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, session_tokens(text));
-	if ((rc = step_done(db, st, "summaries")) || (rc = store_commit(db)))
-		store_rollback(db);
-	return rc;
+	return store_end(db, rc);
 }
 
 int
