@@ -123,7 +123,8 @@ static int
 run_turn(sqlite3 *db, void *http, jv req, long lineno, const char *prompt, int failed)
 {
 	struct sink s = { .id = jv_null(), .ended_nl = 1 };
-	jv id = jv_get_kind(req) == JV_KIND_OBJECT ? jv_object_get(jv_copy(req), jv_string("id")) : s.id;
+	jv id = jv_get_kind(req) == JV_KIND_OBJECT
+	    ? jv_object_get(jv_copy(req), jv_string("id")) : s.id;
 	int rc = failed;
 
 	s.id = jv_is_valid(id) ? id : jv_null();
@@ -263,7 +264,8 @@ one_turn(sqlite3 *db, int argc, char **argv)
 	if (opt.mode == TURN && !isatty(0)) {
 		struct buf in = BUF_INIT;
 		if ((rc = file_read_fd(0, "stdin", STDIN_MAX, &in)) == EX_DATAERR)
-			err_set(rc, "stdin: over %u bytes: attach big files with -a, or cut them", STDIN_MAX);
+			err_set(rc, "stdin: over %u bytes: attach big files with -a, or cut them",
+			    STDIN_MAX);
 		if (!rc && in.len)
 			buf_printf(&prompt, "%s%.*s", prompt.len ? "\n\n" : "", (int)in.len, in.p);
 		buf_free(&in);
@@ -315,15 +317,19 @@ static int
 options(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "json", no_argument, &opt.json, 1 }, { "no-stream", no_argument, &opt.nostream, 1 },
+		{ "json", no_argument, &opt.json, 1 },
+		{ "no-stream", no_argument, &opt.nostream, 1 },
 		{ "show-thinking", no_argument, &opt.show_thinking, 1 },
-		{ "cache", no_argument, &opt.cache, 1 }, { "no-tools", no_argument, &opt.notools, 1 },
+		{ "cache", no_argument, &opt.cache, 1 },
+		{ "no-tools", no_argument, &opt.notools, 1 },
 		{ "requests", no_argument, &opt.mode, REQUESTS },
 		{ "history", no_argument, &opt.mode, HISTORY },
 		{ "sessions", no_argument, &opt.mode, SESSIONS },
 		{ "compact", no_argument, &opt.mode, COMPACT },
-		{ "thinking", required_argument, NULL, 'K' }, { "chain-limit", required_argument, NULL, 'K' },
-		{ "retries", required_argument, NULL, 'K' }, { "idle-timeout", required_argument, NULL, 'K' },
+		{ "thinking", required_argument, NULL, 'K' },
+		{ "chain-limit", required_argument, NULL, 'K' },
+		{ "retries", required_argument, NULL, 'K' },
+		{ "idle-timeout", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -343,7 +349,8 @@ options(int argc, char **argv)
 		case 'S': opt.system = optarg; break;
 		case 'a': opt.atts = jv_array_append(opt.atts, jv_string(optarg)); break;
 		case 'P':
-			if ((opt.par = (int)strtol(optarg, &end, 10)) < 1 || opt.par > POOL_MAXWORKERS || *end
+			if ((opt.par = (int)strtol(optarg, &end, 10)) < 1
+			    || opt.par > POOL_MAXWORKERS || *end
 			    || strlen(optarg) > 2) {
 				diag("-P: want a number from 1 to %d", POOL_MAXWORKERS);
 				return cli_usage_error(usage);
@@ -400,7 +407,8 @@ main(int argc, char **argv)
 	diag_init(argv[0]);
 	opt.atts = jv_array();
 	/* `claw-chat help` alone is the help; `claw-chat help me` and `claw-chat -- help` ask. */
-	if ((argc == 2 || (argc > 2 && argv[1][0] == '-')) && (rc = cli_front(argc, argv, usage)) >= 0)
+	if ((argc == 2 || (argc > 2 && argv[1][0] == '-'))
+	    && (rc = cli_front(argc, argv, usage)) >= 0)
 		return rc;
 	if ((rc = options(argc, argv))) {
 		jv_free(opt.atts);

@@ -17,8 +17,10 @@ image_type(const unsigned char *p, size_t n)
 {
 	if (n >= 8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0) return "image/png";
 	if (n >= 3 && memcmp(p, "\xff\xd8\xff", 3) == 0) return "image/jpeg";
-	if (n >= 6 && (memcmp(p, "GIF87a", 6) == 0 || memcmp(p, "GIF89a", 6) == 0)) return "image/gif";
-	if (n >= 12 && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WEBP", 4) == 0) return "image/webp";
+	if (n >= 6 && (memcmp(p, "GIF87a", 6) == 0 || memcmp(p, "GIF89a", 6) == 0))
+		return "image/gif";
+	if (n >= 12 && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WEBP", 4) == 0)
+		return "image/webp";
 	return NULL;
 }
 
@@ -42,10 +44,12 @@ static int
 add_text(const char *path, const char *name, const struct buf *b, struct buf *text)
 {
 	if (b->len > ATTACH_TEXT_MAX)
-		return err_set(EX_DATAERR, "%s: %zu bytes of text is over the %u-byte cap", path, b->len,
+		return err_set(EX_DATAERR, "%s: %zu bytes of text is over the %u-byte cap",
+		    path, b->len,
 		    ATTACH_TEXT_MAX);
 	if (!utf8_valid(b->p ? b->p : "", b->len) || (b->len && memchr(b->p, '\0', b->len)))
-		return err_set(EX_DATAERR, "%s: neither UTF-8 text nor a png, jpeg, gif or webp image", path);
+		return err_set(EX_DATAERR,
+		    "%s: neither UTF-8 text nor a png, jpeg, gif or webp image", path);
 	buf_printf(text, "\n\n--- %s ---\n", name);
 	buf_add(text, b->p, b->len);
 	if (b->len && b->p[b->len - 1] != '\n')
@@ -71,7 +75,8 @@ attach_load(const char *path, struct buf *text, jv *images)
 	close(fd);
 	name = name ? name + 1 : path;
 	if (!rc)
-		rc = (type = image_type((unsigned char *)b.p, b.len)) ? add_image(name, type, &b, images)
+		rc = (type = image_type((unsigned char *)b.p, b.len))
+		    ? add_image(name, type, &b, images)
 		    : add_text(path, name, &b, text);
 	buf_free(&b);
 	return rc;

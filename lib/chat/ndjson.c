@@ -74,7 +74,8 @@ ndjson_error_event(int code, long lineno, const char *message)
 	jv e;
 
 	record_error(&b, code, lineno, message);
-	e = b.oom ? jv_invalid_with_msg(jv_string("out of memory")) : jv_parse_sized(b.p, (int)b.len);
+	e = b.oom ? jv_invalid_with_msg(jv_string("out of memory"))
+	    : jv_parse_sized(b.p, (int)b.len);
 	buf_free(&b);
 	return e;
 }

@@ -50,7 +50,8 @@ spec_parse(const char *spec, struct provider *p)
 	size_t i;
 
 	if (!slash || slash == spec || !slash[1] || (size_t)(slash - spec) >= sizeof p->name)
-		return err_set(EX_CONFIG, "%s: a model is provider/model (e.g. openai/gpt-4o-mini)", spec);
+		return err_set(EX_CONFIG, "%s: a model is provider/model (e.g. openai/gpt-4o-mini)",
+		    spec);
 	snprintf(p->name, sizeof p->name, "%.*s", (int)(slash - spec), spec);
 	snprintf(p->model, sizeof p->model, "%s", slash + 1);
 	p->deepseek = strcmp(p->name, "deepseek") == 0;
@@ -106,13 +107,15 @@ api_key(sqlite3 *db, const char *spec, struct provider *p)
 		p->api_key = NULL;
 	}
 	for (i = 0; !p->api_key && i < sizeof key_env / sizeof key_env[0]; i++)
-		if (strcmp(p->name, key_env[i].name) == 0 && getenv(key_env[i].env) && *getenv(key_env[i].env))
+		if (strcmp(p->name, key_env[i].name) == 0 && getenv(key_env[i].env)
+		    && *getenv(key_env[i].env))
 			p->api_key = strdup(getenv(key_env[i].env));
 	if (!p->api_key && getenv("CLAW_API_KEY") && *getenv("CLAW_API_KEY"))
 		p->api_key = strdup(getenv("CLAW_API_KEY"));
 	for (i = 0; !p->api_key && i < sizeof key_env / sizeof key_env[0]; i++)
 		if (strcmp(p->name, key_env[i].name) == 0)
-			return err_set(EX_UNAVAILABLE, "%s: no API key: set %s or run: claw config set "
+			return err_set(EX_UNAVAILABLE,
+			    "%s: no API key: set %s or run: claw config set "
 			    "providers.%s.api_key=KEY", spec, key_env[i].env, p->name);
 	return 0;
 }
@@ -129,7 +132,8 @@ headers(struct provider *p)
 		p->headers[i++] = strdup("anthropic-version: 2023-06-01");
 		if (p->api_key && asprintf(&p->headers[i++], "x-api-key: %s", p->api_key) < 0)
 			p->headers[--i] = NULL;
-	} else if (p->api_key && asprintf(&p->headers[i++], "Authorization: Bearer %s", p->api_key) < 0)
+	} else if (p->api_key && asprintf(&p->headers[i++], "Authorization: Bearer %s",
+	    p->api_key) < 0)
 		p->headers[--i] = NULL;
 	return 0;
 }
@@ -140,7 +144,8 @@ provider_resolve(sqlite3 *db, const char *spec, struct provider *p)
 	int rc;
 
 	memset(p, 0, sizeof *p);
-	if ((rc = spec_parse(spec, p)) || (rc = endpoint(db, spec, p)) || (rc = api_key(db, spec, p)))
+	if ((rc = spec_parse(spec, p)) || (rc = endpoint(db, spec, p))
+	    || (rc = api_key(db, spec, p)))
 		return rc;
 	return headers(p);
 }
@@ -161,7 +166,8 @@ provider_free(struct provider *p)
 void
 provider_url(const struct provider *p, char *dst, size_t n)
 {
-	snprintf(dst, n, "%s%s", p->base_url, p->kind == WIRE_ANTHROPIC ? "/messages" : "/chat/completions");
+	snprintf(dst, n, "%s%s", p->base_url,
+	    p->kind == WIRE_ANTHROPIC ? "/messages" : "/chat/completions");
 }
 
 void

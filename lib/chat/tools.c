@@ -50,7 +50,8 @@ static jv
 schema_compact(jv v)
 {
 	static const char *const drop[] = { "$schema", "$id", "title", "examples", "default",
-	    "additionalProperties", "minimum", "maximum", "minLength", "maxLength", "pattern", "format" };
+	    "additionalProperties", "minimum", "maximum", "minLength", "maxLength", "pattern",
+	    "format" };
 	size_t i;
 
 	if (jv_get_kind(v) == JV_KIND_ARRAY) {
@@ -67,8 +68,10 @@ schema_compact(jv v)
 	{
 		jv out = jv_object();
 		jv_object_foreach(v, k, x) {
-			/* "properties" maps names to schemas; elsewhere a "description" is prose. */
-			if (strcmp(jv_string_value(k), "description") == 0 && jv_get_kind(x) == JV_KIND_STRING)
+			/* "properties" maps names to schemas; elsewhere a
+			 * "description" is prose. */
+			if (strcmp(jv_string_value(k), "description") == 0
+			    && jv_get_kind(x) == JV_KIND_STRING)
 				out = jv_object_set(out, k, cut(x, ARGDESC_MAX));
 			else
 				out = jv_object_set(out, k, schema_compact(x));
@@ -91,9 +94,11 @@ add_skill(jv v, long lineno, void *ctx)
 	el = jv_object_get(jv_copy(v), jv_string("eligible"));
 	name = jv_object_get(jv_copy(v), jv_string("name"));
 	if (jv_get_kind(name) == JV_KIND_STRING && jv_get_kind(el) != JV_KIND_FALSE
-	    && (jv_get_kind(type) != JV_KIND_STRING || strcmp(jv_string_value(type), "skill") == 0)) {
+	    && (jv_get_kind(type) != JV_KIND_STRING
+	    || strcmp(jv_string_value(type), "skill") == 0)) {
 		jv t = jv_object_set(jv_object(), jv_string("name"), jv_copy(name));
-		t = jv_object_set(t, jv_string("description"), one_line(jv_object_get(jv_copy(v), jv_string("description"))));
+		t = jv_object_set(t, jv_string("description"), one_line(jv_object_get(jv_copy(v),
+		    jv_string("description"))));
 		jv p = jv_object_get(jv_copy(v), jv_string("parameters"));
 		jv timeout = jv_object_get(jv_copy(v), jv_string("timeout"));
 		if (jv_get_kind(p) == JV_KIND_OBJECT)
@@ -210,7 +215,8 @@ tools_limit_ms(jv catalog, const char *name)
 		jv_array_foreach(catalog, i, t) {
 			jv n = jv_object_get(jv_copy(t), jv_string("name"));
 			jv s = jv_object_get(jv_copy(t), jv_string("timeout"));
-			if (jv_get_kind(n) == JV_KIND_STRING && strcmp(jv_string_value(n), name) == 0
+			if (jv_get_kind(n) == JV_KIND_STRING
+			    && strcmp(jv_string_value(n), name) == 0
 			    && jv_get_kind(s) == JV_KIND_NUMBER && jv_number_value(s) >= 1
 			    && jv_number_value(s) <= TOOLS_TIMEOUT_MAX)
 				timeout = (long)jv_number_value(s);
@@ -244,8 +250,10 @@ tools_run(const char *name, const char *args, struct buf *out, int timeout_ms)
 	if (rc == PROC_TIMEDOUT)
 		buf_printf(out, "%serror: the skill ran out of time", out->len ? "\n" : "");
 	else if (rc == PROC_TOOBIG)
-		buf_printf(out, "%serror: the skill's output was over the cap", out->len ? "\n" : "");
+		buf_printf(out, "%serror: the skill's output was over the cap",
+		    out->len ? "\n" : "");
 	else if (rc != 0 && !r.failed)
-		buf_printf(out, "%serror: the skill exited with status %d", out->len ? "\n" : "", rc);
+		buf_printf(out, "%serror: the skill exited with status %d", out->len ? "\n" : "",
+		    rc);
 	return rc != 0 || r.failed;
 }

@@ -10,7 +10,8 @@
  * array when claw-skill is not installed.  Descriptions are cut to one line. */
 jv tools_catalog(void);
 
-#define TOOLS_GRACE 10          /* s past a skill's timeout: claw-skill stops it, and says so, first */
+/* Seconds past a skill's timeout: claw-skill stops the skill, and says so, first. */
+#define TOOLS_GRACE 10
 #define TOOLS_TIMEOUT_MAX 3600  /* s: the longest timeout a SKILL.md may declare (claw-skill(1)) */
 
 /* How long a call of the skill name may take before its claw-skill is killed, in

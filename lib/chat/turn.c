@@ -99,7 +99,8 @@ backoff(int attempt, long retry_after)
 		ms = RETRY_BASE_MS << (attempt < 5 ? attempt : 5);
 		if (ms > RETRY_MAX_MS)
 			ms = RETRY_MAX_MS;
-		ms = ms * 3 / 4 + (long)randombytes_uniform((uint32_t)ms / 2 + 1);   /* ±25 % jitter */
+		/* ±25 % jitter */
+		ms = ms * 3 / 4 + (long)randombytes_uniform((uint32_t)ms / 2 + 1);
 	}
 	usleep((useconds_t)ms * 1000);
 }
@@ -138,25 +139,31 @@ verdict(struct turn *t, struct provider *p, struct fetch *f, struct answer *a, i
 {
 	const char *who = p->name, *model = p->model;
 	char msg[512];
+	int rc;
 
 	*again = 0;
 	*wait = -1;
 	if (t->o->cancel && *t->o->cancel)
 		return err_set(EX_TEMPFAIL, "interrupted");
 	if (f->transport == FETCH_CONNECT)
-		return err_set(EX_UNAVAILABLE, "%s/%s: cannot reach %s: %s", who, model, p->base_url, f->error);
+		return err_set(EX_UNAVAILABLE, "%s/%s: cannot reach %s: %s", who, model,
+		    p->base_url, f->error);
 	if (f->transport == FETCH_OK && f->status >= 300) {
-		wire_error_message(f->errbody.p ? f->errbody.p : "", f->errbody.len, msg, sizeof msg);
+		wire_error_message(f->errbody.p ? f->errbody.p : "", f->errbody.len, msg,
+		    sizeof msg);
 		provider_scrub(p, msg);
 		if (f->status == 401 || f->status == 403)
-			return err_set(EX_NOPERM, "%s/%s: the provider refused the key (HTTP %ld%s%s)",
+			return err_set(EX_NOPERM,
+			    "%s/%s: the provider refused the key (HTTP %ld%s%s)",
 			    who, model, f->status, *msg ? ": " : "", msg);
 		if (f->status == 404)
-			return err_set(EX_CONFIG, "%s/%s: not found at %s (HTTP 404%s%s): check the model "
+			return err_set(EX_CONFIG,
+			    "%s/%s: not found at %s (HTTP 404%s%s): check the model "
 			    "name and base_url", who, model, p->base_url, *msg ? ": " : "", msg);
 		if ((*again = retryable(f->status)))
 			*wait = f->retry_after;
-		return err_set(*again ? EX_TEMPFAIL : f->status >= 500 ? EX_UNAVAILABLE : EX_DATAERR,
+		rc = *again ? EX_TEMPFAIL : f->status >= 500 ? EX_UNAVAILABLE : EX_DATAERR;
+		return err_set(rc,
 		    "%s/%s: HTTP %ld%s%s", who, model, f->status, *msg ? ": " : "", msg);
 	}
 	if (!a->failed && f->transport == FETCH_OK && a->done)
@@ -167,7 +174,8 @@ verdict(struct turn *t, struct provider *p, struct fetch *f, struct answer *a, i
 		return err_set(EX_TEMPFAIL, "%s/%s: %s%s%s", who, model, a->error_type,
 		    *a->error_type ? ": " : "", a->error);
 	if (f->transport != FETCH_OK)
-		return err_set(EX_TEMPFAIL, "%s/%s: the answer was cut short: %s", who, model, f->error);
+		return err_set(EX_TEMPFAIL, "%s/%s: the answer was cut short: %s", who, model,
+		    f->error);
 	return err_set(EX_TEMPFAIL, "%s/%s: the answer was cut short", who, model);
 }
 
@@ -227,12 +235,14 @@ ask(struct turn *t, const char *system, jv msgs, jv tools, int stream, struct an
 			return rc;
 		if (rc != EX_UNAVAILABLE)
 			reachable = 1;
-		snprintf(why + strlen(why), sizeof why - strlen(why), "%s%s", *why ? "; " : "", err_msg());
+		snprintf(why + strlen(why), sizeof why - strlen(why), "%s%s", *why ? "; " : "",
+		    err_msg());
 	}
 	if (!reachable)
-		return err_set(EX_UNAVAILABLE, "no model provider reachable (%s): set OPENAI_API_KEY, "
-		    "ANTHROPIC_API_KEY or DEEPSEEK_API_KEY, or run: claw config set model=PROVIDER/MODEL, "
-		    "or start a local Ollama (ollama serve)", why);
+		return err_set(EX_UNAVAILABLE,
+		    "no model provider reachable (%s): set OPENAI_API_KEY, "
+		    "ANTHROPIC_API_KEY or DEEPSEEK_API_KEY, or run: claw config set "
+		    "model=PROVIDER/MODEL, or start a local Ollama (ollama serve)", why);
 	if (strchr(t->o->models, ','))
 		return err_set(rc, "%s", why);
 	return rc;
@@ -254,7 +264,8 @@ store_msg(struct turn *t, jv msg, const char *model, int incomplete, int append)
 static const char *
 str(jv o, const char *k, jv *hold)
 {
-	*hold = jv_get_kind(o) == JV_KIND_OBJECT ? jv_object_get(jv_copy(o), jv_string(k)) : jv_null();
+	*hold = jv_get_kind(o) == JV_KIND_OBJECT
+	    ? jv_object_get(jv_copy(o), jv_string(k)) : jv_null();
 	return jv_get_kind(*hold) == JV_KIND_STRING ? jv_string_value(*hold) : "";
 }
 
@@ -272,7 +283,8 @@ transcript(jv msgs, int from, int to, struct buf *b)
 		if (jv_get_kind(calls) == JV_KIND_ARRAY) {
 			jv_array_foreach(calls, j, c) {
 				jv n1, n2;
-				buf_printf(b, "assistant called %s(%s)\n", str(c, "name", &n1), str(c, "arguments", &n2));
+				buf_printf(b, "assistant called %s(%s)\n", str(c, "name", &n1),
+				    str(c, "arguments", &n2));
 				jv_free(n1);
 				jv_free(n2);
 				jv_free(c);
@@ -334,10 +346,12 @@ summarise(struct turn *t, jv summary, jv msgs, int b, struct answer *a)
 	int rc;
 
 	if (jv_get_kind(summary) == JV_KIND_STRING)
-		buf_printf(&text, "Summary so far:\n%s\n\nThe conversation since:\n", jv_string_value(summary));
+		buf_printf(&text, "Summary so far:\n%s\n\nThe conversation since:\n",
+		    jv_string_value(summary));
 	transcript(msgs, 0, b, &text);
-	req = jv_array_append(jv_array(), jv_object_set(jv_object_set(jv_object(), jv_string("role"),
-	    jv_string("user")), jv_string("text"), jv_string(text.p ? text.p : "")));
+	req = jv_array_append(jv_array(), jv_object_set(jv_object_set(jv_object(),
+	    jv_string("role"), jv_string("user")), jv_string("text"),
+	    jv_string(text.p ? text.p : "")));
 	rc = ask(t, summariser, req, jv_null(), 0, a);
 	jv_free(req);
 	buf_free(&text);
@@ -349,7 +363,8 @@ summarise(struct turn *t, jv summary, jv msgs, int b, struct answer *a)
 static int
 compact(struct turn *t, jv *summary, jv *rows, int force)
 {
-	long total = jv_get_kind(*summary) == JV_KIND_STRING ? session_tokens(jv_string_value(*summary)) : 0;
+	long total = jv_get_kind(*summary) == JV_KIND_STRING
+	    ? session_tokens(jv_string_value(*summary)) : 0;
 	int n = jv_array_length(jv_copy(*rows)), b, i, rc = 0;
 	struct answer a = { 0 };
 	long long upto;
@@ -370,8 +385,9 @@ compact(struct turn *t, jv *summary, jv *rows, int force)
 			jv_free(*summary);
 			*summary = jv_string(a.text.p ? a.text.p : "");
 			*rows = jv_array_slice(*rows, b, n);
-			t->emit(t->ctx, jv_object_set(jv_object_set(event("summary"), jv_string("text"),
-			    jv_copy(*summary)), jv_string("upto"), jv_number((double)upto)));
+			t->emit(t->ctx, jv_object_set(jv_object_set(event("summary"),
+			    jv_string("text"), jv_copy(*summary)), jv_string("upto"),
+			    jv_number((double)upto)));
 		}
 	}
 	answer_free(&a);
@@ -386,7 +402,8 @@ neutral(jv given, struct buf *system)
 	jv out = jv_array();
 
 	jv_array_foreach(given, i, m) {
-		jv h, c = jv_get_kind(m) == JV_KIND_OBJECT ? jv_object_get(jv_copy(m), jv_string("content")) : jv_null();
+		jv h, c = jv_get_kind(m) == JV_KIND_OBJECT
+		    ? jv_object_get(jv_copy(m), jv_string("content")) : jv_null();
 		const char *role = str(m, "role", &h);
 		struct buf text = BUF_INIT;
 		if (jv_get_kind(c) == JV_KIND_STRING)
@@ -402,7 +419,8 @@ neutral(jv given, struct buf *system)
 		if (strcmp(role, "system") == 0)
 			buf_printf(system, "%s%s", system->len ? "\n\n" : "", text.p ? text.p : "");
 		else
-			out = jv_array_append(out, jv_object_set(jv_object_set(jv_object(), jv_string("role"),
+			out = jv_array_append(out, jv_object_set(jv_object_set(jv_object(),
+			    jv_string("role"),
 			    jv_string(strcmp(role, "assistant") == 0 ? "assistant" : "user")),
 			    jv_string("text"), jv_string(text.p ? text.p : "")));
 		buf_free(&text);
@@ -427,7 +445,8 @@ store_user(struct turn *t)
 		snprintf(t->session, sizeof t->session, "%s", o->session);
 	else {
 		time_t now = time(NULL);
-		size_t n = strftime(t->session, sizeof t->session, "chat-%Y%m%dT%H%M%S", gmtime(&now));
+		size_t n = strftime(t->session, sizeof t->session, "chat-%Y%m%dT%H%M%S",
+		    gmtime(&now));
 		snprintf(t->session + n, sizeof t->session - n, "-%08x", randombytes_random());
 	}
 	if (o->system)
@@ -449,9 +468,10 @@ store_user(struct turn *t)
 		return rc;
 	}
 	{
-		jv m = jv_object_set(jv_object_set(jv_object(), jv_string("role"), jv_string("user")),
-		    jv_string("text"), jv_string(o->prompt ? o->prompt : ""));
-		if (jv_get_kind(o->images) == JV_KIND_ARRAY && jv_array_length(jv_copy(o->images)) > 0)
+		jv m = jv_object_set(jv_object_set(jv_object(), jv_string("role"),
+		    jv_string("user")), jv_string("text"), jv_string(o->prompt ? o->prompt : ""));
+		if (jv_get_kind(o->images) == JV_KIND_ARRAY
+		    && jv_array_length(jv_copy(o->images)) > 0)
 			m = jv_object_set(m, jv_string("images"), jv_copy(o->images));
 		return store_msg(t, m, NULL, 0, 0);
 	}
@@ -471,7 +491,8 @@ build_context(struct turn *t)
 		    && (rc = compact(t, &summary, &rows, t->o->compact_only)) == 0) {
 			t->msgs = jv_array();
 			jv_array_foreach(rows, i, r)
-				t->msgs = jv_array_append(t->msgs, jv_object_get(r, jv_string("msg")));
+				t->msgs = jv_array_append(t->msgs, jv_object_get(r,
+				    jv_string("msg")));
 		}
 	}
 	if (rc == 0 && jv_get_kind(summary) == JV_KIND_STRING)
@@ -499,7 +520,8 @@ from_cache(struct turn *t)
 	cache_key(k, t->key);
 	jv_free(k);
 	t->cached = cache_get(t->db, t->key, o->cache_ttl, &cached) == 0;
-	telemetry_add(&t->tel, "cache", -1, t->cached, t->cached ? "{\"hit\":true}" : "{\"hit\":false}");
+	telemetry_add(&t->tel, "cache", -1, t->cached, t->cached ? "{\"hit\":true}"
+	    : "{\"hit\":false}");
 	if (!t->cached)
 		return 0;
 	mo = jv_object_get(jv_copy(cached), jv_string("model"));
@@ -562,9 +584,11 @@ run_call(struct turn *t, const struct wire_call *c)
 	t->ncalls++;
 	t->emit(t->ctx, jv_object_set(jv_object_set(jv_object_set(event("tool_call"),
 	    jv_string("name"), jv_string(c->name)), jv_string("id"), jv_string(c->id)),
-	    jv_string("arguments"), jv_is_valid(parsed) ? parsed : (jv_free(parsed), jv_string(args))));
+	    jv_string("arguments"), jv_is_valid(parsed) ? parsed : (jv_free(parsed),
+	    jv_string(args))));
 	failed = tools_run(c->name, args, &res, tools_limit_ms(t->tools, c->name));
-	t->emit(t->ctx, jv_object_set(jv_object_set(jv_object_set(jv_object_set(event("tool_result"),
+	t->emit(t->ctx,
+	    jv_object_set(jv_object_set(jv_object_set(jv_object_set(event("tool_result"),
 	    jv_string("name"), jv_string(c->name)), jv_string("id"), jv_string(c->id)),
 	    jv_string("text"), jv_string(res.p ? res.p : "")), jv_string("ok"), jv_bool(!failed)));
 	tm = jv_object_set(jv_object_set(jv_object_set(jv_object_set(jv_object(), jv_string("role"),
@@ -588,7 +612,8 @@ run_tools(struct turn *t)
 			snprintf(a->calls[i].id, sizeof a->calls[i].id, "call_%d_%d", t->chain, i);
 	if (t->chain++ >= t->o->chain_limit) {
 		store_msg(t, answer_message(a, t->model), t->model, 1, 0);
-		return err_set(EX_SOFTWARE, "the model still called tools after %ld rounds (--chain-limit)",
+		return err_set(EX_SOFTWARE,
+		    "the model still called tools after %ld rounds (--chain-limit)",
 		    t->o->chain_limit);
 	}
 	if ((rc = store_msg(t, answer_message(a, t->model), t->model, 0, 1)))
@@ -614,7 +639,8 @@ store_answer(struct turn *t)
 		jv_free(c);
 	}
 	rc = store_msg(t, answer_message(a, t->model), t->model, 0, 0);
-	usage = jv_object_set(jv_object_set(jv_object(), jv_string("in"), jv_number((double)t->in_tok)),
+	usage = jv_object_set(jv_object_set(jv_object(), jv_string("in"),
+	    jv_number((double)t->in_tok)),
 	    jv_string("out"), jv_number((double)t->out_tok));
 	t->emit(t->ctx, jv_object_set(jv_object_set(jv_object_set(jv_object_set(jv_object_set(
 	    jv_object_set(event("message"), jv_string("role"), jv_string("assistant")),

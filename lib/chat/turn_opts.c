@@ -21,20 +21,18 @@ static const struct setting {
 	size_t off;              /* of the long (S_LONG), int (S_ONOFF) or the models array */
 	long lo, hi;
 } settings[] = {
-	{ .key = "model", .type = S_MODELS, .off = offsetof(struct turn_opts, models) },
-	{ .key = "thinking", .type = S_ONOFF, .off = offsetof(struct turn_opts, thinking) },
-	{ .key = "cache.ttl", .type = S_LONG, .off = offsetof(struct turn_opts, cache_ttl),
-	    .lo = 0, .hi = 999999999 },
-	{ .key = "context.keep_recent", .type = S_LONG, .off = offsetof(struct turn_opts, keep_recent),
-	    .lo = 0, .hi = 999999999 },
-	{ .key = "context.max_tokens", .type = S_LONG, .off = offsetof(struct turn_opts, context_max),
-	    .lo = 0, .hi = 999999999 },
-	{ .key = "chat.chain_limit", .type = S_LONG, .off = offsetof(struct turn_opts, chain_limit),
-	    .lo = 0, .hi = 1000 },
-	{ .key = "chat.retries", .type = S_LONG, .off = offsetof(struct turn_opts, retries),
-	    .lo = 0, .hi = 100 },
-	{ .key = "chat.idle_timeout", .type = S_LONG, .off = offsetof(struct turn_opts, idle_timeout),
-	    .lo = 1, .hi = 86400 },
+#define F(field) offsetof(struct turn_opts, field)
+#define WHOLE 999999999         /* a config whole number: one to nine digits */
+	{ .key = "model", .type = S_MODELS, .off = F(models) },
+	{ .key = "thinking", .type = S_ONOFF, .off = F(thinking) },
+	{ .key = "cache.ttl", .type = S_LONG, .off = F(cache_ttl), .hi = WHOLE },
+	{ .key = "context.keep_recent", .type = S_LONG, .off = F(keep_recent), .hi = WHOLE },
+	{ .key = "context.max_tokens", .type = S_LONG, .off = F(context_max), .hi = WHOLE },
+	{ .key = "chat.chain_limit", .type = S_LONG, .off = F(chain_limit), .hi = 1000 },
+	{ .key = "chat.retries", .type = S_LONG, .off = F(retries), .hi = 100 },
+	{ .key = "chat.idle_timeout", .type = S_LONG, .off = F(idle_timeout), .lo = 1,
+	    .hi = 86400 },
+#undef F
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
@@ -68,7 +66,8 @@ turn_opts_set(struct turn_opts *o, const char *key, const char *value)
 		errno = 0;
 		v = strtol(value, &end, 10);
 		if (!*value || *end || errno || v < s->lo || v > s->hi)
-			return err_set(EX_CONFIG, "%s: bad value '%.100s': want a number from %ld to %ld",
+			return err_set(EX_CONFIG,
+			    "%s: bad value '%.100s': want a number from %ld to %ld",
 			    key, value, s->lo, s->hi);
 		*(long *)(void *)field = v;
 		break;
@@ -82,7 +81,8 @@ turn_opts_load(sqlite3 *db, struct turn_opts *o)
 	size_t i;
 	int rc = 0;
 
-	*o = (struct turn_opts){ .stream = 1, .tools = 1, .images = jv_null(), .messages = jv_null() };
+	*o = (struct turn_opts){ .stream = 1, .tools = 1, .images = jv_null(),
+	    .messages = jv_null() };
 	for (i = 0; i < NSETTINGS && !rc; i++) {
 		char *v = NULL;
 		if ((rc = config_get(db, settings[i].key, &v, NULL)) == 0)
@@ -116,7 +116,8 @@ attachments(jv req, struct buf *text, jv *images)
 			if (!rc && jv_get_kind(a) == JV_KIND_STRING)
 				rc = attach_load(jv_string_value(a), text, images);
 			else if (!rc)
-				rc = err_set(EX_DATAERR, "attachments: want an array of file names");
+				rc = err_set(EX_DATAERR,
+				    "attachments: want an array of file names");
 			jv_free(a);
 		}
 	}

@@ -25,7 +25,8 @@ tools_for(enum wire_kind kind, jv tools)
 		jv t = at(tools, i), params = get(t, "parameters");
 		if (jv_get_kind(params) != JV_KIND_OBJECT) {
 			jv_free(params);
-			params = set(set(jv_object(), "type", jv_string("object")), "properties", jv_object());
+			params = set(set(jv_object(), "type", jv_string("object")), "properties",
+			    jv_object());
 		}
 		out = jv_array_append(out, formats[kind]->tool(str_or_empty(t, "name"),
 		    str_or_empty(t, "description"), params));
@@ -36,9 +37,11 @@ tools_for(enum wire_kind kind, jv tools)
 }
 
 jv
-wire_request(enum wire_kind kind, const struct wire_opts *o, const char *system, jv messages, jv tools)
+wire_request(enum wire_kind kind, const struct wire_opts *o, const char *system, jv messages,
+    jv tools)
 {
-	jv r = formats[kind]->request(set(jv_object(), "model", jv_string(o->model)), o, system, messages);
+	jv r = formats[kind]->request(set(jv_object(), "model", jv_string(o->model)), o, system,
+	    messages);
 
 	if (jv_get_kind(tools) == JV_KIND_ARRAY && jv_array_length(jv_copy(tools)) > 0)
 		r = set(r, "tools", tools_for(kind, tools));
@@ -72,9 +75,11 @@ answer_message(const struct answer *a, const char *model)
 		jv calls = jv_array();
 		for (i = 0; i < a->ncalls; i++) {
 			const struct wire_call *c = &a->calls[i];
-			calls = jv_array_append(calls, set(set(set(jv_object(), "id", jv_string(c->id)),
+			calls = jv_array_append(calls, set(set(set(jv_object(),
+			    "id", jv_string(c->id)),
 			    "name", jv_string(c->name)), "arguments",
-			    jv_string_sized(c->args.len ? c->args.p : "{}", c->args.len ? (int)c->args.len : 2)));
+			    jv_string_sized(c->args.len ? c->args.p : "{}",
+			    c->args.len ? (int)c->args.len : 2)));
 		}
 		m = set(m, "tool_calls", calls);
 	}
@@ -96,7 +101,8 @@ on_event(const char *event, const char *data, size_t len, void *ctx)
 }
 
 void
-wire_stream_init(struct wire_stream *w, enum wire_kind kind, struct answer *a, wire_emit_fn *fn, void *ctx)
+wire_stream_init(struct wire_stream *w, enum wire_kind kind, struct answer *a, wire_emit_fn *fn,
+    void *ctx)
 {
 	memset(w, 0, sizeof *w);
 	w->kind = kind;
@@ -114,7 +120,8 @@ wire_stream_feed(const char *p, size_t n, void *ctx)
 
 	if (rc < 0 && !w->a->failed) {
 		w->a->failed = 1;
-		snprintf(w->a->error, sizeof w->a->error, "malformed event stream from the provider");
+		snprintf(w->a->error, sizeof w->a->error,
+		    "malformed event stream from the provider");
 	}
 	return rc != 0;
 }

@@ -26,7 +26,8 @@ push_anthropic(jv out, const char *role, jv parts)
 		}
 		jv_free(last);
 	}
-	return jv_array_append(out, set(set(jv_object(), "role", jv_string(role)), "content", parts));
+	return jv_array_append(out, set(set(jv_object(), "role", jv_string(role)), "content",
+	    parts));
 }
 
 /* An assistant message's parts: thinking (with its signature), text, tool uses. */
@@ -38,12 +39,14 @@ assistant_parts(jv m, jv text)
 
 	for (j = 0; jv_get_kind(th) == JV_KIND_ARRAY && j < jv_array_length(jv_copy(th)); j++) {
 		jv t = at(th, j);
-		parts = jv_array_append(parts, set(set(set(jv_object(), "type", jv_string("thinking")),
-		    "thinking", str_or_empty(t, "text")), "signature", str_or_empty(t, "signature")));
+		parts = jv_array_append(parts, set(set(set(jv_object(),
+		    "type", jv_string("thinking")), "thinking", str_or_empty(t, "text")),
+		    "signature", str_or_empty(t, "signature")));
 		jv_free(t);
 	}
 	if (jv_string_length_bytes(jv_copy(text)) > 0)
-		parts = jv_array_append(parts, set(set(jv_object(), "type", jv_string("text")), "text", jv_copy(text)));
+		parts = jv_array_append(parts, set(set(jv_object(), "type", jv_string("text")),
+		    "text", jv_copy(text)));
 	k = jv_get_kind(calls) == JV_KIND_ARRAY ? jv_array_length(jv_copy(calls)) : 0;
 	for (j = 0; j < k; j++) {
 		jv c = at(calls, j), args = str_or_empty(c, "arguments");
@@ -52,8 +55,9 @@ assistant_parts(jv m, jv text)
 			jv_free(input);
 			input = jv_object();
 		}
-		parts = jv_array_append(parts, set(set(set(set(jv_object(), "type", jv_string("tool_use")),
-		    "id", str_or_empty(c, "id")), "name", str_or_empty(c, "name")), "input", input));
+		parts = jv_array_append(parts, set(set(set(set(jv_object(),
+		    "type", jv_string("tool_use")), "id", str_or_empty(c, "id")),
+		    "name", str_or_empty(c, "name")), "input", input));
 		jv_free(args);
 		jv_free(c);
 	}
@@ -61,7 +65,8 @@ assistant_parts(jv m, jv text)
 	jv_free(calls);
 	jv_free(text);
 	if (jv_array_length(jv_copy(parts)) == 0)
-		parts = jv_array_append(parts, set(set(jv_object(), "type", jv_string("text")), "text", jv_string("…")));
+		parts = jv_array_append(parts, set(set(jv_object(), "type", jv_string("text")),
+		    "text", jv_string("…")));
 	return parts;
 }
 
@@ -74,13 +79,14 @@ user_parts(jv m, jv text)
 
 	for (j = 0; j < k; j++) {
 		jv img = at(imgs, j);
-		parts = jv_array_append(parts, set(set(jv_object(), "type", jv_string("image")), "source",
-		    set(set(set(jv_object(), "type", jv_string("base64")), "media_type",
+		parts = jv_array_append(parts, set(set(jv_object(), "type", jv_string("image")),
+		    "source", set(set(set(jv_object(), "type", jv_string("base64")), "media_type",
 		    str_or_empty(img, "media_type")), "data", str_or_empty(img, "data"))));
 		jv_free(img);
 	}
 	jv_free(imgs);
-	return jv_array_append(parts, set(set(jv_object(), "type", jv_string("text")), "text", text));
+	return jv_array_append(parts, set(set(jv_object(), "type", jv_string("text")), "text",
+	    text));
 }
 
 static jv
@@ -164,7 +170,8 @@ on_block_start(struct wire_stream *w, jv v, long idx)
 	jv cb = get(v, "content_block"), ct = str_or_empty(cb, "type");
 	const char *c = jv_string_value(ct);
 
-	w->blocks[idx].type = strcmp(c, "tool_use") == 0 ? 'u' : strcmp(c, "thinking") == 0 ? 'k' : 't';
+	w->blocks[idx].type = strcmp(c, "tool_use") == 0 ? 'u'
+	    : strcmp(c, "thinking") == 0 ? 'k' : 't';
 	if (w->blocks[idx].type == 'u') {
 		struct wire_call *slot = call_slot(a, a->ncalls);
 		w->blocks[idx].call = slot ? a->ncalls - 1 : -1;

@@ -95,7 +95,8 @@ fail(struct answer *a, jv err)
 
 	a->failed = 1;
 	snprintf(a->error, sizeof a->error, "%s",
-	    jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "the provider reported an error");
+	    jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg)
+	    : "the provider reported an error");
 	snprintf(a->error_type, sizeof a->error_type, "%s",
 	    jv_get_kind(type) == JV_KIND_STRING ? jv_string_value(type) : "error");
 	jv_free(msg);

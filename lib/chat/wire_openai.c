@@ -51,12 +51,14 @@ openai_messages(const char *system, jv msgs)
 		} else if (strcmp(r, "assistant") == 0) {
 			o = set(o, "role", jv_string("assistant"));
 			calls = get(m, "tool_calls");
-			if (jv_get_kind(calls) == JV_KIND_ARRAY && jv_array_length(jv_copy(calls)) > 0) {
+			if (jv_get_kind(calls) == JV_KIND_ARRAY
+			    && jv_array_length(jv_copy(calls)) > 0) {
 				jv tc = jv_array();
 				int j, nc = jv_array_length(jv_copy(calls));
 				for (j = 0; j < nc; j++) {
 					jv c = at(calls, j);
-					tc = jv_array_append(tc, set(set(set(jv_object(), "id", str_or_empty(c, "id")),
+					tc = jv_array_append(tc, set(set(set(jv_object(),
+					    "id", str_or_empty(c, "id")),
 					    "type", jv_string("function")), "function",
 					    set(set(jv_object(), "name", str_or_empty(c, "name")),
 					    "arguments", str_or_empty(c, "arguments"))));
@@ -96,7 +98,8 @@ static jv
 tool(jv name, jv description, jv parameters)
 {
 	return set(set(jv_object(), "type", jv_string("function")), "function",
-	    set(set(set(jv_object(), "name", name), "description", description), "parameters", parameters));
+	    set(set(set(jv_object(), "name", name), "description", description), "parameters",
+	    parameters));
 }
 
 static void
@@ -134,7 +137,8 @@ openai_part(struct wire_stream *w, struct answer *a, jv d)
 		/* Streams number their calls; a whole message (or a server that
 		 * omits the index) gives each call with its id. */
 		if (idx < 0)
-			idx = !w || jv_get_kind(id) == JV_KIND_STRING || a->ncalls == 0 ? a->ncalls : a->ncalls - 1;
+			idx = !w || jv_get_kind(id) == JV_KIND_STRING || a->ncalls == 0
+			    ? a->ncalls : a->ncalls - 1;
 		jv_free(id);
 		slot = call_slot(a, (int)idx);
 		if (slot) {

@@ -78,7 +78,7 @@ run(struct shared *sh, int n, size_t depth)
 		int *job = malloc(sizeof *job);
 		*job = i;
 		pthread_mutex_lock(&sh->lock);
-		/* Put jobs, not yet taken or done, can never exceed depth + n (one in each hand). */
+		/* Jobs put, not yet taken or done, never exceed depth + n (one in each hand). */
 		if (++sh->queued > sh->most_waiting)
 			sh->most_waiting = sh->queued;
 		pthread_mutex_unlock(&sh->lock);
@@ -110,7 +110,8 @@ main(void)
 	ok(all_once(&sh), "every job ran exactly once");
 	is_int(sh.started, 4, "four workers started, each with its state");
 	is_int(sh.stopped, 4, "and each stopped after its last job");
-	ok(sh.most_waiting <= 3 + 4 + 1, "the queue bound holds (%d in flight at most)", sh.most_waiting);
+	ok(sh.most_waiting <= 3 + 4 + 1, "the queue bound holds (%d in flight at most)",
+	    sh.most_waiting);
 
 	pthread_mutex_init(&one.lock, NULL);
 	one.fail_at = NJOBS / 2;
@@ -122,7 +123,8 @@ main(void)
 	memset(&one.done, 0, sizeof one.done);
 	one.fail_at = NJOBS - 1;
 	rc = run(&one, POOL_MAXWORKERS + 5, 0);
-	is_int(rc, EX_TEMPFAIL, "too many workers asked for, a depth of 0: bounded, and it still runs");
+	is_int(rc, EX_TEMPFAIL,
+	    "too many workers asked for, a depth of 0: bounded, and it still runs");
 	ok(all_once(&one), "every job ran exactly once");
 	return done_testing();
 }
