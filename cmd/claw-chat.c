@@ -1,7 +1,6 @@
 /* claw-chat: a conversation turn with a model provider, or a stream of them
- * (--requests).  Options and output here; the turn itself is lib/turn.c. */
+ * (--requests).  Options and output here; the turn itself is lib/chat/turn.c. */
 #include <getopt.h>
-#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -9,18 +8,18 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "chat/attach.h"
 #include "base/buf.h"
-#include "store/config.h"
+#include "base/cli.h"
 #include "base/err.h"
-#include "net/fetch.h"
+#include "base/file.h"
+#include "base/pool.h"
 #include "chat/ndjson.h"
 #include "chat/session.h"
-#include "store/store.h"
 #include "chat/turn.h"
+#include "net/fetch.h"
+#include "store/store.h"
 
 #define STDIN_MAX (1u << 20)
-#define MAXPAR 64
 
 static const char usage[] =
     "usage: claw-chat [-m MODEL] [-s SESSION] [-S SYSTEM] [-a FILE]... [--json] [--no-stream]\n"
@@ -29,16 +28,27 @@ static const char usage[] =
     "       claw-chat --requests [-P N] [options]\n"
     "       claw-chat --history -s SESSION\n"
     "       claw-chat --sessions [--json]\n"
-    "       claw-chat --compact -s SESSION\n";
+    "       claw-chat --compact -s SESSION\n"
+    "       claw-chat -h | --help | --version\n";
 
+enum mode { TURN, REQUESTS, HISTORY, SESSIONS, COMPACT };
+static const char *const mode_name[] = {
+	[TURN] = "turn", [REQUESTS] = "requests", [HISTORY] = "history", [SESSIONS] = "sessions",
+	[COMPACT] = "compact",
+};
+
+/* The command line: flags here, settings as config keys and values for turn_opts_set. */
+#define MAXSET 8
 static struct {
-	const char *model, *session, *system;
-	int json, stream, show_thinking, cache, tools, chain_limit, retries, par;
-	int thinking;        /* -1: from config */
-	long idle_timeout;
-	enum { TURN, REQUESTS, HISTORY, SESSIONS, COMPACT } mode;
-} opt = { NULL, NULL, NULL, 0, 1, 0, 0, 1, 8, 3, 1, -1, 120, TURN };
+	const char *session, *system;
+	int json, show_thinking, cache, nostream, notools, par;
+	int mode;           /* enum mode */
+	struct { const char *key, *value; } set[MAXSET];
+	int nset;
+	jv atts;            /* -a FILE... */
+} opt = { .par = 1 };
 
+static struct turn_opts base;   /* the config with the command line over it */
 static volatile int interrupted;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 static int out_failed;
@@ -71,7 +81,8 @@ emit_text(void *ctx, jv ev)
 {
 	struct sink *s = ctx;
 	jv type = jv_object_get(jv_copy(ev), jv_string("type"));
-	jv text = jv_object_get(jv_copy(ev), jv_string("text"));
+	jv text = jv_object_get(jv_copy(ev), jv_string(strcmp(jv_string_value(type), "error") == 0
+	    ? "message" : "text"));
 	const char *t = jv_string_value(type);
 	const char *x = jv_get_kind(text) == JV_KIND_STRING ? jv_string_value(text) : "";
 	size_t n = strlen(x);
@@ -83,442 +94,336 @@ emit_text(void *ctx, jv ev)
 		s->wrote = 1;
 	} else if (strcmp(t, "reasoning") == 0 && opt.show_thinking) {
 		fputs(x, stderr);
-	} else if (strcmp(t, "message") == 0) {
-		if (s->wrote && !s->ended_nl)
-			putchar('\n');
 	} else if (strcmp(t, "summary") == 0 && opt.mode == COMPACT) {
 		puts(x);
-	} else if (strcmp(t, "error") == 0) {
-		jv m = jv_object_get(jv_copy(ev), jv_string("message"));
+	} else if (strcmp(t, "message") == 0 || strcmp(t, "error") == 0) {
 		if (s->wrote && !s->ended_nl)
 			putchar('\n');
 		fflush(stdout);
-		diag("%s", jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "error");
-		jv_free(m);
+		if (*t == 'e')
+			diag("%s", n ? x : "error");
 	}
 	jv_free(type);
 	jv_free(text);
 	jv_free(ev);
 }
 
-/* --- one turn's settings from options, config and a request --- */
-
-struct job {
-	jv req;             /* the request object ({} for a command-line turn) */
-	char *prompt;
-};
-
-static char *
-conf(sqlite3 *db, const char *key)
+static turn_emit_fn *
+sink_fn(void)
 {
-	char *v = NULL;
-
-	config_get(db, key, &v, NULL);
-	return v;
+	return opt.json || opt.mode == REQUESTS ? emit_json : emit_text;
 }
 
-static const char *
-req_str(jv req, const char *k, jv *hold)
-{
-	*hold = jv_object_get(jv_copy(req), jv_string(k));
-	return jv_get_kind(*hold) == JV_KIND_STRING ? jv_string_value(*hold) : NULL;
-}
+/* --- one turn: the base options with a request's fields over them --- */
 
+/* req is the request object (borrowed; {} for a command-line turn, invalid for a
+ * bad line), prompt the command line's words or NULL; failed: the store or libcurl
+ * could not start (err says why) and the request gets only an error event. */
 static int
-run_turn(sqlite3 *db, void *http, struct job *j)
+run_turn(sqlite3 *db, void *http, jv req, long lineno, const char *prompt, int failed)
 {
-	struct turn_opts o = { 0 };
-	struct sink s = { jv_object_get(jv_copy(j->req), jv_string("id")), 1, 0 };
-	struct buf text = BUF_INIT;
-	char *model = NULL, *thinking = NULL, *ttl = NULL, *keep = NULL;
-	jv h1, h2, h3, h4, atts;
-	const char *m, *p;
-	int rc = 0;
+	struct sink s = { .id = jv_null(), .ended_nl = 1 };
+	jv id = jv_get_kind(req) == JV_KIND_OBJECT
+	    ? jv_object_get(jv_copy(req), jv_string("id")) : s.id;
+	int rc = failed;
 
-	if (jv_get_kind(s.id) == JV_KIND_INVALID)
-		s.id = jv_null();
-	o.images = jv_array();
-	o.messages = jv_object_get(jv_copy(j->req), jv_string("messages"));
-	if (jv_get_kind(o.messages) != JV_KIND_ARRAY) {
-		jv_free(o.messages);
-		o.messages = jv_null();
-	}
-	o.session = req_str(j->req, "session", &h1);
-	if (!o.session)
-		o.session = opt.session;
-	o.system = req_str(j->req, "system", &h2);
-	if (!o.system)
-		o.system = opt.system;
-	m = req_str(j->req, "model", &h3);
-	p = req_str(j->req, "prompt", &h4);
-	if (p)
-		buf_adds(&text, p);
-	else if (j->prompt)
-		buf_adds(&text, j->prompt);
-
-	model = m ? strdup(m) : opt.model ? strdup(opt.model) : conf(db, "model");
-	if (!model || config_check("model", model)) {
-		rc = err_code() ? err_code() : EX_CONFIG;
-		goto fail;
-	}
-	o.models = model;
-	thinking = conf(db, "thinking");
-	o.thinking = opt.thinking >= 0 ? opt.thinking : thinking && strcmp(thinking, "on") == 0;
-	ttl = conf(db, "cache.ttl");
-	o.cache_ttl = ttl ? atol(ttl) : 0;
-	o.cache = opt.cache || o.cache_ttl > 0;
-	keep = conf(db, "context.keep_recent");
-	o.keep_recent = keep ? atol(keep) : 2000;
-	o.stream = opt.stream;
-	o.tools = opt.tools;
-	o.chain_limit = opt.chain_limit;
-	o.retries = opt.retries;
-	o.idle_timeout = opt.idle_timeout;
-	o.compact_only = opt.mode == COMPACT;
-	o.cancel = &interrupted;
-
-	atts = jv_object_get(jv_copy(j->req), jv_string("attachments"));
-	if (jv_get_kind(atts) == JV_KIND_ARRAY) {
-		jv_array_foreach(atts, i, a) {
-			if (!rc && jv_get_kind(a) == JV_KIND_STRING)
-				rc = attach_load(jv_string_value(a), &text, &o.images);
-			else if (!rc)
-				rc = err_set(EX_DATAERR, "attachments: want an array of file names");
-			jv_free(a);
-		}
-	}
-	jv_free(atts);
-	if (rc)
-		goto fail;
-	if (!o.compact_only && jv_get_kind(o.messages) == JV_KIND_NULL && text.len == 0
-	    && jv_array_length(jv_copy(o.images)) == 0) {
-		rc = err_set(EX_DATAERR, "nothing to say: give a prompt or messages");
-		goto fail;
-	}
-	if (text.oom) {
-		rc = err_set(EX_SOFTWARE, "out of memory");
-		goto fail;
-	}
-	o.prompt = text.p ? text.p : "";
-	rc = turn_run(db, http, &o, opt.json || opt.mode == REQUESTS ? emit_json : emit_text, &s);
-	goto out;
-fail:
-	(opt.json || opt.mode == REQUESTS ? emit_json : emit_text)(&s,
-	    jv_object_set(jv_object_set(jv_object_set(jv_object(), jv_string("type"), jv_string("error")),
-	    jv_string("code"), jv_number(rc)), jv_string("message"), jv_string(err_msg())));
-out:
-	jv_free(h1); jv_free(h2); jv_free(h3); jv_free(h4);
+	s.id = jv_is_valid(id) ? id : jv_null();
+	base.cancel = &interrupted;
+	if (failed)
+		sink_fn()(&s, ndjson_error_event(rc, 0, err_msg()));
+	else
+		rc = turn_request(db, http, &base, req, lineno, prompt, sink_fn(), &s);
 	jv_free(s.id);
-	jv_free(o.images);
-	jv_free(o.messages);
-	buf_free(&text);
-	free(model); free(thinking); free(ttl); free(keep);
 	return rc;
 }
 
-/* --- --requests: a reader, N workers, a bounded queue between them --- */
+/* --- --requests: the reader puts each line in the pool; workers run the turns --- */
 
-static struct {
-	pthread_mutex_t lock;
-	pthread_cond_t more, room;
-	struct job *q[MAXPAR * 2];
-	int head, n, eof, rc;
-} queue = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, {0}, 0, 0, 0, 0 };
+struct worker {
+	sqlite3 *db;        /* opened at the first request */
+	void *http;
+};
 
-static void
-note_rc(int rc)
-{
-	pthread_mutex_lock(&queue.lock);
-	if (rc && !queue.rc)
-		queue.rc = rc;
-	pthread_mutex_unlock(&queue.lock);
-}
+struct job {
+	jv req;             /* the request, or invalid with why the line is bad */
+	long lineno;
+};
 
 static void *
-worker(void *arg)
+worker_start(void *arg)
 {
-	sqlite3 *db = NULL;
-	void *http = fetch_handle();
-	int rc = store_open(&db);
+	return calloc(1, sizeof(struct worker));
+}
 
-	(void)arg;
-	for (;;) {
-		struct job *j;
-		pthread_mutex_lock(&queue.lock);
-		while (queue.n == 0 && !queue.eof)
-			pthread_cond_wait(&queue.more, &queue.lock);
-		if (queue.n == 0) {
-			pthread_mutex_unlock(&queue.lock);
-			break;
-		}
-		j = queue.q[queue.head];
-		queue.head = (queue.head + 1) % (int)(sizeof queue.q / sizeof queue.q[0]);
-		queue.n--;
-		pthread_cond_signal(&queue.room);
-		pthread_mutex_unlock(&queue.lock);
-		if (rc || !http) {
-			struct sink s = { jv_object_get(jv_copy(j->req), jv_string("id")), 0, 0 };
-			emit_json(&s, jv_object_set(jv_object_set(jv_object_set(jv_object(), jv_string("type"),
-			    jv_string("error")), jv_string("code"), jv_number(rc ? rc : EX_SOFTWARE)),
-			    jv_string("message"), jv_string(rc ? err_msg() : "cannot start libcurl")));
-			jv_free(s.id);
-			note_rc(rc ? rc : EX_SOFTWARE);
-		} else
-			note_rc(run_turn(db, http, j));
-		jv_free(j->req);
-		free(j);
+static int
+worker_run(void *state, void *arg)
+{
+	struct worker *w = state;
+	struct job *j = arg;
+	int rc = w ? 0 : err_set(EX_SOFTWARE, "out of memory");
+
+	if (!rc && !w->db)
+		rc = store_open(&w->db);
+	if (!rc && !w->http && !(w->http = fetch_handle()))
+		rc = err_set(EX_SOFTWARE, "cannot start libcurl");
+	rc = run_turn(rc ? NULL : w->db, rc ? NULL : w->http, j->req, j->lineno, NULL, rc);
+	jv_free(j->req);
+	free(j);
+	return rc;
+}
+
+static void
+worker_stop(void *state)
+{
+	struct worker *w = state;
+
+	if (w) {
+		store_close(w->db);
+		fetch_handle_free(w->http);
+		free(w);
 	}
-	store_close(db);
-	fetch_handle_free(http);
-	return NULL;
 }
 
 static int
 enqueue(jv rec, long lineno, void *ctx)
 {
-	struct job *j;
+	struct job *j = malloc(sizeof *j);
 
-	(void)ctx;
-	if (!jv_is_valid(rec)) {
-		jv msg = jv_invalid_get_msg(rec);
-		struct sink s = { jv_null(), 0, 0 };
-		emit_json(&s, ndjson_error_event(EX_DATAERR, lineno,
-		    jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "malformed line"));
-		jv_free(msg);
-		note_rc(EX_DATAERR);
-		return 0;
-	}
-	if (!(j = calloc(1, sizeof *j))) {
+	if (!j) {
 		jv_free(rec);
 		return err_set(EX_SOFTWARE, "out of memory");
 	}
-	j->req = rec;
-	pthread_mutex_lock(&queue.lock);
-	while (queue.n == (int)(sizeof queue.q / sizeof queue.q[0]))
-		pthread_cond_wait(&queue.room, &queue.lock);
-	queue.q[(queue.head + queue.n) % (int)(sizeof queue.q / sizeof queue.q[0])] = j;
-	queue.n++;
-	pthread_cond_signal(&queue.more);
-	pthread_mutex_unlock(&queue.lock);
+	*j = (struct job){ .req = rec, .lineno = lineno };
+	pool_put(ctx, j);
 	return 0;
 }
 
 static int
-requests(void)
+requests(sqlite3 *db, int argc, char **argv)
 {
-	pthread_t tids[MAXPAR];
-	int i, n = opt.par, rc;
+	static const struct pool_ops ops = { .start = worker_start, .work = worker_run,
+	    .stop = worker_stop };
+	struct pool *p = pool_start(opt.par, (size_t)opt.par * 2, &ops);
+	int rc, jobs;
 
-	for (i = 0; i < n; i++)
-		if (pthread_create(&tids[i], NULL, worker, NULL)) {
-			n = i;
-			break;
-		}
-	if (n == 0)
-		return err_set(EX_TEMPFAIL, "cannot start a worker thread"), diag_err();
-	rc = ndjson_each(stdin, NDJSON_MAXLINE, enqueue, NULL);
-	pthread_mutex_lock(&queue.lock);
-	queue.eof = 1;
-	pthread_cond_broadcast(&queue.more);
-	pthread_mutex_unlock(&queue.lock);
-	for (i = 0; i < n; i++)
-		pthread_join(tids[i], NULL);
-	if (rc)
+	if (!p)
 		return diag_err();
-	return queue.rc;
+	rc = ndjson_each(stdin, NDJSON_MAXLINE, enqueue, p);
+	jobs = pool_finish(p);
+	return rc ? diag_err() : jobs;
 }
 
-/* --- history and sessions --- */
+/* --- history, sessions, compaction --- */
 
 static int
 print_event(jv ev, void *ctx)
 {
-	int json = *(int *)ctx;
+	jv name, n;
 
-	if (json)
+	if (*(int *)ctx)
 		return ndjson_write(stdout, ev) < 0 ? err_set(EX_IOERR, "stdout:") : 0;
-	{
-		jv name = jv_object_get(jv_copy(ev), jv_string("name"));
-		jv n = jv_object_get(jv_copy(ev), jv_string("messages"));
-		printf("%s\t%d\n", jv_string_value(name), (int)jv_number_value(n));
-		jv_free(name);
-		jv_free(n);
-		jv_free(ev);
-	}
+	name = jv_object_get(jv_copy(ev), jv_string("name"));
+	n = jv_object_get(ev, jv_string("messages"));
+	printf("%s\t%d\n", jv_string_value(name), (int)jv_number_value(n));
+	jv_free(name);
+	jv_free(n);
 	return 0;
 }
 
 static int
-read_stdin(struct buf *b)
+history(sqlite3 *db, int argc, char **argv)
 {
-	char chunk[65536];
-	size_t n;
+	long long sid;
+	int json = 1, rc = session_open(db, opt.session, 0, &sid);
 
-	while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0) {
-		if (b->len + n > STDIN_MAX)
-			return err_set(EX_DATAERR, "stdin: over %u bytes: attach big files with -a, or cut them", STDIN_MAX);
-		buf_add(b, chunk, n);
+	if (rc == EX_NORESULT)
+		rc = err_set(EX_NOINPUT, "%s: no such session", opt.session);
+	if (!rc)
+		rc = session_history(db, sid, print_event, &json);
+	return rc ? diag_err() : 0;
+}
+
+static int
+sessions(sqlite3 *db, int argc, char **argv)
+{
+	return session_list(db, print_event, &opt.json) ? diag_err() : 0;
+}
+
+/* --- a turn from the command line: the words, stdin when piped, -a files --- */
+
+static int
+one_turn(sqlite3 *db, int argc, char **argv)
+{
+	struct buf prompt = BUF_INIT;
+	jv req = jv_object();
+	void *http = NULL;
+	int i, rc = 0;
+
+	for (i = 0; i < argc; i++)
+		buf_printf(&prompt, "%s%s", i ? " " : "", argv[i]);
+	if (opt.mode == TURN && !isatty(0)) {
+		struct buf in = BUF_INIT;
+		if ((rc = file_read_fd(0, "stdin", STDIN_MAX, &in)) == EX_DATAERR)
+			err_set(rc, "stdin: over %u bytes: attach big files with -a, or cut them",
+			    STDIN_MAX);
+		if (!rc && in.len)
+			buf_printf(&prompt, "%s%.*s", prompt.len ? "\n\n" : "", (int)in.len, in.p);
+		buf_free(&in);
 	}
-	if (ferror(stdin))
-		return err_set(EX_IOERR, "stdin:");
+	req = jv_object_set(req, jv_string("attachments"), jv_copy(opt.atts));
+	if (rc)
+		rc = diag_err();
+	else if (opt.mode == TURN && prompt.len == 0 && jv_array_length(jv_copy(opt.atts)) == 0) {
+		diag("nothing to say: give a PROMPT, pipe text in, or use --requests");
+		rc = cli_usage_error(usage);
+	} else if (!(http = fetch_handle()))
+		rc = err_set(EX_SOFTWARE, "cannot start libcurl"), diag_err();
+	else
+		rc = run_turn(db, http, req, 0, prompt.p, 0);
+	fetch_handle_free(http);
+	jv_free(req);
+	buf_free(&prompt);
+	return rc;
+}
+
+static int (*const run_mode[])(sqlite3 *db, int argc, char **argv) = {
+	[TURN] = one_turn, [REQUESTS] = requests, [HISTORY] = history, [SESSIONS] = sessions,
+	[COMPACT] = one_turn,
+};
+
+/* --- options --- */
+
+/* A setting given on the command line, as its config key: checked now, applied
+ * over the config once the store is open.  A bad model is a config error (78). */
+static int
+setting(const char *flag, const char *key, const char *value)
+{
+	struct turn_opts scratch;
+	int i, rc;
+
+	if ((rc = turn_opts_set(&scratch, key, value))) {
+		diag("%s: %s", flag, err_msg());
+		return strcmp(key, "model") == 0 ? rc : cli_usage_error(usage);
+	}
+	for (i = 0; i < opt.nset && strcmp(opt.set[i].key, key); i++)
+		;
+	opt.set[i].key = key;             /* a repeated option: the last one counts */
+	opt.set[i].value = value;
+	opt.nset += i == opt.nset;
 	return 0;
 }
 
-static long
-number(const char *s, const char *what, long lo, long hi)
+static int
+options(int argc, char **argv)
 {
-	char *end;
-	long v = strtol(s, &end, 10);
+	static const struct option longopts[] = {
+		{ "json", no_argument, &opt.json, 1 },
+		{ "no-stream", no_argument, &opt.nostream, 1 },
+		{ "show-thinking", no_argument, &opt.show_thinking, 1 },
+		{ "cache", no_argument, &opt.cache, 1 },
+		{ "no-tools", no_argument, &opt.notools, 1 },
+		{ "requests", no_argument, &opt.mode, REQUESTS },
+		{ "history", no_argument, &opt.mode, HISTORY },
+		{ "sessions", no_argument, &opt.mode, SESSIONS },
+		{ "compact", no_argument, &opt.mode, COMPACT },
+		{ "thinking", required_argument, NULL, 'K' },
+		{ "chain-limit", required_argument, NULL, 'K' },
+		{ "retries", required_argument, NULL, 'K' },
+		{ "idle-timeout", required_argument, NULL, 'K' },
+		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	/* The options that stand for a config key, by their long name. */
+	static const char *const keyed[][2] = {
+		{ "thinking", "thinking" }, { "chain-limit", "chat.chain_limit" },
+		{ "retries", "chat.retries" }, { "idle-timeout", "chat.idle_timeout" },
+	};
+	char flag[32], *end;
+	int c, i, li, rc = 0;
 
-	if (!*s || *end || v < lo || v > hi) {
-		diag("%s: want a number from %ld to %ld", what, lo, hi);
-		fputs(usage, stderr);
-		exit(EX_USAGE);
+	while (!rc && (c = getopt_long(argc, argv, "hm:s:S:a:P:", longopts, &li)) != -1) {
+		switch (c) {
+		case 0: break;
+		case 'm': rc = setting("-m", "model", optarg); break;
+		case 's': opt.session = optarg; break;
+		case 'S': opt.system = optarg; break;
+		case 'a': opt.atts = jv_array_append(opt.atts, jv_string(optarg)); break;
+		case 'P':
+			if ((opt.par = (int)strtol(optarg, &end, 10)) < 1
+			    || opt.par > POOL_MAXWORKERS || *end
+			    || strlen(optarg) > 2) {
+				diag("-P: want a number from 1 to %d", POOL_MAXWORKERS);
+				return cli_usage_error(usage);
+			}
+			break;
+		case 'K':
+			for (i = 0; strcmp(keyed[i][0], longopts[li].name); i++)
+				;
+			snprintf(flag, sizeof flag, "--%s", keyed[i][0]);
+			rc = setting(flag, keyed[i][1], optarg);
+			break;
+		case 'h': fputs(usage, stdout); return out_finish() ? EX_IOERR : -1;
+		case 'V': puts("claw-chat " CLAW_VERSION); return out_finish() ? EX_IOERR : -1;
+		default: return cli_usage_error(usage);
+		}
 	}
-	return v;
+	if (rc)
+		return rc;
+	if ((opt.mode == HISTORY || opt.mode == COMPACT) && !opt.session) {
+		diag("--%s needs -s SESSION", mode_name[opt.mode]);
+		return EX_USAGE;
+	}
+	if (opt.mode != TURN && (optind < argc || jv_array_length(jv_copy(opt.atts)) > 0)) {
+		diag("a prompt and -a go with a single turn, not with --%s", mode_name[opt.mode]);
+		return EX_USAGE;
+	}
+	return 0;
+}
+
+/* The config's turn options with the command line's over them. */
+static int
+load_base(sqlite3 *db)
+{
+	int i, rc = turn_opts_load(db, &base);
+
+	for (i = 0; i < opt.nset && !rc; i++)
+		rc = turn_opts_set(&base, opt.set[i].key, opt.set[i].value);
+	base.session = opt.session;
+	base.system = opt.system;
+	base.stream = !opt.nostream;
+	base.tools = !opt.notools;
+	base.cache = opt.cache;
+	base.compact_only = opt.mode == COMPACT;
+	return rc;
 }
 
 int
 main(int argc, char **argv)
 {
-	enum { O_JSON = 256, O_NOSTREAM, O_THINKING, O_SHOWTHINK, O_CACHE, O_NOTOOLS, O_CHAIN,
-	    O_RETRIES, O_IDLE, O_REQUESTS, O_HISTORY, O_SESSIONS, O_COMPACT, O_HELP, O_VERSION };
-	static const struct option longopts[] = {
-		{ "model", required_argument, NULL, 'm' }, { "session", required_argument, NULL, 's' },
-		{ "system", required_argument, NULL, 'S' }, { "attach", required_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, O_JSON }, { "no-stream", no_argument, NULL, O_NOSTREAM },
-		{ "thinking", required_argument, NULL, O_THINKING },
-		{ "show-thinking", no_argument, NULL, O_SHOWTHINK }, { "cache", no_argument, NULL, O_CACHE },
-		{ "no-tools", no_argument, NULL, O_NOTOOLS }, { "chain-limit", required_argument, NULL, O_CHAIN },
-		{ "retries", required_argument, NULL, O_RETRIES },
-		{ "idle-timeout", required_argument, NULL, O_IDLE },
-		{ "requests", no_argument, NULL, O_REQUESTS }, { "parallel", required_argument, NULL, 'P' },
-		{ "history", no_argument, NULL, O_HISTORY }, { "sessions", no_argument, NULL, O_SESSIONS },
-		{ "compact", no_argument, NULL, O_COMPACT }, { "help", no_argument, NULL, O_HELP },
-		{ "version", no_argument, NULL, O_VERSION }, { NULL, 0, NULL, 0 },
-	};
-	struct buf prompt = BUF_INIT, in = BUF_INIT;
-	struct sigaction sa;
-	static char **attachments;     /* static: an early return leaves it reachable, not lost */
-	int natt = 0, c, i, rc = 0;
+	struct sigaction sa = { .sa_handler = on_signal };
 	sqlite3 *db = NULL;
-	void *http = NULL;
+	int rc;
 
 	diag_init(argv[0]);
-	if (!(attachments = calloc((size_t)argc, sizeof *attachments)))
-		return EX_SOFTWARE;
-	while ((c = getopt_long(argc, argv, "m:s:S:a:P:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'm': opt.model = optarg; break;
-		case 's': opt.session = optarg; break;
-		case 'S': opt.system = optarg; break;
-		case 'a': attachments[natt++] = optarg; break;
-		case 'P': opt.par = (int)number(optarg, "-P", 1, MAXPAR); break;
-		case O_JSON: opt.json = 1; break;
-		case O_NOSTREAM: opt.stream = 0; break;
-		case O_THINKING:
-			if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
-				diag("--thinking: want on or off");
-				return EX_USAGE;
-			}
-			opt.thinking = strcmp(optarg, "on") == 0;
-			break;
-		case O_SHOWTHINK: opt.show_thinking = 1; break;
-		case O_CACHE: opt.cache = 1; break;
-		case O_NOTOOLS: opt.tools = 0; break;
-		case O_CHAIN: opt.chain_limit = (int)number(optarg, "--chain-limit", 0, 1000); break;
-		case O_RETRIES: opt.retries = (int)number(optarg, "--retries", 0, 100); break;
-		case O_IDLE: opt.idle_timeout = number(optarg, "--idle-timeout", 1, 86400); break;
-		case O_REQUESTS: opt.mode = REQUESTS; break;
-		case O_HISTORY: opt.mode = HISTORY; break;
-		case O_SESSIONS: opt.mode = SESSIONS; break;
-		case O_COMPACT: opt.mode = COMPACT; break;
-		case O_HELP: fputs(usage, stdout); return out_finish();
-		case O_VERSION: puts("claw-chat " CLAW_VERSION); return out_finish();
-		default: fputs(usage, stderr); return EX_USAGE;
-		}
+	opt.atts = jv_array();
+	/* `claw-chat help` alone is the help; `claw-chat help me` and `claw-chat -- help` ask. */
+	if ((argc == 2 || (argc > 2 && argv[1][0] == '-'))
+	    && (rc = cli_front(argc, argv, usage)) >= 0)
+		return rc;
+	if ((rc = options(argc, argv))) {
+		jv_free(opt.atts);
+		return rc < 0 ? 0 : rc;
 	}
-	argc -= optind;
-	argv += optind;
-	if (opt.model && config_check("model", opt.model))
-		return diag_err();
-	if ((opt.mode == HISTORY || opt.mode == COMPACT) && !opt.session) {
-		diag("--%s needs -s SESSION", opt.mode == HISTORY ? "history" : "compact");
-		return EX_USAGE;
-	}
-	if (opt.mode != TURN && (argc > 0 || natt > 0)) {
-		diag("a prompt and -a go with a single turn, not with --%s",
-		    opt.mode == REQUESTS ? "requests" : opt.mode == HISTORY ? "history" :
-		    opt.mode == SESSIONS ? "sessions" : "compact");
-		return EX_USAGE;
-	}
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-
-	if (opt.mode == REQUESTS) {
-		rc = requests();
-		goto done;
-	}
-	if ((rc = store_open(&db))) {
+	if ((rc = store_open(&db)) || (rc = load_base(db)))
 		rc = diag_err();
-		goto done;
-	}
-	if (opt.mode == SESSIONS || opt.mode == HISTORY) {
-		long long sid;
-		int json = opt.mode == HISTORY || opt.json;
-		if (opt.mode == SESSIONS)
-			rc = session_list(db, print_event, &json);
-		else if ((rc = session_open(db, opt.session, 0, &sid)) == 0)
-			rc = session_history(db, sid, print_event, &json);
-		else if (rc == EX_NORESULT)
-			rc = err_set(EX_NOINPUT, "%s: no such session", opt.session);
-		if (rc)
-			rc = diag_err();
-		goto done;
-	}
-
-	for (i = 0; i < argc; i++)
-		buf_printf(&prompt, "%s%s", i ? " " : "", argv[i]);
-	if (opt.mode == TURN && !isatty(0)) {
-		if ((rc = read_stdin(&in))) {
-			rc = diag_err();
-			goto done;
-		}
-		if (in.len)
-			buf_printf(&prompt, "%s%.*s", prompt.len ? "\n\n" : "", (int)in.len, in.p);
-	}
-	if (opt.mode == TURN && prompt.len == 0 && natt == 0) {
-		diag("nothing to say: give a PROMPT, pipe text in, or use --requests");
-		fputs(usage, stderr);
-		rc = EX_USAGE;
-		goto done;
-	}
-	if (!(http = fetch_handle())) {
-		rc = err_set(EX_SOFTWARE, "cannot start libcurl"), diag_err();
-		goto done;
-	}
-	{
-		struct job j = { jv_object(), prompt.p };
-		jv atts = jv_array();
-		for (i = 0; i < natt; i++)
-			atts = jv_array_append(atts, jv_string(attachments[i]));
-		j.req = jv_object_set(j.req, jv_string("attachments"), atts);
-		rc = run_turn(db, http, &j);
-		jv_free(j.req);
-	}
-done:
+	else
+		rc = run_mode[opt.mode](db, argc - optind, argv + optind);
 	store_close(db);
-	fetch_handle_free(http);
-	buf_free(&prompt);
-	buf_free(&in);
-	free(attachments);
+	jv_free(opt.atts);
 	if (out_failed && !rc)
 		rc = EX_IOERR;
-	if (!rc)
-		rc = out_finish();
-	return rc;
+	return rc ? rc : out_finish();
 }

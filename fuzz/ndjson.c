@@ -1,5 +1,5 @@
-/* fuzz/ndjson: the NDJSON record loop.  The input is one line for ndjson_parse
- * (at the real cap and at a small one) and a whole stream for ndjson_each. */
+/* fuzz/ndjson: the NDJSON record loop.  The input is a whole stream, in memory for
+ * ndjson_each_mem and as a FILE for ndjson_each, each at the real cap and a small one. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,15 +26,21 @@ consume(jv rec, long lineno, void *ctx)
 	return 0;
 }
 
-static void
-parse_one(const uint8_t *data, size_t size, size_t maxline)
+/* Only objects pass; a bad line carries a message (consume checks). */
+static int
+only_objects(jv rec, long lineno, void *ctx)
 {
-	int toolong = size > maxline;
-	jv v = ndjson_parse((const char *)data, toolong ? maxline : size, maxline, toolong);
+	if (jv_is_valid(rec) && jv_get_kind(rec) != JV_KIND_OBJECT)
+		__builtin_trap();
+	return consume(rec, lineno, ctx);
+}
 
-	if (jv_is_valid(v) && jv_get_kind(v) != JV_KIND_OBJECT)
-		__builtin_trap();   /* only objects pass */
-	jv_free(v);
+static void
+in_memory(const uint8_t *data, size_t size, size_t maxline)
+{
+	long bad = 0;
+
+	ndjson_each_mem((const char *)data, size, maxline, only_objects, &bad);
 }
 
 static void
@@ -106,8 +112,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(copy, data, size);
 	if ((nocheck = jq_rejects(copy, size)))
 		__lsan_disable();
-	parse_one(copy, size, NDJSON_MAXLINE);
-	parse_one(copy, size, small);
+	in_memory(copy, size, NDJSON_MAXLINE);
+	in_memory(copy, size, small);
 	each(copy, size, NDJSON_MAXLINE);
 	each(copy, size, small);
 	if (nocheck)

@@ -29,7 +29,8 @@ stream(enum wire_kind kind, const char *p, size_t n, size_t cut)
 	m = answer_message(&a, NULL);
 	/* What we would send back next turn must build from what we parsed. */
 	jv_free(wire_request(kind == WIRE_OPENAI ? WIRE_ANTHROPIC : WIRE_OPENAI,
-	    &(struct wire_opts){ "m", 1, 1, 0, 0 }, "sys", jv_array_append(jv_array(), m), jv_array()));
+	    &(struct wire_opts){ .model = "m", .stream = 1, .thinking = 1 }, "sys",
+	    jv_array_append(jv_array(), m), jv_array()));
 	answer_free(&a);
 }
 

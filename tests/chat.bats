@@ -318,6 +318,18 @@ lone_chat() {
 	[ ! -s "$FIXTURE_SKILL_LOG.env" ]
 }
 
+@test "a tool call is stopped at its skill's timeout plus the grace, not at a fixed 120 s" {
+	chat=$(lone_chat)
+	script '{"tool_calls":[{"id":"n1","name":"nap","arguments":"{}"}]}' '{"text":"woke"}'
+	start=$(date +%s)
+	PATH="$BATS_TEST_DIRNAME/fixtures/bin:$PATH" run -0 "$chat" --json hi
+	elapsed=$(( $(date +%s) - start ))
+	# nap declares timeout 1: killed at 1 + 10 s of grace, well before 120 s.
+	[ "$elapsed" -ge 10 ] && [ "$elapsed" -lt 60 ]
+	echo "$output" | jq -e -s '.[] | select(.type=="tool_result") | (.ok | not) and (.text | test("ran out of time"))'
+	echo "$output" | jq -e -s '.[-1].text == "woke"'
+}
+
 @test "anthropic tool use: tool_use block in, tool_result block back" {
 	script '{"tool_calls":[{"id":"toolu_1","name":"calc","arguments":"{\"expr\":\"2+3\"}"}]}' '{"text":"5"}'
 	run -0 claw-chat --json -m anth/claude-sonnet-4-5 "2+3?"
@@ -402,14 +414,56 @@ lone_chat() {
 	[ "$(db "select ok from events where kind='turn'")" = 1 ]
 }
 
-@test "usage and version" {
+@test "usage and version: help alone is the usage, -- help is a prompt" {
 	run -0 claw-chat --version
 	assert_output "claw-chat 0.1.0"
-	run -0 claw-chat --help
-	assert_output --partial "usage: claw-chat"
-	run -64 claw-chat --bogus
+	run -0 claw-chat version
+	assert_output "claw-chat 0.1.0"
+	for h in --help -h help; do
+		run -0 --separate-stderr claw-chat $h
+		[[ $output == "usage: claw-chat"* ]] && [ -z "$stderr" ]
+	done
+	[ "$(nreq)" = 0 ]
+	run -0 claw-chat -- help
+	assert_output "echo: help"
+	run -0 claw-chat help me
+	assert_output "echo: help me"
+	run -64 --separate-stderr claw-chat --bogus
+	[ -z "$output" ] && [[ $stderr == *"usage: claw-chat"* ]]
+	run -64 --separate-stderr claw-chat --model x hi
 	run -64 claw-chat --history
 	run -64 claw-chat -P 0 --requests
+	run -64 claw-chat --retries 101 hi
+	assert_output --partial "--retries: chat.retries: bad value '101'"
+}
+
+@test "chat.retries, chat.chain_limit and chat.idle_timeout come from the config; options win" {
+	run -0 claw config get chat.retries
+	assert_output 3
+	claw config set chat.retries=0
+	script '{"status":503,"retry_after":0}' '{"text":"late"}'
+	run -75 claw-chat hi
+	: > "$FAKE_DIR/script"
+	script '{"status":503,"retry_after":0}' '{"text":"late"}'
+	run -0 claw-chat --retries 1 hi
+	assert_output "late"
+	claw config set chat.chain_limit=0
+	script '{"tool_calls":[{"id":"a","name":"calc","arguments":"{\"expr\":\"1\"}"}]}'
+	run -70 claw-chat hi
+	assert_output --partial "after 0 rounds"
+	CLAW_CHAT_IDLE_TIMEOUT=0 run -78 claw-chat hi
+	assert_output --partial "chat.idle_timeout"
+}
+
+@test "the usage names every long option the code accepts, and so does the man page" {
+	src=$(grep -o '{ "[a-z-]*", [a-z_]*_argument' "$CLAW_SRC/cmd/claw-chat.c" | cut -d'"' -f2 | sort -u)
+	[ -n "$src" ]
+	usage=$(claw-chat --help)
+	synopsis=$(sed -n '/^\.Sh SYNOPSIS/,/^\.Sh DESCRIPTION/p' "$CLAW_SRC/man/claw-chat.1")
+	for o in $src; do
+		[[ $usage == *"--$o"* ]] || { echo "usage lacks --$o"; return 1; }
+		grep -q "Fl -$o\b" <<<"$synopsis" || { echo "SYNOPSIS lacks --$o"; return 1; }
+	done
 }
 
 # --- transports: plain sockets for http://, libcurl (loaded on demand) otherwise ---

@@ -50,7 +50,8 @@ cache_put(sqlite3 *db, const char *key, jv answer)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (!(rc = store_prepare(db, &st, "INSERT OR REPLACE INTO cache(key, ts, answer) VALUES(?, ?, ?)"))) {
+	if (!(rc = store_prepare(db, &st,
+	    "INSERT OR REPLACE INTO cache(key, ts, answer) VALUES(?, ?, ?)"))) {
 		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, clock_wall_ms());
 		sqlite3_bind_text(st, 3, jv_string_value(s), -1, SQLITE_STATIC);

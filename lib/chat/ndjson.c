@@ -25,22 +25,6 @@ ndjson_value(const char *p, size_t len)
 	return jv_parse_sized(p, (int)len);
 }
 
-jv
-ndjson_parse(const char *line, size_t len, size_t maxline, int toolong)
-{
-	char why[96];
-
-	if (toolong)
-		return jv_invalid_with_msg(jv_string_fmt("line longer than %zu bytes", maxline));
-	switch (record_check(line, &len, why, sizeof why)) {
-	case RECORD_BLANK:
-		return jv_invalid_with_msg(jv_string("not a JSON object"));
-	case RECORD_BAD:
-		return jv_invalid_with_msg(jv_string(why));
-	}
-	return jv_parse_sized(line, (int)len);
-}
-
 struct each {
 	ndjson_fn *fn;
 	void *ctx;
@@ -64,6 +48,14 @@ ndjson_each(FILE *in, size_t maxline, ndjson_fn *fn, void *ctx)
 }
 
 int
+ndjson_each_mem(const char *p, size_t n, size_t maxline, ndjson_fn *fn, void *ctx)
+{
+	struct each e = { fn, ctx };
+
+	return record_each_mem(p ? p : "", n, maxline, each_one, &e);
+}
+
+int
 ndjson_write(FILE *out, jv v)
 {
 	jv s = jv_dump_string(v, 0);
@@ -82,7 +74,8 @@ ndjson_error_event(int code, long lineno, const char *message)
 	jv e;
 
 	record_error(&b, code, lineno, message);
-	e = b.oom ? jv_invalid_with_msg(jv_string("out of memory")) : jv_parse_sized(b.p, (int)b.len);
+	e = b.oom ? jv_invalid_with_msg(jv_string("out of memory"))
+	    : jv_parse_sized(b.p, (int)b.len);
 	buf_free(&b);
 	return e;
 }

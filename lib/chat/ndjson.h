@@ -14,17 +14,17 @@
  * A non-zero return from fn stops the loop and is returned. */
 typedef int ndjson_fn(jv rec, long lineno, void *ctx);
 int ndjson_each(FILE *in, size_t maxline, ndjson_fn *fn, void *ctx);
-
+/* The same over bytes in memory (a child's whole output; p may be NULL when n is 0). */
+int ndjson_each_mem(const char *p, size_t n, size_t maxline, ndjson_fn *fn, void *ctx);
 
 /* Parse one JSON text of any kind from untrusted bytes.  Invalid UTF-8 and NUL
  * bytes are refused before libjq sees them: jq 1.6 replaces the first silently
  * and leaks on the second. */
 jv ndjson_value(const char *p, size_t len);
 
-/* Parse one line into an object, or an invalid value carrying why not. */
-jv ndjson_parse(const char *line, size_t len, size_t maxline, int toolong);
-
 /* Write v (consumed) as one compact line; -1 on a write error. */
 int ndjson_write(FILE *out, jv v);
+/* The error event (record_error's) as a value: {"type":"error","code","line"?,"message"};
+ * every error event claw-chat and chat/ emit is built here. */
 jv ndjson_error_event(int code, long lineno, const char *message);
 #endif

@@ -40,7 +40,8 @@ session_open(sqlite3 *db, const char *name, int create, long long *id)
 
 	if (create) {
 		if ((rc = store_prepare(db, &st,
-		    "INSERT INTO sessions(name, created, updated) VALUES(?1, ?2, ?2) ON CONFLICT(name) DO NOTHING")))
+		    "INSERT INTO sessions(name, created, updated) VALUES(?1, ?2, ?2)"
+		    " ON CONFLICT(name) DO NOTHING")))
 			return rc;
 		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, clock_wall_ms());
@@ -60,7 +61,8 @@ session_open(sqlite3 *db, const char *name, int create, long long *id)
 }
 
 int
-session_append(sqlite3 *db, long long sid, jv msg, const char *model, int incomplete, long long *msgid)
+session_append(sqlite3 *db, long long sid, jv msg, const char *model, int incomplete,
+    long long *msgid)
 {
 	jv role = jv_object_get(jv_copy(msg), jv_string("role"));
 	jv body = jv_dump_string(jv_object_delete(jv_copy(msg), jv_string("role")), 0);
@@ -71,29 +73,29 @@ session_append(sqlite3 *db, long long sid, jv msg, const char *model, int incomp
 	if ((rc = store_begin_write(db)))
 		goto out;
 	if ((rc = store_prepare(db, &st,
-	    "INSERT INTO messages(session, ts, role, body, model, tokens, incomplete) VALUES(?,?,?,?,?,?,?)")))
-		goto abort;
-	sqlite3_bind_int64(st, 1, sid);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_text(st, 3, jv_get_kind(role) == JV_KIND_STRING ? jv_string_value(role) : "user", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, jv_string_value(body), -1, SQLITE_STATIC);
-	if (model)
-		sqlite3_bind_text(st, 5, model, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, session_msg_tokens(msg));
-	sqlite3_bind_int(st, 7, incomplete);
-	if ((rc = step_done(db, st, "messages")))
-		goto abort;
-	if (msgid)
+	    "INSERT INTO messages(session, ts, role, body, model, tokens, incomplete) "
+	    "VALUES(?,?,?,?,?,?,?)")) == 0) {
+		sqlite3_bind_int64(st, 1, sid);
+		sqlite3_bind_int64(st, 2, now);
+		sqlite3_bind_text(st, 3,
+		    jv_get_kind(role) == JV_KIND_STRING ? jv_string_value(role) : "user",
+		    -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, jv_string_value(body), -1, SQLITE_STATIC);
+		if (model)
+			sqlite3_bind_text(st, 5, model, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, session_msg_tokens(msg));
+		sqlite3_bind_int(st, 7, incomplete);
+		rc = step_done(db, st, "messages");
+	}
+	if (!rc && msgid)
 		*msgid = sqlite3_last_insert_rowid(db);
-	if ((rc = store_prepare(db, &st, "UPDATE sessions SET updated = ? WHERE id = ?")))
-		goto abort;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, sid);
-	if ((rc = step_done(db, st, "sessions")) || (rc = store_commit(db)))
-		goto abort;
-	goto out;
-abort:
-	store_rollback(db);
+	if (!rc && (rc = store_prepare(db, &st,
+	    "UPDATE sessions SET updated = ? WHERE id = ?")) == 0) {
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_int64(st, 2, sid);
+		rc = step_done(db, st, "sessions");
+	}
+	rc = store_end(db, rc);
 out:
 	jv_free(role);
 	jv_free(body);
@@ -111,7 +113,8 @@ row_msg(sqlite3_stmt *st, int role_col, int body_col)
 		jv_free(m);
 		m = jv_object();
 	}
-	return jv_object_set(m, jv_string("role"), jv_string((const char *)sqlite3_column_text(st, role_col)));
+	return jv_object_set(m, jv_string("role"),
+	    jv_string((const char *)sqlite3_column_text(st, role_col)));
 }
 
 int
@@ -123,7 +126,8 @@ session_context(sqlite3 *db, long long sid, jv *summary, long long *upto, jv *ms
 	*summary = jv_null();
 	*upto = 0;
 	*msgs = jv_array();
-	if ((rc = store_prepare(db, &st, "SELECT upto, text FROM summaries WHERE session = ? ORDER BY upto DESC LIMIT 1")))
+	if ((rc = store_prepare(db, &st,
+	    "SELECT upto, text FROM summaries WHERE session = ? ORDER BY upto DESC LIMIT 1")))
 		return rc;
 	sqlite3_bind_int64(st, 1, sid);
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -131,13 +135,15 @@ session_context(sqlite3 *db, long long sid, jv *summary, long long *upto, jv *ms
 		*summary = jv_string((const char *)sqlite3_column_text(st, 1));
 	}
 	sqlite3_finalize(st);
-	if ((rc = store_prepare(db, &st, "SELECT id, role, body FROM messages WHERE session = ? AND id > ? ORDER BY id")))
+	if ((rc = store_prepare(db, &st,
+	    "SELECT id, role, body FROM messages WHERE session = ? AND id > ? ORDER BY id")))
 		return rc;
 	sqlite3_bind_int64(st, 1, sid);
 	sqlite3_bind_int64(st, 2, *upto);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*msgs = jv_array_append(*msgs, jv_object_set(jv_object_set(jv_object(), jv_string("id"),
-		    jv_number((double)sqlite3_column_int64(st, 0))), jv_string("msg"), row_msg(st, 1, 2)));
+		*msgs = jv_array_append(*msgs, jv_object_set(jv_object_set(jv_object(),
+		    jv_string("id"), jv_number((double)sqlite3_column_int64(st, 0))),
+		    jv_string("msg"), row_msg(st, 1, 2)));
 	rc = rc == SQLITE_DONE ? 0 : store_fail(db, "messages");
 	sqlite3_finalize(st);
 	return rc;
@@ -151,18 +157,16 @@ session_add_summary(sqlite3 *db, long long sid, long long upto, const char *text
 
 	if ((rc = store_begin_write(db)))
 		return rc;
-	if ((rc = store_prepare(db, &st, "INSERT INTO summaries(session, upto, ts, text, tokens) VALUES(?,?,?,?,?)"))) {
-		store_rollback(db);
-		return rc;
+	if ((rc = store_prepare(db, &st,
+	    "INSERT INTO summaries(session, upto, ts, text, tokens) VALUES(?,?,?,?,?)")) == 0) {
+		sqlite3_bind_int64(st, 1, sid);
+		sqlite3_bind_int64(st, 2, upto);
+		sqlite3_bind_int64(st, 3, clock_wall_ms());
+		sqlite3_bind_text(st, 4, text, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, session_tokens(text));
+		rc = step_done(db, st, "summaries");
 	}
-	sqlite3_bind_int64(st, 1, sid);
-	sqlite3_bind_int64(st, 2, upto);
-	sqlite3_bind_int64(st, 3, clock_wall_ms());
-	sqlite3_bind_text(st, 4, text, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, session_tokens(text));
-	if ((rc = step_done(db, st, "summaries")) || (rc = store_commit(db)))
-		store_rollback(db);
-	return rc;
+	return store_end(db, rc);
 }
 
 int
@@ -172,16 +176,20 @@ session_history(sqlite3 *db, long long sid, session_fn *fn, void *ctx)
 	int rc;
 
 	if ((rc = store_prepare(db, &st,
-	    "SELECT id, ts, role, body, model, incomplete FROM messages WHERE session = ? ORDER BY id")))
+	    "SELECT id, ts, role, body, model, incomplete FROM messages WHERE session = ?"
+	    " ORDER BY id")))
 		return rc;
 	sqlite3_bind_int64(st, 1, sid);
 	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
 		jv ev = jv_object_set(jv_object(), jv_string("type"), jv_string("message"));
-		ev = jv_object_set(ev, jv_string("id"), jv_number((double)sqlite3_column_int64(st, 0)));
-		ev = jv_object_set(ev, jv_string("ts"), jv_number((double)sqlite3_column_int64(st, 1)));
+		ev = jv_object_set(ev, jv_string("id"),
+		    jv_number((double)sqlite3_column_int64(st, 0)));
+		ev = jv_object_set(ev, jv_string("ts"),
+		    jv_number((double)sqlite3_column_int64(st, 1)));
 		ev = jv_object_merge(ev, row_msg(st, 2, 3));
 		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-			ev = jv_object_set(ev, jv_string("model"), jv_string((const char *)sqlite3_column_text(st, 4)));
+			ev = jv_object_set(ev, jv_string("model"),
+			    jv_string((const char *)sqlite3_column_text(st, 4)));
 		if (sqlite3_column_int(st, 5))
 			ev = jv_object_set(ev, jv_string("incomplete"), jv_true());
 		rc = fn(ev, ctx);

@@ -11,7 +11,8 @@ long session_msg_tokens(jv msg);
 /* The session's id, created when create is set: 0, EX_NORESULT (no such session) or error. */
 int session_open(sqlite3 *db, const char *name, int create, long long *id);
 /* Append a neutral message (borrowed): 0 or error. */
-int session_append(sqlite3 *db, long long sid, jv msg, const char *model, int incomplete, long long *msgid);
+int session_append(sqlite3 *db, long long sid, jv msg, const char *model, int incomplete,
+    long long *msgid);
 /* The newest summary (or null) and the messages after it, oldest first, each as
  * {"id", "msg"}: 0 or error. */
 int session_context(sqlite3 *db, long long sid, jv *summary, long long *upto, jv *msgs);

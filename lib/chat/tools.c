@@ -15,24 +15,6 @@
 #define DESC_MAX 160
 #define ARGDESC_MAX 64     /* an argument's description in the tool schema */
 
-/* Walk the NDJSON lines in b, calling fn for each object. */
-static void
-each_line(struct buf *b, void (*fn)(jv, void *), void *ctx)
-{
-	char *p = b->p, *end = b->p + b->len;
-
-	while (p && p < end) {
-		char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		jv v = ndjson_parse(p, len, CATALOG_MAX, 0);
-		if (jv_is_valid(v))
-			fn(v, ctx);
-		else
-			jv_free(v);
-		p = nl ? nl + 1 : end;
-	}
-}
-
 static jv cut(jv s, size_t max);
 
 static jv
@@ -68,7 +50,8 @@ static jv
 schema_compact(jv v)
 {
 	static const char *const drop[] = { "$schema", "$id", "title", "examples", "default",
-	    "additionalProperties", "minimum", "maximum", "minLength", "maxLength", "pattern", "format" };
+	    "additionalProperties", "minimum", "maximum", "minLength", "maxLength", "pattern",
+	    "format" };
 	size_t i;
 
 	if (jv_get_kind(v) == JV_KIND_ARRAY) {
@@ -85,8 +68,10 @@ schema_compact(jv v)
 	{
 		jv out = jv_object();
 		jv_object_foreach(v, k, x) {
-			/* "properties" maps names to schemas; elsewhere a "description" is prose. */
-			if (strcmp(jv_string_value(k), "description") == 0 && jv_get_kind(x) == JV_KIND_STRING)
+			/* "properties" maps names to schemas; elsewhere a
+			 * "description" is prose. */
+			if (strcmp(jv_string_value(k), "description") == 0
+			    && jv_get_kind(x) == JV_KIND_STRING)
 				out = jv_object_set(out, k, cut(x, ARGDESC_MAX));
 			else
 				out = jv_object_set(out, k, schema_compact(x));
@@ -96,28 +81,41 @@ schema_compact(jv v)
 	}
 }
 
-static void
-add_skill(jv v, void *ctx)
+static int
+add_skill(jv v, long lineno, void *ctx)
 {
-	jv *cat = ctx, type = jv_object_get(jv_copy(v), jv_string("type")), el, name;
+	jv *cat = ctx, type, el, name;
 
+	if (!jv_is_valid(v)) {       /* a line that is not an object: not a skill */
+		jv_free(v);
+		return 0;
+	}
+	type = jv_object_get(jv_copy(v), jv_string("type"));
 	el = jv_object_get(jv_copy(v), jv_string("eligible"));
 	name = jv_object_get(jv_copy(v), jv_string("name"));
 	if (jv_get_kind(name) == JV_KIND_STRING && jv_get_kind(el) != JV_KIND_FALSE
-	    && (jv_get_kind(type) != JV_KIND_STRING || strcmp(jv_string_value(type), "skill") == 0)) {
+	    && (jv_get_kind(type) != JV_KIND_STRING
+	    || strcmp(jv_string_value(type), "skill") == 0)) {
 		jv t = jv_object_set(jv_object(), jv_string("name"), jv_copy(name));
-		t = jv_object_set(t, jv_string("description"), one_line(jv_object_get(jv_copy(v), jv_string("description"))));
+		t = jv_object_set(t, jv_string("description"), one_line(jv_object_get(jv_copy(v),
+		    jv_string("description"))));
 		jv p = jv_object_get(jv_copy(v), jv_string("parameters"));
+		jv timeout = jv_object_get(jv_copy(v), jv_string("timeout"));
 		if (jv_get_kind(p) == JV_KIND_OBJECT)
 			t = jv_object_set(t, jv_string("parameters"), schema_compact(p));
 		else
 			jv_free(p);
+		if (jv_get_kind(timeout) == JV_KIND_NUMBER)
+			t = jv_object_set(t, jv_string("timeout"), timeout);
+		else
+			jv_free(timeout);
 		*cat = jv_array_append(*cat, t);
 	}
 	jv_free(type);
 	jv_free(el);
 	jv_free(name);
 	jv_free(v);
+	return 0;
 }
 
 extern char **environ;
@@ -160,7 +158,7 @@ tools_catalog(void)
 	char **env = skill_env();
 
 	if (env && proc_run(argv, env, NULL, 0, &out, CATALOG_MAX, 10000) == 0)
-		each_line(&out, add_skill, &cat);
+		ndjson_each_mem(out.p, out.len, CATALOG_MAX, add_skill, &cat);
 	free(env);
 	buf_free(&out);
 	return cat;
@@ -171,13 +169,21 @@ struct result {
 	int failed;
 };
 
-static void
-add_event(jv v, void *ctx)
+static int
+add_event(jv v, long lineno, void *ctx)
 {
 	struct result *r = ctx;
-	jv type = jv_object_get(jv_copy(v), jv_string("type"));
-	const char *t = jv_get_kind(type) == JV_KIND_STRING ? jv_string_value(type) : "";
-	int err = strcmp(t, "error") == 0;
+	jv type;
+	const char *t;
+	int err;
+
+	if (!jv_is_valid(v)) {
+		jv_free(v);
+		return 0;
+	}
+	type = jv_object_get(jv_copy(v), jv_string("type"));
+	t = jv_get_kind(type) == JV_KIND_STRING ? jv_string_value(type) : "";
+	err = strcmp(t, "error") == 0;
 
 	if (strcmp(t, "result") == 0 || err) {
 		jv s = jv_object_get(jv_copy(v), jv_string(err ? "message" : "text"));
@@ -197,6 +203,29 @@ add_event(jv v, void *ctx)
 	}
 	jv_free(type);
 	jv_free(v);
+	return 0;
+}
+
+int
+tools_limit_ms(jv catalog, const char *name)
+{
+	long timeout = TOOLS_TIMEOUT_MAX;
+
+	if (jv_get_kind(catalog) == JV_KIND_ARRAY) {
+		jv_array_foreach(catalog, i, t) {
+			jv n = jv_object_get(jv_copy(t), jv_string("name"));
+			jv s = jv_object_get(jv_copy(t), jv_string("timeout"));
+			if (jv_get_kind(n) == JV_KIND_STRING
+			    && strcmp(jv_string_value(n), name) == 0
+			    && jv_get_kind(s) == JV_KIND_NUMBER && jv_number_value(s) >= 1
+			    && jv_number_value(s) <= TOOLS_TIMEOUT_MAX)
+				timeout = (long)jv_number_value(s);
+			jv_free(n);
+			jv_free(s);
+			jv_free(t);
+		}
+	}
+	return (int)((timeout + TOOLS_GRACE) * 1000);
 }
 
 int
@@ -216,13 +245,15 @@ tools_run(const char *name, const char *args, struct buf *out, int timeout_ms)
 
 	rc = env ? proc_run(argv, env, NULL, 0, &raw, RESULT_MAX, timeout_ms) : PROC_NOSTART;
 	free(env);
-	each_line(&raw, add_event, &r);
+	ndjson_each_mem(raw.p, raw.len, RESULT_MAX, add_event, &r);
 	buf_free(&raw);
 	if (rc == PROC_TIMEDOUT)
 		buf_printf(out, "%serror: the skill ran out of time", out->len ? "\n" : "");
 	else if (rc == PROC_TOOBIG)
-		buf_printf(out, "%serror: the skill's output was over the cap", out->len ? "\n" : "");
+		buf_printf(out, "%serror: the skill's output was over the cap",
+		    out->len ? "\n" : "");
 	else if (rc != 0 && !r.failed)
-		buf_printf(out, "%serror: the skill exited with status %d", out->len ? "\n" : "", rc);
+		buf_printf(out, "%serror: the skill exited with status %d", out->len ? "\n" : "",
+		    rc);
 	return rc != 0 || r.failed;
 }

@@ -13,16 +13,17 @@
 #include "chat/cache.h"
 #include "store/config.h"
 #include "base/err.h"
-#include "store/telemetry.h"
 #include "net/fetch.h"
+#include "chat/ndjson.h"
 #include "chat/provider.h"
 #include "chat/session.h"
 #include "store/store.h"
+#include "store/telemetry.h"
 #include "chat/tools.h"
 #include "chat/turn.h"
 #include "chat/wire.h"
 
-#define DEFAULT_CONTEXT 32000
+#define DEFAULT_CONTEXT 32000   /* tokens, when neither the config nor the provider says */
 #define RETRY_BASE_MS 500
 #define RETRY_MAX_MS 8000
 #define RETRY_AFTER_MAX 60
@@ -39,10 +40,15 @@ struct turn {
 	turn_emit_fn *emit;
 	void *ctx;
 	long long sid, t0, ttft;
-	int emitted, cached;
+	int emitted, cached, chain, ncalls;
 	long in_tok, out_tok;
 	char model[320];
 	char session[128];
+	char key[65];               /* the cache key of this round's request */
+	struct buf system;          /* the system prompt, then the summary */
+	jv msgs, tools;             /* the conversation sent, the tool catalog */
+	struct answer a;            /* this round's answer */
+	struct telemetry tel;
 };
 
 static jv
@@ -93,9 +99,84 @@ backoff(int attempt, long retry_after)
 		ms = RETRY_BASE_MS << (attempt < 5 ? attempt : 5);
 		if (ms > RETRY_MAX_MS)
 			ms = RETRY_MAX_MS;
-		ms = ms * 3 / 4 + (long)randombytes_uniform((uint32_t)ms / 2 + 1);   /* ±25 % jitter */
+		/* ±25 % jitter */
+		ms = ms * 3 / 4 + (long)randombytes_uniform((uint32_t)ms / 2 + 1);
 	}
 	usleep((useconds_t)ms * 1000);
+}
+
+/* One request to p, its answer parsed into a (reset first): streamed through
+ * the wire parser, or collected and parsed whole. */
+static void
+post(struct turn *t, struct provider *p, struct fetch *f, int stream, struct answer *a,
+    struct buf *body)
+{
+	struct wire_stream w;
+
+	answer_free(a);
+	memset(a, 0, sizeof *a);
+	buf_reset(body);
+	if (stream) {
+		wire_stream_init(&w, p->kind, a, on_stream, t);
+		f->fn = wire_stream_feed;
+		f->ctx = &w;
+	} else {
+		f->fn = collect;
+		f->ctx = body;
+	}
+	fetch_post(t->http, f);
+	if (stream)
+		wire_stream_free(&w);
+	else if (f->transport == FETCH_OK && f->status >= 200 && f->status < 300)
+		wire_parse_body(p->kind, body->p ? body->p : "", body->len, a);
+}
+
+/* What the request came to: 0, or an exit code with err set.  *again is set when
+ * it is worth retrying, *wait to the server's Retry-After (or -1). */
+static int
+verdict(struct turn *t, struct provider *p, struct fetch *f, struct answer *a, int *again,
+    long *wait)
+{
+	const char *who = p->name, *model = p->model;
+	char msg[512];
+	int rc;
+
+	*again = 0;
+	*wait = -1;
+	if (t->o->cancel && *t->o->cancel)
+		return err_set(EX_TEMPFAIL, "interrupted");
+	if (f->transport == FETCH_CONNECT)
+		return err_set(EX_UNAVAILABLE, "%s/%s: cannot reach %s: %s", who, model,
+		    p->base_url, f->error);
+	if (f->transport == FETCH_OK && f->status >= 300) {
+		wire_error_message(f->errbody.p ? f->errbody.p : "", f->errbody.len, msg,
+		    sizeof msg);
+		provider_scrub(p, msg);
+		if (f->status == 401 || f->status == 403)
+			return err_set(EX_NOPERM,
+			    "%s/%s: the provider refused the key (HTTP %ld%s%s)",
+			    who, model, f->status, *msg ? ": " : "", msg);
+		if (f->status == 404)
+			return err_set(EX_CONFIG,
+			    "%s/%s: not found at %s (HTTP 404%s%s): check the model "
+			    "name and base_url", who, model, p->base_url, *msg ? ": " : "", msg);
+		if ((*again = retryable(f->status)))
+			*wait = f->retry_after;
+		rc = *again ? EX_TEMPFAIL : f->status >= 500 ? EX_UNAVAILABLE : EX_DATAERR;
+		return err_set(rc,
+		    "%s/%s: HTTP %ld%s%s", who, model, f->status, *msg ? ": " : "", msg);
+	}
+	if (!a->failed && f->transport == FETCH_OK && a->done)
+		return 0;
+	*again = 1;
+	provider_scrub(p, a->error);
+	if (a->failed)
+		return err_set(EX_TEMPFAIL, "%s/%s: %s%s%s", who, model, a->error_type,
+		    *a->error_type ? ": " : "", a->error);
+	if (f->transport != FETCH_OK)
+		return err_set(EX_TEMPFAIL, "%s/%s: the answer was cut short: %s", who, model,
+		    f->error);
+	return err_set(EX_TEMPFAIL, "%s/%s: the answer was cut short", who, model);
 }
 
 /* One provider, with retries while nothing has been emitted.  0, or an exit
@@ -105,86 +186,26 @@ ask_one(struct turn *t, struct provider *p, const char *system, jv msgs, jv tool
     struct answer *a)
 {
 	const struct turn_opts *o = t->o;
-	struct wire_opts wo = { p->model, stream, o->thinking, p->deepseek, o->max_tokens };
-	struct fetch f = { 0 };
-	struct wire_stream w;
+	struct wire_opts wo = { .model = p->model, .stream = stream, .thinking = o->thinking,
+	    .deepseek = p->deepseek, .max_tokens = o->max_tokens };
+	struct fetch f = { .idle_timeout = o->idle_timeout, .cancel = o->cancel };
 	struct buf body = BUF_INIT;
-	char url[600], msg[512];
-	int attempt, rc = 0;
-	jv req, s;
+	char url[600];
+	int attempt, again, rc;
+	long wait;
+	jv s = jv_dump_string(wire_request(p->kind, &wo, system, jv_copy(msgs), jv_copy(tools)), 0);
 
 	provider_url(p, url, sizeof url);
-	req = wire_request(p->kind, &wo, system, jv_copy(msgs), jv_copy(tools));
-	s = jv_dump_string(req, 0);
 	f.url = url;
 	f.headers = (const char *const *)p->headers;
 	f.body = jv_string_value(s);
 	f.len = (size_t)jv_string_length_bytes(jv_copy(s));
-	f.idle_timeout = o->idle_timeout;
-	f.cancel = o->cancel;
 	for (attempt = 0; ; attempt++) {
-		answer_free(a);
-		memset(a, 0, sizeof *a);
-		buf_reset(&body);
-		if (stream) {
-			wire_stream_init(&w, p->kind, a, on_stream, t);
-			f.fn = wire_stream_feed;
-			f.ctx = &w;
-		} else {
-			f.fn = collect;
-			f.ctx = &body;
-		}
-		fetch_post(t->http, &f);
-		if (stream)
-			wire_stream_free(&w);
-		else if (f.transport == FETCH_OK && f.status >= 200 && f.status < 300)
-			wire_parse_body(p->kind, body.p ? body.p : "", body.len, a);
-		if (o->cancel && *o->cancel) {
-			rc = err_set(EX_TEMPFAIL, "interrupted");
+		post(t, p, &f, stream, a, &body);
+		rc = verdict(t, p, &f, a, &again, &wait);
+		if (!rc || !again || attempt >= o->retries || t->emitted)
 			break;
-		}
-		if (f.transport == FETCH_CONNECT) {
-			rc = err_set(EX_UNAVAILABLE, "%s/%s: cannot reach %s: %s", p->name, p->model, p->base_url, f.error);
-			break;
-		}
-		if (f.transport == FETCH_OK && f.status >= 300) {
-			wire_error_message(f.errbody.p ? f.errbody.p : "", f.errbody.len, msg, sizeof msg);
-			provider_scrub(p, msg);
-			if (f.status == 401 || f.status == 403)
-				rc = err_set(EX_NOPERM, "%s/%s: the provider refused the key (HTTP %ld%s%s)",
-				    p->name, p->model, f.status, *msg ? ": " : "", msg);
-			else if (f.status == 404)
-				rc = err_set(EX_CONFIG, "%s/%s: not found at %s (HTTP 404%s%s): check the model name and base_url",
-				    p->name, p->model, p->base_url, *msg ? ": " : "", msg);
-			else if (retryable(f.status)) {
-				rc = err_set(EX_TEMPFAIL, "%s/%s: HTTP %ld%s%s", p->name, p->model, f.status,
-				    *msg ? ": " : "", msg);
-				if (attempt < o->retries && !t->emitted) {
-					backoff(attempt, f.retry_after);
-					continue;
-				}
-			} else
-				rc = err_set(f.status >= 500 ? EX_UNAVAILABLE : EX_DATAERR, "%s/%s: HTTP %ld%s%s",
-				    p->name, p->model, f.status, *msg ? ": " : "", msg);
-			break;
-		}
-		if (a->failed || f.transport != FETCH_OK || !a->done) {
-			provider_scrub(p, a->error);
-			if (a->failed)
-				rc = err_set(EX_TEMPFAIL, "%s/%s: %s%s%s", p->name, p->model, a->error_type,
-				    *a->error_type ? ": " : "", a->error);
-			else if (f.transport != FETCH_OK)
-				rc = err_set(EX_TEMPFAIL, "%s/%s: the answer was cut short: %s", p->name, p->model, f.error);
-			else
-				rc = err_set(EX_TEMPFAIL, "%s/%s: the answer was cut short", p->name, p->model);
-			if (attempt < o->retries && !t->emitted) {
-				backoff(attempt, -1);
-				continue;
-			}
-			break;
-		}
-		rc = 0;
-		break;
+		backoff(attempt, wait);
 	}
 	buf_free(&body);
 	buf_free(&f.errbody);
@@ -214,30 +235,37 @@ ask(struct turn *t, const char *system, jv msgs, jv tools, int stream, struct an
 			return rc;
 		if (rc != EX_UNAVAILABLE)
 			reachable = 1;
-		snprintf(why + strlen(why), sizeof why - strlen(why), "%s%s", *why ? "; " : "", err_msg());
+		snprintf(why + strlen(why), sizeof why - strlen(why), "%s%s", *why ? "; " : "",
+		    err_msg());
 	}
 	if (!reachable)
-		return err_set(EX_UNAVAILABLE, "no model provider reachable (%s): set OPENAI_API_KEY, "
-		    "ANTHROPIC_API_KEY or DEEPSEEK_API_KEY, or run: claw config set model=PROVIDER/MODEL, "
-		    "or start a local Ollama (ollama serve)", why);
+		return err_set(EX_UNAVAILABLE,
+		    "no model provider reachable (%s): set OPENAI_API_KEY, "
+		    "ANTHROPIC_API_KEY or DEEPSEEK_API_KEY, or run: claw config set "
+		    "model=PROVIDER/MODEL, or start a local Ollama (ollama serve)", why);
 	if (strchr(t->o->models, ','))
 		return err_set(rc, "%s", why);
 	return rc;
 }
 
+/* Store msg (consumed) in the session; with append, also add it to the conversation. */
 static int
-store_msg(struct turn *t, jv msg, const char *model, int incomplete)
+store_msg(struct turn *t, jv msg, const char *model, int incomplete, int append)
 {
 	int rc = session_append(t->db, t->sid, msg, model, incomplete, NULL);
 
-	jv_free(msg);
+	if (rc == 0 && append)
+		t->msgs = jv_array_append(t->msgs, msg);
+	else
+		jv_free(msg);
 	return rc;
 }
 
 static const char *
 str(jv o, const char *k, jv *hold)
 {
-	*hold = jv_get_kind(o) == JV_KIND_OBJECT ? jv_object_get(jv_copy(o), jv_string(k)) : jv_null();
+	*hold = jv_get_kind(o) == JV_KIND_OBJECT
+	    ? jv_object_get(jv_copy(o), jv_string(k)) : jv_null();
 	return jv_get_kind(*hold) == JV_KIND_STRING ? jv_string_value(*hold) : "";
 }
 
@@ -255,7 +283,8 @@ transcript(jv msgs, int from, int to, struct buf *b)
 		if (jv_get_kind(calls) == JV_KIND_ARRAY) {
 			jv_array_foreach(calls, j, c) {
 				jv n1, n2;
-				buf_printf(b, "assistant called %s(%s)\n", str(c, "name", &n1), str(c, "arguments", &n2));
+				buf_printf(b, "assistant called %s(%s)\n", str(c, "name", &n1),
+				    str(c, "arguments", &n2));
 				jv_free(n1);
 				jv_free(n2);
 				jv_free(c);
@@ -271,13 +300,10 @@ transcript(jv msgs, int from, int to, struct buf *b)
 static long
 context_limit(struct turn *t)
 {
-	char *v = NULL, one[320];
-	long n = 0;
+	char one[320];
+	long n = t->o->context_max;
 	struct provider p;
 
-	if (config_get(t->db, "context.max_tokens", &v, NULL) == 0)
-		n = atol(v);
-	free(v);
 	if (n > 0)
 		return n;
 	snprintf(one, sizeof one, "%.*s", (int)strcspn(t->o->models, ","), t->o->models);
@@ -287,29 +313,14 @@ context_limit(struct turn *t)
 	return n > 0 ? n : DEFAULT_CONTEXT;
 }
 
-/* Summarise older turns when the context is over budget (or when forced).  The
- * cut falls before a user message, so a tool call never leaves its result. */
+/* Where the kept tail starts: at least keep tokens from the end, moved back to a
+ * user message so that a tool call never leaves its result.  0: nothing to cut. */
 static int
-compact(struct turn *t, jv *summary, jv *rows, int force)
+cut_point(jv msgs, int n, long keep)
 {
-	long total = jv_get_kind(*summary) == JV_KIND_STRING ? session_tokens(jv_string_value(*summary)) : 0;
-	long keep = t->o->keep_recent > 0 ? t->o->keep_recent : 2000, tail = 0;
-	int n = jv_array_length(jv_copy(*rows)), b, i, rc;
-	struct answer a = { 0 };
-	struct buf text = BUF_INIT;
-	long long upto;
-	jv msgs = jv_array(), req;
+	long tail = 0;
+	int b;
 
-	for (i = 0; i < n; i++) {
-		jv r = jv_array_get(jv_copy(*rows), i);
-		jv m = jv_object_get(r, jv_string("msg"));
-		total += session_msg_tokens(m);
-		msgs = jv_array_append(msgs, m);
-	}
-	if (!force && total <= context_limit(t)) {
-		jv_free(msgs);
-		return 0;
-	}
 	for (b = n; b > 0 && tail < keep; b--) {
 		jv m = jv_array_get(jv_copy(msgs), b - 1);
 		tail += session_msg_tokens(m);
@@ -323,28 +334,60 @@ compact(struct turn *t, jv *summary, jv *rows, int force)
 		if (user)
 			break;
 	}
-	if (b <= 0) {
-		jv_free(msgs);
-		return 0;
-	}
-	if (jv_get_kind(*summary) == JV_KIND_STRING)
-		buf_printf(&text, "Summary so far:\n%s\n\nThe conversation since:\n", jv_string_value(*summary));
+	return b > 0 ? b : 0;
+}
+
+/* The model's summary of the old summary and msgs[0, b): 0 with a->text, or an error. */
+static int
+summarise(struct turn *t, jv summary, jv msgs, int b, struct answer *a)
+{
+	struct buf text = BUF_INIT;
+	jv req;
+	int rc;
+
+	if (jv_get_kind(summary) == JV_KIND_STRING)
+		buf_printf(&text, "Summary so far:\n%s\n\nThe conversation since:\n",
+		    jv_string_value(summary));
 	transcript(msgs, 0, b, &text);
-	req = jv_array_append(jv_array(), jv_object_set(jv_object_set(jv_object(), jv_string("role"),
-	    jv_string("user")), jv_string("text"), jv_string(text.p ? text.p : "")));
-	rc = ask(t, summariser, req, jv_null(), 0, &a);
+	req = jv_array_append(jv_array(), jv_object_set(jv_object_set(jv_object(),
+	    jv_string("role"), jv_string("user")), jv_string("text"),
+	    jv_string(text.p ? text.p : "")));
+	rc = ask(t, summariser, req, jv_null(), 0, a);
 	jv_free(req);
 	buf_free(&text);
-	if (rc == 0) {
-		jv r = jv_array_get(jv_copy(*rows), b - 1), id = jv_object_get(r, jv_string("id"));
+	return rc;
+}
+
+/* Summarise older turns when the context is over budget (or when forced): the
+ * summary is stored, *summary replaced and *rows cut to the kept tail. */
+static int
+compact(struct turn *t, jv *summary, jv *rows, int force)
+{
+	long total = jv_get_kind(*summary) == JV_KIND_STRING
+	    ? session_tokens(jv_string_value(*summary)) : 0;
+	int n = jv_array_length(jv_copy(*rows)), b, i, rc = 0;
+	struct answer a = { 0 };
+	long long upto;
+	jv msgs = jv_array(), r, id;
+
+	for (i = 0; i < n; i++) {
+		jv m = jv_object_get(jv_array_get(jv_copy(*rows), i), jv_string("msg"));
+		total += session_msg_tokens(m);
+		msgs = jv_array_append(msgs, m);
+	}
+	if ((force || total > context_limit(t)) && (b = cut_point(msgs, n, t->o->keep_recent)) > 0
+	    && (rc = summarise(t, *summary, msgs, b, &a)) == 0) {
+		r = jv_array_get(jv_copy(*rows), b - 1);
+		id = jv_object_get(r, jv_string("id"));
 		upto = (long long)jv_number_value(id);
 		jv_free(id);
 		if (!(rc = session_add_summary(t->db, t->sid, upto, a.text.p ? a.text.p : ""))) {
 			jv_free(*summary);
 			*summary = jv_string(a.text.p ? a.text.p : "");
 			*rows = jv_array_slice(*rows, b, n);
-			t->emit(t->ctx, jv_object_set(jv_object_set(event("summary"), jv_string("text"),
-			    jv_copy(*summary)), jv_string("upto"), jv_number((double)upto)));
+			t->emit(t->ctx, jv_object_set(jv_object_set(event("summary"),
+			    jv_string("text"), jv_copy(*summary)), jv_string("upto"),
+			    jv_number((double)upto)));
 		}
 	}
 	answer_free(&a);
@@ -359,7 +402,8 @@ neutral(jv given, struct buf *system)
 	jv out = jv_array();
 
 	jv_array_foreach(given, i, m) {
-		jv h, c = jv_get_kind(m) == JV_KIND_OBJECT ? jv_object_get(jv_copy(m), jv_string("content")) : jv_null();
+		jv h, c = jv_get_kind(m) == JV_KIND_OBJECT
+		    ? jv_object_get(jv_copy(m), jv_string("content")) : jv_null();
 		const char *role = str(m, "role", &h);
 		struct buf text = BUF_INIT;
 		if (jv_get_kind(c) == JV_KIND_STRING)
@@ -375,7 +419,8 @@ neutral(jv given, struct buf *system)
 		if (strcmp(role, "system") == 0)
 			buf_printf(system, "%s%s", system->len ? "\n\n" : "", text.p ? text.p : "");
 		else
-			out = jv_array_append(out, jv_object_set(jv_object_set(jv_object(), jv_string("role"),
+			out = jv_array_append(out, jv_object_set(jv_object_set(jv_object(),
+			    jv_string("role"),
 			    jv_string(strcmp(role, "assistant") == 0 ? "assistant" : "user")),
 			    jv_string("text"), jv_string(text.p ? text.p : "")));
 		buf_free(&text);
@@ -387,8 +432,227 @@ neutral(jv given, struct buf *system)
 	return out;
 }
 
+/* --- the six steps --- */
+
+/* 1. The session, and the user's words in it before any request leaves. */
+static int
+store_user(struct turn *t)
+{
+	const struct turn_opts *o = t->o;
+	int rc;
+
+	if (o->session)
+		snprintf(t->session, sizeof t->session, "%s", o->session);
+	else {
+		time_t now = time(NULL);
+		size_t n = strftime(t->session, sizeof t->session, "chat-%Y%m%dT%H%M%S",
+		    gmtime(&now));
+		snprintf(t->session + n, sizeof t->session - n, "-%08x", randombytes_random());
+	}
+	if (o->system)
+		buf_adds(&t->system, o->system);
+	rc = session_open(t->db, t->session, !o->compact_only, &t->sid);
+	if (rc == EX_NORESULT)
+		return err_set(EX_NOINPUT, "%s: no such session", t->session);
+	if (rc || o->compact_only)
+		return rc;
+	if (jv_get_kind(o->messages) == JV_KIND_ARRAY) {
+		jv given = neutral(jv_copy(o->messages), &t->system);
+		t->msgs = jv_array();
+		jv_array_foreach(given, i, m)
+			if (!rc)
+				rc = store_msg(t, m, NULL, 0, 1);
+			else
+				jv_free(m);
+		jv_free(given);
+		return rc;
+	}
+	{
+		jv m = jv_object_set(jv_object_set(jv_object(), jv_string("role"),
+		    jv_string("user")), jv_string("text"), jv_string(o->prompt ? o->prompt : ""));
+		if (jv_get_kind(o->images) == JV_KIND_ARRAY
+		    && jv_array_length(jv_copy(o->images)) > 0)
+			m = jv_object_set(m, jv_string("images"), jv_copy(o->images));
+		return store_msg(t, m, NULL, 0, 0);
+	}
+}
+
+/* 2. What the model is sent: the stored conversation (compacted when over budget)
+ * unless the request gave its own, the system prompt with the summary, the tools. */
+static int
+build_context(struct turn *t)
+{
+	jv summary = jv_null(), rows = jv_null();
+	long long upto;
+	int rc = 0;
+
+	if (jv_get_kind(t->msgs) != JV_KIND_ARRAY) {
+		if ((rc = session_context(t->db, t->sid, &summary, &upto, &rows)) == 0
+		    && (rc = compact(t, &summary, &rows, t->o->compact_only)) == 0) {
+			t->msgs = jv_array();
+			jv_array_foreach(rows, i, r)
+				t->msgs = jv_array_append(t->msgs, jv_object_get(r,
+				    jv_string("msg")));
+		}
+	}
+	if (rc == 0 && jv_get_kind(summary) == JV_KIND_STRING)
+		buf_printf(&t->system, "%sSummary of the earlier conversation:\n%s",
+		    t->system.len ? "\n\n" : "", jv_string_value(summary));
+	if (rc == 0 && !t->o->compact_only)
+		t->tools = t->o->tools ? tools_catalog() : jv_array();
+	jv_free(summary);
+	jv_free(rows);
+	return rc;
+}
+
+/* The cached answer to this round's request, if any: 1 with t->a filled, else 0. */
+static int
+from_cache(struct turn *t)
+{
+	const struct turn_opts *o = t->o;
+	jv k, cached = jv_null(), mo, x;
+
+	k = jv_object_set(jv_object_set(jv_object_set(jv_object_set(jv_object(),
+	    jv_string("models"), jv_string(o->models)), jv_string("system"),
+	    jv_string(t->system.p ? t->system.p : "")), jv_string("messages"), jv_copy(t->msgs)),
+	    jv_string("tools"), jv_copy(t->tools));
+	k = jv_object_set(k, jv_string("thinking"), jv_number(o->thinking));
+	cache_key(k, t->key);
+	jv_free(k);
+	t->cached = cache_get(t->db, t->key, o->cache_ttl, &cached) == 0;
+	telemetry_add(&t->tel, "cache", -1, t->cached, t->cached ? "{\"hit\":true}"
+	    : "{\"hit\":false}");
+	if (!t->cached)
+		return 0;
+	mo = jv_object_get(jv_copy(cached), jv_string("model"));
+	x = jv_object_get(cached, jv_string("text"));
+	if (jv_get_kind(x) == JV_KIND_STRING)
+		buf_adds(&t->a.text, jv_string_value(x));
+	if (jv_get_kind(mo) == JV_KIND_STRING)
+		snprintf(t->model, sizeof t->model, "%s", jv_string_value(mo));
+	jv_free(x);
+	jv_free(mo);
+	return 1;
+}
+
+/* 3. One round's answer: from the cache, else from the model list (retries and
+ * fallbacks in ask).  What did not arrive through the stream is emitted here.
+ * A failed answer is stored as far as it came, marked incomplete. */
+static int
+ask_model(struct turn *t)
+{
+	int rc;
+
+	answer_free(&t->a);
+	memset(&t->a, 0, sizeof t->a);
+	t->emitted = 0;
+	if ((t->o->cache || t->o->cache_ttl > 0) && from_cache(t)) {
+		t->ttft = clock_mono_ms() - t->t0;
+		if (t->a.text.len)
+			emit_text(t, "delta", t->a.text.p, t->a.text.len);
+		t->emitted = 1;
+		return 0;
+	}
+	rc = ask(t, t->system.p, t->msgs, t->tools, t->o->stream, &t->a);
+	t->in_tok += t->a.in_tokens;
+	t->out_tok += t->a.out_tokens;
+	if (rc) {
+		if (t->a.text.len || t->a.ncalls)
+			store_msg(t, answer_message(&t->a, t->model), t->model, 1, 0);
+		return rc;
+	}
+	if (!t->o->stream) {
+		if (t->a.reasoning.len)
+			emit_text(t, "reasoning", t->a.reasoning.p, t->a.reasoning.len);
+		if (t->a.text.len)
+			emit_text(t, "delta", t->a.text.p, t->a.text.len);
+		t->ttft = clock_mono_ms() - t->t0;
+		t->emitted = 1;
+	}
+	return 0;
+}
+
+/* One call: its events, its result as the tool message. */
+static int
+run_call(struct turn *t, const struct wire_call *c)
+{
+	const char *args = c->args.len ? c->args.p : "{}";
+	jv parsed = jv_parse(args), tm;
+	struct buf res = BUF_INIT;
+	int failed;
+
+	t->ncalls++;
+	t->emit(t->ctx, jv_object_set(jv_object_set(jv_object_set(event("tool_call"),
+	    jv_string("name"), jv_string(c->name)), jv_string("id"), jv_string(c->id)),
+	    jv_string("arguments"), jv_is_valid(parsed) ? parsed : (jv_free(parsed),
+	    jv_string(args))));
+	failed = tools_run(c->name, args, &res, tools_limit_ms(t->tools, c->name));
+	t->emit(t->ctx,
+	    jv_object_set(jv_object_set(jv_object_set(jv_object_set(event("tool_result"),
+	    jv_string("name"), jv_string(c->name)), jv_string("id"), jv_string(c->id)),
+	    jv_string("text"), jv_string(res.p ? res.p : "")), jv_string("ok"), jv_bool(!failed)));
+	tm = jv_object_set(jv_object_set(jv_object_set(jv_object_set(jv_object(), jv_string("role"),
+	    jv_string("tool")), jv_string("tool_call_id"), jv_string(c->id)), jv_string("name"),
+	    jv_string(c->name)), jv_string("text"), jv_string(res.p ? res.p : ""));
+	buf_free(&res);
+	return store_msg(t, tm, NULL, 0, 1);
+}
+
+/* 4. The model called tools: store its message, run each call, hand the results
+ * back for the next round.  Some local servers send calls without ids; the
+ * result must name its call. */
+static int
+run_tools(struct turn *t)
+{
+	struct answer *a = &t->a;
+	int i, rc;
+
+	for (i = 0; i < a->ncalls; i++)
+		if (!a->calls[i].id[0])
+			snprintf(a->calls[i].id, sizeof a->calls[i].id, "call_%d_%d", t->chain, i);
+	if (t->chain++ >= t->o->chain_limit) {
+		store_msg(t, answer_message(a, t->model), t->model, 1, 0);
+		return err_set(EX_SOFTWARE,
+		    "the model still called tools after %ld rounds (--chain-limit)",
+		    t->o->chain_limit);
+	}
+	if ((rc = store_msg(t, answer_message(a, t->model), t->model, 0, 1)))
+		return rc;
+	for (i = 0; i < a->ncalls && !rc; i++)
+		rc = run_call(t, &a->calls[i]);
+	return rc;
+}
+
+/* 5. The answer: into the cache and the session, and out as the message event. */
+static int
+store_answer(struct turn *t)
+{
+	struct answer *a = &t->a;
+	const char *text = a->text.p ? a->text.p : "";
+	jv usage;
+	int rc;
+
+	if ((t->o->cache || t->o->cache_ttl > 0) && !t->cached) {
+		jv c = jv_object_set(jv_object_set(jv_object(), jv_string("text"), jv_string(text)),
+		    jv_string("model"), jv_string(t->model));
+		cache_put(t->db, t->key, c);
+		jv_free(c);
+	}
+	rc = store_msg(t, answer_message(a, t->model), t->model, 0, 0);
+	usage = jv_object_set(jv_object_set(jv_object(), jv_string("in"),
+	    jv_number((double)t->in_tok)),
+	    jv_string("out"), jv_number((double)t->out_tok));
+	t->emit(t->ctx, jv_object_set(jv_object_set(jv_object_set(jv_object_set(jv_object_set(
+	    jv_object_set(event("message"), jv_string("role"), jv_string("assistant")),
+	    jv_string("text"), jv_string(text)), jv_string("model"), jv_string(t->model)),
+	    jv_string("usage"), usage), jv_string("session"), jv_string(t->session)),
+	    jv_string("cached"), jv_bool(t->cached)));
+	return rc;
+}
+
+/* 6. The turn's telemetry row: model, session, timings, token counts, the code. */
 static void
-record(struct turn *t, int rc, int ncalls)
+record(struct turn *t, int rc)
 {
 	struct buf d = BUF_INIT;
 
@@ -396,206 +660,45 @@ record(struct turn *t, int rc, int ncalls)
 	buf_add_json_str(&d, t->model, strlen(t->model));
 	buf_adds(&d, ",\"session\":");
 	buf_add_json_str(&d, t->session, strlen(t->session));
-	buf_printf(&d, ",\"ttft_ms\":%lld,\"tokens_in\":%ld,\"tokens_out\":%ld,\"code\":%d,\"cached\":%s,\"tool_calls\":%d}",
-	    t->ttft, t->in_tok, t->out_tok, rc, t->cached ? "true" : "false", ncalls);
+	buf_printf(&d, ",\"ttft_ms\":%lld,\"tokens_in\":%ld,\"tokens_out\":%ld,\"code\":%d,"
+	    "\"cached\":%s,\"tool_calls\":%d}", t->ttft, t->in_tok, t->out_tok, rc,
+	    t->cached ? "true" : "false", t->ncalls);
 	if (!d.oom)
-		telemetry_record(t->db, "claw-chat", "turn", clock_mono_ms() - t->t0, rc == 0, d.p);
+		telemetry_add(&t->tel, "turn", clock_mono_ms() - t->t0, rc == 0, d.p);
+	telemetry_flush(&t->tel, t->db);
 	buf_free(&d);
 }
 
-static jv
-usage(const struct turn *t)
-{
-	return jv_object_set(jv_object_set(jv_object(), jv_string("in"), jv_number((double)t->in_tok)),
-	    jv_string("out"), jv_number((double)t->out_tok));
-}
-
+/* Rounds of asking and running tools until the model answers. */
 static int
-fail(struct turn *t, int rc)
+converse(struct turn *t)
 {
-	t->emit(t->ctx, jv_object_set(jv_object_set(event("error"), jv_string("code"), jv_number(rc)),
-	    jv_string("message"), jv_string(err_msg())));
-	return rc;
+	int rc;
+
+	while ((rc = ask_model(t)) == 0 && t->a.ncalls > 0)
+		if ((rc = run_tools(t)))
+			return rc;
+	return rc ? rc : store_answer(t);
 }
 
 int
 turn_run(sqlite3 *db, void *http, const struct turn_opts *o, turn_emit_fn *emit, void *ctx)
 {
-	struct turn t = { db, http, o, emit, ctx, 0, clock_mono_ms(), 0, 0, 0, 0, 0, "", "" };
-	struct buf system = BUF_INIT, sys2 = BUF_INIT;
-	jv summary = jv_null(), rows = jv_null(), tools = jv_null(), msgs = jv_null();
-	struct answer a = { 0 };
-	long long upto;
-	int rc, chain, ncalls = 0;
+	struct turn t = { .db = db, .http = http, .o = o, .emit = emit, .ctx = ctx,
+	    .t0 = clock_mono_ms(), .system = BUF_INIT, .msgs = jv_null(), .tools = jv_null() };
+	int rc;
 
-	if (o->session)
-		snprintf(t.session, sizeof t.session, "%s", o->session);
-	else {
-		time_t now = time(NULL);
-		strftime(t.session, sizeof t.session, "chat-%Y%m%dT%H%M%S", gmtime(&now));
-		snprintf(t.session + strlen(t.session), sizeof t.session - strlen(t.session), "-%08x", randombytes_random());
-	}
+	telemetry_init(&t.tel, "claw-chat");
 	snprintf(t.model, sizeof t.model, "%.*s", (int)strcspn(o->models, ","), o->models);
-	if (o->system)
-		buf_adds(&system, o->system);
-	rc = session_open(db, t.session, !o->compact_only, &t.sid);
-	if (rc == EX_NORESULT)
-		rc = err_set(EX_NOINPUT, "%s: no such session", t.session);
+	if ((rc = store_user(&t)) == 0 && (rc = build_context(&t)) == 0 && !o->compact_only)
+		rc = converse(&t);
 	if (rc)
-		goto out;
-
-	/* Store first: the user's words are safe before any request leaves. */
-	if (jv_get_kind(o->messages) == JV_KIND_ARRAY) {
-		jv given = neutral(jv_copy(o->messages), &system);
-		jv_array_foreach(given, i, m)
-			if (!rc)
-				rc = session_append(db, t.sid, m, NULL, 0, NULL), jv_free(m);
-			else
-				jv_free(m);
-		msgs = given;
-	} else if (!o->compact_only) {
-		jv m = jv_object_set(jv_object_set(jv_object(), jv_string("role"), jv_string("user")),
-		    jv_string("text"), jv_string(o->prompt ? o->prompt : ""));
-		if (jv_get_kind(o->images) == JV_KIND_ARRAY && jv_array_length(jv_copy(o->images)) > 0)
-			m = jv_object_set(m, jv_string("images"), jv_copy(o->images));
-		rc = store_msg(&t, m, NULL, 0);
-	}
-	if (rc)
-		goto out;
-
-	if (jv_get_kind(msgs) != JV_KIND_ARRAY) {
-		if ((rc = session_context(db, t.sid, &summary, &upto, &rows)))
-			goto out;
-		if ((rc = compact(&t, &summary, &rows, o->compact_only)) || o->compact_only)
-			goto out;
-		msgs = jv_array();
-		jv_array_foreach(rows, i, r)
-			msgs = jv_array_append(msgs, jv_object_get(r, jv_string("msg")));
-	}
-	if (jv_get_kind(summary) == JV_KIND_STRING)
-		buf_printf(&sys2, "%s%sSummary of the earlier conversation:\n%s", system.p ? system.p : "",
-		    system.len ? "\n\n" : "", jv_string_value(summary));
-	else if (system.len)
-		buf_adds(&sys2, system.p);
-	tools = o->tools ? tools_catalog() : jv_array();
-
-	for (chain = 0; ; chain++) {
-		char key[65];
-		jv cached = jv_null();
-		if (o->cache) {
-			jv k = jv_object_set(jv_object_set(jv_object_set(jv_object_set(jv_object(),
-			    jv_string("models"), jv_string(o->models)), jv_string("system"),
-			    jv_string(sys2.p ? sys2.p : "")), jv_string("messages"), jv_copy(msgs)),
-			    jv_string("tools"), jv_copy(tools));
-			k = jv_object_set(k, jv_string("thinking"), jv_number(o->thinking));
-			cache_key(k, key);
-			jv_free(k);
-			t.cached = cache_get(db, key, o->cache_ttl, &cached) == 0;
-			telemetry_record(db, "claw-chat", "cache", -1, t.cached, t.cached ? "{\"hit\":true}" : "{\"hit\":false}");
-		}
-		answer_free(&a);
-		memset(&a, 0, sizeof a);
-		if (t.cached) {
-			jv mo = jv_object_get(jv_copy(cached), jv_string("model"));
-			jv x = jv_object_get(cached, jv_string("text"));
-			if (jv_get_kind(x) == JV_KIND_STRING)
-				buf_adds(&a.text, jv_string_value(x));
-			jv_free(x);
-			if (jv_get_kind(mo) == JV_KIND_STRING)
-				snprintf(t.model, sizeof t.model, "%s", jv_string_value(mo));
-			jv_free(mo);
-			t.ttft = clock_mono_ms() - t.t0;
-			if (a.text.len)
-				emit_text(&t, "delta", a.text.p, a.text.len);
-			t.emitted = 1;
-		} else {
-			jv_free(cached);
-			rc = ask(&t, sys2.p, msgs, tools, o->stream, &a);
-			t.in_tok += a.in_tokens;
-			t.out_tok += a.out_tokens;
-			if (rc) {
-				if (a.text.len || a.ncalls)
-					store_msg(&t, answer_message(&a, t.model), t.model, 1);
-				break;
-			}
-			if (!o->stream) {
-				if (a.reasoning.len)
-					emit_text(&t, "reasoning", a.reasoning.p, a.reasoning.len);
-				if (a.text.len)
-					emit_text(&t, "delta", a.text.p, a.text.len);
-				t.ttft = clock_mono_ms() - t.t0;
-				t.emitted = 1;
-			}
-		}
-		if (a.ncalls == 0) {
-			if (o->cache && !t.cached) {
-				jv c = jv_object_set(jv_object_set(jv_object(), jv_string("text"),
-				    jv_string(a.text.p ? a.text.p : "")), jv_string("model"), jv_string(t.model));
-				cache_put(db, key, c);
-				jv_free(c);
-			}
-			rc = store_msg(&t, answer_message(&a, t.model), t.model, 0);
-			emit(ctx, jv_object_set(jv_object_set(jv_object_set(jv_object_set(jv_object_set(jv_object_set(
-			    event("message"), jv_string("role"), jv_string("assistant")), jv_string("text"),
-			    jv_string(a.text.p ? a.text.p : "")), jv_string("model"), jv_string(t.model)),
-			    jv_string("usage"), usage(&t)), jv_string("session"), jv_string(t.session)),
-			    jv_string("cached"), t.cached ? jv_true() : jv_false()));
-			break;
-		}
-		/* Tool calls: run each, hand the results back, ask again.  Some local
-		 * servers send calls without ids; the result must name its call. */
-		for (int i = 0; i < a.ncalls; i++)
-			if (!a.calls[i].id[0])
-				snprintf(a.calls[i].id, sizeof a.calls[i].id, "call_%d_%d", chain, i);
-		if (chain >= o->chain_limit) {
-			store_msg(&t, answer_message(&a, t.model), t.model, 1);
-			rc = err_set(EX_SOFTWARE, "the model still called tools after %d rounds (--chain-limit)", o->chain_limit);
-			break;
-		}
-		{
-			jv am = answer_message(&a, t.model);
-			if ((rc = session_append(db, t.sid, am, t.model, 0, NULL))) {
-				jv_free(am);
-				break;
-			}
-			msgs = jv_array_append(msgs, am);
-		}
-		for (int i = 0; i < a.ncalls; i++) {
-			struct wire_call *c = &a.calls[i];
-			const char *args = c->args.len ? c->args.p : "{}";
-			jv parsed = jv_parse(args), tm;
-			struct buf res = BUF_INIT;
-			int failed;
-			ncalls++;
-			emit(ctx, jv_object_set(jv_object_set(jv_object_set(event("tool_call"), jv_string("name"),
-			    jv_string(c->name)), jv_string("id"), jv_string(c->id)), jv_string("arguments"),
-			    jv_is_valid(parsed) ? parsed : (jv_free(parsed), jv_string(args))));
-			failed = tools_run(c->name, args, &res, 120000);
-			emit(ctx, jv_object_set(jv_object_set(jv_object_set(jv_object_set(event("tool_result"),
-			    jv_string("name"), jv_string(c->name)), jv_string("id"), jv_string(c->id)),
-			    jv_string("text"), jv_string(res.p ? res.p : "")), jv_string("ok"), failed ? jv_false() : jv_true()));
-			tm = jv_object_set(jv_object_set(jv_object_set(jv_object_set(jv_object(), jv_string("role"),
-			    jv_string("tool")), jv_string("tool_call_id"), jv_string(c->id)), jv_string("name"),
-			    jv_string(c->name)), jv_string("text"), jv_string(res.p ? res.p : ""));
-			buf_free(&res);
-			if ((rc = session_append(db, t.sid, tm, NULL, 0, NULL))) {
-				jv_free(tm);
-				goto out;
-			}
-			msgs = jv_array_append(msgs, tm);
-		}
-		t.emitted = 0;   /* a new request: nothing of it is out yet */
-	}
-out:
-	if (rc)
-		fail(&t, rc);
-	record(&t, rc, ncalls);
-	answer_free(&a);
-	buf_free(&system);
-	buf_free(&sys2);
-	jv_free(summary);
-	jv_free(rows);
-	jv_free(tools);
-	jv_free(msgs);
+		emit(ctx, ndjson_error_event(rc, 0, err_msg()));
+	record(&t, rc);
+	telemetry_free(&t.tel);
+	answer_free(&t.a);
+	buf_free(&t.system);
+	jv_free(t.msgs);
+	jv_free(t.tools);
 	return rc;
 }

@@ -17,13 +17,14 @@ struct wire_opts {
 	const char *model;
 	int stream;
 	int thinking;
-	int deepseek;          /* DeepSeek streams reasoning by itself and takes no reasoning_effort */
+	int deepseek;          /* streams reasoning by itself, takes no reasoning_effort */
 	long max_tokens;
 };
 
 /* The request body.  system may be NULL; tools is an array of
  * {name, description, parameters} or jv_null().  Consumes messages and tools. */
-jv wire_request(enum wire_kind kind, const struct wire_opts *o, const char *system, jv messages, jv tools);
+jv wire_request(enum wire_kind kind, const struct wire_opts *o, const char *system, jv messages,
+    jv tools);
 
 #define WIRE_MAXCALLS 32
 
@@ -58,7 +59,8 @@ struct wire_stream {
 	struct { char type; int call; } blocks[64];   /* Anthropic content blocks by index */
 };
 
-void wire_stream_init(struct wire_stream *w, enum wire_kind kind, struct answer *a, wire_emit_fn *emit, void *ctx);
+void wire_stream_init(struct wire_stream *w, enum wire_kind kind, struct answer *a,
+    wire_emit_fn *emit, void *ctx);
 int wire_stream_feed(const char *p, size_t n, void *w);   /* a fetch_fn: non-zero stops */
 void wire_stream_free(struct wire_stream *w);
 

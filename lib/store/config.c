@@ -20,6 +20,9 @@ static const struct key {
 	enum type type;
 } keys[] = {
 	{ "cache.ttl", "0", T_UINT },
+	{ "chat.chain_limit", "8", T_UINT },
+	{ "chat.idle_timeout", "120", T_UINT },
+	{ "chat.retries", "3", T_UINT },
 	{ "context.keep_recent", "2000", T_UINT },
 	{ "context.max_tokens", NULL, T_UINT },
 	{ "evolve.innovation", "0.6", T_FRACTION },

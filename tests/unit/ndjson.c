@@ -1,11 +1,12 @@
-/* Unit tests for lib/ndjson.c: one record per line, a bad line is an error for that
- * line only, and the stream goes on. */
+/* Unit tests for lib/chat/ndjson.c: one record per line, a bad line is an error for
+ * that line only, and the stream goes on; and chat/tools.c's kill limit per skill. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/err.h"
 #include "chat/ndjson.h"
+#include "chat/tools.h"
 #include "tap.h"
 
 #define MAXREC 32
@@ -59,23 +60,16 @@ each(const char *text, size_t len, size_t maxline, struct seen *s)
 	return rc;
 }
 
-/* ndjson_parse on a C string: 1 and the compact text when an object, 0 and the message. */
+/* One line through ndjson_each_mem: 1 and the compact text when an object, 0 and
+ * the message (or "" when no record came: a blank line). */
 static int
 parse(const char *line, size_t len, char *out, size_t n)
 {
-	jv v = ndjson_parse(line, len, NDJSON_MAXLINE, 0);
-	int valid = jv_is_valid(v);
+	struct seen s = { 0 };
 
-	if (valid) {
-		jv d = jv_dump_string(v, 0);
-		snprintf(out, n, "%s", jv_string_value(d));
-		jv_free(d);
-	} else {
-		jv m = jv_invalid_get_msg(v);
-		snprintf(out, n, "%s", jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "");
-		jv_free(m);
-	}
-	return valid;
+	ndjson_each_mem(line, len, NDJSON_MAXLINE, collect, &s);
+	snprintf(out, n, "%s", s.n ? s.text[0] : "");
+	return s.n == 1 && s.valid[0];
 }
 
 #define P(s) parse(s, sizeof(s) - 1, msg, sizeof msg)
@@ -86,7 +80,7 @@ main(void)
 	char msg[256];
 	int rc;
 
-	/* ndjson_parse, one line at a time */
+	/* one line at a time */
 	ok(P("{\"a\":1,\"b\":[true,null]}"), "an object parses");
 	is_str(msg, "{\"a\":1,\"b\":[true,null]}", "and comes back the same");
 	ok(P("  {\"a\":1}\t "), "surrounding blanks are allowed");
@@ -108,13 +102,6 @@ main(void)
 	ok(!parse("{\"a\":1}\0{}", 10, msg, sizeof msg), "a NUL byte in the line is refused");
 	ok(strncmp(msg, "NUL byte", 8) == 0, "with 'NUL byte ...' (%s)", msg);
 	ok(!P(""), "an empty line does not parse as a record");
-	{
-		jv v = ndjson_parse("{}", 2, 16, 1);
-		jv m = jv_invalid_get_msg(v);
-		ok(jv_get_kind(m) == JV_KIND_STRING && strcmp(jv_string_value(m), "line longer than 16 bytes") == 0,
-		    "toolong gives 'line longer than 16 bytes'");
-		jv_free(m);
-	}
 
 	/* ndjson_each over a stream: good, bad, blank, CRLF, no final newline */
 	{
@@ -132,16 +119,53 @@ main(void)
 		rc = each(in, sizeof in - 1, NDJSON_MAXLINE, &s);
 		is_int(rc, 0, "ndjson_each returns 0 at EOF");
 		is_int(s.n, 6, "six records: blank lines are skipped");
-		ok(s.valid[0] && s.lineno[0] == 1 && strcmp(s.text[0], "{\"n\":1}") == 0, "line 1 good");
+		ok(s.valid[0] && s.lineno[0] == 1 && strcmp(s.text[0], "{\"n\":1}") == 0,
+		    "line 1 good");
 		ok(s.valid[1] && s.lineno[1] == 3 && strcmp(s.text[1], "{\"n\":2}") == 0,
 		    "line 3 (CRLF) good, numbered after the skipped blank");
-		ok(!s.valid[2] && s.lineno[2] == 4, "line 4 malformed: error for line 4 (%s)", s.text[2]);
+		ok(!s.valid[2] && s.lineno[2] == 4, "line 4 malformed: error for line 4 (%s)",
+		    s.text[2]);
 		ok(!s.valid[3] && s.lineno[3] == 5 && strcmp(s.text[3], "not a JSON object") == 0,
 		    "line 5 not an object");
 		ok(!s.valid[4] && s.lineno[4] == 7 && strcmp(s.text[4], "invalid UTF-8") == 0,
 		    "line 7 invalid UTF-8, after the blank CRLF line 6");
 		ok(s.valid[5] && s.lineno[5] == 8 && strcmp(s.text[5], "{\"n\":3}") == 0,
 		    "line 8 without a final newline is read");
+	}
+
+	/* ndjson_each_mem: the same walk over bytes in memory (a child's output). */
+	{
+		static const char in[] = "{\"n\":1}\n\n[2]\r\n{\"n\":3}";
+		struct seen s = { 0 };
+
+		rc = ndjson_each_mem(in, sizeof in - 1, NDJSON_MAXLINE, collect, &s);
+		ok(rc == 0 && s.n == 3, "in memory: three records, the blank line skipped");
+		ok(s.valid[0] && !s.valid[1] && s.lineno[1] == 3 && s.valid[2] && s.lineno[2] == 4,
+		    "a bad line 3 between good lines 1 and 4 (no final newline)");
+		memset(&s, 0, sizeof s);
+		ok(ndjson_each_mem(NULL, 0, NDJSON_MAXLINE, collect, &s) == 0 && s.n == 0,
+		    "no output at all: no records");
+	}
+
+	/* tools_limit_ms: a skill's own timeout from the catalog, plus the grace. */
+	{
+		jv cat = jv_parse("[{\"name\":\"quick\",\"timeout\":2},"
+		    "{\"name\":\"long\",\"timeout\":3600},"
+		    "{\"name\":\"silent\"},{\"name\":\"odd\",\"timeout\":\"9\"}]");
+
+		is_int(tools_limit_ms(cat, "quick"), (2 + TOOLS_GRACE) * 1000,
+		    "timeout 2: killed at 2 s + grace");
+		is_int(tools_limit_ms(cat, "long"), (3600 + TOOLS_GRACE) * 1000,
+		    "timeout 3600: far past the old fixed 120 s");
+		is_int(tools_limit_ms(cat, "silent"), (TOOLS_TIMEOUT_MAX + TOOLS_GRACE) * 1000,
+		    "no timeout in the catalog: the longest a SKILL.md may declare");
+		is_int(tools_limit_ms(cat, "odd"), (TOOLS_TIMEOUT_MAX + TOOLS_GRACE) * 1000,
+		    "a timeout that is not a number counts as none");
+		is_int(tools_limit_ms(cat, "unknown"), (TOOLS_TIMEOUT_MAX + TOOLS_GRACE) * 1000,
+		    "a name the catalog lacks: the same");
+		is_int(tools_limit_ms(jv_null(), "quick"), (TOOLS_TIMEOUT_MAX + TOOLS_GRACE) * 1000,
+		    "no catalog (--no-tools): the same");
+		jv_free(cat);
 	}
 
 	/* A line over the cap is an error for that line; the next line is still read. */
@@ -155,16 +179,19 @@ main(void)
 		rc = each(in, sizeof in - 1, 16, &s);
 		is_int(rc, 0, "over-long lines do not stop the stream");
 		is_int(s.n, 3, "three records");
-		ok(!s.valid[0] && s.lineno[0] == 1 && strcmp(s.text[0], "line longer than 16 bytes") == 0,
+		ok(!s.valid[0] && s.lineno[0] == 1 && strcmp(s.text[0],
+		    "line longer than 16 bytes") == 0,
 		    "line 1 too long (%s)", s.text[0]);
 		ok(s.valid[1] && s.lineno[1] == 2 && strcmp(s.text[1], "{\"b\":2}") == 0,
 		    "line 2 read whole after the drained long line");
-		ok(!s.valid[2] && s.lineno[2] == 3, "a too-long last line without newline is an error too");
+		ok(!s.valid[2] && s.lineno[2] == 3,
+		    "a too-long last line without newline is an error too");
 	}
 
 	/* The cap is inclusive: exactly maxline bytes is fine, one more is not. */
 	{
-		static const char in[] = "{\"k\":\"1234567\"}\n{\"k\":\"12345678\"}\n";   /* 15 and 16 bytes */
+		/* 15 and 16 bytes */
+		static const char in[] = "{\"k\":\"1234567\"}\n{\"k\":\"12345678\"}\n";
 		struct seen s = { 0 };
 
 		rc = each(in, sizeof in - 1, 15, &s);
@@ -214,9 +241,12 @@ main(void)
 		size_t memlen = 0;
 		FILE *f = open_memstream(&mem, &memlen);
 
-		ok(ndjson_write(f, jv_parse("{ \"a\" : [1, 2],\n \"b\":\"x\\ny\" }")) == 0, "ndjson_write returns 0");
-		ok(ndjson_write(f, ndjson_error_event(65, 12, "malformed JSON")) == 0, "an error event is written");
-		ok(ndjson_write(f, ndjson_error_event(69, 0, "down")) == 0, "one without a line number too");
+		ok(ndjson_write(f, jv_parse("{ \"a\" : [1, 2],\n \"b\":\"x\\ny\" }")) == 0,
+		    "ndjson_write returns 0");
+		ok(ndjson_write(f, ndjson_error_event(65, 12, "malformed JSON")) == 0,
+		    "an error event is written");
+		ok(ndjson_write(f, ndjson_error_event(69, 0, "down")) == 0,
+		    "one without a line number too");
 		fclose(f);
 		is_str(mem, "{\"a\":[1,2],\"b\":\"x\\ny\"}\n"
 		    "{\"type\":\"error\",\"code\":65,\"line\":12,\"message\":\"malformed JSON\"}\n"
