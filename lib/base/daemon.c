@@ -12,7 +12,22 @@
 #include "base/clock.h"
 #include "base/daemon.h"
 #include "base/err.h"
+#include "base/file.h"
 #include "base/path.h"
+
+#define PIDFILE_MAX 512               /* "PID INFO\n": more is not a pidfile of ours */
+
+/* What the pidfile open at fd says, its first line, into text[0..n). */
+static void
+pidfile_text(int fd, const char *path, char *text, size_t n)
+{
+	struct buf b = BUF_INIT;
+
+	text[0] = '\0';
+	if (file_read_fd(fd, path, PIDFILE_MAX, &b) == 0 && b.p)
+		snprintf(text, n, "%.*s", (int)strcspn(b.p, "\n"), b.p);
+	buf_free(&b);
+}
 
 void
 daemon_init(struct daemon *d)
@@ -77,10 +92,8 @@ daemon_lock(struct daemon *d, const char *name)
 	if ((d->pidfd = open(d->pidfile, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
 		return err_set(EX_CANTCREAT, "%s:", d->pidfile);
 	if (flock(d->pidfd, LOCK_EX | LOCK_NB) < 0) {
-		char text[256] = "";
-		ssize_t len = read(d->pidfd, text, sizeof text - 1);
-		text[len > 0 ? len : 0] = '\0';
-		text[strcspn(text, "\n")] = '\0';
+		char text[PIDFILE_MAX];
+		pidfile_text(d->pidfd, d->pidfile, text, sizeof text);
 		close(d->pidfd);
 		d->pidfd = -1;
 		return err_set(EX_UNAVAILABLE, "already running (pid and address: %s)", text);
@@ -144,8 +157,7 @@ daemon_free(struct daemon *d)
 int
 daemon_running(const char *name, pid_t *pid, char *info, size_t n)
 {
-	char path[4096], text[512], fmt[32];
-	ssize_t len;
+	char path[4096], text[PIDFILE_MAX], fmt[32];
 	int fd, rc;
 	long p;
 
@@ -157,9 +169,8 @@ daemon_running(const char *name, pid_t *pid, char *info, size_t n)
 		close(fd);
 		return EX_NORESULT;
 	}
-	len = read(fd, text, sizeof text - 1);
+	pidfile_text(fd, path, text, sizeof text);
 	close(fd);
-	text[len > 0 ? len : 0] = '\0';
 	snprintf(fmt, sizeof fmt, "%%ld %%%zus", n - 1);
 	if (sscanf(text, fmt, &p, info) < 1 || p <= 0)
 		return EX_NORESULT;
