@@ -1,5 +1,5 @@
-/* conn: the callbacks net/server calls, and the limits it gets from gateway.*:
- * those that are no key (keep-alive, write time) are the documented constants. */
+/* conn: the callbacks net/server calls, and the limits it gets from gateway.*;
+ * those that are no key (keep-alive, write time) are the constants below. */
 #include <stdio.h>
 #include <string.h>
 
