@@ -1157,7 +1157,7 @@ check_rate() {
 	    and map(.d.peer) == ["-","192.0.2.1","192.0.2.2","-","-","-","192.0.2.3"]
 	    and all(.kind == "request" and .ok == 1 and .ms >= 0)
 	    and all(.d | keys == ["method","peer","route","status"])' "$TMP/ev"
-	[ ! -s "$CLAW_HOME/run/gateway.spool" ]
+	[ ! -s "$CLAW_HOME/run/telemetry.spool" ]
 	! grep -rqF -- "$t" "$CLAW_HOME" "$TMP/inetd.log"
 	# Under tcpserver the peer is TCPREMOTEIP.
 	tcpserver_start

@@ -106,7 +106,7 @@ s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1]
 	run -64 claw-gateway start --bogus
 	assert_line --index 0 --partial "unrecognized option"
 	run -64 claw-gateway frobnicate
-	assert_line --index 0 "claw-gateway: frobnicate: no such command"
+	assert_line --index 0 "usage: claw-gateway"
 	run -64 claw-gateway status extra
 	run -0 claw-gateway --help
 	assert_line --index 0 "usage: claw-gateway"
@@ -227,8 +227,21 @@ s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1]
 	body_of "$output" | jq -e '.error.type == "bad_request" and (.error.message | test("context too long"))'
 	script '{"status":401}'
 	run -0 api /api/v1/chat -d '{"message":"x","stream":true}'
-	[ "$(status_of "$output")" = 502 ]
-	body_of "$output" | jq -e '.error.type == "upstream_error"'
+	[ "$(status_of "$output")" = 403 ]
+	body_of "$output" | jq -e '.error.type == "forbidden" and (.error.message | test("refused the key"))'
+}
+
+@test "the exit-code table: a provider busy (exit 75) is 503 with Retry-After, as man/claw-gateway.1 says" {
+	start
+	local i
+	for i in 1 2 3 4 5 6 7 8; do script '{"status":429,"retry_after":"0"}'; done
+	run -0 api /api/v1/chat -d '{"message":"x"}' -D "$BATS_TEST_TMPDIR/head"
+	[ "$(status_of "$output")" = 503 ]
+	grep -q '^Retry-After: 1' "$BATS_TEST_TMPDIR/head"
+	body_of "$output" | jq -e '.error.type == "unavailable"'
+	# The man page's table is the code's.
+	run -0 bash -c "sed -n '/^.Ss Exit codes of the jobs/,/^.El/p' '$CLAW_SRC/man/claw-gateway.1' | grep -c '^.It '"
+	[ "$output" = 8 ]
 }
 
 @test "an error after the stream began is an SSE error event" {
@@ -322,17 +335,22 @@ s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1]
 	body_of "$output" | jq -e '.skill == "calc" and .result == "42" and (.events | map(.type) | index("result") != null)'
 }
 
-@test "skill runs: unknown 404, bad names 404, bad args 400, a skill's own error 422" {
+@test "skill runs: unknown 404, bad names 404 (upper case too), bad args 400, refused args 400" {
 	start
 	run -0 api /api/v1/skills/nope/run -d '{}'
 	[ "$(status_of "$output")" = 404 ]
 	run -0 api /api/v1/skills/..%2fetc/run -d '{}'
 	[ "$(status_of "$output")" = 404 ]
+	# One skill-name rule everywhere: no skill is named in upper case.
+	run -0 api /api/v1/skills/Calc/run -d '{"expr":"6*7"}'
+	[ "$(status_of "$output")" = 404 ]
+	body_of "$output" | jq -e '.error.type == "not_found"'
 	run -0 api /api/v1/skills/calc/run -d '{"expr":'
 	[ "$(status_of "$output")" = 400 ]
+	# The skill refused its arguments (exit 65): the client's to fix.
 	run -0 api /api/v1/skills/calc/run -d '{"expr":"1/"}'
-	[ "$(status_of "$output")" = 422 ]
-	body_of "$output" | jq -e '.error.type == "skill_error"'
+	[ "$(status_of "$output")" = 400 ]
+	body_of "$output" | jq -e '.error.type == "bad_request"'
 	run -0 api /api/v1/skills/calc/run -X GET
 	[ "$(status_of "$output")" = 405 ]
 }
@@ -422,18 +440,18 @@ s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1]
 	for i in 1 2 3; do
 		printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n' | TCPREMOTEIP=10.1.2.3 claw-gateway > /dev/null
 	done
-	[ "$(wc -l < "$CLAW_HOME/run/gateway.spool")" = 3 ]
-	[ "$(file_mode "$CLAW_HOME/run/gateway.spool")" = 600 ]
+	[ "$(wc -l < "$CLAW_HOME/run/telemetry.spool")" = 3 ]
+	[ "$(file_mode "$CLAW_HOME/run/telemetry.spool")" = 600 ]
 	[ "$(db "select count(*) from events where program='claw-gateway'")" = 0 ]
 	printf 'GET /v1/models HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n' "$(claw-gateway token)" | claw-gateway > /dev/null
-	[ ! -s "$CLAW_HOME/run/gateway.spool" ]
+	[ ! -s "$CLAW_HOME/run/telemetry.spool" ]
 	db "select detail from events where program='claw-gateway' order by id" | jq -e -s '
 	    map(.route) == ["/healthz","/healthz","/healthz","/v1/models"] and (.[0:3] | all(.peer == "10.1.2.3"))'
 }
 
 @test "a spool with a torn line loses only that line" {
 	mkdir -p "$CLAW_HOME/run"
-	printf '1 2 1 {"method":"GET","route":"/healthz","status":200,"peer":"-"}\n1 2 1 {"meth\n' > "$CLAW_HOME/run/gateway.spool"
+	printf '1 2 1 claw-gateway request {"method":"GET","route":"/healthz","status":200,"peer":"-"}\n1 2 1 claw-gateway request {"meth\n' > "$CLAW_HOME/run/telemetry.spool"
 	printf 'GET /api/v1/status HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n' "$(claw-gateway token --scope admin)" | claw-gateway > /dev/null
 	[ "$(db "select count(*) from events where program='claw-gateway'")" = 2 ]
 }

@@ -5,6 +5,7 @@
 #include "base/clock.h"
 #include "base/err.h"
 #include "chat/session.h"
+#include "store/sessions.h"
 #include "store/store.h"
 
 long
@@ -198,25 +199,29 @@ session_history(sqlite3 *db, long long sid, session_fn *fn, void *ctx)
 	return rc;
 }
 
+struct list_ctx {
+	session_fn *fn;
+	void *ctx;
+};
+
+static int
+list_row(const struct session_row *s, void *ctx)
+{
+	struct list_ctx *l = ctx;
+	jv ev = jv_object_set(jv_object(), jv_string("type"), jv_string("session"));
+
+	ev = jv_object_set(ev, jv_string("name"), jv_string(s->name));
+	ev = jv_object_set(ev, jv_string("created"), jv_number((double)s->created));
+	ev = jv_object_set(ev, jv_string("updated"), jv_number((double)s->updated));
+	ev = jv_object_set(ev, jv_string("messages"), jv_number((double)s->messages));
+	ev = jv_object_set(ev, jv_string("tokens"), jv_number((double)s->tokens));
+	return l->fn(ev, l->ctx);
+}
+
 int
 session_list(sqlite3 *db, session_fn *fn, void *ctx)
 {
-	sqlite3_stmt *st;
-	int rc;
+	struct list_ctx l = { fn, ctx };
 
-	if ((rc = store_prepare(db, &st,
-	    "SELECT s.name, s.created, s.updated, count(m.id), coalesce(sum(m.tokens), 0)"
-	    " FROM sessions s LEFT JOIN messages m ON m.session = s.id GROUP BY s.id ORDER BY s.updated")))
-		return rc;
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		jv ev = jv_object_set(jv_object(), jv_string("type"), jv_string("session"));
-		ev = jv_object_set(ev, jv_string("name"), jv_string((const char *)sqlite3_column_text(st, 0)));
-		ev = jv_object_set(ev, jv_string("created"), jv_number((double)sqlite3_column_int64(st, 1)));
-		ev = jv_object_set(ev, jv_string("updated"), jv_number((double)sqlite3_column_int64(st, 2)));
-		ev = jv_object_set(ev, jv_string("messages"), jv_number((double)sqlite3_column_int64(st, 3)));
-		ev = jv_object_set(ev, jv_string("tokens"), jv_number((double)sqlite3_column_int64(st, 4)));
-		rc = fn(ev, ctx);
-	}
-	sqlite3_finalize(st);
-	return rc;
+	return sessions_each(db, list_row, &l);
 }

@@ -1,13 +1,14 @@
-/* gateway: what claw-gateway does with one HTTP request, whoever accepted the
- * connection.  The connection loop (cmd/claw-gateway.c) reads a head and a body
- * and calls gw_serve; light routes answer into a buffer at once, chat and skill
- * runs come back as a job that gw_job runs with the connection's descriptors:
- * in a forked child under `start`, in the process itself under inetd. */
+/* gateway: what claw-gateway knows across requests — its gateway.* limits, the
+ * secret, the store opened on first need, rate counts and telemetry — and what
+ * one request becomes (struct gw_out).  route.c answers requests, auth.c checks
+ * tokens, job.c runs chats and skills, reply.c writes answers, conn.c puts them
+ * on net/server's connection loop. */
 #ifndef CLAW_GATEWAY_H
 #define CLAW_GATEWAY_H
 #include <sqlite3.h>
+
 #include "base/buf.h"
-#include "net/http_req.h"
+#include "store/telemetry.h"
 
 #define GW_RATESLOTS 256
 
@@ -29,8 +30,7 @@ struct gw {
 	long long started;            /* clock_wall_ms() at start */
 	long long requests;
 	struct gw_rate rates[GW_RATESLOTS];   /* start: counted here; inetd: in the store */
-	struct buf events;            /* start: telemetry rows waiting for gw_flush */
-	size_t nevents;
+	struct telemetry tel;         /* rows waiting for gw_flush (start) or the spool (inetd) */
 	long long flushed;            /* clock_mono_ms() of the last flush */
 	int spooled;                  /* a child may have spooled rows: flush soon */
 };
@@ -53,31 +53,20 @@ enum { GW_CHAT = 1, GW_COMPLETIONS, GW_SKILL };
 /* Read the gateway.* keys from the environment and the defaults (the store
  * follows when gw_store opens it), and a secret from the environment. */
 void gw_init(struct gw *g, int inetd, const char *listen);
-void gw_free(struct gw *g);
+void gw_free(struct gw *g);       /* flushes the telemetry first */
 void gw_reload(struct gw *g);     /* start, on SIGHUP: the keys and the secret again */
 int gw_store(struct gw *g);       /* open the store once: 0 or exit code */
+/* In a job's forked child: let go of the loop's store connection without
+ * touching it (the child opens its own), and spool telemetry as inetd does. */
+void gw_forked(struct gw *g);
 
-/* A head has arrived (its body may not have): under inetd, open the store now
- * unless the route needs no token, so that the limits set there apply. */
-void gw_head(struct gw *g, const struct http_req *r);
-/* Answer a parsed request.  body is the Content-Length bytes after the head. */
-void gw_serve(struct gw *g, const struct http_req *r, const char *body, size_t blen, struct gw_out *o);
-/* An error answer: {"error":{"message","type"}} with the status's type. */
-void gw_error(struct gw_out *o, int status, const char *message);
-/* The same with more header lines ("Name: value\r\n" each). */
-void gw_error_extra(struct gw_out *o, int status, const char *message, const char *extra);
-void gw_out_free(struct gw_out *o);
-
-/* Run a job on the connection (in: the client's bytes, out: where the answer
- * goes), blocking; returns the HTTP status sent (0 if the client went away). */
-int gw_job(struct gw *g, struct gw_out *o, int in, int out);
-
-/* Telemetry: one event per request, never with the token.  Under start the rows
- * wait in g->events and gw_flush writes them in one transaction. */
+/* Telemetry: one "request" event per request, never with the token.  Under start
+ * the rows wait and gw_flush writes them (at most once a second unless force). */
 void gw_record(struct gw *g, const char *method, const char *route, int status, long long ms,
     const char *peer);
 void gw_flush(struct gw *g, int force);
 
-/* The secret: the configured one, or a new one stored sealed (*made set). */
-int gw_secret(sqlite3 *db, char **secret, int *made);
+/* The secret for minting tokens, from the store: the configured one, else
+ * JWT_SECRET, else a new one stored sealed (*made set).  0 or an exit code. */
+int gw_secret(char **secret, int *made);
 #endif

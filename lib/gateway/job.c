@@ -1,0 +1,347 @@
+/* job: a chat turn runs claw-chat --requests and a skill run claw-skill run, each
+ * as a child whose output (NDJSON events) becomes the answer: streamed as
+ * server-sent events while it arrives, or whole when it ends. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sodium.h>
+
+#include "base/clock.h"
+#include "base/err.h"
+#include "base/json.h"
+#include "base/path.h"
+#include "base/proc.h"
+#include "base/record.h"
+#include "gateway/job.h"
+#include "gateway/reply.h"
+
+#define SSE_KEEPALIVE_MS 15000
+#define JOB_MAXOUT (4u << 20)     /* what a skill run may answer */
+#define JOB_MAXLINE (8u << 20)    /* one event of claw-chat (a whole message) */
+
+static int
+put(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w, n -= (size_t)w;
+	}
+	return 0;
+}
+
+struct chat {
+	struct gw_out *o;
+	int out;
+	int started;                  /* the 200 and its head went out */
+	int gone;                     /* the client went away */
+	int status;
+	struct buf message, error;    /* the last message and error events */
+	char id[40];
+	long long created;
+};
+
+static long long
+event_num(const char *ev, size_t n, const char *k1, const char *k2)
+{
+	const char *v;
+	size_t vn;
+
+	if (!json_member(ev, n, k1, &v, &vn) || (k2 && !json_member(v, vn, k2, &v, &vn)))
+		return 0;
+	return strtoll(v, NULL, 10);
+}
+
+static void
+chunk_start(struct chat *c, struct buf *b)
+{
+	buf_printf(b, "data: {\"id\":\"%s\",\"object\":\"chat.completion.chunk\","
+	    "\"created\":%lld,\"model\":",
+	    c->id, c->created);
+	buf_add_json_str(b, c->o->name, strlen(c->o->name));
+	buf_adds(b, ",\"choices\":[");
+}
+
+static void
+send_or_gone(struct chat *c, struct buf *b)
+{
+	if (!c->gone && !b->oom && put(c->out, b->p, b->len))
+		c->gone = 1;
+}
+
+/* The first event that is not an error opens the stream; an error before it
+ * becomes an ordinary error answer with its proper status. */
+static void
+chat_event(struct chat *c, const char *ev, size_t n)
+{
+	struct buf b = BUF_INIT, t = BUF_INIT;
+	char type[24];
+
+	if (!json_member_str(ev, n, "type", type, sizeof type))
+		return;
+	if (strcmp(type, "message") == 0) {
+		buf_reset(&c->message);
+		buf_add(&c->message, ev, n);
+	} else if (strcmp(type, "error") == 0) {
+		buf_reset(&c->error);
+		buf_add(&c->error, ev, n);
+	}
+	if (!c->o->stream || (!c->started && strcmp(type, "error") == 0))
+		return;
+	if (!c->started) {
+		gw_head(&b, 200, "text/event-stream", -1, 1, "X-Accel-Buffering: no\r\n");
+		if (c->o->job == GW_COMPLETIONS) {
+			chunk_start(c, &b);
+			buf_adds(&b, "{\"index\":0,\"delta\":{\"role\":\"assistant\","
+			    "\"content\":\"\"},\"finish_reason\":null}]}\n\n");
+		}
+		c->started = 1;
+		c->status = 200;
+	}
+	if (c->o->job == GW_CHAT) {
+		buf_adds(&b, "data: ");
+		buf_add(&b, ev, n);
+		buf_adds(&b, "\n\n");
+	} else if (strcmp(type, "delta") == 0 || strcmp(type, "reasoning") == 0) {
+		json_member_text(ev, n, "text", &t);
+		chunk_start(c, &b);
+		buf_adds(&b, strcmp(type, "delta") == 0 ? "{\"index\":0,\"delta\":{\"content\":"
+		    : "{\"index\":0,\"delta\":{\"reasoning_content\":");
+		buf_add_json_str(&b, t.p ? t.p : "", t.len);
+		buf_adds(&b, "},\"finish_reason\":null}]}\n\n");
+	} else if (strcmp(type, "message") == 0) {
+		long long in = event_num(ev, n, "usage", "in");
+		long long out = event_num(ev, n, "usage", "out");
+		chunk_start(c, &b);
+		buf_adds(&b, "{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n");
+		if (c->o->usage_chunk) {
+			chunk_start(c, &b);
+			buf_printf(&b, "],\"usage\":{\"prompt_tokens\":%lld,"
+			    "\"completion_tokens\":%lld,\"total_tokens\":%lld}}\n\n",
+			    in, out, in + out);
+		}
+		buf_adds(&b, "data: [DONE]\n\n");
+	} else if (strcmp(type, "error") == 0) {
+		json_member_text(ev, n, "message", &t);
+		buf_adds(&b, "data: ");
+		gw_error_body(&b, gw_exit_status(event_num(ev, n, "code", NULL), NULL),
+		    t.p ? t.p : "error");
+		buf_adds(&b, "\n\n");
+	}
+	send_or_gone(c, &b);
+	buf_free(&b);
+	buf_free(&t);
+}
+
+/* The answer of a turn that did not stream. */
+static void
+chat_answer(struct chat *c)
+{
+	struct gw_out *o = c->o;
+	struct buf b = BUF_INIT, t = BUF_INIT;
+	const char *ev = c->message.p;
+	size_t n = c->message.len;
+	long long in, out;
+
+	if (!n) {
+		long long code = c->error.len ? event_num(c->error.p, c->error.len, "code", NULL)
+		    : EX_SOFTWARE;
+		int retry, status = gw_exit_status(code, &retry);
+		if (c->error.len)
+			json_member_text(c->error.p, c->error.len, "message", &t);
+		o->close = 1;
+		gw_error_extra(o, status, t.len ? t.p : "claw-chat gave no answer",
+		    retry ? "Retry-After: 1\r\n" : NULL);
+		buf_free(&t);
+		return;
+	}
+	in = event_num(ev, n, "usage", "in");
+	out = event_num(ev, n, "usage", "out");
+	json_member_text(ev, n, "text", &t);
+	if (o->job == GW_CHAT) {
+		buf_adds(&b, "{\"reply\":");
+		buf_add_json_str(&b, t.p ? t.p : "", t.len);
+		buf_reset(&t);
+		json_member_text(ev, n, "session", &t);
+		buf_adds(&b, ",\"session\":");
+		buf_add_json_str(&b, t.p ? t.p : "", t.len);
+		buf_reset(&t);
+		json_member_text(ev, n, "model", &t);
+		buf_adds(&b, ",\"model\":");
+		buf_add_json_str(&b, t.p ? t.p : "", t.len);
+		buf_printf(&b, ",\"usage\":{\"in\":%lld,\"out\":%lld}}", in, out);
+	} else {
+		buf_printf(&b, "{\"id\":\"%s\",\"object\":\"chat.completion\",\"created\":%lld,"
+		    "\"model\":", c->id, c->created);
+		buf_add_json_str(&b, o->name, strlen(o->name));
+		buf_adds(&b, ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+		    "\"content\":");
+		buf_add_json_str(&b, t.p ? t.p : "", t.len);
+		buf_printf(&b, "},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":%lld,"
+		    "\"completion_tokens\":%lld,\"total_tokens\":%lld}}", in, out, in + out);
+	}
+	o->close = 1;
+	gw_answer_ok(o, &b);
+	buf_free(&b);
+	buf_free(&t);
+}
+
+static int
+job_chat(struct gw *g, struct gw_out *o, int out)
+{
+	char prog[4096], chunk[16384];
+	char *argv[] = { prog, "--requests", NULL };
+	struct chat c = { .o = o, .out = out, .message = BUF_INIT, .error = BUF_INIT };
+	struct buf line = BUF_INIT;
+	unsigned char rnd[12];
+	struct proc p;
+	size_t i;
+	int rc, toobig = 0;
+
+	randombytes_buf(rnd, sizeof rnd);
+	memcpy(c.id, "chatcmpl-", 9);
+	for (i = 0; i < sizeof rnd; i++)
+		snprintf(c.id + 9 + 2 * i, 3, "%02x", rnd[i]);
+	c.created = clock_wall_ms() / 1000;
+	if (path_find_prog("claw-chat", prog, sizeof prog) < 0 || proc_spawn(&p, argv, NULL)) {
+		gw_error(o, 503, "claw-chat is not installed");
+		goto send;
+	}
+	(void)put(p.in, o->arg.p, o->arg.len);   /* if it died at once, its exit says why */
+	close(p.in);
+	p.in = -1;
+	for (;;) {
+		struct pollfd fd = { p.out, POLLIN, 0 };
+		const char *ev, *why;
+		size_t off, evlen;
+		ssize_t n;
+		int k;
+		/* A client that hung up shows when a write fails: a quiet stream
+		 * sends a comment now and then to find out. */
+		int r = poll(&fd, 1, c.started ? SSE_KEEPALIVE_MS : -1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0 && put(out, ": keep-alive\n\n", 14))
+			c.gone = 1;
+		if (c.gone)
+			break;
+		if (r <= 0)
+			continue;
+		if ((n = read(p.out, chunk, sizeof chunk)) < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		buf_add(&line, chunk, (size_t)n);
+		off = 0;
+		while ((k = record_take(&line, &off, JOB_MAXLINE, &ev, &evlen, &why)) > 0)
+			if (ev)
+				chat_event(&c, ev, evlen);
+		buf_consume(&line, off);
+		if (k < 0) {
+			toobig = 1;
+			c.gone = c.started;
+			break;
+		}
+	}
+	if (c.gone || toobig)
+		kill(-p.pid, SIGTERM);         /* claw-chat keeps what it has and exits */
+	rc = proc_wait(&p, c.gone ? 3000 : 30000);
+	if (!c.message.len && !c.error.len && !c.gone) {
+		char m[96];
+		snprintf(m, sizeof m, "claw-chat ended without an answer (status %d)", rc);
+		record_error(&c.error, EX_SOFTWARE, 0, m);
+		if (c.started) {
+			c.o->stream = 1;
+			chat_event(&c, c.error.p, c.error.len);
+		}
+	}
+	if (!c.started && !c.gone)
+		chat_answer(&c);
+send:
+	if (!c.started && !c.gone && o->resp.len && put(out, o->resp.p, o->resp.len))
+		c.gone = 1;
+	o->status = c.gone ? 0 : c.started ? 200 : o->status;
+	buf_free(&c.message);
+	buf_free(&c.error);
+	buf_free(&line);
+	return o->status;
+}
+
+/* A skill's events, in the order it wrote them; its result's text and its last error's message. */
+struct skillout {
+	struct buf b, result, error;
+	size_t n;
+};
+
+static int
+skill_event(const char *ev, size_t n, long lineno, const char *why, void *ctx)
+{
+	struct skillout *s = ctx;
+	char type[16];
+
+	if (!ev)
+		return 0;                      /* not an event: the skill's noise, not the answer */
+	buf_adds(&s->b, s->n++ ? "," : "");
+	buf_add(&s->b, ev, n);
+	if (json_member_str(ev, n, "type", type, sizeof type)) {
+		if (strcmp(type, "result") == 0)
+			buf_reset(&s->result), json_member_text(ev, n, "text", &s->result);
+		else if (strcmp(type, "error") == 0)
+			buf_reset(&s->error), json_member_text(ev, n, "message", &s->error);
+	}
+	return 0;
+}
+
+static int
+job_skill(struct gw *g, struct gw_out *o, int out)
+{
+	char prog[4096], m[64];
+	char *argv[] = { prog, "run", o->name, NULL };
+	struct skillout s = { BUF_INIT, BUF_INIT, BUF_INIT, 0 };
+	struct buf res = BUF_INIT;
+	int rc, status, retry;
+
+	if (path_find_prog("claw-skill", prog, sizeof prog) < 0) {
+		gw_error(o, 503, "claw-skill is not installed");
+		goto send;
+	}
+	rc = proc_run(argv, NULL, o->arg.p, o->arg.len, &res, JOB_MAXOUT, -1);
+	buf_adds(&s.b, "{\"skill\":");
+	buf_add_json_str(&s.b, o->name, strlen(o->name));
+	buf_adds(&s.b, ",\"events\":[");
+	record_each_mem(res.p, res.len, JOB_MAXOUT, skill_event, &s);
+	buf_adds(&s.b, "],\"result\":");
+	if (s.result.p)
+		buf_add_json_str(&s.b, s.result.p, s.result.len);
+	else
+		buf_adds(&s.b, "null");
+	buf_addc(&s.b, '}');
+	status = gw_exit_status(rc, &retry);
+	o->close = 1;
+	if (status == 200)
+		gw_answer_ok(o, &s.b);
+	else {
+		snprintf(m, sizeof m, "claw-skill run ended with status %d", rc);
+		gw_error_extra(o, status, s.error.len ? s.error.p : m,
+		    retry ? "Retry-After: 1\r\n" : NULL);
+	}
+send:
+	buf_free(&res);
+	buf_free(&s.b);
+	buf_free(&s.result);
+	buf_free(&s.error);
+	return put(out, o->resp.p, o->resp.len) ? 0 : o->status;
+}
+
+int
+gw_job(struct gw *g, struct gw_out *o, int out)
+{
+	return o->job == GW_SKILL ? job_skill(g, o, out) : job_chat(g, o, out);
+}
