@@ -16,7 +16,9 @@
 #include "base/cli.h"
 #include "base/err.h"
 #include "base/path.h"
+#include "sandbox/landlock.h"
 #include "sandbox/sandbox.h"
+#include "sandbox/seccomp.h"
 
 extern char **environ;
 

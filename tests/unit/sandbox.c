@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "sandbox/landlock.h"
 #include "sandbox/sandbox.h"
+#include "sandbox/seccomp.h"
 #include "tap.h"
 
 extern char **environ;
