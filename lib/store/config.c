@@ -372,25 +372,19 @@ config_set(sqlite3 *db, const char *key, const char *value)
 		return rc;
 	if ((rc = store_begin_write(db)))
 		goto out;
-	if ((rc = store_prepare(db, &st,
+	if (!(rc = store_prepare(db, &st,
 	    "INSERT INTO config(key, value, secret, updated) VALUES(?, ?, ?, ?)"
 	    " ON CONFLICT(key) DO UPDATE SET value = excluded.value, secret = excluded.secret,"
-	    " updated = excluded.updated")))
-		goto abort;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, secret ? sealed : value, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, secret);
-	sqlite3_bind_int64(st, 4, clock_wall_ms());
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		rc = store_fail(db, "config");
-		goto abort;
+	    " updated = excluded.updated"))) {
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, secret ? sealed : value, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, secret);
+		sqlite3_bind_int64(st, 4, clock_wall_ms());
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = store_fail(db, "config");
+		sqlite3_finalize(st);
 	}
-	sqlite3_finalize(st);
-	rc = store_commit(db);
-	goto out;
-abort:
-	sqlite3_finalize(st);
-	store_rollback(db);
+	rc = store_end(db, rc);
 out:
 	free(sealed);
 	return rc;
@@ -406,22 +400,15 @@ config_unset(sqlite3 *db, const char *key)
 		return rc;
 	if ((rc = store_begin_write(db)))
 		return rc;
-	if ((rc = store_prepare(db, &st, "DELETE FROM config WHERE key = ?"))) {
-		store_rollback(db);
-		return rc;
-	}
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		rc = store_fail(db, "config");
+	if (!(rc = store_prepare(db, &st, "DELETE FROM config WHERE key = ?"))) {
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = store_fail(db, "config");
+		else if (!sqlite3_changes(db))
+			rc = EX_NORESULT;       /* rolled back: there was nothing to delete */
 		sqlite3_finalize(st);
-		store_rollback(db);
-		return rc;
 	}
-	sqlite3_finalize(st);
-	rc = sqlite3_changes(db) ? 0 : EX_NORESULT;
-	if (store_commit(db))
-		return err_code();
-	return rc;
+	return store_end(db, rc);
 }
 
 struct row {
