@@ -79,7 +79,8 @@ check(void)
 		return EX_SOFTWARE;
 	}
 	for (i = 0; i < n; i++)
-		printf("%s\t%s\t%s\n", l[i].name, l[i].active ? "active" : "unavailable", l[i].detail);
+		printf("%s\t%s\t%s\n", l[i].name, l[i].active ? "active" : "unavailable",
+		    l[i].detail);
 	return out_finish();
 }
 

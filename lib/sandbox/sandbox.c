@@ -335,7 +335,7 @@ sandbox_supervise(pid_t child, unsigned long wall_s, int group)
 		/* Woken by SIGCHLD at once, not by polling: this wait is on every skill run. */
 		sig = sigtimedwait(&s, NULL, deadline >= 0 ? &ts : NULL);
 		if (sig < 0 || sig == SIGCHLD)
-			continue;      /* the time is up (EAGAIN) or the child changed: look again */
+			continue;      /* time is up (EAGAIN) or the child changed: look again */
 		killed = 128 + sig;
 		kill(group ? -child : child, SIGKILL);
 	}

@@ -35,7 +35,8 @@ deny_personality(scmp_filter_ctx ctx)
 	/* personality(0xffffffff) only asks; any other value with bit 31 set still
 	 * sets the low bits, so those are refused too (one rule per clear bit: this
 	 * libseccomp allows one comparison per argument and rule). */
-	static const unsigned long flags[] = { ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC, MMAP_PAGE_ZERO };
+	static const unsigned long flags[] = { ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC,
+	    MMAP_PAGE_ZERO };
 	int nr = SCMP_SYS(personality), rc = 0, i;
 
 	for (i = 0; i < 3 && !rc; i++)

@@ -95,7 +95,8 @@ valid_name(const char *key)
 	for (s = key; *s; s++) {
 		if (*s == '.' && (s[1] == '.' || s[1] == '\0'))
 			return 0;
-		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && !strchr("._-", *s))
+		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) &&
+		    !strchr("._-", *s))
 			return 0;
 	}
 	return 1;
@@ -143,7 +144,8 @@ nearest(const char *key, char *dst, size_t n)
 		const char *star = strchr(keys[i].name, '*');
 		size_t d;
 		if (star)
-			snprintf(cand, sizeof cand, "%.*s%s%s", (int)(star - keys[i].name), keys[i].name, mid, star + 1);
+			snprintf(cand, sizeof cand, "%.*s%s%s", (int)(star - keys[i].name),
+			    keys[i].name, mid, star + 1);
 		else
 			snprintf(cand, sizeof cand, "%s", keys[i].name);
 		if ((d = distance(key, cand)) < best) {
@@ -189,7 +191,9 @@ valid_model(const char *v)
 
 	for (;;) {
 		const char *p = s, *end = s + strcspn(s, ",");
-		while (p < end && (islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-' || *p == '_'))
+		while (p < end &&
+		    (islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-' ||
+		    *p == '_'))
 			p++;
 		if (p == s || p >= end || *p != '/' || p + 1 >= end)
 			return 0;
@@ -234,7 +238,8 @@ valid_addr(const char *v)
 		return 0;
 	errno = 0;
 	port = strtol(colon + 1, &end, 10);
-	return colon[1] && *end == '\0' && errno == 0 && port > 0 && port < 65536 && isdigit((unsigned char)colon[1]);
+	return colon[1] && *end == '\0' && errno == 0 && port > 0 && port < 65536 &&
+	    isdigit((unsigned char)colon[1]);
 }
 
 int
@@ -258,7 +263,10 @@ config_check(const char *key, const char *value)
 		if (strncmp(value, "http://", 7) && strncmp(value, "https://", 8))
 			want = "an http:// or https:// URL";
 		break;
-	case T_KIND: if (strcmp(value, "openai") && strcmp(value, "anthropic")) want = "openai or anthropic"; break;
+	case T_KIND:
+		if (strcmp(value, "openai") && strcmp(value, "anthropic"))
+			want = "openai or anthropic";
+		break;
 	case T_SECRET: if (!*value) want = "a non-empty value"; break;
 	case T_STRING: break;
 	}
@@ -486,7 +494,8 @@ config_list(sqlite3 *db, config_fn *fn, void *ctx)
 			if (strchr(k->name, '*'))
 				continue;
 			config_env_name(k->name, env, sizeof env);
-			if ((size_t)(eq - *e) == strlen(env) && strncmp(*e, env, strlen(env)) == 0) {
+			if ((size_t)(eq - *e) == strlen(env) &&
+			    strncmp(*e, env, strlen(env)) == 0) {
 				snprintf(name, sizeof name, "%s", k->name);
 				rc = add_row(&rows, &n, name, eq + 1, CONFIG_ENV);
 			}

@@ -139,7 +139,8 @@ secret_open(const char *sealed, char **plain)
 	return 0;
 bad:
 	free(box);
-	return err_set(EX_CONFIG, "a stored secret does not open with keys/store.key (key replaced?)");
+	return err_set(EX_CONFIG,
+	    "a stored secret does not open with keys/store.key (key replaced?)");
 }
 
 void

@@ -111,7 +111,8 @@ main(void)
 	{
 		jv v = ndjson_parse("{}", 2, 16, 1);
 		jv m = jv_invalid_get_msg(v);
-		ok(jv_get_kind(m) == JV_KIND_STRING && strcmp(jv_string_value(m), "line longer than 16 bytes") == 0,
+		ok(jv_get_kind(m) == JV_KIND_STRING &&
+		    strcmp(jv_string_value(m), "line longer than 16 bytes") == 0,
 		    "toolong gives 'line longer than 16 bytes'");
 		jv_free(m);
 	}
@@ -132,10 +133,12 @@ main(void)
 		rc = each(in, sizeof in - 1, NDJSON_MAXLINE, &s);
 		is_int(rc, 0, "ndjson_each returns 0 at EOF");
 		is_int(s.n, 6, "six records: blank lines are skipped");
-		ok(s.valid[0] && s.lineno[0] == 1 && strcmp(s.text[0], "{\"n\":1}") == 0, "line 1 good");
+		ok(s.valid[0] && s.lineno[0] == 1 && strcmp(s.text[0], "{\"n\":1}") == 0,
+		    "line 1 good");
 		ok(s.valid[1] && s.lineno[1] == 3 && strcmp(s.text[1], "{\"n\":2}") == 0,
 		    "line 3 (CRLF) good, numbered after the skipped blank");
-		ok(!s.valid[2] && s.lineno[2] == 4, "line 4 malformed: error for line 4 (%s)", s.text[2]);
+		ok(!s.valid[2] && s.lineno[2] == 4, "line 4 malformed: error for line 4 (%s)",
+		    s.text[2]);
 		ok(!s.valid[3] && s.lineno[3] == 5 && strcmp(s.text[3], "not a JSON object") == 0,
 		    "line 5 not an object");
 		ok(!s.valid[4] && s.lineno[4] == 7 && strcmp(s.text[4], "invalid UTF-8") == 0,
@@ -155,16 +158,19 @@ main(void)
 		rc = each(in, sizeof in - 1, 16, &s);
 		is_int(rc, 0, "over-long lines do not stop the stream");
 		is_int(s.n, 3, "three records");
-		ok(!s.valid[0] && s.lineno[0] == 1 && strcmp(s.text[0], "line longer than 16 bytes") == 0,
+		ok(!s.valid[0] && s.lineno[0] == 1 &&
+		    strcmp(s.text[0], "line longer than 16 bytes") == 0,
 		    "line 1 too long (%s)", s.text[0]);
 		ok(s.valid[1] && s.lineno[1] == 2 && strcmp(s.text[1], "{\"b\":2}") == 0,
 		    "line 2 read whole after the drained long line");
-		ok(!s.valid[2] && s.lineno[2] == 3, "a too-long last line without newline is an error too");
+		ok(!s.valid[2] && s.lineno[2] == 3,
+		    "a too-long last line without newline is an error too");
 	}
 
 	/* The cap is inclusive: exactly maxline bytes is fine, one more is not. */
 	{
-		static const char in[] = "{\"k\":\"1234567\"}\n{\"k\":\"12345678\"}\n";   /* 15 and 16 bytes */
+		/* 15 and 16 bytes */
+		static const char in[] = "{\"k\":\"1234567\"}\n{\"k\":\"12345678\"}\n";
 		struct seen s = { 0 };
 
 		rc = each(in, sizeof in - 1, 15, &s);
@@ -214,9 +220,12 @@ main(void)
 		size_t memlen = 0;
 		FILE *f = open_memstream(&mem, &memlen);
 
-		ok(ndjson_write(f, jv_parse("{ \"a\" : [1, 2],\n \"b\":\"x\\ny\" }")) == 0, "ndjson_write returns 0");
-		ok(ndjson_write(f, ndjson_error_event(65, 12, "malformed JSON")) == 0, "an error event is written");
-		ok(ndjson_write(f, ndjson_error_event(69, 0, "down")) == 0, "one without a line number too");
+		ok(ndjson_write(f, jv_parse("{ \"a\" : [1, 2],\n \"b\":\"x\\ny\" }")) == 0,
+		    "ndjson_write returns 0");
+		ok(ndjson_write(f, ndjson_error_event(65, 12, "malformed JSON")) == 0,
+		    "an error event is written");
+		ok(ndjson_write(f, ndjson_error_event(69, 0, "down")) == 0,
+		    "one without a line number too");
 		fclose(f);
 		is_str(mem, "{\"a\":[1,2],\"b\":\"x\\ny\"}\n"
 		    "{\"type\":\"error\",\"code\":65,\"line\":12,\"message\":\"malformed JSON\"}\n"
