@@ -271,7 +271,7 @@ static int
 cmd_help(int argc, char **argv)
 {
 	const struct command *c;
-	char *av[] = { argv[argc > 1], "--help", NULL };
+	char *av[3] = { NULL, "--help", NULL };
 
 	if (argc == 1 || (argc == 2 && strcmp(argv[1], "help") == 0)) {
 		help(stdout);
@@ -283,6 +283,7 @@ cmd_help(int argc, char **argv)
 		fputs(config_usage, stdout);    /* help is answered above */
 		return out_finish();
 	}
+	av[0] = argv[1];
 	return run_sub(2, av);
 }
 
