@@ -96,9 +96,9 @@ check: all check-layers
 	  test "$${PIPESTATUS[0]}" = 0
 SHELL = /bin/bash
 
-# Each lib/ layer includes only the layers below it (README, Layout).
+# Each lib/ layer includes only the layers below it (README, Layout); one line width.
 check-layers:
-	@CLAW_SRC=$(CURDIR) tests/check-layers
+	@CLAW_SRC=$(CURDIR) tests/check-layers; a=$$?; CLAW_SRC=$(CURDIR) tests/check-style && exit $$a
 
 check-valgrind: all
 	CLAW_VALGRIND=1 $(MAKE) check

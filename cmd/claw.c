@@ -8,65 +8,115 @@
 #include <unistd.h>
 
 #include "base/buf.h"
-#include "store/config.h"
+#include "base/cli.h"
 #include "base/err.h"
 #include "base/path.h"
+#include "store/config.h"
 #include "store/store.h"
+
+#define CONFIG_SYNOPSIS \
+    "claw config set KEY=VALUE | set KEY VALUE | get [--reveal] KEY | unset KEY | list [--json]\n"
 
 static const char usage[] =
     "usage: claw COMMAND [ARG...]\n"
-    "       claw config set KEY=VALUE | set KEY VALUE | get [--reveal] KEY | unset KEY | list [--json]\n"
-    "       claw help | --help | --version\n";
+    "       " CONFIG_SYNOPSIS
+    "       claw help [COMMAND] | --help | --version\n";
 
-static const char commands[] =
-    "commands:\n"
-    "  chat       talk to a model (claw-chat)\n"
-    "  skill      find, check, install and run skills (claw-skill)\n"
-    "  evolve     one self-evolution cycle (claw-evolve)\n"
-    "  node       identity, peers and remote execution (claw-node)\n"
-    "  cluster    balance work across nodes (claw-node cluster)\n"
-    "  gateway    the HTTP API (claw-gateway)\n"
-    "  monitor    live metrics (claw-monitor)\n"
-    "  status     what claw is doing (claw-monitor status)\n"
-    "  profile    where the time goes (claw-monitor profile)\n"
-    "  doctor     check the installation (claw-monitor doctor)\n"
-    "  config     get and set configuration\n"
-    "  help       this text\n";
+static const char config_usage[] = "usage: " CONFIG_SYNOPSIS;
 
-/* Commands served by another program under another verb. */
-static const struct alias {
-	const char *cmd, *prog;
-	int keep;     /* pass the command itself on as the first argument */
-} aliases[] = {
-	{ "status", "monitor", 1 }, { "monitor", "monitor", 0 }, { "profile", "monitor", 1 },
-	{ "doctor", "monitor", 1 }, { "cluster", "node", 1 },
+/* What `claw help` lists.  prog: the program that serves the command (claw-PROG),
+ * NULL for one served here; keep: pass the command on as its first argument. */
+static const struct command {
+	const char *name, *prog;
+	int keep;
+	const char *what;
+} commands[] = {
+	{ "chat", "chat", 0, "talk to a model (claw-chat)" },
+	{ "skill", "skill", 0, "find, check, install and run skills (claw-skill)" },
+	{ "evolve", "evolve", 0, "one self-evolution cycle (claw-evolve)" },
+	{ "node", "node", 0, "identity, peers and remote execution (claw-node)" },
+	{ "cluster", "node", 1, "balance work across nodes (claw-node cluster)" },
+	{ "gateway", "gateway", 0, "the HTTP API (claw-gateway)" },
+	{ "monitor", "monitor", 0, "live metrics (claw-monitor)" },
+	{ "status", "monitor", 1, "what claw is doing (claw-monitor status)" },
+	{ "profile", "monitor", 1, "where the time goes (claw-monitor profile)" },
+	{ "doctor", "monitor", 1, "check the installation (claw-monitor doctor)" },
+	{ "config", NULL, 0, "get and set configuration" },
+	{ "help", NULL, 0, "this text" },
 };
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
 
-static const char *const known[] = { "chat", "skill", "evolve", "node", "gateway", "monitor" };
-
-static int
-exec_sub(const char *sub, char **argv, int argc, int keep)
+static void
+help(FILE *f)
 {
-	char path[PATH_MAX], prog[128];
+	size_t i;
+
+	fputs(usage, f);
+	fputs("commands:\n", f);
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].what);
+}
+
+static const struct command *
+command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* Execute claw-PROG [VERB] ARG... (argv[0] is not passed on); returns errno when
+ * it could not. */
+static int
+exec_sub(const char *prog, const char *verb, int argc, char **argv)
+{
+	char path[PATH_MAX], name[128];
 	char **av = calloc((size_t)argc + 2, sizeof *av);
 	int i, n = 0;
 
 	if (!av)
 		return ENOMEM;
-	snprintf(prog, sizeof prog, "claw-%s", sub);
-	av[n++] = prog;
-	if (keep)
-		av[n++] = argv[0];
+	snprintf(name, sizeof name, "claw-%s", prog);
+	av[n++] = name;
+	if (verb)
+		av[n++] = (char *)verb;
 	for (i = 1; i < argc; i++)
 		av[n++] = argv[i];
 	av[n] = NULL;
-	if (path_find_prog(prog, path, sizeof path) == 0)
+	if (path_find_prog(name, path, sizeof path) == 0)
 		execv(path, av);
 	else
 		errno = ENOENT;
 	i = errno;
 	free(av);
 	return i;
+}
+
+/* claw CMD ARG...: argv[0] is CMD.  Returns only when claw-PROG did not start. */
+static int
+run_sub(int argc, char **argv)
+{
+	const struct command *c = command(argv[0]);
+	const char *prog = c ? c->prog : argv[0];
+	/* An option or a path is never a command (claw help ../x). */
+	int e = !c && (*prog == '-' || strchr(prog, '/')) ? ENOENT :
+	    exec_sub(prog, c && c->keep ? c->name : NULL, argc, argv);
+
+	if (!c && e == ENOENT) {
+		diag("'%s' is not a claw command", argv[0]);
+		help(stderr);
+		return EX_USAGE;
+	}
+	if (e == ENOENT) {
+		diag("%s: not installed (claw-%s)", c->name, prog);
+		return EX_UNAVAILABLE;
+	}
+	errno = e;
+	diag("claw-%s: cannot run it:", prog);
+	return e == EACCES ? EX_NOPERM : EX_SOFTWARE;
 }
 
 static int
@@ -86,7 +136,8 @@ print_entry(const char *key, const char *value, enum config_source src, int secr
 		buf_adds(&b, "\"***\"");
 	else
 		buf_add_json_str(&b, value ? value : "", value ? strlen(value) : 0);
-	buf_printf(&b, ",\"source\":\"%s\",\"secret\":%s}\n", config_source_name(src), secret ? "true" : "false");
+	buf_printf(&b, ",\"source\":\"%s\",\"secret\":%s}\n", config_source_name(src),
+	    secret ? "true" : "false");
 	if (b.oom)
 		return err_set(EX_SOFTWARE, "out of memory");
 	fwrite(b.p, 1, b.len, stdout);
@@ -94,143 +145,171 @@ print_entry(const char *key, const char *value, enum config_source src, int secr
 	return 0;
 }
 
+/* claw config set KEY=VALUE | set KEY VALUE */
 static int
-config_usage(void)
+config_verb_set(int argc, char **argv)
 {
-	fputs(usage, stderr);
-	return EX_USAGE;
+	sqlite3 *db = NULL;
+	char *key, *value;
+	int rc;
+
+	if (argc == 2 && (value = strchr(argv[1], '='))) {
+		key = argv[1];
+		*value++ = '\0';
+	} else if (argc == 3 && !strchr(argv[1], '=')) {
+		key = argv[1];
+		value = argv[2];
+	} else
+		return cli_usage_error(config_usage);
+	if (config_check(key, value))
+		return diag_err();
+	if ((rc = store_open(&db)) || (rc = config_set(db, key, value)))
+		rc = diag_err();
+	store_close(db);
+	return rc;
 }
 
+/* claw config get [--reveal] KEY */
+static int
+config_verb_get(int argc, char **argv)
+{
+	enum config_source src;
+	sqlite3 *db = NULL;
+	char *key, *value = NULL;
+	int rc, reveal = 0;
+
+	if (argc == 3 && strcmp(argv[1], "--reveal") == 0)
+		reveal = 1, key = argv[2];
+	else if (argc == 2 && argv[1][0] != '-')
+		key = argv[1];
+	else
+		return cli_usage_error(config_usage);
+	if (config_check_key(key))
+		return diag_err();
+	/* The environment answers without opening the store. */
+	rc = config_get(NULL, key, &value, &src);
+	if (rc == EX_NORESULT || (rc == 0 && src == CONFIG_DEFAULT)) {
+		free(value);
+		value = NULL;
+		if ((rc = store_open(&db)) == 0)
+			rc = config_get(db, key, &value, &src);
+	}
+	if (rc == EX_NORESULT)
+		diag("%s: not set", key);
+	else if (rc)
+		diag_err();
+	else if (config_is_secret(key) && !reveal)
+		puts("***");
+	else
+		puts(value);
+	if (value && config_is_secret(key))
+		memset(value, 0, strlen(value));
+	free(value);
+	store_close(db);
+	return rc ? rc : out_finish();
+}
+
+/* claw config unset KEY */
+static int
+config_verb_unset(int argc, char **argv)
+{
+	sqlite3 *db = NULL;
+	int rc;
+
+	if (argc != 2)
+		return cli_usage_error(config_usage);
+	if (config_check_key(argv[1]))
+		return diag_err();
+	if ((rc = store_open(&db)) || (rc = config_unset(db, argv[1])))
+		rc == EX_NORESULT ? diag("%s: not set", argv[1]) : (void)diag_err();
+	store_close(db);
+	return rc;
+}
+
+/* claw config list [--json] */
+static int
+config_verb_list(int argc, char **argv)
+{
+	sqlite3 *db = NULL;
+	int rc, json = 0;
+
+	if (argc == 2 && strcmp(argv[1], "--json") == 0)
+		json = 1;
+	else if (argc != 1)
+		return cli_usage_error(config_usage);
+	if ((rc = store_open(&db)) || (rc = config_list(db, print_entry, &json)))
+		rc = diag_err();
+	store_close(db);
+	return rc ? rc : out_finish();
+}
+
+static const struct cli_verb config_verbs[] = {
+	{ "set", config_verb_set }, { "get", config_verb_get },
+	{ "unset", config_verb_unset }, { "list", config_verb_list }, { NULL, NULL },
+};
+
+/* claw config VERB ARG... */
 static int
 cmd_config(int argc, char **argv)
 {
-	const char *verb = argc > 1 ? argv[1] : "";
-	sqlite3 *db = NULL;
-	char *key = NULL, *value = NULL;
-	int rc, reveal = 0, json = 0;
+	const struct cli_verb *v;
+	int rc;
 
-	if (strcmp(verb, "set") == 0) {
-		if (argc == 3 && (value = strchr(argv[2], '='))) {
-			key = argv[2];
-			*value++ = '\0';
-		} else if (argc == 4 && !strchr(argv[2], '=')) {
-			key = argv[2];
-			value = argv[3];
-		} else
-			return config_usage();
-		if ((rc = config_check(key, value)))
-			return diag_err();
-		if ((rc = store_open(&db)) || (rc = config_set(db, key, value)))
-			rc = diag_err();
-		store_close(db);
+	if ((rc = cli_front(argc, argv, config_usage)) >= 0)
 		return rc;
+	if (argc < 2)
+		return cli_usage_error(config_usage);
+	if (!(v = cli_verb(config_verbs, argv[1]))) {
+		diag("config: unknown verb '%s'", argv[1]);
+		return cli_usage_error(config_usage);
 	}
-	if (strcmp(verb, "get") == 0) {
-		enum config_source src;
-		if (argc == 4 && strcmp(argv[2], "--reveal") == 0)
-			reveal = 1, key = argv[3];
-		else if (argc == 3 && argv[2][0] != '-')
-			key = argv[2];
-		else
-			return config_usage();
-		if (config_check_key(key))
-			return diag_err();
-		/* The environment answers without opening the store. */
-		rc = config_get(NULL, key, &value, &src);
-		if (rc == EX_NORESULT || (rc == 0 && src == CONFIG_DEFAULT)) {
-			free(value);
-			value = NULL;
-			if ((rc = store_open(&db)) == 0)
-				rc = config_get(db, key, &value, &src);
-		}
-		if (rc == EX_NORESULT)
-			diag("%s: not set", key);
-		else if (rc)
-			diag_err();
-		else if (config_is_secret(key) && !reveal)
-			puts("***");
-		else
-			puts(value);
-		if (value && config_is_secret(key))
-			memset(value, 0, strlen(value));
-		free(value);
-		store_close(db);
-		return rc ? rc : out_finish();
-	}
-	if (strcmp(verb, "unset") == 0) {
-		if (argc != 3)
-			return config_usage();
-		if (config_check_key(argv[2]))
-			return diag_err();
-		if ((rc = store_open(&db)) || (rc = config_unset(db, argv[2])))
-			rc == EX_NORESULT ? diag("%s: not set", argv[2]) : (void)diag_err();
-		store_close(db);
-		return rc;
-	}
-	if (strcmp(verb, "list") == 0) {
-		if (argc == 3 && strcmp(argv[2], "--json") == 0)
-			json = 1;
-		else if (argc != 2)
-			return config_usage();
-		if ((rc = store_open(&db)) || (rc = config_list(db, print_entry, &json)))
-			rc = diag_err();
-		store_close(db);
-		return rc ? rc : out_finish();
-	}
-	if (*verb)
-		diag("config: unknown verb '%s'", verb);
-	return config_usage();
+	return v->run(argc - 1, argv + 1);
 }
+
+/* claw help [COMMAND]: the command list, or the command's own usage. */
+static int
+cmd_help(int argc, char **argv)
+{
+	const struct command *c;
+	char *av[3] = { NULL, "--help", NULL };
+
+	if (argc == 1 || (argc == 2 && strcmp(argv[1], "help") == 0)) {
+		help(stdout);
+		return out_finish();
+	}
+	if (argc > 2)
+		return cli_usage_error(usage);
+	if ((c = command(argv[1])) && !c->prog) {
+		fputs(config_usage, stdout);    /* help is answered above */
+		return out_finish();
+	}
+	av[0] = argv[1];
+	return run_sub(2, av);
+}
+
+static const struct cli_verb verbs[] = {
+	{ "config", cmd_config }, { "help", cmd_help }, { "--help", cmd_help },
+	{ "-h", cmd_help }, { NULL, NULL },
+};
 
 int
 main(int argc, char **argv)
 {
-	const char *cmd;
-	size_t i;
-	int keep = 0, e;
+	const struct cli_verb *v;
+	int rc;
 
 	diag_init("claw");
 	if (argc < 2) {
-		fputs(usage, stderr);
-		fputs(commands, stderr);
+		help(stderr);
 		return EX_USAGE;
 	}
-	cmd = argv[1];
-	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-		puts("claw " CLAW_VERSION);
-		return out_finish();
+	if ((v = cli_verb(verbs, argv[1])))
+		return v->run(argc - 1, argv + 1);
+	if ((rc = cli_front(argc, argv, usage)) >= 0)      /* --version, version */
+		return rc;
+	if (argv[1][0] == '-' || strchr(argv[1], '/')) {
+		diag("%s: unknown option", argv[1]);
+		return cli_usage_error(usage);
 	}
-	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-		if (argc > 2 && strcmp(cmd, "help") == 0) {
-			/* claw help SUB: the program's own help */
-			char *av[] = { argv[2], "--help", NULL };
-			return exec_sub(argv[2], av, 2, 0), diag("%s: no such command", argv[2]), EX_USAGE;
-		}
-		fputs(usage, stdout);
-		fputs(commands, stdout);
-		return out_finish();
-	}
-	if (strcmp(cmd, "config") == 0)
-		return cmd_config(argc - 1, argv + 1);
-	if (cmd[0] == '-' || strchr(cmd, '/')) {
-		diag("%s: unknown option", cmd);
-		fputs(usage, stderr);
-		return EX_USAGE;
-	}
-	for (i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
-		if (strcmp(cmd, aliases[i].cmd) == 0) {
-			keep = aliases[i].keep;
-			cmd = aliases[i].prog;
-			break;
-		}
-	e = exec_sub(cmd, argv + 1, argc - 1, keep);
-	for (i = 0; i < sizeof known / sizeof known[0]; i++)
-		if (strcmp(cmd, known[i]) == 0) {
-			errno = e;
-			diag("claw-%s: cannot run it:", cmd);
-			return e == ENOENT ? EX_UNAVAILABLE : e == EACCES ? EX_NOPERM : EX_SOFTWARE;
-		}
-	diag("'%s' is not a claw command", argv[1]);
-	fputs(commands, stderr);
-	return EX_USAGE;
+	return run_sub(argc - 1, argv + 1);
 }

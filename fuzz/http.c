@@ -29,7 +29,8 @@ check(const char *p, int n, const struct http_req *r)
 		const struct http_field *f = &r->h[i];
 		size_t vlen;
 
-		if (f->nlen == 0 || !inside(p, n, f->name, f->nlen) || !inside(p, n, f->value, f->vlen)
+		if (f->nlen == 0 || !inside(p, n, f->name, f->nlen)
+		    || !inside(p, n, f->value, f->vlen)
 		    || f->name[f->nlen] != ':' || f->value < f->name + f->nlen + 1
 		    || !http_header(r, "x", NULL) != !http_header(r, "X", &vlen))
 			__builtin_trap();

@@ -17,7 +17,8 @@ verify(const char *key, const char *p, size_t n, struct jwt_claims *c, const cha
 {
 	int rc = jwt_verify(key, strlen(key), p, n, NOW, c, why);
 
-	if (rc == 0 && (!memchr(c->sub, '\0', sizeof c->sub) || !memchr(c->scope, '\0', sizeof c->scope)
+	if (rc == 0 && (!memchr(c->sub, '\0', sizeof c->sub)
+	    || !memchr(c->scope, '\0', sizeof c->scope)
 	    || NOW > c->exp + JWT_LEEWAY || NOW + JWT_LEEWAY < c->nbf || c->iat < 0))
 		__builtin_trap();       /* accepted what the rules refuse */
 	if (rc < 0 && !*why)

@@ -13,9 +13,12 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "base/cli.h"
 #include "base/err.h"
 #include "base/path.h"
+#include "sandbox/landlock.h"
 #include "sandbox/sandbox.h"
+#include "sandbox/seccomp.h"
 
 extern char **environ;
 
@@ -25,12 +28,15 @@ static const char usage[] =
     "                    -d DIR -- PROG [ARG...]\n"
     "       claw-sandbox --check | --help | --version\n";
 
-/* Static: what main leaves behind on an early return stays reachable, not lost. */
-static struct sandbox_limits lim = { 30, 512, 64, 256, 128 };
+/* Static: what main leaves behind on an early return stays reachable, not lost.
+ * The defaults are claw-sandbox(8)'s, option by option. */
+static struct sandbox_limits lim = {
+	.cpu_s = 30, .mem_mb = 512, .file_mb = 64, .nofile = 256, .nproc = 128,
+};
 static struct sandbox_paths paths;
 static char **vars, **env;
 static size_t nvars;
-static unsigned long wall = 30;
+static unsigned long wall = 30;       /* -T */
 static int net;
 
 static unsigned long
@@ -73,7 +79,8 @@ check(void)
 		return EX_SOFTWARE;
 	}
 	for (i = 0; i < n; i++)
-		printf("%s\t%s\t%s\n", l[i].name, l[i].active ? "active" : "unavailable", l[i].detail);
+		printf("%s\t%s\t%s\n", l[i].name, l[i].active ? "active" : "unavailable",
+		    l[i].detail);
 	return out_finish();
 }
 
@@ -229,10 +236,10 @@ send_filter(int chan, pid_t pid)
 int
 main(int argc, char **argv)
 {
-	enum { O_CHECK = 256, O_HELP, O_VERSION };
+	enum { O_CHECK = 256 };
+	static const char opts[] = "+t:T:m:f:o:p:r:w:x:ne:d:";
 	static const struct option longopts[] = {
-		{ "check", no_argument, NULL, O_CHECK }, { "help", no_argument, NULL, O_HELP },
-		{ "version", no_argument, NULL, O_VERSION }, { NULL, 0, NULL, 0 },
+		{ "check", no_argument, NULL, O_CHECK }, { NULL, 0, NULL, 0 },
 	};
 	static char dir[PATH_MAX];
 	const char *d = NULL;
@@ -240,6 +247,8 @@ main(int argc, char **argv)
 	pid_t pid;
 
 	diag_init(argv[0]);
+	if ((c = cli_front(argc, argv, usage)) >= 0)
+		return c;
 	paths.ro = calloc((size_t)argc, sizeof *paths.ro);
 	paths.rx = calloc((size_t)argc, sizeof *paths.rx);
 	paths.rw = calloc((size_t)argc, sizeof *paths.rw);
@@ -247,7 +256,8 @@ main(int argc, char **argv)
 	if (!paths.ro || !paths.rx || !paths.rw || !vars)
 		return EX_SOFTWARE;
 	/* '+': the options end at PROG, whose own options are its business. */
-	while ((c = getopt_long(argc, argv, "+t:T:m:f:o:p:r:w:x:ne:d:", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, opts, longopts, NULL)) != -1) {
 		switch (c) {
 		case 't': lim.cpu_s = number(optarg, "-t", 1, 86400); break;
 		case 'T': wall = number(optarg, "-T", 0, 86400); break;
@@ -262,16 +272,21 @@ main(int argc, char **argv)
 		case 'e': vars[nvars++] = optarg; break;
 		case 'd': d = optarg; break;
 		case O_CHECK: return check();
-		case O_HELP: fputs(usage, stdout); return out_finish();
-		case O_VERSION: puts("claw-sandbox " CLAW_VERSION); return out_finish();
-		default: fputs(usage, stderr); return EX_USAGE;
+		default:
+			/* optopt: the short option at fault; 0 or O_*: argv names it */
+			if (optopt > 0 && optopt < 128 && strchr(opts + 1, optopt))
+				diag("-%c: wants an argument", optopt);
+			else if (optopt > 0 && optopt < 128)
+				diag("-%c: unknown option", optopt);
+			else
+				diag("%s: unknown option", argv[optind - 1]);
+			return cli_usage_error(usage);
 		}
 	}
 	argv += optind;
 	if (!d || !*argv) {
 		diag("%s", !d ? "-d DIR is required" : "no PROG to run");
-		fputs(usage, stderr);
-		return EX_USAGE;
+		return cli_usage_error(usage);
 	}
 	if (path_mkdirs(d, 0700) < 0 || !realpath(d, dir)) {
 		diag("%s:", d);

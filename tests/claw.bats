@@ -62,6 +62,7 @@ populated_store() {
 	assert_failure 64
 	assert_output ""
 	assert_equal "${stderr_lines[0]}" "claw: 'frobnicate' is not a claw command"
+	assert_equal "${stderr_lines[1]}" "usage: claw COMMAND [ARG...]"
 	[[ $stderr == *"commands:"* ]]
 	[[ $stderr == *"  chat "* ]]
 }
@@ -70,6 +71,7 @@ populated_store() {
 	run --separate-stderr claw --frobnicate
 	assert_failure 64
 	assert_equal "${stderr_lines[0]}" "claw: --frobnicate: unknown option"
+	assert_equal "${stderr_lines[1]}" "usage: claw COMMAND [ARG...]"
 	run --separate-stderr claw ../x
 	assert_failure 64
 }
@@ -81,8 +83,92 @@ populated_store() {
 	PATH=/usr/bin:/bin run --separate-stderr "$alone" status
 	assert_failure 69
 	assert_output ""
-	assert_stderr_lines 1
-	[[ $stderr == "claw: claw-monitor: cannot run it: "* ]]
+	assert_equal "$stderr" "claw: status: not installed (claw-monitor)"
+}
+
+@test "claw SUB for a listed program that is missing: one line, not installed, exit 69" {
+	[ ! -e /usr/local/libexec/claw/claw-evolve ] || skip "claw-evolve is installed system-wide"
+	local alone
+	alone=$(claw_alone)
+	PATH=/usr/bin:/bin run --separate-stderr "$alone" evolve --once
+	assert_failure 69
+	assert_output ""
+	assert_equal "$stderr" "claw: evolve: not installed (claw-evolve)"
+	PATH=/usr/bin:/bin run --separate-stderr "$alone" cluster balance
+	assert_failure 69
+	assert_equal "$stderr" "claw: cluster: not installed (claw-node)"
+}
+
+@test "claw help SUB shows SUB's usage for every command claw help lists, or says not installed" {
+	run claw help
+	local c cmds=()
+	for c in "${lines[@]}"; do
+		[[ $c =~ ^\ \ ([a-z]+)\ \  ]] && cmds+=("${BASH_REMATCH[1]}")
+	done
+	[ "${#cmds[@]}" -ge 12 ]
+	# Only the programs that are built: claw-evolve and friends stay missing.
+	PATH=$BATS_TEST_TMPDIR/bin:/usr/bin:/bin
+	for c in "${cmds[@]}"; do
+		run --separate-stderr claw help "$c"
+		case $status in
+		0)
+			[[ ${lines[0]} == "usage: "* ]] || fail "claw help $c: ${lines[0]}"
+			assert_equal "$stderr" "" ;;
+		69)
+			assert_output ""
+			[[ $stderr =~ ^claw:\ $c:\ not\ installed\ \(claw-[a-z]+\)$ ]] ||
+				fail "claw help $c: $stderr" ;;
+		*) fail "claw help $c exits $status: $stderr" ;;
+		esac
+		[[ $stderr != *"No such file"* ]] || fail "claw help $c: $stderr"
+	done
+}
+
+@test "claw help chat, skill and gateway show their programs' usage; help config and help help ours" {
+	local p
+	for p in chat skill gateway; do
+		run -0 --separate-stderr claw help "$p"
+		assert_line --index 0 --partial "usage: claw-$p"
+	done
+	run -0 --separate-stderr claw help config
+	assert_output "usage: claw config set KEY=VALUE | set KEY VALUE | get [--reveal] KEY | unset KEY | list [--json]"
+	run -0 claw config --help
+	assert_output "usage: claw config set KEY=VALUE | set KEY VALUE | get [--reveal] KEY | unset KEY | list [--json]"
+	run -0 claw config help
+	assert_line --index 0 --partial "usage: claw config"
+	run claw help
+	local help=$output
+	run -0 claw help help
+	assert_output "$help"
+}
+
+@test "claw help evolve, node and status when they are missing: not installed, exit 69" {
+	[ ! -e /usr/local/libexec/claw/claw-evolve ] || skip "claw-evolve is installed system-wide"
+	local alone
+	alone=$(claw_alone)
+	PATH=/usr/bin:/bin run --separate-stderr "$alone" help evolve
+	assert_failure 69
+	assert_output ""
+	assert_equal "$stderr" "claw: evolve: not installed (claw-evolve)"
+	PATH=/usr/bin:/bin run --separate-stderr "$alone" help node
+	assert_failure 69
+	assert_equal "$stderr" "claw: node: not installed (claw-node)"
+	PATH=/usr/bin:/bin run --separate-stderr "$alone" help status
+	assert_failure 69
+	assert_equal "$stderr" "claw: status: not installed (claw-monitor)"
+}
+
+@test "claw version and claw --version; claw help status runs claw-monitor status --help" {
+	run -0 claw version
+	assert_output "claw $(version)"
+	local alone real=$BATS_TEST_TMPDIR/alone/real
+	alone=$(claw_alone)
+	printf '#!/bin/sh\necho "claw-monitor $*"\n' >"$real/claw-monitor"
+	chmod +x "$real/claw-monitor"
+	run -0 "$alone" help status
+	assert_output "claw-monitor status --help"
+	run -0 "$alone" help monitor
+	assert_output "claw-monitor --help"
 }
 
 @test "claw foo runs claw-foo from PATH with the arguments, git-style" {
@@ -133,7 +219,10 @@ populated_store() {
 	assert_output "help for foo: --help"
 	run --separate-stderr claw help nosuch
 	assert_failure 64
-	[[ $stderr == *"nosuch: no such command"* ]]
+	assert_equal "${stderr_lines[0]}" "claw: 'nosuch' is not a claw command"
+	assert_equal "${stderr_lines[1]}" "usage: claw COMMAND [ARG...]"
+	run --separate-stderr claw help ../x
+	assert_failure 64
 }
 
 @test "claw --version | head -c0 exits quietly" {

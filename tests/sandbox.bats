@@ -78,6 +78,25 @@ listen() {
 	assert_line --index 0 --partial "usage: claw-sandbox [-t CPUSECS]"
 }
 
+@test "claw-sandbox: -h, --help and help print the usage; version too; an unknown option exits 64" {
+	run -0 --separate-stderr claw_run claw-sandbox --help
+	local usage=$output
+	local a
+	for a in -h help; do
+		run -0 --separate-stderr claw_run claw-sandbox "$a"
+		assert_output "$usage"
+		assert_equal "$stderr" ""
+	done
+	run -0 claw_run claw-sandbox version
+	assert_output "claw-sandbox 0.1.0"
+	run -64 --separate-stderr claw_run claw-sandbox --bogus -d "$DIR" -- true
+	assert_output ""
+	assert_equal "${stderr_lines[0]}" "claw-sandbox: --bogus: unknown option"
+	assert_equal "${stderr[*]#*$'\n'}" "$usage"
+	run -64 --separate-stderr claw_run claw-sandbox -d
+	assert_equal "${stderr_lines[0]}" "claw-sandbox: -d: wants an argument"
+}
+
 @test "claw-sandbox --check prints one line per layer: name, active or unavailable, detail" {
 	run -0 --separate-stderr claw-sandbox --check
 	assert_equal "$stderr" ""
@@ -111,7 +130,8 @@ listen() {
 	assert_equal "$stderr" "claw-sandbox: -e PATH: claw-sandbox sets it"
 	run -64 --separate-stderr claw_run claw-sandbox -e 'A=B' -d "$DIR" -- true
 	assert_equal "$stderr" "claw-sandbox: -e A=B: not a variable name"
-	run -64 claw_run claw-sandbox -q -d "$DIR" -- true
+	run -64 --separate-stderr claw_run claw-sandbox -q -d "$DIR" -- true
+	assert_equal "${stderr_lines[0]}" "claw-sandbox: -q: unknown option"
 }
 
 @test "claw-sandbox: a PROG that is not there exits 127, one that cannot run 126, as in a shell" {

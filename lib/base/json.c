@@ -13,7 +13,8 @@ struct scan {
 static int
 bad(struct scan *s, const char *what)
 {
-	snprintf(s->why, s->whylen, "malformed JSON at byte %zu: %s", (size_t)(s->p - s->start), what);
+	snprintf(s->why, s->whylen, "malformed JSON at byte %zu: %s", (size_t)(s->p - s->start),
+	    what);
 	return 0;
 }
 
@@ -300,12 +301,25 @@ put_utf8(struct buf *out, unsigned long c)
 	char u[4];
 	size_t n;
 
-	if (c < 0x80) { u[0] = (char)c; n = 1; }
-	else if (c < 0x800) { u[0] = (char)(0xc0 | c >> 6); u[1] = (char)(0x80 | (c & 0x3f)); n = 2; }
-	else if (c < 0x10000) { u[0] = (char)(0xe0 | c >> 12); u[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		u[2] = (char)(0x80 | (c & 0x3f)); n = 3; }
-	else { u[0] = (char)(0xf0 | c >> 18); u[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-		u[2] = (char)(0x80 | ((c >> 6) & 0x3f)); u[3] = (char)(0x80 | (c & 0x3f)); n = 4; }
+	if (c < 0x80) {
+		u[0] = (char)c;
+		n = 1;
+	} else if (c < 0x800) {
+		u[0] = (char)(0xc0 | c >> 6);
+		u[1] = (char)(0x80 | (c & 0x3f));
+		n = 2;
+	} else if (c < 0x10000) {
+		u[0] = (char)(0xe0 | c >> 12);
+		u[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+		u[2] = (char)(0x80 | (c & 0x3f));
+		n = 3;
+	} else {
+		u[0] = (char)(0xf0 | c >> 18);
+		u[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+		u[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+		u[3] = (char)(0x80 | (c & 0x3f));
+		n = 4;
+	}
 	buf_add(out, u, n);
 }
 

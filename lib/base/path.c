@@ -128,7 +128,8 @@ path_find_prog(const char *prog, char *dst, size_t n)
 	const char *p = getenv("PATH"), *end;
 
 	if (path_self_dir(self, sizeof self) == 0
-	    && (executable(dst, n, self, "", prog) || executable(dst, n, self, "/../libexec/claw", prog)))
+	    && (executable(dst, n, self, "", prog)
+	    || executable(dst, n, self, "/../libexec/claw", prog)))
 		return 0;
 	if (executable(dst, n, CLAW_LIBEXECDIR, "", prog))
 		return 0;

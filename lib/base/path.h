@@ -7,7 +7,8 @@
 #define PATH_DEFAULT "/usr/local/bin:/usr/bin:/bin"
 
 const char *path_home(void);               /* $CLAW_HOME or ~/.claw; NULL (err set) if unknown */
-int path_mkhome(const char *sub);          /* create $CLAW_HOME[/sub] mode 0700: 0 or EX_CANTCREAT */
+/* Create $CLAW_HOME[/sub] mode 0700: 0 or EX_CANTCREAT. */
+int path_mkhome(const char *sub);
 int path_in_home(char *dst, size_t n, const char *name);  /* $CLAW_HOME/name: 0 or EX_CANTCREAT */
 int path_mkdirs(const char *dir, int mode); /* mkdir -p; 0 or -1 with errno */
 int path_self_dir(char *dst, size_t n);    /* directory of the running executable */

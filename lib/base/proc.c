@@ -34,7 +34,9 @@ proc_spawn(struct proc *p, char *const argv[], char *const envp[])
 	switch ((p->pid = fork())) {
 	case -1:
 		e = errno;
-		close(in[0]); close(in[1]); close(out[0]); close(out[1]); close(ex[0]); close(ex[1]);
+		close(in[0]), close(in[1]);
+		close(out[0]), close(out[1]);
+		close(ex[0]), close(ex[1]);
 		errno = e;
 		return err_set(EX_TEMPFAIL, "fork:");
 	case 0:
@@ -65,7 +67,8 @@ proc_spawn(struct proc *p, char *const argv[], char *const envp[])
 	if (n == sizeof e) {
 		proc_wait(p, -1);
 		errno = e;
-		return err_set(e == ENOENT ? EX_UNAVAILABLE : e == EACCES ? EX_NOPERM : EX_SOFTWARE, "%s:", argv[0]);
+		return err_set(e == ENOENT ? EX_UNAVAILABLE : e == EACCES ? EX_NOPERM : EX_SOFTWARE,
+		    "%s:", argv[0]);
 	}
 	return 0;
 }
@@ -193,7 +196,8 @@ proc_run(char *const argv[], char *const envp[], const char *input, size_t inlen
 	}
 	if (timedout || capped)
 		proc_kill(&p);
-	rc = proc_wait(&p, timedout || capped ? 0 : (deadline < 0 ? -1 : (int)(deadline - clock_mono_ms() + 1)));
+	rc = proc_wait(&p, timedout || capped ? 0 :
+	    (deadline < 0 ? -1 : (int)(deadline - clock_mono_ms() + 1)));
 	if (capped)
 		return PROC_TOOBIG;
 	return timedout ? PROC_TIMEDOUT : rc;

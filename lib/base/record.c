@@ -33,7 +33,8 @@ record_check(const char *line, size_t *len, char *why, size_t whylen)
 
 /* One line to fn, or nothing for a blank one. */
 static int
-one(const char *line, size_t len, int toolong, size_t maxline, long lineno, record_fn *fn, void *ctx)
+one(const char *line, size_t len, int toolong, size_t maxline, long lineno, record_fn *fn,
+    void *ctx)
 {
 	char why[96];
 

@@ -51,7 +51,8 @@ fetch_idle_ms(const struct fetch *f)
 int
 fetch_idle_error(struct fetch *f)
 {
-	snprintf(f->error, sizeof f->error, "nothing received for %lld s (--idle-timeout)", fetch_idle_ms(f) / 1000);
+	snprintf(f->error, sizeof f->error, "nothing received for %lld s (--idle-timeout)",
+	    fetch_idle_ms(f) / 1000);
 	return f->transport = FETCH_TIMEOUT;
 }
 
@@ -59,7 +60,8 @@ int
 fetch_deliver(struct fetch *f, const char *p, size_t n)
 {
 	if (f->status < 200 || f->status >= 300) {
-		size_t room = ERRBODY_MAX - (f->errbody.len < ERRBODY_MAX ? f->errbody.len : ERRBODY_MAX);
+		size_t held = f->errbody.len < ERRBODY_MAX ? f->errbody.len : ERRBODY_MAX;
+		size_t room = ERRBODY_MAX - held;
 		buf_add(&f->errbody, p, n < room ? n : room);
 		return 0;
 	}
@@ -121,7 +123,8 @@ parse_url(const char *u, struct url *url)
 			hend = slash;
 		p = hend;
 	}
-	if (hend == h || (size_t)(hend - h) >= sizeof url->host || memchr(h, '@', (size_t)(hend - h)))
+	if (hend == h || (size_t)(hend - h) >= sizeof url->host ||
+	    memchr(h, '@', (size_t)(hend - h)))
 		return -1;
 	snprintf(url->host, sizeof url->host, "%.*s", (int)(hend - h), h);
 	if (*p == ':') {
@@ -133,7 +136,8 @@ parse_url(const char *u, struct url *url)
 		snprintf(url->port, sizeof url->port, "80");
 	else
 		return -1;
-	if (snprintf(url->path, sizeof url->path, "%s", *slash == '/' ? slash : "/") >= (int)sizeof url->path)
+	if (snprintf(url->path, sizeof url->path, "%s",
+	    *slash == '/' ? slash : "/") >= (int)sizeof url->path)
 		return -1;
 	url->path[strcspn(url->path, "#")] = '\0';
 	return 0;
@@ -144,19 +148,22 @@ static int
 dial(struct fetch *f, const struct url *url)
 {
 	struct addrinfo hints = { 0 }, *res, *ai;
-	long long deadline = clock_mono_ms() + (f->connect_timeout > 0 ? f->connect_timeout : 10) * 1000LL;
+	long long deadline = clock_mono_ms() +
+	    (f->connect_timeout > 0 ? f->connect_timeout : 10) * 1000LL;
 	int fd = -1, rc, err = ECONNREFUSED;
 
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	if ((rc = getaddrinfo(url->host, url->port, &hints, &res))) {
-		snprintf(f->error, sizeof f->error, "Could not resolve host: %s (%s)", url->host, gai_strerror(rc));
+		snprintf(f->error, sizeof f->error, "Could not resolve host: %s (%s)", url->host,
+		    gai_strerror(rc));
 		return -1;
 	}
 	for (ai = res; ai; ai = ai->ai_next) {
 		struct pollfd pfd;
 		socklen_t len = sizeof err;
-		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol)) < 0) {
+		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    ai->ai_protocol)) < 0) {
 			err = errno;
 			continue;
 		}
@@ -165,8 +172,10 @@ dial(struct fetch *f, const struct url *url)
 		if (errno == EINPROGRESS) {
 			pfd.fd = fd;
 			pfd.events = POLLOUT;
-			rc = poll(&pfd, 1, (int)(deadline - clock_mono_ms() > 0 ? deadline - clock_mono_ms() : 0));
-			if (rc > 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0)
+			rc = poll(&pfd, 1,
+			    (int)(deadline - clock_mono_ms() > 0 ? deadline - clock_mono_ms() : 0));
+			if (rc > 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 &&
+			    err == 0)
 				break;
 			if (rc == 0)
 				err = ETIMEDOUT;
@@ -177,7 +186,8 @@ dial(struct fetch *f, const struct url *url)
 	}
 	freeaddrinfo(res);
 	if (fd < 0) {
-		snprintf(f->error, sizeof f->error, "Failed to connect to %s port %s: %s", url->host, url->port,
+		snprintf(f->error, sizeof f->error, "Failed to connect to %s port %s: %s",
+		    url->host, url->port,
 		    strerror(err));
 		return -1;
 	}
@@ -245,8 +255,9 @@ fetch_plain_post(struct fetch *f)
 	if ((fd = dial(f, &url)) < 0)
 		return f->transport = FETCH_CONNECT;
 	buf_printf(&req, "POST %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nUser-Agent: %s\r\nAccept: */*\r\n"
-	    "Connection: close\r\nContent-Length: %zu\r\n", url.path, strchr(url.host, ':') ? "[" : "",
-	    url.host, strchr(url.host, ':') ? "]" : "", url.port, FETCH_USER_AGENT, f->len);
+	    "Connection: close\r\nContent-Length: %zu\r\n", url.path,
+	    strchr(url.host, ':') ? "[" : "", url.host, strchr(url.host, ':') ? "]" : "", url.port,
+	    FETCH_USER_AGENT, f->len);
 	for (hp = f->headers; hp && *hp; hp++)
 		buf_printf(&req, "%s\r\n", *hp);
 	buf_adds(&req, "\r\n");

@@ -10,7 +10,8 @@ typedef int fetch_fn(const char *p, size_t n, void *ctx);   /* non-zero stops th
 
 struct fetch {
 	const char *url;
-	const char *const *headers;   /* "Name: value", NULL-terminated; secrets go here, never in url */
+	/* "Name: value", NULL-terminated; secrets go here, never in url */
+	const char *const *headers;
 	const char *body;
 	size_t len;
 	long connect_timeout;         /* seconds */

@@ -110,7 +110,8 @@ fetch_curl_post(void **handle, struct fetch *f)
 
 	pthread_once(&once, load);
 	if (!C.ok) {
-		snprintf(f->error, sizeof f->error, "libcurl.so.4 cannot be loaded: %s", "install libcurl4");
+		snprintf(f->error, sizeof f->error, "libcurl.so.4 cannot be loaded: %s",
+		    "install libcurl4");
 		return f->transport = FETCH_OTHER;
 	}
 	if (!*handle && !(*handle = C.easy_init())) {
@@ -158,11 +159,16 @@ fetch_curl_post(void **handle, struct fetch *f)
 		return fetch_idle_error(f);
 	snprintf(f->error, sizeof f->error, "%s", errbuf[0] ? errbuf : C.easy_strerror(rc));
 	switch (rc) {
-	case CURLE_COULDNT_CONNECT: case CURLE_COULDNT_RESOLVE_HOST: case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
 		f->transport = FETCH_CONNECT; break;
 	case CURLE_OPERATION_TIMEDOUT:
 		f->transport = f->status ? FETCH_TIMEOUT : FETCH_CONNECT; break;
-	case CURLE_RECV_ERROR: case CURLE_PARTIAL_FILE: case CURLE_GOT_NOTHING: case CURLE_HTTP2_STREAM:
+	case CURLE_RECV_ERROR:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_GOT_NOTHING:
+	case CURLE_HTTP2_STREAM:
 	case CURLE_SEND_ERROR:
 		f->transport = FETCH_RECV; break;
 	default:

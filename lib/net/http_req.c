@@ -206,7 +206,8 @@ host(const struct http_field *f, struct http_req *r, struct seen *sn)
 	if (sn->host++)
 		return fail(r, 400, "repeated Host");
 	for (i = 0; i < f->vlen; i++)
-		if (!digit(f->value[i]) && !alpha(f->value[i]) && !in("-._~%!$&'()*+,;=:[]", f->value[i]))
+		if (!digit(f->value[i]) && !alpha(f->value[i]) &&
+		    !in("-._~%!$&'()*+,;=:[]", f->value[i]))
 			return fail(r, 400, "malformed Host");
 	return 0;
 }
@@ -301,7 +302,8 @@ head_done(struct http_req *r, const struct seen *sn)
 			return fail(r, 400, "chunked is not the final transfer coding, once");
 		if (sn->other_coding)
 			return fail(r, 501, "transfer coding not implemented");
-		return fail(r, 411, "chunked request bodies are not supported: send Content-Length");
+		return fail(r, 411,
+		    "chunked request bodies are not supported: send Content-Length");
 	}
 	if (sn->other_expect)
 		return fail(r, 417, "unsupported expectation");

@@ -14,14 +14,18 @@ struct http_field {
 };
 
 struct http_req {
-	const char *method, *target, *path, *query;   /* point into the caller's buffer; NOT NUL-terminated */
-	size_t mlen, tlen, plen, qlen;                /* query: after '?', qlen 0 and query NULL when none */
+	/* Pointers into the caller's buffer, NOT NUL-terminated; query: after '?', qlen 0
+	 * and query NULL when none. */
+	const char *method, *target, *path, *query;
+	size_t mlen, tlen, plen, qlen;
 	int minor;                 /* HTTP/1.minor: 0 or 1 */
 	struct http_field h[HTTP_MAXHEADERS];
 	int nh;
 	long long length;          /* Content-Length, or -1 when absent */
-	int keepalive;             /* 1.1 without "Connection: close", or 1.0 with "Connection: keep-alive" */
-	int expect_continue;       /* "Expect: 100-continue" (1.1 only: RFC 9110 says 1.0 ignores it) */
+	/* 1.1 without "Connection: close", or 1.0 with "Connection: keep-alive" */
+	int keepalive;
+	/* "Expect: 100-continue" (1.1 only: RFC 9110 says 1.0 ignores it) */
+	int expect_continue;
 	const char *error;         /* a short reason (static string) when http_parse fails */
 };
 
@@ -38,6 +42,7 @@ int http_parse(const char *p, size_t n, struct http_req *r);
 /* A header's value (case-insensitive name): pointer + *vlen, or NULL.  The first
  * one when a name repeats (Host and Content-Length never do).  vlen may be NULL. */
 const char *http_header(const struct http_req *r, const char *name, size_t *vlen);
-/* Reason phrase for a status code ("OK", "Bad Request", ... "Service Unavailable"); "Unknown" otherwise. */
+/* Reason phrase for a status code ("OK", "Bad Request", ... "Service Unavailable");
+ * "Unknown" otherwise. */
 const char *http_reason(int status);
 #endif

@@ -9,7 +9,8 @@
 
 #include "net/http_resp.h"
 
-enum { S_STATUS, S_HEADER, S_BODY, S_EOFBODY, S_CHUNKSIZE, S_CHUNKDATA, S_CHUNKEND, S_TRAILER, S_DONE };
+enum { S_STATUS, S_HEADER, S_BODY, S_EOFBODY, S_CHUNKSIZE, S_CHUNKDATA, S_CHUNKEND, S_TRAILER,
+    S_DONE };
 
 void
 httpc_init(struct httpc *h, httpc_body_fn *fn, void *ctx)
@@ -90,7 +91,8 @@ header(struct httpc *h, char *line)
 static int
 head_done(struct httpc *h)
 {
-	if (h->status >= 100 && h->status < 200) {      /* 100 Continue and friends: another head follows */
+	/* 100 Continue and friends: another head follows. */
+	if (h->status >= 100 && h->status < 200) {
 		long ra = h->retry_after;
 		httpc_body_fn *fn = h->body;
 		void *ctx = h->ctx;
@@ -140,7 +142,8 @@ chunk_size(struct httpc *h, const char *line)
 	for (; isxdigit((unsigned char)*s); s++) {
 		if (n > (1LL << 40))
 			return bad(h, "chunk too large");
-		n = n * 16 + (isdigit((unsigned char)*s) ? *s - '0' : (tolower((unsigned char)*s) - 'a' + 10));
+		n = n * 16 + (isdigit((unsigned char)*s) ? *s - '0' :
+		    tolower((unsigned char)*s) - 'a' + 10);
 	}
 	if (*s && *s != ';' && *s != ' ' && *s != '\t')
 		return bad(h, "bad chunk size");
@@ -183,12 +186,14 @@ httpc_feed(struct httpc *h, const char *p, size_t n)
 	const char *end = p + n;
 
 	while (p < end) {
+		/* Bytes after a complete response are ignored (we sent Connection: close). */
 		if (h->state == S_DONE)
-			return 1;    /* bytes after a complete response are ignored (we sent Connection: close) */
+			return 1;
 		if (lined(h->state)) {
 			const char *nl = memchr(p, '\n', (size_t)(end - p));
 			size_t take = nl ? (size_t)(nl - p) : (size_t)(end - p);
-			if (h->state <= S_HEADER && (h->headlen += take + (nl != NULL)) > HTTPC_MAXHEAD)
+			if (h->state <= S_HEADER &&
+			    (h->headlen += take + (nl != NULL)) > HTTPC_MAXHEAD)
 				return bad(h, "head too large");
 			if (h->line.len + take > HTTPC_MAXHEAD)
 				return bad(h, "line too long");
@@ -229,7 +234,8 @@ httpc_eof(struct httpc *h)
 {
 	if (h->state == S_DONE || h->state == S_EOFBODY)
 		return h->state = S_DONE, 1;
-	snprintf(h->error, sizeof h->error, h->state <= S_HEADER ? "connection closed before the response head"
+	snprintf(h->error, sizeof h->error,
+	    h->state <= S_HEADER ? "connection closed before the response head"
 	    : "transfer closed with outstanding read data remaining");
 	return -1;
 }

@@ -77,7 +77,8 @@ jwt_sign(const void *key, size_t keylen, const char *payload, size_t n, struct b
 		return err_set(EX_DATAERR, "jwt: the payload is not a JSON object");
 	if (n > JWT_MAXLEN || sizeof header64 + sodium_base64_ENCODED_LEN(n, B64)
 	    + sodium_base64_ENCODED_LEN(MACLEN, B64) - 1 > JWT_MAXLEN)
-		return err_set(EX_DATAERR, "jwt: the payload makes a token longer than %d bytes", JWT_MAXLEN);
+		return err_set(EX_DATAERR, "jwt: the payload makes a token longer than %d bytes",
+		    JWT_MAXLEN);
 	buf_add(out, header64, sizeof header64 - 1);
 	buf_addc(out, '.');
 	add64(out, payload, n);
@@ -199,8 +200,10 @@ check_claims(const char *p, size_t n, long long now, struct jwt_claims *c)
 	if (!json_member(p, n, "exp", &v, &vn))
 		return "no exp claim";
 	if (seconds(v, vn, 0, &c->exp) < 0 || time_claim(p, n, "nbf", 1, &c->nbf) < 0
-	    || time_claim(p, n, "iat", 0, &c->iat) < 0 || scope_claim(p, n, c->scope, sizeof c->scope) < 0
-	    || (json_member(p, n, "sub", &v, &vn) && append_str(c->sub, sizeof c->sub, &len, v, vn) < 0))
+	    || time_claim(p, n, "iat", 0, &c->iat) < 0
+	    || scope_claim(p, n, c->scope, sizeof c->scope) < 0
+	    || (json_member(p, n, "sub", &v, &vn)
+	    && append_str(c->sub, sizeof c->sub, &len, v, vn) < 0))
 		return bad_claims;
 	if (now > c->exp + JWT_LEEWAY)
 		return "token expired";

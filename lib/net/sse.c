@@ -45,7 +45,8 @@ dispatch(struct sse *s)
 		/* Every data line appended a '\n'; the last one is a separator, not data. */
 		s->data.p[--s->data.len] = '\0';
 		if (s->fn)
-			r = s->fn(s->event[0] ? s->event : "message", s->data.p, s->data.len, s->ctx);
+			r = s->fn(s->event[0] ? s->event : "message", s->data.p, s->data.len,
+			    s->ctx);
 	}
 	buf_reset(&s->data);
 	s->has_data = 0;

@@ -1,24 +1,18 @@
-/* sandbox: one function per layer around a skill process (C-NOTES.md §3 says which
- * work where).  Nothing here prints or exits: the caller decides what a missing layer means. */
+/* sandbox: one function per layer around a skill process (C-NOTES.md §3 says which work
+ * where), and --check's probe; Landlock and seccomp have their own files.  Nothing here
+ * prints or exits: the caller decides what a missing layer means. */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <sched.h>
-#include <seccomp.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -27,7 +21,9 @@
 
 #include "base/clock.h"
 #include "base/err.h"
+#include "sandbox/landlock.h"
 #include "sandbox/sandbox.h"
+#include "sandbox/seccomp.h"
 
 extern char **environ;
 
@@ -242,297 +238,6 @@ sandbox_no_new_privs(void)
 	return 0;
 }
 
-/* Landlock, by syscall(): Debian 12's headers stop at ABI 2, so the newer
- * constants are ours and the header is not included at all. */
-
-#ifndef SYS_landlock_create_ruleset
-#define SYS_landlock_create_ruleset 444
-#define SYS_landlock_add_rule 445
-#define SYS_landlock_restrict_self 446
-#endif
-#define LL_VERSION        (1U << 0)
-#define LL_RULE_PATH      1
-#define LL_FS_EXECUTE     (1ULL << 0)
-#define LL_FS_WRITE_FILE  (1ULL << 1)
-#define LL_FS_READ_FILE   (1ULL << 2)
-#define LL_FS_READ_DIR    (1ULL << 3)
-#define LL_FS_REMOVE_DIR  (1ULL << 4)
-#define LL_FS_REMOVE_FILE (1ULL << 5)
-#define LL_FS_MAKE_CHAR   (1ULL << 6)
-#define LL_FS_MAKE_DIR    (1ULL << 7)
-#define LL_FS_MAKE_REG    (1ULL << 8)
-#define LL_FS_MAKE_SOCK   (1ULL << 9)
-#define LL_FS_MAKE_FIFO   (1ULL << 10)
-#define LL_FS_MAKE_BLOCK  (1ULL << 11)
-#define LL_FS_MAKE_SYM    (1ULL << 12)
-#define LL_FS_REFER       (1ULL << 13)   /* ABI 2 */
-#define LL_FS_TRUNCATE    (1ULL << 14)   /* ABI 3 */
-#define LL_FS_IOCTL_DEV   (1ULL << 15)   /* ABI 5 */
-#define LL_NET_BIND_TCP    (1ULL << 0)   /* ABI 4 */
-#define LL_NET_CONNECT_TCP (1ULL << 1)
-#define LL_SCOPE_ABSTRACT_UNIX (1ULL << 0)  /* ABI 6 */
-#define LL_SCOPE_SIGNAL        (1ULL << 1)
-
-struct ll_ruleset_attr {
-	uint64_t handled_access_fs, handled_access_net, scoped;
-};
-
-struct ll_path_beneath_attr {
-	uint64_t allowed_access;
-	int32_t parent_fd;
-} __attribute__((packed));
-
-#define LL_R    (LL_FS_READ_FILE | LL_FS_READ_DIR)
-#define LL_RX   (LL_R | LL_FS_EXECUTE)
-#define LL_RW   (LL_R | LL_FS_WRITE_FILE | LL_FS_REMOVE_DIR | LL_FS_REMOVE_FILE | \
-                 LL_FS_MAKE_DIR | LL_FS_MAKE_REG | LL_FS_MAKE_SOCK | LL_FS_MAKE_FIFO | \
-                 LL_FS_MAKE_SYM | LL_FS_REFER | LL_FS_TRUNCATE)
-/* The rights a rule on a file (not a directory) may carry. */
-#define LL_FILE (LL_FS_EXECUTE | LL_FS_WRITE_FILE | LL_FS_READ_FILE | LL_FS_TRUNCATE | \
-                 LL_FS_IOCTL_DEV)
-
-int
-sandbox_landlock_abi(void)
-{
-	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LL_VERSION);
-
-	return abi < 0 ? 0 : (int)abi;
-}
-
-static uint64_t
-fs_rights(int abi)
-{
-	uint64_t fs = (LL_FS_MAKE_SYM << 1) - 1;    /* ABI 1: bits 0..12 */
-
-	if (abi >= 2)
-		fs |= LL_FS_REFER;
-	if (abi >= 3)
-		fs |= LL_FS_TRUNCATE;
-	if (abi >= 5)
-		fs |= LL_FS_IOCTL_DEV;
-	return fs;
-}
-
-/* Allow access beneath path.  A system path this machine lacks (/lib64 on
- * arm64) is skipped when optional. */
-static int
-ll_allow(int ruleset, const char *path, uint64_t access, uint64_t handled, int optional)
-{
-	struct ll_path_beneath_attr pb;
-	struct stat st;
-	int fd = open(path, O_PATH | O_CLOEXEC), e;
-
-	if (fd < 0) {
-		if (optional && (errno == ENOENT || errno == ENOTDIR || errno == EACCES))
-			return 0;
-		return err_set(EX_SOFTWARE, "landlock: %s:", path);
-	}
-	if (fstat(fd, &st) < 0) {
-		e = errno;
-		close(fd);
-		errno = e;
-		return err_set(EX_SOFTWARE, "landlock: %s:", path);
-	}
-	if (!S_ISDIR(st.st_mode))
-		access &= LL_FILE;
-	pb.allowed_access = access & handled;
-	pb.parent_fd = fd;
-	if (syscall(SYS_landlock_add_rule, ruleset, LL_RULE_PATH, &pb, 0) < 0) {
-		e = errno;
-		close(fd);
-		errno = e;
-		return err_set(EX_SOFTWARE, "landlock: %s:", path);
-	}
-	close(fd);
-	return 0;
-}
-
-int
-sandbox_landlock(const struct sandbox_paths *p, int net, int *abip)
-{
-	static const struct {
-		const char *path;
-		uint64_t access;
-	} sys[] = {
-		{ "/usr", LL_RX }, { "/bin", LL_RX }, { "/sbin", LL_RX }, { "/lib", LL_RX },
-		{ "/lib64", LL_RX }, { "/etc", LL_R }, { "/proc/self", LL_R },
-		{ "/dev/null", LL_FS_READ_FILE | LL_FS_WRITE_FILE | LL_FS_TRUNCATE },
-		{ "/dev/zero", LL_FS_READ_FILE }, { "/dev/urandom", LL_FS_READ_FILE },
-		{ "/dev/random", LL_FS_READ_FILE },
-		/* What runtimes read to size themselves (node's os.cpus(), nproc). */
-		{ "/proc/cpuinfo", LL_FS_READ_FILE }, { "/proc/meminfo", LL_FS_READ_FILE },
-		{ "/proc/stat", LL_FS_READ_FILE }, { "/proc/loadavg", LL_FS_READ_FILE },
-		{ "/proc/uptime", LL_FS_READ_FILE }, { "/sys/devices/system/cpu", LL_R },
-	};
-	struct ll_ruleset_attr attr;
-	long abi;
-	int fd, rc = 0, e;
-	size_t i;
-
-	*abip = 0;
-	abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LL_VERSION);
-	if (abi < 0) {
-		if (errno == ENOSYS || errno == EOPNOTSUPP) {
-			err_set(EX_SOFTWARE, "%s", errno == ENOSYS ? "this kernel has no Landlock" :
-			    "Landlock is disabled at boot");
-			return SANDBOX_UNAVAILABLE;
-		}
-		return err_set(EX_SOFTWARE, "landlock:");
-	}
-	*abip = (int)abi;
-	memset(&attr, 0, sizeof attr);
-	attr.handled_access_fs = fs_rights((int)abi);
-	if (!net && abi >= 4)
-		attr.handled_access_net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
-	/* No signals to, and no abstract sockets of, processes outside the sandbox. */
-	if (abi >= 6)
-		attr.scoped = LL_SCOPE_ABSTRACT_UNIX | LL_SCOPE_SIGNAL;
-	/* Older kernels accept the larger struct as long as the fields they do not
-	 * know are zero, which the ABI checks above ensure. */
-	if ((fd = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0)) < 0)
-		return err_set(EX_SOFTWARE, "landlock: create ruleset:");
-	for (i = 0; i < sizeof sys / sizeof sys[0] && !rc; i++)
-		rc = ll_allow(fd, sys[i].path, sys[i].access, attr.handled_access_fs, 1);
-	for (i = 0; i < p->nro && !rc; i++)
-		rc = ll_allow(fd, p->ro[i], LL_R, attr.handled_access_fs, 0);
-	for (i = 0; i < p->nrx && !rc; i++)
-		rc = ll_allow(fd, p->rx[i], LL_RX, attr.handled_access_fs, 0);
-	for (i = 0; i < p->nrw && !rc; i++)
-		rc = ll_allow(fd, p->rw[i], LL_RW, attr.handled_access_fs, 0);
-	if (!rc && syscall(SYS_landlock_restrict_self, fd, 0) < 0)
-		rc = err_set(EX_SOFTWARE, "landlock: restrict:");
-	e = errno;
-	close(fd);
-	errno = e;
-	return rc;
-}
-
-/* seccomp */
-
-/* Calls that reach outside the sandbox or into the kernel's riskier corners.
- * By name: one this libseccomp does not know is skipped. */
-static const char *const denied[] = {
-	"ptrace", "process_vm_readv", "process_vm_writev", "kexec_load", "kexec_file_load",
-	"bpf", "mount", "umount2", "pivot_root", "fsopen", "fsconfig", "fsmount", "fspick",
-	"move_mount", "open_tree", "mount_setattr", "swapon", "swapoff", "reboot",
-	"init_module", "finit_module", "delete_module", "keyctl", "add_key", "request_key",
-	"unshare", "setns", "userfaultfd", "perf_event_open", "open_by_handle_at",
-	/* io_uring can open sockets and files without the system calls filtered here. */
-	"io_uring_setup", "io_uring_enter", "io_uring_register",
-	"iopl", "ioperm", "acct", "quotactl", "syslog",
-};
-
-static int
-deny_personality(scmp_filter_ctx ctx)
-{
-	/* personality(0xffffffff) only asks; any other value with bit 31 set still
-	 * sets the low bits, so those are refused too (one rule per clear bit: this
-	 * libseccomp allows one comparison per argument and rule). */
-	static const unsigned long flags[] = { ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC, MMAP_PAGE_ZERO };
-	int nr = SCMP_SYS(personality), rc = 0, i;
-
-	for (i = 0; i < 3 && !rc; i++)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
-		    SCMP_A0(SCMP_CMP_MASKED_EQ, flags[i] | 0x80000000UL, flags[i]));
-	for (i = 0; i < 31 && !rc; i++)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
-		    SCMP_A0(SCMP_CMP_MASKED_EQ, 0x80000000UL | (1UL << i), 0x80000000UL));
-	return rc;
-}
-
-int
-sandbox_seccomp_build(int net, void **prog, size_t *len)
-{
-	static const unsigned long nsflags[] = { CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS,
-		CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET };
-	scmp_filter_ctx ctx;
-	struct stat st;
-	size_t i;
-	int rc = 0, nr, fd;
-	char *p;
-
-	*prog = NULL;
-	*len = 0;
-	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 && errno == EINVAL) {
-		err_set(EX_SOFTWARE, "this kernel has no seccomp");
-		return SANDBOX_UNAVAILABLE;
-	}
-	if (!(ctx = seccomp_init(SCMP_ACT_ALLOW)))
-		return err_set(EX_SOFTWARE, "seccomp: init failed");
-	/* A system call of another ABI (int 0x80 on x86_64) would pass every rule
-	 * below: kill it, the whole process where the kernel can (Linux >= 4.14),
-	 * else the thread, which is libseccomp's default. */
-	(void)seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-	for (i = 0; i < sizeof denied / sizeof denied[0] && !rc; i++)
-		if ((nr = seccomp_syscall_resolve_name(denied[i])) != __NR_SCMP_ERROR)
-			rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
-#if !defined(__s390__) && !defined(__s390x__)
-	/* clone(2) with a namespace flag is unshare(2) by another name.  clone3 takes
-	 * its flags in memory no filter can read: ENOSYS sends glibc back to clone. */
-	for (i = 0; i < sizeof nsflags / sizeof nsflags[0] && !rc; i++)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
-		    SCMP_A0(SCMP_CMP_MASKED_EQ, nsflags[i], nsflags[i]));
-	if (!rc && (nr = seccomp_syscall_resolve_name("clone3")) != __NR_SCMP_ERROR)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
-#endif
-	if (!rc)
-		rc = deny_personality(ctx);
-	/* No sockets at all, AF_UNIX included: Landlock (ABI <= 7) does not cover
-	 * connect(2) to a socket file, and those lead out — the session bus to
-	 * systemd-run, ssh-agent, docker.sock.  socketpair(2) stays for IPC. */
-	if (!rc && !net)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 0);
-	if (rc) {
-		seccomp_release(ctx);
-		errno = -rc;
-		return err_set(EX_SOFTWARE, "seccomp: rule:");
-	}
-	/* libseccomp 2.5 exports only to a file descriptor. */
-	if ((fd = memfd_create("seccomp", MFD_CLOEXEC)) < 0) {
-		seccomp_release(ctx);
-		return err_set(EX_SOFTWARE, "seccomp: memfd:");
-	}
-	rc = seccomp_export_bpf(ctx, fd);
-	seccomp_release(ctx);
-	if (rc || fstat(fd, &st) < 0 || st.st_size <= 0 || !(p = malloc((size_t)st.st_size)) ||
-	    pread(fd, p, (size_t)st.st_size, 0) != st.st_size) {
-		close(fd);
-		return err_set(EX_SOFTWARE, "seccomp: export failed");
-	}
-	close(fd);
-	*prog = p;
-	*len = (size_t)st.st_size;
-	return 0;
-}
-
-int
-sandbox_seccomp_load(const void *prog, size_t len)
-{
-	struct sock_fprog f;
-
-	f.len = (unsigned short)(len / sizeof(struct sock_filter));
-	f.filter = (struct sock_filter *)prog;
-	if (len == 0 || len % sizeof(struct sock_filter) || len / sizeof(struct sock_filter) > BPF_MAXINSNS)
-		return err_set(EX_SOFTWARE, "seccomp: a filter of %zu bytes", len);
-	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &f, 0, 0) < 0)
-		return err_set(EX_SOFTWARE, "seccomp: load:");
-	return 0;
-}
-
-int
-sandbox_seccomp(int net)
-{
-	void *prog;
-	size_t len;
-	int rc;
-
-	if ((rc = sandbox_seccomp_build(net, &prog, &len)))
-		return rc;
-	rc = sandbox_seccomp_load(prog, len);
-	free(prog);
-	return rc;
-}
-
 int
 sandbox_drop_caps(void)
 {
@@ -630,7 +335,7 @@ sandbox_supervise(pid_t child, unsigned long wall_s, int group)
 		/* Woken by SIGCHLD at once, not by polling: this wait is on every skill run. */
 		sig = sigtimedwait(&s, NULL, deadline >= 0 ? &ts : NULL);
 		if (sig < 0 || sig == SIGCHLD)
-			continue;      /* the time is up (EAGAIN) or the child changed: look again */
+			continue;      /* time is up (EAGAIN) or the child changed: look again */
 		killed = 128 + sig;
 		kill(group ? -child : child, SIGKILL);
 	}
@@ -672,7 +377,8 @@ probe_ns(struct probe *pr)
 
 	if ((rc = sandbox_unshare(0))) {
 		snprintf(pr->nsmsg, sizeof pr->nsmsg, "%s", err_msg());
-		snprintf(pr->nprocmsg, sizeof pr->nprocmsg, "no user namespace for a private RLIMIT_NPROC");
+		snprintf(pr->nprocmsg, sizeof pr->nprocmsg, "%s",
+		    "no user namespace for a private RLIMIT_NPROC");
 		return;
 	}
 	pr->ns = 1;
@@ -690,7 +396,6 @@ probe_ns(struct probe *pr)
 static void
 probe_seccomp(struct probe *pr)
 {
-	const struct scmp_version *v = seccomp_version();
 	int rc;
 
 	if ((rc = sandbox_no_new_privs()) == 0)
@@ -699,8 +404,7 @@ probe_seccomp(struct probe *pr)
 	if (rc)
 		snprintf(pr->seccompmsg, sizeof pr->seccompmsg, "%s", err_msg());
 	else
-		snprintf(pr->seccompmsg, sizeof pr->seccompmsg, "libseccomp %u.%u.%u",
-		    v->major, v->minor, v->micro);
+		sandbox_seccomp_lib(pr->seccompmsg, sizeof pr->seccompmsg);
 }
 
 static void

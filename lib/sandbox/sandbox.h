@@ -1,5 +1,6 @@
-/* sandbox: the layers claw-sandbox puts around a skill process — environment,
- * rlimits, namespaces, no_new_privs, Landlock, seccomp — each one call that returns an error. */
+/* sandbox: the layers claw-sandbox puts around a skill process — environment, rlimits,
+ * namespaces, no_new_privs, capabilities — each one call that returns an error (Landlock
+ * and seccomp: landlock.h, seccomp.h). */
 #ifndef CLAW_SANDBOX_H
 #define CLAW_SANDBOX_H
 #include <stddef.h>
@@ -26,11 +27,6 @@ struct sandbox_limits {
 	unsigned long nproc;    /* processes and threads, see sandbox_nproc() */
 };
 
-struct sandbox_paths {
-	char **ro, **rx, **rw;  /* absolute paths: read; read and execute; read and write */
-	size_t nro, nrx, nrw;
-};
-
 /* The environment of the sandboxed program: PATH=SANDBOX_PATH, LANG and LC_ALL
  * C.UTF-8, HOME and TMPDIR = dir, then each variable in names copied from ours
  * when set (LANG and LC_* may be overridden that way; PATH, HOME and TMPDIR may
@@ -52,24 +48,6 @@ int sandbox_unshare(int net);
 int sandbox_nproc(unsigned long n, int userns, int pidns, const char **what);
 
 int sandbox_no_new_privs(void);
-
-/* Landlock: read and execute the system directories (/usr, /bin, /lib, /lib64),
- * read /etc and /proc/self, read-write /dev/null; then the caller's paths.
- * Everything else is denied.  Without net, TCP bind and connect are denied too
- * (ABI >= 4).  *abi is the kernel's Landlock ABI (0 when there is none). */
-int sandbox_landlock(const struct sandbox_paths *p, int net, int *abi);
-int sandbox_landlock_abi(void);
-
-/* seccomp-bpf: default allow; EPERM for the system calls that reach outside the
- * sandbox (ptrace, mount, bpf, kexec, keyrings, namespaces, io_uring...), and
- * without net for socket() in every family (socketpair() stays).  Inherited
- * across execve.
- * In two steps, so one process can compile while another sets up the rest:
- * build gives the BPF program (malloc'd, *len bytes), load installs it (it
- * needs no_new_privs).  sandbox_seccomp() does both. */
-int sandbox_seccomp_build(int net, void **prog, size_t *len);
-int sandbox_seccomp_load(const void *prog, size_t len);
-int sandbox_seccomp(int net);
 
 /* Drop every capability (bounding set included), so a root-owned program gets
  * none back at execve. */

@@ -98,7 +98,8 @@ valid_name(const char *key)
 	for (s = key; *s; s++) {
 		if (*s == '.' && (s[1] == '.' || s[1] == '\0'))
 			return 0;
-		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && !strchr("._-", *s))
+		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) &&
+		    !strchr("._-", *s))
 			return 0;
 	}
 	return 1;
@@ -146,7 +147,8 @@ nearest(const char *key, char *dst, size_t n)
 		const char *star = strchr(keys[i].name, '*');
 		size_t d;
 		if (star)
-			snprintf(cand, sizeof cand, "%.*s%s%s", (int)(star - keys[i].name), keys[i].name, mid, star + 1);
+			snprintf(cand, sizeof cand, "%.*s%s%s", (int)(star - keys[i].name),
+			    keys[i].name, mid, star + 1);
 		else
 			snprintf(cand, sizeof cand, "%s", keys[i].name);
 		if ((d = distance(key, cand)) < best) {
@@ -192,7 +194,9 @@ valid_model(const char *v)
 
 	for (;;) {
 		const char *p = s, *end = s + strcspn(s, ",");
-		while (p < end && (islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-' || *p == '_'))
+		while (p < end &&
+		    (islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-' ||
+		    *p == '_'))
 			p++;
 		if (p == s || p >= end || *p != '/' || p + 1 >= end)
 			return 0;
@@ -237,7 +241,8 @@ valid_addr(const char *v)
 		return 0;
 	errno = 0;
 	port = strtol(colon + 1, &end, 10);
-	return colon[1] && *end == '\0' && errno == 0 && port > 0 && port < 65536 && isdigit((unsigned char)colon[1]);
+	return colon[1] && *end == '\0' && errno == 0 && port > 0 && port < 65536 &&
+	    isdigit((unsigned char)colon[1]);
 }
 
 int
@@ -261,7 +266,10 @@ config_check(const char *key, const char *value)
 		if (strncmp(value, "http://", 7) && strncmp(value, "https://", 8))
 			want = "an http:// or https:// URL";
 		break;
-	case T_KIND: if (strcmp(value, "openai") && strcmp(value, "anthropic")) want = "openai or anthropic"; break;
+	case T_KIND:
+		if (strcmp(value, "openai") && strcmp(value, "anthropic"))
+			want = "openai or anthropic";
+		break;
 	case T_SECRET: if (!*value) want = "a non-empty value"; break;
 	case T_STRING: break;
 	}
@@ -375,25 +383,19 @@ config_set(sqlite3 *db, const char *key, const char *value)
 		return rc;
 	if ((rc = store_begin_write(db)))
 		goto out;
-	if ((rc = store_prepare(db, &st,
+	if (!(rc = store_prepare(db, &st,
 	    "INSERT INTO config(key, value, secret, updated) VALUES(?, ?, ?, ?)"
 	    " ON CONFLICT(key) DO UPDATE SET value = excluded.value, secret = excluded.secret,"
-	    " updated = excluded.updated")))
-		goto abort;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, secret ? sealed : value, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, secret);
-	sqlite3_bind_int64(st, 4, clock_wall_ms());
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		rc = store_fail(db, "config");
-		goto abort;
+	    " updated = excluded.updated"))) {
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, secret ? sealed : value, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, secret);
+		sqlite3_bind_int64(st, 4, clock_wall_ms());
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = store_fail(db, "config");
+		sqlite3_finalize(st);
 	}
-	sqlite3_finalize(st);
-	rc = store_commit(db);
-	goto out;
-abort:
-	sqlite3_finalize(st);
-	store_rollback(db);
+	rc = store_end(db, rc);
 out:
 	free(sealed);
 	return rc;
@@ -409,22 +411,15 @@ config_unset(sqlite3 *db, const char *key)
 		return rc;
 	if ((rc = store_begin_write(db)))
 		return rc;
-	if ((rc = store_prepare(db, &st, "DELETE FROM config WHERE key = ?"))) {
-		store_rollback(db);
-		return rc;
-	}
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		rc = store_fail(db, "config");
+	if (!(rc = store_prepare(db, &st, "DELETE FROM config WHERE key = ?"))) {
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = store_fail(db, "config");
+		else if (!sqlite3_changes(db))
+			rc = EX_NORESULT;       /* rolled back: there was nothing to delete */
 		sqlite3_finalize(st);
-		store_rollback(db);
-		return rc;
 	}
-	sqlite3_finalize(st);
-	rc = sqlite3_changes(db) ? 0 : EX_NORESULT;
-	if (store_commit(db))
-		return err_code();
-	return rc;
+	return store_end(db, rc);
 }
 
 struct row {
@@ -502,7 +497,8 @@ config_list(sqlite3 *db, config_fn *fn, void *ctx)
 			if (strchr(k->name, '*'))
 				continue;
 			config_env_name(k->name, env, sizeof env);
-			if ((size_t)(eq - *e) == strlen(env) && strncmp(*e, env, strlen(env)) == 0) {
+			if ((size_t)(eq - *e) == strlen(env) &&
+			    strncmp(*e, env, strlen(env)) == 0) {
 				snprintf(name, sizeof name, "%s", k->name);
 				rc = add_row(&rows, &n, name, eq + 1, CONFIG_ENV);
 			}

@@ -19,7 +19,8 @@ int config_get(sqlite3 *db, const char *key, char **value, enum config_source *s
 int config_set(sqlite3 *db, const char *key, const char *value);
 int config_unset(sqlite3 *db, const char *key);     /* EX_NORESULT when it was not set */
 
-typedef int config_fn(const char *key, const char *value, enum config_source src, int secret, void *ctx);
+typedef int config_fn(const char *key, const char *value, enum config_source src, int secret,
+    void *ctx);
 /* Known keys with defaults, stored keys and environment overrides, sorted by key.
  * Secret values are passed sealed-not-opened as NULL. */
 int config_list(sqlite3 *db, config_fn *fn, void *ctx);

@@ -12,28 +12,35 @@
 
 #include <sodium.h>
 
+#include "base/buf.h"
 #include "base/err.h"
+#include "base/file.h"
 #include "base/path.h"
 #include "store/secret.h"
 
 static unsigned char key[crypto_secretbox_KEYBYTES];
 static int have_key;
 
+/* 0 with key set; -1 when path cannot be opened (errno says why); -2 when it is
+ * not a key (another size, or unreadable). */
 static int
 read_key(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	ssize_t n;
+	struct buf b = BUF_INIT;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), rc;
 
 	if (fd < 0)
 		return -1;
-	n = read(fd, key, sizeof key);
+	rc = file_read_fd(fd, path, sizeof key, &b) || b.len != sizeof key ? -2 : 0;
 	close(fd);
-	if (n != (ssize_t)sizeof key) {
+	if (rc == 0)
+		memcpy(key, b.p, sizeof key);
+	if (b.p)
+		sodium_memzero(b.p, b.cap);
+	buf_free(&b);
+	if (rc)
 		errno = EINVAL;
-		return -2;
-	}
-	return 0;
+	return rc;
 }
 
 /* Create the key atomically: write a private temp file, then link() it into place.
@@ -81,7 +88,8 @@ load_key(void)
 int
 secret_seal(const char *plain, char **sealed)
 {
-	size_t n = strlen(plain), boxlen = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + n;
+	size_t n = strlen(plain);
+	size_t boxlen = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + n;
 	size_t b64len = sodium_base64_ENCODED_LEN(boxlen, sodium_base64_VARIANT_ORIGINAL);
 	unsigned char *box;
 	int rc;
@@ -94,7 +102,8 @@ secret_seal(const char *plain, char **sealed)
 		return err_set(EX_SOFTWARE, "out of memory");
 	}
 	randombytes_buf(box, crypto_secretbox_NONCEBYTES);
-	crypto_secretbox_easy(box + crypto_secretbox_NONCEBYTES, (const unsigned char *)plain, n, box, key);
+	crypto_secretbox_easy(box + crypto_secretbox_NONCEBYTES, (const unsigned char *)plain, n,
+	    box, key);
 	sodium_bin2base64(*sealed, b64len, box, boxlen, sodium_base64_VARIANT_ORIGINAL);
 	free(box);
 	return 0;
@@ -112,14 +121,15 @@ secret_open(const char *sealed, char **plain)
 		return rc;
 	if (!(box = malloc(len + 1)))
 		return err_set(EX_SOFTWARE, "out of memory");
-	if (sodium_base642bin(box, len + 1, sealed, len, NULL, &boxlen, NULL, sodium_base64_VARIANT_ORIGINAL) < 0
-	    || boxlen < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES)
+	if (sodium_base642bin(box, len + 1, sealed, len, NULL, &boxlen, NULL,
+	    sodium_base64_VARIANT_ORIGINAL) < 0 ||
+	    boxlen < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES)
 		goto bad;
 	boxlen -= crypto_secretbox_NONCEBYTES;
 	if (!(*plain = malloc(boxlen - crypto_secretbox_MACBYTES + 1)))
 		goto bad;
-	if (crypto_secretbox_open_easy((unsigned char *)*plain, box + crypto_secretbox_NONCEBYTES, boxlen,
-	    box, key) < 0) {
+	if (crypto_secretbox_open_easy((unsigned char *)*plain, box + crypto_secretbox_NONCEBYTES,
+	    boxlen, box, key) < 0) {
 		free(*plain);
 		*plain = NULL;
 		goto bad;
@@ -129,7 +139,8 @@ secret_open(const char *sealed, char **plain)
 	return 0;
 bad:
 	free(box);
-	return err_set(EX_CONFIG, "a stored secret does not open with keys/store.key (key replaced?)");
+	return err_set(EX_CONFIG,
+	    "a stored secret does not open with keys/store.key (key replaced?)");
 }
 
 void

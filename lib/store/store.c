@@ -43,7 +43,8 @@ static const char *const migrations[] = {
 	"  session INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,"
 	"  ts INTEGER NOT NULL,"
 	"  role TEXT NOT NULL,"
-	"  body TEXT NOT NULL,"          /* JSON: text, tool_calls, tool_call_id, name, attachments */
+	/* body: JSON of text, tool_calls, tool_call_id, name, attachments */
+	"  body TEXT NOT NULL,"
 	"  model TEXT,"
 	"  tokens INTEGER NOT NULL DEFAULT 0,"
 	"  incomplete INTEGER NOT NULL DEFAULT 0) STRICT;"
@@ -184,7 +185,8 @@ migrate(sqlite3 *db, const char *path)
 		goto fail;
 	if (v > NMIGRATIONS) {
 		store_rollback(db);
-		return err_set(EX_CONFIG, "%s: schema version %d is newer than this claw (%d): upgrade claw",
+		return err_set(EX_CONFIG,
+		    "%s: schema version %d is newer than this claw (%d): upgrade claw",
 		    path, v, NMIGRATIONS);
 	}
 	for (i = v; i < NMIGRATIONS; i++)
@@ -210,7 +212,8 @@ precreate(const char *path)
 	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 
 	if (fd < 0)
-		return errno == EEXIST ? 0 : err_set(errno == ENOSPC ? EX_IOERR : EX_CANTCREAT, "%s:", path);
+		return errno == EEXIST ? 0 : err_set(errno == ENOSPC ? EX_IOERR : EX_CANTCREAT,
+		    "%s:", path);
 	close(fd);
 	return 0;
 }
@@ -224,7 +227,8 @@ store_open_path(sqlite3 **dbp, const char *path)
 	*dbp = NULL;
 	if ((rc = precreate(path)))
 		return rc;
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW,
+	    NULL) != SQLITE_OK) {
 		rc = store_fail(db, path);
 		sqlite3_close(db);
 		return rc;
@@ -246,7 +250,8 @@ store_open_path(sqlite3 **dbp, const char *path)
 		if (sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL) != SQLITE_OK)
 			goto fail;
 		rc = sqlite3_step(st);
-		wal = rc == SQLITE_ROW && sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+		wal = rc == SQLITE_ROW &&
+		    sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
 		sqlite3_finalize(st);
 		if (rc != SQLITE_ROW)
 			goto fail;
@@ -261,7 +266,8 @@ store_open_path(sqlite3 **dbp, const char *path)
 			goto fail;
 	}
 	/* A process that opens the store alone replays the whole WAL: keep it short. */
-	if (sqlite3_exec(db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=64",
+	if (sqlite3_exec(db,
+	    "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=64",
 	    NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
 	if ((rc = migrate(db, path))) {

@@ -57,7 +57,8 @@ telemetry_add(struct telemetry *t, const char *kind, long long ms, int ok, const
 
 	if (t->n >= TELEMETRY_MAXPENDING)
 		shed(t);
-	if (detail && (strchr(detail, '\n') || !json_valid(detail, strlen(detail), why, sizeof why)))
+	if (detail &&
+	    (strchr(detail, '\n') || !json_valid(detail, strlen(detail), why, sizeof why)))
 		detail = NULL;
 	buf_printf(&t->rows, "%lld %lld %d %s %s %s\n", clock_wall_ms(), ms < 0 ? -1 : ms, ok != 0,
 	    t->program, kind, detail ? detail : "null");
@@ -74,8 +75,9 @@ insert(sqlite3 *db, sqlite3_stmt *st, const char *p, size_t n)
 	for (; p < end && (nl = memchr(p, '\n', (size_t)(end - p))); p = nl + 1) {
 		long long ts, ms;
 		int ok, off = 0;
-		if (sscanf(p, "%lld %lld %d %63s %63s %n", &ts, &ms, &ok, prog, kind, &off) != 5 || !off
-		    || p + off > nl || !json_valid(p + off, (size_t)(nl - p - off), why, sizeof why))
+		if (sscanf(p, "%lld %lld %d %63s %63s %n", &ts, &ms, &ok, prog, kind, &off) != 5
+		    || !off || p + off > nl
+		    || !json_valid(p + off, (size_t)(nl - p - off), why, sizeof why))
 			continue;
 		sqlite3_bind_int64(st, 1, ts);
 		sqlite3_bind_text(st, 2, prog, -1, SQLITE_TRANSIENT);

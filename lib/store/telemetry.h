@@ -10,7 +10,8 @@
 
 #include "base/buf.h"
 
-#define TELEMETRY_MAXPENDING 8192     /* rows kept while the store is busy; then the oldest half goes */
+/* Rows kept while the store is busy; then the oldest half goes. */
+#define TELEMETRY_MAXPENDING 8192
 #define TELEMETRY_SPOOL "run/telemetry.spool"   /* under $CLAW_HOME */
 
 struct telemetry {

@@ -35,7 +35,8 @@ main(void)
 	buf_add(&b, big, sizeof big);
 	buf_add(&b, big, sizeof big);
 	ok(b.len == 2 * sizeof big && memcmp(b.p, big, sizeof big) == 0
-	    && memcmp(b.p + sizeof big, big, sizeof big) == 0, "grows past many doublings, content kept");
+	    && memcmp(b.p + sizeof big, big, sizeof big) == 0,
+	        "grows past many doublings, content kept");
 	is_int(b.p[b.len], 0, "still NUL-terminated after growth");
 	ok(!b.oom, "no oom after ordinary growth");
 
@@ -54,7 +55,8 @@ main(void)
 
 	buf_reset(&b);
 	buf_add_json_str(&b, "a\"b\\c\nd\re\tf\x01g\x7f", 14);
-	is_str(b.p, "\"a\\\"b\\\\c\\nd\\re\\tf\\u0001g\\u007f\"", "buf_add_json_str escapes quotes, controls, DEL");
+	is_str(b.p, "\"a\\\"b\\\\c\\nd\\re\\tf\\u0001g\\u007f\"",
+	    "buf_add_json_str escapes quotes, controls, DEL");
 	buf_reset(&b);
 	buf_add_json_str(&b, "h\xc3\xa9llo", 6);
 	is_str(b.p, "\"h\xc3\xa9llo\"", "buf_add_json_str keeps UTF-8 as is");

@@ -83,7 +83,8 @@ clear_claw_env(void)
 
 	for (e = environ; *e && n < 64; e++)
 		if (strncmp(*e, "CLAW_", 5) == 0 && strchr(*e, '='))
-			snprintf(names[n++], sizeof names[0], "%.*s", (int)(strchr(*e, '=') - *e), *e);
+			snprintf(names[n++], sizeof names[0], "%.*s", (int)(strchr(*e, '=') - *e),
+			    *e);
 	for (i = 0; i < n; i++)
 		unsetenv(names[i]);
 }
@@ -102,7 +103,8 @@ main(void)
 	ok(config_check_key("model") == 0, "model is a key");
 	ok(config_check_key("thinking") == 0, "thinking is a key");
 	ok(config_check_key("providers.openai.api_key") == 0, "providers.openai.api_key is a key");
-	ok(config_check_key("providers.my-llm.base_url") == 0, "providers.NAME.base_url for any NAME");
+	ok(config_check_key("providers.my-llm.base_url") == 0,
+	    "providers.NAME.base_url for any NAME");
 	ok(config_check_key("context.max_tokens") == 0, "context.max_tokens is a key");
 	ok(config_check_key("skills.weather.units") == 0, "skills.* is open");
 	ok(config_check_key("channels.telegram.bot_token") == 0, "channels.* is open");
@@ -236,13 +238,15 @@ main(void)
 	/* Secrets. */
 	ok(config_is_secret("providers.openai.api_key"), "providers.openai.api_key is secret");
 	ok(config_is_secret("gateway.jwt_secret"), "gateway.jwt_secret is secret");
-	ok(config_is_secret("channels.telegram.bot_token"), "channels.telegram.bot_token is secret");
+	ok(config_is_secret("channels.telegram.bot_token"),
+	    "channels.telegram.bot_token is secret");
 	ok(config_is_secret("skills.github.token"), "skills.github.token is secret");
 	ok(config_is_secret("skills.x.client_secret"), "skills.x.client_secret is secret");
 	ok(config_is_secret("skills.x.api_key"), "skills.x.api_key is secret");
 	ok(!config_is_secret("context.max_tokens"), "context.max_tokens is NOT secret");
 	ok(!config_is_secret("model"), "model is not secret");
-	ok(!config_is_secret("providers.openai.base_url"), "providers.openai.base_url is not secret");
+	ok(!config_is_secret("providers.openai.base_url"),
+	    "providers.openai.base_url is not secret");
 	ok(!config_is_secret("skills.token_bucket.rate"), "only the last segment decides");
 
 	is_str(config_source_name(CONFIG_DEFAULT), "default", "source name default");
@@ -260,7 +264,8 @@ main(void)
 	free(v);
 	setenv("CLAW_MODEL", "openai/gpt-4o", 1);
 	rc = config_get(NULL, "model", &v, &src);
-	ok(rc == 0 && v && strcmp(v, "openai/gpt-4o") == 0 && src == CONFIG_ENV, "CLAW_MODEL overrides");
+	ok(rc == 0 && v && strcmp(v, "openai/gpt-4o") == 0 && src == CONFIG_ENV,
+	    "CLAW_MODEL overrides");
 	free(v);
 	rc = config_get(NULL, "context.max_tokens", &v, &src);
 	ok(rc == EX_NORESULT && v == NULL, "unset with no default: EX_NORESULT, value NULL");
@@ -280,11 +285,13 @@ main(void)
 	unsetenv("CLAW_MODEL");
 	is_int(config_set(db, "model", "generic/deepseek-chat"), 0, "config_set model");
 	rc = config_get(db, "model", &v, &src);
-	ok(rc == 0 && strcmp(v, "generic/deepseek-chat") == 0 && src == CONFIG_STORE, "config_get finds it in the store");
+	ok(rc == 0 && strcmp(v, "generic/deepseek-chat") == 0 && src == CONFIG_STORE,
+	    "config_get finds it in the store");
 	free(v);
 	setenv("CLAW_MODEL", "openai/gpt-4o", 1);
 	rc = config_get(db, "model", &v, &src);
-	ok(rc == 0 && strcmp(v, "openai/gpt-4o") == 0 && src == CONFIG_ENV, "the environment beats the store");
+	ok(rc == 0 && strcmp(v, "openai/gpt-4o") == 0 && src == CONFIG_ENV,
+	    "the environment beats the store");
 	free(v);
 	unsetenv("CLAW_MODEL");
 	is_int(config_set(db, "model", "generic/deepseek-v3"), 0, "config_set again replaces");
@@ -295,26 +302,35 @@ main(void)
 	ok(!stored_value(db, "thinking", raw, sizeof raw, &secret), "and stores nothing");
 	is_int(config_set(db, "modle", "x"), EX_CONFIG, "config_set refuses an unknown key");
 
-	is_int(config_set(db, "providers.openai.api_key", "sk-plain-text-1234"), 0, "config_set of a secret");
+	is_int(config_set(db, "providers.openai.api_key", "sk-plain-text-1234"), 0,
+	    "config_set of a secret");
 	ok(stored_value(db, "providers.openai.api_key", raw, sizeof raw, &secret) && secret == 1,
 	    "it is stored marked secret");
-	ok(raw[0] && !strstr(raw, "sk-plain-text-1234"), "the stored form is not the plain text (%s)", raw);
+	ok(raw[0] && !strstr(raw, "sk-plain-text-1234"),
+	    "the stored form is not the plain text (%s)", raw);
 	rc = config_get(db, "providers.openai.api_key", &v, &src);
-	ok(rc == 0 && strcmp(v, "sk-plain-text-1234") == 0 && src == CONFIG_STORE, "config_get opens it");
+	ok(rc == 0 && strcmp(v, "sk-plain-text-1234") == 0 && src == CONFIG_STORE,
+	    "config_get opens it");
 	free(v);
 
 	is_int(config_set(db, "skills.weather.units", "metric"), 0, "an open key is stored");
 	setenv("CLAW_THINKING", "on", 1);
 	is_int(config_list(db, lister, list), 0, "config_list");
 	unsetenv("CLAW_THINKING");
-	ok(strstr(list, "\nmodel=generic/deepseek-v3|store|0\n") != NULL, "list: a stored value, source store");
-	ok(strstr(list, "\ngateway.listen=127.0.0.1:3000|default|0\n") != NULL, "list: a default, source default");
-	ok(strstr(list, "\nthinking=on|env|0\n") != NULL, "list: an environment override, source env");
-	ok(strstr(list, "\nskills.weather.units=metric|store|0\n") != NULL, "list: a free-form stored key");
+	ok(strstr(list, "\nmodel=generic/deepseek-v3|store|0\n") != NULL,
+	    "list: a stored value, source store");
+	ok(strstr(list, "\ngateway.listen=127.0.0.1:3000|default|0\n") != NULL,
+	    "list: a default, source default");
+	ok(strstr(list, "\nthinking=on|env|0\n") != NULL,
+	    "list: an environment override, source env");
+	ok(strstr(list, "\nskills.weather.units=metric|store|0\n") != NULL,
+	    "list: a free-form stored key");
 	ok(strstr(list, "\nproviders.openai.api_key=(null)|store|1\n") != NULL,
 	    "list: a secret is marked and its value not passed");
-	ok(!strstr(list, "sk-plain") && !strstr(list, "providers.*"), "list: no secret text, no patterns");
-	ok(!strstr(list, "context.max_tokens"), "list: a key with no default and no value is not listed");
+	ok(!strstr(list, "sk-plain") && !strstr(list, "providers.*"),
+	    "list: no secret text, no patterns");
+	ok(!strstr(list, "context.max_tokens"),
+	    "list: a key with no default and no value is not listed");
 	{
 		/* Sorted by key, each key once. */
 		char *line = list + 1, *next, prev[256] = "";
@@ -335,7 +351,8 @@ main(void)
 
 	is_int(config_unset(db, "model"), 0, "config_unset");
 	rc = config_get(db, "model", &v, &src);
-	ok(rc == 0 && strcmp(v, "ollama/llama3.2") == 0 && src == CONFIG_DEFAULT, "back to the default");
+	ok(rc == 0 && strcmp(v, "ollama/llama3.2") == 0 && src == CONFIG_DEFAULT,
+	    "back to the default");
 	free(v);
 	is_int(config_unset(db, "model"), EX_NORESULT, "unset of an unset key: EX_NORESULT");
 	is_int(config_unset(db, "modle"), EX_CONFIG, "unset of an unknown key: EX_CONFIG");

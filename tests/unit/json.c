@@ -29,7 +29,8 @@ main(void)
 		"{\"a\":{}, \"b\":[]}", "\"héllo 日本\"", "[1,\"two\",false]",
 	};
 	static const char *bad[] = {
-		"", " ", "{", "}", "[1,]", "{\"a\":1,}", "{\"a\" \"b\"}", "{\"a\"}", "{1:2}", "[1 2]",
+		"", " ", "{", "}", "[1,]", "{\"a\":1,}", "{\"a\" \"b\"}", "{\"a\"}", "{1:2}",
+		    "[1 2]",
 		"01", "1.", ".5", "+1", "1e", "-", "tru", "nul", "True", "\"abc", "\"a\\x\"",
 		"\"\\u12\"", "\"tab\there\"", "{} {}", "[] x", "{\"a\":1}}", "NaN", "'a'",
 	};
@@ -56,26 +57,35 @@ main(void)
 	ok(!json_valid("{\"a\":1}\0", 8, why, sizeof why), "a NUL after the value counts as text");
 
 	{
-		static const char obj[] = " { \"a\" : [1, {\"x\": \"}\"}], \"b\":\"two\" ,\"c\": {\"d\": null} , \"e\": -1.5e3 } ";
+		static const char obj[] = " { \"a\" : [1, {\"x\": \"}\"}], \"b\":\"two\" ,\"c\": "
+		    "{\"d\": null} , \"e\": -1.5e3 } ";
 		const char *v;
 		size_t vn;
 		char str[16];
-		ok(json_member(obj, strlen(obj), "a", &v, &vn) && vn == 15 && memcmp(v, "[1, {\"x\": \"}\"}]", vn) == 0,
+		ok(json_member(obj, strlen(obj), "a", &v, &vn) && vn == 15 &&
+		    memcmp(v, "[1, {\"x\": \"}\"}]", vn) == 0,
 		    "json_member finds an array value, brackets in strings and all");
-		ok(json_member(obj, strlen(obj), "c", &v, &vn) && vn == 11 && memcmp(v, "{\"d\": null}", vn) == 0,
+		ok(json_member(obj, strlen(obj), "c", &v, &vn) && vn == 11 &&
+		    memcmp(v, "{\"d\": null}", vn) == 0,
 		    "an object value");
-		ok(json_member(obj, strlen(obj), "e", &v, &vn) && vn == 6 && memcmp(v, "-1.5e3", vn) == 0,
+		ok(json_member(obj, strlen(obj), "e", &v, &vn) && vn == 6 &&
+		    memcmp(v, "-1.5e3", vn) == 0,
 		    "a number, without the space after it");
-		ok(!json_member(obj, strlen(obj), "x", &v, &vn), "a nested key is not a top-level member");
+		ok(!json_member(obj, strlen(obj), "x", &v, &vn),
+		    "a nested key is not a top-level member");
 		ok(!json_member("[1]", 3, "a", &v, &vn), "an array has no members");
-		ok(json_member_str(obj, strlen(obj), "b", str, sizeof str) && strcmp(str, "two") == 0, "json_member_str");
-		ok(!json_member_str(obj, strlen(obj), "a", str, sizeof str), "not for a non-string");
-		ok(!json_member_str("{\"b\":\"a\\nb\"}", 10, "b", str, sizeof str), "not for a string with escapes");
+		ok(json_member_str(obj, strlen(obj), "b", str, sizeof str) &&
+		    strcmp(str, "two") == 0, "json_member_str");
+		ok(!json_member_str(obj, strlen(obj), "a", str, sizeof str),
+		    "not for a non-string");
+		ok(!json_member_str("{\"b\":\"a\\nb\"}", 10, "b", str, sizeof str),
+		    "not for a string with escapes");
 	}
 	{
 		static const char obj[] = "{\"s\":\"a\\nb\",\"z\":null,\"n\":7}";
 		struct buf b = BUF_INIT;
-		is_int(json_member_text(obj, strlen(obj), "s", &b), 1, "json_member_text: a string");
+		is_int(json_member_text(obj, strlen(obj), "s", &b), 1,
+		    "json_member_text: a string");
 		ok(b.p && strcmp(b.p, "a\nb") == 0, "its escapes decoded");
 		is_int(json_member_text(obj, strlen(obj), "z", &b), 0, "null counts as absent");
 		is_int(json_member_text(obj, strlen(obj), "q", &b), 0, "an absent member");
@@ -87,13 +97,17 @@ main(void)
 		static const char arr[] = " [ \"a\" , {\"b\": [1, \"]\"]} ,-2e3 ,[] ] ";
 		const char *v;
 		size_t off = 0, vn;
-		ok(json_array_next(arr, strlen(arr), &off, &v, &vn) && vn == 3 && memcmp(v, "\"a\"", vn) == 0,
+		ok(json_array_next(arr, strlen(arr), &off, &v, &vn) && vn == 3 &&
+		    memcmp(v, "\"a\"", vn) == 0,
 		    "json_array_next: the first element, without the space after it");
 		ok(json_array_next(arr, strlen(arr), &off, &v, &vn) && vn == 15
-		    && memcmp(v, "{\"b\": [1, \"]\"]}", vn) == 0, "an object holding a bracket in a string");
-		ok(json_array_next(arr, strlen(arr), &off, &v, &vn) && vn == 4 && memcmp(v, "-2e3", vn) == 0,
+		    && memcmp(v, "{\"b\": [1, \"]\"]}", vn) == 0,
+		        "an object holding a bracket in a string");
+		ok(json_array_next(arr, strlen(arr), &off, &v, &vn) && vn == 4 &&
+		    memcmp(v, "-2e3", vn) == 0,
 		    "a number");
-		ok(json_array_next(arr, strlen(arr), &off, &v, &vn) && vn == 2 && memcmp(v, "[]", vn) == 0,
+		ok(json_array_next(arr, strlen(arr), &off, &v, &vn) && vn == 2 &&
+		    memcmp(v, "[]", vn) == 0,
 		    "an empty array");
 		ok(!json_array_next(arr, strlen(arr), &off, &v, &vn), "then the end");
 		off = 0;
@@ -104,7 +118,8 @@ main(void)
 	{
 		struct buf b = BUF_INIT;
 		static const char lit[] = "\"a\\n\\\"b\\u00e9\\ud83c\\udf89\\/\"";
-		ok(json_str_decode(lit, strlen(lit), &b) && strcmp(b.p, "a\n\"b\xc3\xa9\xf0\x9f\x8e\x89/") == 0,
+		ok(json_str_decode(lit, strlen(lit), &b) &&
+		    strcmp(b.p, "a\n\"b\xc3\xa9\xf0\x9f\x8e\x89/") == 0,
 		    "json_str_decode: escapes, \\u and a surrogate pair");
 		buf_free(&b);
 		ok(!json_str_decode("\"a\\x\"", 5, &b), "a bad escape is refused");

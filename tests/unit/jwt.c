@@ -17,11 +17,13 @@
 static const char alice_payload[] =
     "{\"sub\":\"alice\",\"scope\":\"chat skills\",\"iat\":1700000000,\"exp\":4102444800}";
 static const char alice[] = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
-    ".eyJzdWIiOiJhbGljZSIsInNjb3BlIjoiY2hhdCBza2lsbHMiLCJpYXQiOjE3MDAwMDAwMDAsImV4cCI6NDEwMjQ0NDgwMH0"
+    ".eyJzdWIiOiJhbGljZSIsInNjb3BlIjoiY2hhdCBza2lsbHMiLCJpYXQiOjE3MDAwMDAw"
+    "MDAsImV4cCI6NDEwMjQ0NDgwMH0"
     ".ggUR6gndX0O_OUHG2SlPa21nNKi8TdbZU2bjLyAcPjg";
 /* A 100-byte key, longer than SHA-256's block, so HMAC hashes it first. */
 static const char bob[] = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
-    ".eyJzdWIiOiJib2IiLCJzY29wZSI6WyJjaGF0Iiwic2tpbGxzIl0sImlhdCI6MTcwMDAwMDAwMCwibmJmIjoxNzAwMDAwMDAwLCJleHAiOjQxMDI0NDQ4MDB9"
+    ".eyJzdWIiOiJib2IiLCJzY29wZSI6WyJjaGF0Iiwic2tpbGxzIl0sImlhdCI6MTcwMDAw"
+    "MDAwMCwibmJmIjoxNzAwMDAwMDAwLCJleHAiOjQxMDI0NDQ4MDB9"
     ".DWfkz4qGsZPPLdwiSDttLk6L1GYI3BN5_qI0RKA38wk";
 /* {"sub":"café \"q\"","exp":4102444800.5,"iat":1795484627}: escapes and a fraction. */
 static const char cafe[] = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
@@ -57,7 +59,8 @@ mint(const char *header, const char *payload, const char *key, int variant)
 	crypto_auth_hmacsha256_init(&st, (const unsigned char *)key, strlen(key));
 	crypto_auth_hmacsha256_update(&st, (const unsigned char *)b.p, b.len);
 	crypto_auth_hmacsha256_final(&st, mac);
-	sodium_bin2base64(enc, sizeof enc, mac, sizeof mac, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_bin2base64(enc, sizeof enc, mac, sizeof mac,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	buf_addc(&b, '.');
 	buf_adds(&b, enc);
 	return b.p;
@@ -99,20 +102,24 @@ known_answers(void)
 	ok(jwt_sign(KEY, strlen(KEY), alice_payload, strlen(alice_payload), &b) == 0
 	    && strcmp(b.p, alice) == 0, "jwt_sign makes jsonwebtoken's token, byte for byte");
 	buf_free(&b);
-	ok(jwt_verify(KEY, strlen(KEY), alice, strlen(alice), NOW, &c, &why) == 0, "jsonwebtoken's token verifies");
+	ok(jwt_verify(KEY, strlen(KEY), alice, strlen(alice), NOW, &c, &why) == 0,
+	    "jsonwebtoken's token verifies");
 	is_str(c.sub, "alice", "sub");
 	is_str(c.scope, "chat skills", "scope");
-	ok(c.exp == 4102444800LL && c.iat == 1700000000LL && c.nbf == 0, "exp, iat, and nbf absent is 0");
+	ok(c.exp == 4102444800LL && c.iat == 1700000000LL && c.nbf == 0,
+	    "exp, iat, and nbf absent is 0");
 
 	memset(longkey, 'k', 100);
 	longkey[100] = '\0';
 	ok(jwt_verify(longkey, 100, bob, strlen(bob), NOW, &c, &why) == 0, "a 100-byte key");
 	is_str(c.scope, "chat skills", "a scope array is joined with spaces");
 	is_int(c.nbf, 1700000000LL, "nbf");
-	ok(jwt_verify(KEY, strlen(KEY), bob, strlen(bob), NOW, &c, &why) < 0 && strcmp(why, "bad signature") == 0,
+	ok(jwt_verify(KEY, strlen(KEY), bob, strlen(bob), NOW, &c, &why) < 0 &&
+	    strcmp(why, "bad signature") == 0,
 	    "and not with another key");
 
-	ok(jwt_verify(KEY, strlen(KEY), cafe, strlen(cafe), NOW, &c, &why) == 0, "a token with escapes");
+	ok(jwt_verify(KEY, strlen(KEY), cafe, strlen(cafe), NOW, &c, &why) == 0,
+	    "a token with escapes");
 	is_str(c.sub, "caf\xc3\xa9 \"q\"", "sub is decoded");
 	is_int(c.exp, 4102444800LL, "a fractional exp, rounded down");
 }
@@ -120,7 +127,8 @@ known_answers(void)
 static void
 round_trip(void)
 {
-	static const char p[] = " {\"sub\":\"u1\", \"scope\":[\"chat\"], \"exp\": 1700000600, \"nbf\": 1699999999.5} ";
+	static const char p[] = " {\"sub\":\"u1\", \"scope\":[\"chat\"], \"exp\": 1700000600, "
+	    "\"nbf\": 1699999999.5} ";
 	struct buf b = BUF_INIT;
 	struct jwt_claims c;
 	const char *why;
@@ -171,7 +179,8 @@ headers(void)
 	char tk[256];
 
 	for (i = 0; i < sizeof t / sizeof t[0]; i++)
-		is_str(why_of(mint(t[i].header, pay, KEY, sodium_base64_VARIANT_URLSAFE_NO_PADDING)), t[i].why,
+		is_str(why_of(mint(t[i].header, pay, KEY,
+		    sodium_base64_VARIANT_URLSAFE_NO_PADDING)), t[i].why,
 		    "header %s", t[i].header);
 	/* The classic: alg none and no signature at all. */
 	none = mint("{\"alg\":\"none\"}", pay, KEY, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
@@ -186,11 +195,14 @@ framing(void)
 	char t[JWT_MAXLEN + 2];
 	size_t n = 0;
 
-	is_str(why_of(mint(hs256, "{\"exp\":4102444800,\"x\":12}", KEY, sodium_base64_VARIANT_URLSAFE)),
+	is_str(why_of(mint(hs256, "{\"exp\":4102444800,\"x\":12}", KEY,
+	    sodium_base64_VARIANT_URLSAFE)),
 	    "malformed token", "a padded payload ('=') is refused, though signed");
-	is_str(why_of(mint("{\"alg\":\"HS256\",\"t\":12}", "{\"exp\":4102444800}", KEY, sodium_base64_VARIANT_URLSAFE)),
+	is_str(why_of(mint("{\"alg\":\"HS256\",\"t\":12}", "{\"exp\":4102444800}", KEY,
+	    sodium_base64_VARIANT_URLSAFE)),
 	    "malformed token", "a padded header");
-	is_str(why_of(mint("{\"alg\":\"HS256\",\"t\":1}", "{\"exp\":4102444800}", KEY, sodium_base64_VARIANT_URLSAFE)),
+	is_str(why_of(mint("{\"alg\":\"HS256\",\"t\":1}", "{\"exp\":4102444800}", KEY,
+	    sodium_base64_VARIANT_URLSAFE)),
 	    "ok", "(when no padding is due, the variants agree)");
 	snprintf(t, sizeof t, "%s=", alice);
 	is_str(why_of(t), "malformed token", "a padded signature");
@@ -255,7 +267,8 @@ signatures(void)
 	snprintf(t, sizeof t, "%s", alice);
 	t[50] = t[50] == 'A' ? 'B' : 'A';
 	is_str(why_of(t), "bad signature", "a payload changed under its signature");
-	is_str(why_of(mint(hs256, alice_payload, "s3cre", sodium_base64_VARIANT_URLSAFE_NO_PADDING)),
+	is_str(why_of(mint(hs256, alice_payload, "s3cre",
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING)),
 	    "bad signature", "another key");
 }
 
@@ -283,7 +296,8 @@ claims(void)
 		{ "{\"exp\":1e400}", "bad claims" },
 		{ "{\"exp\":null}", "bad claims" },
 		{ "{\"exp\":true}", "bad claims" },
-		{ "{\"exp\":4102444800.00000000000000000000000000000000000000000000000000000001}", "bad claims" },
+		{ "{\"exp\":4102444800.00000000000000000000000000000000000000000000000000000001}",
+		    "bad claims" },
 		{ "{\"exp\":4102444800,\"nbf\":\"now\"}", "bad claims" },
 		{ "{\"exp\":4102444800,\"iat\":[]}", "bad claims" },
 		{ "{\"exp\":4102444800,\"sub\":42}", "bad claims" },
@@ -319,7 +333,8 @@ claims(void)
 		while (p.len < 28 + 251)
 			buf_addc(&p, 'a');
 		buf_adds(&p, i ? "\",\"bbbb\"]}" : "\",\"bbb\"]}");
-		is_str(why_of(tok(p.p)), i ? "bad claims" : "ok", "a scope of %zu bytes, joined", 255 + i);
+		is_str(why_of(tok(p.p)), i ? "bad claims" : "ok", "a scope of %zu bytes, joined",
+		    255 + i);
 	}
 	buf_free(&p);
 }
@@ -330,23 +345,30 @@ scoped(const char *payload, const char *want)
 	struct jwt_claims c;
 	const char *why, *t = tok(payload);
 
-	return jwt_verify(KEY, strlen(KEY), t, strlen(t), NOW, &c, &why) == 0 && jwt_scope(&c, want);
+	return jwt_verify(KEY, strlen(KEY), t, strlen(t), NOW, &c, &why) == 0 &&
+	    jwt_scope(&c, want);
 }
 
 static void
 scopes(void)
 {
-	ok(scoped("{\"exp\":4102444800,\"scope\":\"chat skills\"}", "chat"), "\"chat skills\" grants chat");
+	ok(scoped("{\"exp\":4102444800,\"scope\":\"chat skills\"}", "chat"),
+	    "\"chat skills\" grants chat");
 	ok(scoped("{\"exp\":4102444800,\"scope\":\"chat skills\"}", "skills"), "and skills");
 	ok(!scoped("{\"exp\":4102444800,\"scope\":\"chat skills\"}", "admin"), "but not admin");
-	ok(scoped("{\"exp\":4102444800,\"scope\":[\"chat\",\"skills\"]}", "skills"), "[\"chat\",\"skills\"] grants skills");
-	ok(scoped("{\"exp\":4102444800,\"scope\":\"  chat   skills \"}", "skills"), "extra spaces do not matter");
-	ok(scoped("{\"exp\":4102444800,\"scope\":\"admin\"}", "skills"), "admin grants every scope");
+	ok(scoped("{\"exp\":4102444800,\"scope\":[\"chat\",\"skills\"]}", "skills"),
+	    "[\"chat\",\"skills\"] grants skills");
+	ok(scoped("{\"exp\":4102444800,\"scope\":\"  chat   skills \"}", "skills"),
+	    "extra spaces do not matter");
+	ok(scoped("{\"exp\":4102444800,\"scope\":\"admin\"}", "skills"),
+	    "admin grants every scope");
 	ok(scoped("{\"exp\":4102444800,\"scope\":[\"admin\"]}", "chat"), "in an array too");
 	ok(!scoped("{\"exp\":4102444800,\"scope\":\"chatty\"}", "chat"), "\"chatty\" is not chat");
 	ok(!scoped("{\"exp\":4102444800,\"scope\":\"chat\"}", "chatty"), "nor chat chatty");
-	ok(!scoped("{\"exp\":4102444800,\"scope\":\"administrator\"}", "chat"), "\"administrator\" is not admin");
-	ok(!scoped("{\"exp\":4102444800,\"scope\":[\"chat skills\"]}", "chat skills"), "a scope is one word");
+	ok(!scoped("{\"exp\":4102444800,\"scope\":\"administrator\"}", "chat"),
+	    "\"administrator\" is not admin");
+	ok(!scoped("{\"exp\":4102444800,\"scope\":[\"chat skills\"]}", "chat skills"),
+	    "a scope is one word");
 	ok(!scoped("{\"exp\":4102444800}", "chat"), "no scope grants nothing");
 	ok(!scoped("{\"exp\":4102444800,\"scope\":\"chat\"}", ""), "nor does an empty want");
 }

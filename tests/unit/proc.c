@@ -74,13 +74,15 @@ main(void)
 			big[i] = (char)('a' + i % 23);
 		big[n] = '\0';
 		rc = run(argv, big, &out, 2 << 20, 10000);
-		ok(rc == 0 && out.len == n && memcmp(out.p, big, n) == 0, "1 MiB through cat comes back whole");
+		ok(rc == 0 && out.len == n && memcmp(out.p, big, n) == 0,
+		    "1 MiB through cat comes back whole");
 		free(big);
 	}
 	{
 		char *argv[] = { "echo", "no", "input", NULL };
 		rc = run(argv, NULL, &out, 1024, 5000);
-		ok(rc == 0 && strcmp(out.p, "no input\n") == 0, "no input: stdin is closed, output read");
+		ok(rc == 0 && strcmp(out.p, "no input\n") == 0,
+		    "no input: stdin is closed, output read");
 	}
 	{
 		char *argv[] = { "sh", "-c", "exit 3", NULL };
@@ -88,14 +90,16 @@ main(void)
 	}
 	{
 		char *argv[] = { "sh", "-c", "kill -TERM $$", NULL };
-		is_int(run(argv, NULL, &out, 1024, 5000), 128 + SIGTERM, "death by a signal is 128+signal");
+		is_int(run(argv, NULL, &out, 1024, 5000), 128 + SIGTERM,
+		    "death by a signal is 128+signal");
 	}
 	{
 		char *argv[] = { "sh", "-c", "echo \"$CLAW_TEST_VAR:${HOME:-nohome}\"", NULL };
 		char *envp[] = { "CLAW_TEST_VAR=given", NULL };
 		buf_reset(&out);
 		rc = proc_run(argv, envp, NULL, 0, &out, 1024, 5000);
-		ok(rc == 0 && strcmp(out.p, "given:nohome\n") == 0, "envp replaces the environment");
+		ok(rc == 0 && strcmp(out.p, "given:nohome\n") == 0,
+		    "envp replaces the environment");
 	}
 	{
 		/* The child's stderr is ours: point ours at /dev/null for the moment. */
@@ -138,7 +142,8 @@ main(void)
 		t0 = now_ms();
 		rc = run(argv, NULL, &out, 1 << 20, 200);
 		ms = now_ms() - t0;
-		ok(rc == -1 && ms < 2000, "a chatty child is stopped at the deadline too (%d, %lld ms)", rc, ms);
+		ok(rc == -1 && ms < 2000,
+		    "a chatty child is stopped at the deadline too (%d, %lld ms)", rc, ms);
 	}
 
 	/* The output cap. */
@@ -155,7 +160,8 @@ main(void)
 	{
 		char *argv[] = { "printf", "abc", NULL };
 		rc = run(argv, NULL, &out, 3, 5000);
-		ok(rc == 0 && strcmp(out.p, "abc") == 0, "output of exactly the cap is not an overflow");
+		ok(rc == 0 && strcmp(out.p, "abc") == 0,
+		    "output of exactly the cap is not an overflow");
 		rc = run(argv, NULL, &out, 2, 5000);
 		ok(rc == -2 && out.len == 2, "one byte over is");
 	}
@@ -176,7 +182,8 @@ main(void)
 	{
 		char *argv[] = { "/etc/passwd", NULL };
 		rc = run(argv, NULL, &out, 1024, 5000);
-		ok(rc == -3 && err_code() == EX_NOPERM, "a file that cannot be executed is EX_NOPERM (%s)", err_msg());
+		ok(rc == -3 && err_code() == EX_NOPERM,
+		    "a file that cannot be executed is EX_NOPERM (%s)", err_msg());
 	}
 
 	/* proc_spawn / proc_wait by hand. */
@@ -186,7 +193,8 @@ main(void)
 		char got[16] = "";
 		ssize_t n;
 		rc = proc_spawn(&p, argv, NULL);
-		ok(rc == 0 && p.pid > 0 && p.in >= 0 && p.out >= 0, "proc_spawn gives a pid and two pipes");
+		ok(rc == 0 && p.pid > 0 && p.in >= 0 && p.out >= 0,
+		    "proc_spawn gives a pid and two pipes");
 		if (rc == 0) {
 			n = write(p.in, "ping", 4);
 			close(p.in);
@@ -206,7 +214,8 @@ main(void)
 			t0 = now_ms();
 			rc = proc_wait(&p, 100);
 			ms = now_ms() - t0;
-			ok(rc == -1 && ms < 2000, "proc_wait with a 100 ms limit: -1 (%lld ms)", ms);
+			ok(rc == -1 && ms < 2000, "proc_wait with a 100 ms limit: -1 (%lld ms)",
+			    ms);
 			ok(kill(pid, 0) < 0 && errno == ESRCH, "and the child is reaped");
 		} else
 			ok(0, "proc_spawn sleep");
@@ -232,7 +241,8 @@ main(void)
 		waitpid(pid, &status, 0);
 		ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		    "unread input: proc_run returns 0, the caller survives (%s %d)",
-		    WIFSIGNALED(status) ? "signal" : "exit", WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+		    WIFSIGNALED(status) ? "signal" : "exit",
+		        WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 	}
 	buf_free(&out);
 	return done_testing();

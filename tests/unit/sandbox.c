@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "sandbox/landlock.h"
 #include "sandbox/sandbox.h"
+#include "sandbox/seccomp.h"
 #include "tap.h"
 
 extern char **environ;
@@ -217,7 +219,8 @@ main(void)
 		/* SIGTERM to the supervisor kills the child and reports 128+15. */
 		pid_t pid = spawn("sleep 30");
 		kill(getpid(), SIGTERM);
-		is_int(sandbox_supervise(pid, 10, 1), 128 + SIGTERM, "SIGTERM to the supervisor: 143");
+		is_int(sandbox_supervise(pid, 10, 1), 128 + SIGTERM,
+		    "SIGTERM to the supervisor: 143");
 	}
 	sandbox_unblock_signals();
 
@@ -227,12 +230,14 @@ main(void)
 		note("skipped under valgrind: rlimits, seccomp");
 		return done_testing();
 	}
-	is_int(in_child(limits), 0, "sandbox_rlimits sets cpu (soft < hard), data, fsize, core; never raises");
+	is_int(in_child(limits), 0,
+	    "sandbox_rlimits sets cpu (soft < hard), data, fsize, core; never raises");
 	{
 		void *prog;
 		size_t len;
 		rc = sandbox_seccomp_build(0, &prog, &len);
-		ok(rc == 0 && len > 0 && len % 8 == 0, "the seccomp filter compiles to BPF (%zu bytes)", len);
+		ok(rc == 0 && len > 0 && len % 8 == 0,
+		    "the seccomp filter compiles to BPF (%zu bytes)", len);
 		free(prog);
 	}
 	rc = in_child(filter);

@@ -112,7 +112,8 @@ main(int argc, char **argv)
 		fclose(f);
 	}
 	rc = secret_seal("x", &a);
-	ok(rc == EX_CONFIG && strstr(err_msg(), "store.key"), "a short store.key is EX_CONFIG (%s)", err_msg());
+	ok(rc == EX_CONFIG && strstr(err_msg(), "store.key"), "a short store.key is EX_CONFIG (%s)",
+	    err_msg());
 	ok(a == NULL, "and nothing is sealed");
 	ok(file_contains(keyfile, "short"), "the damaged key is left for the user to look at");
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", keys);
@@ -164,7 +165,8 @@ main(int argc, char **argv)
 	is_int(size_of(keyfile), 32, "the key is 32 bytes");
 	if ((d = opendir(keys))) {
 		while ((de = readdir(d)))
-			if (de->d_name[0] == '.' && strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			if (de->d_name[0] == '.' && strcmp(de->d_name, ".") &&
+			    strcmp(de->d_name, ".."))
 				leftovers++;
 		closedir(d);
 	}
@@ -173,7 +175,8 @@ main(int argc, char **argv)
 	/* Round trips. */
 	ok(roundtrip("sk-test-1234567890"), "seal then open gives the plain text back");
 	ok(roundtrip(""), "the empty string round-trips");
-	ok(roundtrip("caf\xc3\xa9 \xf0\x9f\x94\x91 \"quoted\" \\ newline\n"), "UTF-8 and specials round-trip");
+	ok(roundtrip("caf\xc3\xa9 \xf0\x9f\x94\x91 \"quoted\" \\ newline\n"),
+	    "UTF-8 and specials round-trip");
 	big = malloc(100001);
 	memset(big, 'k', 100000);
 	big[100000] = '\0';
@@ -184,9 +187,12 @@ main(int argc, char **argv)
 	rc = secret_seal("sk-test-1234567890", &a);
 	rc |= secret_seal("sk-test-1234567890", &b);
 	is_int(rc, 0, "two seals of the same value");
-	ok(a && b && !strstr(a, "sk-test") && !strstr(b, "sk-test"), "the sealed form does not contain the value");
+	ok(a && b && !strstr(a, "sk-test") && !strstr(b, "sk-test"),
+	    "the sealed form does not contain the value");
 	ok(a && b && strcmp(a, b) != 0, "two seals differ (fresh nonce each time)");
-	ok(a && strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") == strlen(a),
+	ok(a &&
+	    strspn(a,
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") == strlen(a),
 	    "sealed text is base64");
 	/* 24 nonce + 16 MAC + 18 value = 58 bytes -> 80 base64 characters. */
 	is_int(a ? (long long)strlen(a) : -1, 80, "sealed length is base64(nonce + MAC + value)");
@@ -196,7 +202,8 @@ main(int argc, char **argv)
 		size_t mid = strlen(a) / 2;
 		a[mid] = a[mid] == 'A' ? 'B' : 'A';
 		rc = secret_open(a, &back);
-		ok(rc == EX_CONFIG && back == NULL, "one changed character: EX_CONFIG, nothing returned (%s)", err_msg());
+		ok(rc == EX_CONFIG && back == NULL,
+		    "one changed character: EX_CONFIG, nothing returned (%s)", err_msg());
 		a[mid] = '\0';
 		rc = secret_open(a, &back);
 		ok(rc == EX_CONFIG && back == NULL, "cut in half: EX_CONFIG");
@@ -211,7 +218,8 @@ main(int argc, char **argv)
 	ok(rc == EX_CONFIG && back == NULL, "a plain value where a sealed one belongs: EX_CONFIG");
 	if (b) {
 		rc = secret_open(b, &back);
-		ok(rc == 0 && back && strcmp(back, "sk-test-1234567890") == 0, "the untouched seal still opens");
+		ok(rc == 0 && back && strcmp(back, "sk-test-1234567890") == 0,
+		    "the untouched seal still opens");
 		secret_free(back);
 		back = NULL;
 	}
@@ -225,7 +233,8 @@ main(int argc, char **argv)
 		is_int(run_open(argv0, a), 0, "another process opens it with the key on disk");
 		snprintf(cmd, sizeof cmd, "head -c 32 /dev/urandom > '%s'", keyfile);
 		ok(system(cmd) == 0, "replace keys/store.key");
-		is_int(run_open(argv0, a), EX_CONFIG, "with a replaced key it does not open: EX_CONFIG");
+		is_int(run_open(argv0, a), EX_CONFIG,
+		    "with a replaced key it does not open: EX_CONFIG");
 	}
 	free(a);
 

@@ -145,7 +145,8 @@ spot_checks(void)
 		is_str(s.install, "[{\"id\":\"brew\",\"kind\":\"brew\",\"formula\":\"gh\","
 		    "\"bins\":[\"gh\"],\"label\":\"Install GitHub CLI (brew)\"}]",
 		    "github: install as compact JSON, trailing commas gone");
-		ok(s.homepage == NULL && s.os.n == 0 && !s.always, "github: no homepage, os, always");
+		ok(s.homepage == NULL && s.os.n == 0 && !s.always,
+		    "github: no homepage, os, always");
 		ok(s.bodylen > 100 && !strncmp(s.body, "\n# GitHub\n", 10),
 		    "github: the body starts after the closing ---");
 	} else
@@ -181,7 +182,8 @@ spot_checks(void)
 	if (fixture("trello", &text, &s) == 0) {
 		ok(s.env.n == 2 && !strcmp(s.env.v[0], "TRELLO_API_KEY") &&
 		    !strcmp(s.env.v[1], "TRELLO_TOKEN"), "trello: requires.env");
-		ok(s.bins.n == 2 && has(&s.bins, "curl") && has(&s.bins, "jq"), "trello: requires.bins");
+		ok(s.bins.n == 2 && has(&s.bins, "curl") && has(&s.bins, "jq"),
+		    "trello: requires.bins");
 	} else
 		ok(0, "trello parses: %s", err_msg());
 	skillmd_free(&s);
@@ -243,12 +245,14 @@ claw_fields(void)
 		is_str(s.name, "shout", "claw fields: name");
 		ok(s.triggers.n == 2 && !strcmp(s.triggers.v[1], "yell"), "claw fields: triggers");
 		ok(s.permissions.n == 5 && !strcmp(s.permissions.v[1], "fs.read:/etc/hosts") &&
-		    !strcmp(s.permissions.v[4], "env:HOME"), "claw fields: every kind of permission");
+		    !strcmp(s.permissions.v[4], "env:HOME"),
+		        "claw fields: every kind of permission");
 		is_int(s.timeout, 120, "claw fields: timeout");
 		is_str(s.version, "1.2.0", "claw fields: version stays a string");
 		ok(s.always == 1 && s.os.n == 1 && !strcmp(s.os.v[0], "linux"),
 		    "claw fields: always, and os as one string");
-		is_str(s.homepage, "https://x.example", "metadata.openclaw.homepage wins over the top level");
+		is_str(s.homepage, "https://x.example",
+		    "metadata.openclaw.homepage wins over the top level");
 		is_str(s.body, "Run {baseDir}/run, then {baseDir}.\n", "the body, untouched");
 		x = skillmd_body_expand(&s, "/s/shout");
 		is_str(x, "Run /s/shout/run, then /s/shout.\n", "{baseDir} expanded");
@@ -275,7 +279,8 @@ claw_fields(void)
 		is_int(s.timeout, 30, "timeout defaults to 30");
 		is_int((long long)s.bodylen, 0, "an empty body");
 		x = skillmd_to_json(&s);
-		is_str(x, "{\"name\":\"from-dir\",\"description\":\"d\",\"triggers\":[\"only one\"],"
+		is_str(x,
+		    "{\"name\":\"from-dir\",\"description\":\"d\",\"triggers\":[\"only one\"],"
 		    "\"permissions\":[],\"timeout\":30,\"version\":null,\"requires\":{\"bins\":[],"
 		    "\"anyBins\":[],\"env\":[],\"config\":[]},\"os\":[],\"always\":false,"
 		    "\"emoji\":null,\"homepage\":null,\"install\":null}", "to_json: the defaults");
@@ -338,10 +343,13 @@ yaml_forms(void)
 	struct skillmd s;
 
 	if (parse(commas, &s) == 0) {
-		ok(s.bins.n == 2 && !strcmp(s.bins.v[1], "b"), "trailing commas: [a, b, ] is two items");
-		ok(s.env.n == 1 && !strcmp(s.env.v[0], "E"), "trailing commas: before a newline and ]");
+		ok(s.bins.n == 2 && !strcmp(s.bins.v[1], "b"),
+		    "trailing commas: [a, b, ] is two items");
+		ok(s.env.n == 1 && !strcmp(s.env.v[0], "E"),
+		    "trailing commas: before a newline and ]");
 		ok(s.os.n == 1, "trailing commas: [linux,]");
-		is_str(s.install, "[{\"id\":\"x\"}]", "trailing commas: in install, gone from its JSON");
+		is_str(s.install, "[{\"id\":\"x\"}]",
+		    "trailing commas: in install, gone from its JSON");
 	} else
 		ok(0, "trailing commas parse: %s", err_msg());
 	skillmd_free(&s);
@@ -353,7 +361,8 @@ yaml_forms(void)
 		if (s.triggers.n == 4) {
 			is_str(s.triggers.v[0], "it's", "single-quoted with ''");
 			is_str(s.triggers.v[1], "tab\there \xc3\xa9", "double-quoted escapes");
-			is_str(s.triggers.v[2], "a plain scalar over two lines", "multi-line plain scalar");
+			is_str(s.triggers.v[2], "a plain scalar over two lines",
+			    "multi-line plain scalar");
 			is_str(s.triggers.v[3], "kept", "block scalar |-");
 		}
 		is_str(s.body, "body\n", "body after block scalars");
@@ -361,7 +370,8 @@ yaml_forms(void)
 		ok(0, "block scalars parse: %s", err_msg());
 	skillmd_free(&s);
 
-	if (parse("---\r\nname: crlf\r\ndescription: |\r\n  a\r\n  b\r\n---\r\nbody\r\n", &s) == 0) {
+	if (parse("---\r\nname: crlf\r\ndescription: |\r\n  a\r\n  b\r\n---\r\nbody\r\n",
+	    &s) == 0) {
 		is_str(s.name, "crlf", "CRLF: name without a CR");
 		is_str(s.description, "a\nb\n", "CRLF: block scalar lines without CRs");
 		is_str(s.body, "body\r\n", "CRLF: body after the closing ---");
@@ -401,7 +411,8 @@ errors(void)
 	failss("---\nname: x\ndescription: d\nmetadata: {\"a\": [1, 2}\n---\n",
 	    "front matter: did not find expected ',' or ']', line 4", "an unclosed flow list");
 	failss("---\nname: x\n\tdescription: d\n---\n",
-	    "front matter: found a tab character that violates indentation, line 3", "a tab indent");
+	    "front matter: found a tab character that violates indentation, line 3",
+	        "a tab indent");
 	failss("---\nname: x\ndescription: d\nk: \xff\n---\n",
 	    "front matter: invalid leading UTF-8 octet, line 4", "bad UTF-8 names its line");
 	failss("---\nname: x\ndescription: d\n--- {a: 1}\n---\n",
@@ -416,7 +427,8 @@ errors(void)
 	failss("---\nname: \"a\\e[31mb\"\ndescription: d\n---\n",
 	    "name: \"a?[31mb\" is not [a-z0-9][a-z0-9._-]{0,63}, line 2",
 	    "a control byte is not echoed");
-	failss("---\nname: [x]\ndescription: d\n---\n", "name: not a string, line 2", "a list as name");
+	failss("---\nname: [x]\ndescription: d\n---\n", "name: not a string, line 2",
+	    "a list as name");
 	failss("---\nname: a0123456789012345678901234567890123456789012345678901234567890123\n"
 	    "description: d\n---\n", "name: \"a012345678901234567890123456789012345678901234567890"
 	    "1234567890123\" is not [a-z0-9][a-z0-9._-]{0,63}, line 2", "a 65-byte name");
@@ -424,7 +436,8 @@ errors(void)
 	    "directory name \"Bad Dir\" is not one: use [a-z0-9][a-z0-9._-]{0,63}",
 	    "no name, and a directory that is not one");
 	failss("---\nname: x\n---\nbody\n", "description: missing", "missing description");
-	failss("---\nname: x\ndescription: \"\"\n---\n", "description: missing", "empty description");
+	failss("---\nname: x\ndescription: \"\"\n---\n", "description: missing",
+	    "empty description");
 	failss("---\n---\n", "description: missing", "empty front matter");
 	failss("---\nname: x\ndescription: d\npermissions: [net, sudo]\n---\n",
 	    "permissions: unknown permission \"sudo\", line 4", "unknown permission");
@@ -437,7 +450,8 @@ errors(void)
 	failss("---\nname: x\ndescription: d\ntimeout: 0\n---\n",
 	    "timeout: \"0\" is not a whole number of seconds from 1 to 3600, line 4", "timeout 0");
 	failss("---\nname: x\ndescription: d\ntimeout: -1\n---\n",
-	    "timeout: \"-1\" is not a whole number of seconds from 1 to 3600, line 4", "timeout -1");
+	    "timeout: \"-1\" is not a whole number of seconds from 1 to 3600, line 4",
+	        "timeout -1");
 	failss("---\nname: x\ndescription: d\ntimeout: 99999\n---\n",
 	    "timeout: \"99999\" is not a whole number of seconds from 1 to 3600, line 4",
 	    "timeout 99999");
@@ -445,9 +459,11 @@ errors(void)
 	    "timeout: \"3601\" is not a whole number of seconds from 1 to 3600, line 4",
 	    "timeout 3601");
 	failss("---\nname: x\ndescription: d\ntimeout: abc\n---\n",
-	    "timeout: \"abc\" is not a whole number of seconds from 1 to 3600, line 4", "timeout abc");
+	    "timeout: \"abc\" is not a whole number of seconds from 1 to 3600, line 4",
+	        "timeout abc");
 	failss("---\nname: x\ndescription: d\ntimeout: 1.5\n---\n",
-	    "timeout: \"1.5\" is not a whole number of seconds from 1 to 3600, line 4", "timeout 1.5");
+	    "timeout: \"1.5\" is not a whole number of seconds from 1 to 3600, line 4",
+	        "timeout 1.5");
 	failss("---\nname: x\ndescription: d\ntimeout: 99999999999999999999999\n---\n",
 	    "timeout: \"99999999999999999999999\" is not a whole number of seconds from 1 to 3600, "
 	    "line 4", "a timeout past long");
@@ -457,12 +473,15 @@ errors(void)
 	    "triggers: an item is not a string, line 4", "a list inside triggers");
 	failss("---\nname: x\ndescription: d\nmetadata: [1]\n---\n",
 	    "metadata: not a mapping, line 4", "metadata as a list");
-	failss("---\nname: x\ndescription: d\nmetadata: {openclaw: {requires: {bins: [{a: 1}]}}}\n---\n",
-	    "metadata.openclaw.requires.bins: an item is not a string, line 4", "a mapping in bins");
+	failss("---\nname: x\ndescription: d\nmetadata: {openclaw: {requires: {bins: [{a: "
+	    "1}]}}}\n---\n",
+	    "metadata.openclaw.requires.bins: an item is not a string, line 4",
+	        "a mapping in bins");
 	failss("---\nname: x\ndescription: d\nmetadata: {openclaw: {always: yes}}\n---\n",
 	    "metadata.openclaw.always: not true or false, line 4", "always: yes");
 	failss("---\nname: x\ndescription: d\nmetadata: {openclaw: {install: [{[a]: 1}]}}\n---\n",
-	    "metadata.openclaw.install: a key is not a string, line 4", "a list as a key in install");
+	    "metadata.openclaw.install: a key is not a string, line 4",
+	        "a list as a key in install");
 	failss("---\nname: x\ndescription: d\nmetadata: {openclaw: {install: &a [1, *a]}}\n---\n",
 	    "metadata.openclaw.install: nested too deep, line 4", "an alias looping back");
 	failss("---\nname: x\ndescription: \"a\\0b\"\n---\n",

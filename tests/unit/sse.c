@@ -115,13 +115,16 @@ static const char anthropic[] =
     "event: message_start\n"
     "data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"role\":\"assistant\"}}\n\n"
     "event: content_block_start\n"
-    "data: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+    "data: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\","
+        "\"text\":\"\"}}\n\n"
     "event: ping\n"
     "data: {\"type\": \"ping\"}\n\n"
     "event: content_block_delta\n"
-    "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}\n\n"
+    "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\","
+        "\"text\":\"Hi\"}}\n\n"
     "event: error\n"
-    "data: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n";
+    "data: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":"
+        "\"Overloaded\"}}\n\n";
 
 /* Everything at once, with text in several scripts, for the cutting tests. */
 static const char mixed[] =
@@ -146,10 +149,14 @@ main(void)
 
 	/* OpenAI chat completions: unnamed events, ended by [DONE]. */
 	is_str(PARSE(openai),
-	    "message \"{\\\"id\\\":\\\"c1\\\",\\\"object\\\":\\\"chat.completion.chunk\\\",\\\"choices\\\":[{\\\"index\\\":0,"
-	    "\\\"delta\\\":{\\\"role\\\":\\\"assistant\\\",\\\"content\\\":\\\"\\\"},\\\"finish_reason\\\":null}]}\"\n"
-	    "message \"{\\\"id\\\":\\\"c1\\\",\\\"choices\\\":[{\\\"index\\\":0,\\\"delta\\\":{\\\"content\\\":\\\"Hi\\\"}}]}\"\n"
-	    "message \"{\\\"id\\\":\\\"c1\\\",\\\"choices\\\":[{\\\"index\\\":0,\\\"delta\\\":{},\\\"finish_reason\\\":\\\"stop\\\"}]}\"\n"
+	    "message \"{\\\"id\\\":\\\"c1\\\",\\\"object\\\":\\\"chat.completion.chunk\\\","
+	        "\\\"choices\\\":[{\\\"index\\\":0,"
+	    "\\\"delta\\\":{\\\"role\\\":\\\"assistant\\\",\\\"content\\\":\\\"\\\"},"
+	        "\\\"finish_reason\\\":null}]}\"\n"
+	    "message \"{\\\"id\\\":\\\"c1\\\",\\\"choices\\\":[{\\\"index\\\":0,\\\"delta\\\":"
+	        "{\\\"content\\\":\\\"Hi\\\"}}]}\"\n"
+	    "message \"{\\\"id\\\":\\\"c1\\\",\\\"choices\\\":[{\\\"index\\\":0,\\\"delta\\\":{},"
+	        "\\\"finish_reason\\\":\\\"stop\\\"}]}\"\n"
 	    "message \"[DONE]\"\n",
 	    "OpenAI chunks and [DONE]");
 	is_int(last_rc, 0, "OpenAI stream: 0");
@@ -159,9 +166,12 @@ main(void)
 	ok(strstr(last, "message_start \"{") == last, "Anthropic: message_start first");
 	ok(strstr(last, "\ncontent_block_start \"{") != NULL, "Anthropic: content_block_start");
 	ok(strstr(last, "\nping \"{\\\"type\\\": \\\"ping\\\"}\"\n") != NULL, "Anthropic: ping");
-	ok(strstr(last, "\ncontent_block_delta \"{\\\"type\\\":\\\"content_block_delta\\\"") != NULL,
+	ok(strstr(last,
+	    "\ncontent_block_delta \"{\\\"type\\\":\\\"content_block_delta\\\"") != NULL,
 	    "Anthropic: content_block_delta");
-	ok(strstr(last, "\nerror \"{\\\"type\\\":\\\"error\\\",\\\"error\\\":{\\\"type\\\":\\\"overloaded_error\\\"") != NULL,
+	ok(strstr(last,
+	    "\nerror \"{\\\"type\\\":\\\"error\\\",\\\"error\\\":{\\\"type\\\":"
+	    "\\\"overloaded_error\\\"") != NULL,
 	    "Anthropic: event: error after the others");
 	is_str(PARSE("event: ping\ndata: 1\n\ndata: 2\n\n"), "ping \"1\"\nmessage \"2\"\n",
 	    "the name resets to message after a dispatch");
@@ -172,7 +182,8 @@ main(void)
 	/* Line ends. */
 	is_str(PARSE("data: a\r\n\r\ndata: b\r\n\r\n"), "message \"a\"\nmessage \"b\"\n", "CRLF");
 	is_str(PARSE("event: e\rdata: a\r\rdata: b\r\r"), "e \"a\"\nmessage \"b\"\n", "bare CR");
-	is_str(PARSE("data: a\r\n\ndata: b\n\r\n"), "message \"a\"\nmessage \"b\"\n", "CRLF, LF and CR mixed");
+	is_str(PARSE("data: a\r\n\ndata: b\n\r\n"), "message \"a\"\nmessage \"b\"\n",
+	    "CRLF, LF and CR mixed");
 	is_str(PARSE("data: a\n\r\r\n"), "message \"a\"\n", "CR then CRLF are two line ends");
 
 	/* Comments and keep-alives. */
@@ -181,31 +192,40 @@ main(void)
 	is_str(PARSE(": only a comment\n\n"), "", "a comment alone dispatches nothing");
 
 	/* Fields. */
-	is_str(PARSE("data: a\ndata:b\ndata:  c\ndata\ndata:\n\n"), "message \"a\\nb\\n c\\n\\n\"\n",
+	is_str(PARSE("data: a\ndata:b\ndata:  c\ndata\ndata:\n\n"),
+	    "message \"a\\nb\\n c\\n\\n\"\n",
 	    "data lines join with \\n; one space stripped; bare `data` is an empty line");
-	is_str(PARSE("data\n\n"), "message \"\"\n", "a field without a colon: data with an empty value");
-	is_str(PARSE("id: 1\nretry: 10\nfoo: bar\nDATA: no\ndata : no\ndata: yes\n\n"), "message \"yes\"\n",
+	is_str(PARSE("data\n\n"), "message \"\"\n",
+	    "a field without a colon: data with an empty value");
+	is_str(PARSE("id: 1\nretry: 10\nfoo: bar\nDATA: no\ndata : no\ndata: yes\n\n"),
+	    "message \"yes\"\n",
 	    "id, retry, unknown and misspelt fields are ignored");
 	is_str(PARSE("data: a:b: c\n\n"), "message \"a:b: c\"\n", "only the first colon separates");
 	parse_step("data: a\0b\n\n", 11, 100);
 	is_str(last, "message \"a\\u0000b\"\n", "a NUL byte in data keeps the length");
-	is_str(PARSE("event: 0123456789012345678901234567890123456789012345678901234567890123456789\ndata: x\n\n"),
+	is_str(PARSE("event: "
+	    "0123456789012345678901234567890123456789012345678901234567890123456789\ndata: x\n\n"),
 	    "012345678901234567890123456789012345678901234567890123456789012 \"x\"\n",
 	    "a long event name is cut to the buffer");
-	is_str(PARSE("event: 01234567890123456789012345678901234567890123456789012345678901\xc3\xa9\ndata: x\n\n"),
+	is_str(PARSE("event: "
+	    "01234567890123456789012345678901234567890123456789012345678901\xc3\xa9\ndata: x\n\n"),
 	    "01234567890123456789012345678901234567890123456789012345678901 \"x\"\n",
 	    "and never inside a UTF-8 character");
 
 	/* The end of the stream. */
-	is_str(PARSE("data: a\n\ndata: b\n"), "message \"a\"\n", "no blank line at the end: not dispatched");
-	is_str(PARSE("data: a\n\ndata: b"), "message \"a\"\n", "no line end at all: not dispatched");
+	is_str(PARSE("data: a\n\ndata: b\n"), "message \"a\"\n",
+	    "no blank line at the end: not dispatched");
+	is_str(PARSE("data: a\n\ndata: b"), "message \"a\"\n",
+	    "no line end at all: not dispatched");
 
 	/* A leading BOM, whole or cut; anywhere else it is part of a field name. */
 	is_str(PARSE("\xef\xbb\xbf" "data: a\n\n"), "message \"a\"\n", "a leading BOM is skipped");
-	ok(same_at_every_cut("\xef\xbb\xbf" "data: a\n\n", 12, 1), "a BOM cut anywhere is still skipped");
+	ok(same_at_every_cut("\xef\xbb\xbf" "data: a\n\n", 12, 1),
+	    "a BOM cut anywhere is still skipped");
 	is_str(PARSE("\xef\xbb\xbf\xef\xbb\xbf" "data: a\n\ndata: b\n\n"), "message \"b\"\n",
 	    "only one BOM is skipped");
-	is_str(PARSE("\n\xef\xbb\xbf" "data: a\n\ndata: b\n\n"), "message \"b\"\n", "a BOM after the start is not");
+	is_str(PARSE("\n\xef\xbb\xbf" "data: a\n\ndata: b\n\n"), "message \"b\"\n",
+	    "a BOM after the start is not");
 	is_str(parse_step("\xef\xbb" "data: a\n\ndata: b\n\n", 20, 1), "message \"b\"\n",
 	    "half a BOM is the start of a line");
 	is_str(parse_step("\xef" "\ndata: b\n\n", 11, 1), "message \"b\"\n",
@@ -216,22 +236,27 @@ main(void)
 		char whole[sizeof(last)];
 
 		snprintf(whole, sizeof(whole), "%s", PARSE(anthropic));
-		is_str(parse_step(anthropic, sizeof(anthropic) - 1, 1), whole, "Anthropic one byte at a time");
+		is_str(parse_step(anthropic, sizeof(anthropic) - 1, 1), whole,
+		    "Anthropic one byte at a time");
 		snprintf(whole, sizeof(whole), "%s", PARSE(mixed));
 		is_str(whole,
-		    "content_block_delta \"{\\\"text\\\":\\\"caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80\\\"}\"\n"
+		    "content_block_delta \"{\\\"text\\\":\\\"caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac "
+		        "\xf0\x9f\x98\x80\\\"}\"\n"
 		    "message \"one\\ntwo\"\n"
 		    "message \"[DONE]\"\n", "the mixed sample parses whole");
 		is_str(parse_step(mixed, sizeof(mixed) - 1, 1), whole, "mixed one byte at a time");
-		is_str(parse_step(mixed, sizeof(mixed) - 1, 3), whole, "mixed three bytes at a time");
+		is_str(parse_step(mixed, sizeof(mixed) - 1, 3), whole,
+		    "mixed three bytes at a time");
 	}
-	ok(same_at_every_cut(mixed, sizeof(mixed) - 1, 1), "mixed, UTF-8 text: same events at every cut and pair of cuts");
+	ok(same_at_every_cut(mixed, sizeof(mixed) - 1, 1),
+	    "mixed, UTF-8 text: same events at every cut and pair of cuts");
 	ok(same_at_every_cut(openai, sizeof(openai) - 1, 0), "OpenAI: same events at every cut");
 	is_str(parse_step("data: a\r", 8, 8), "", "a CR ending a feed ends the line ...");
 	{
 		size_t c[] = { 8 };
 		char *got = parse_cuts("data: a\r\ndata: b\n\n", 18, c, 1);
-		is_str(got, "message \"a\\nb\"\n", "... and a LF starting the next is the same line end");
+		is_str(got, "message \"a\\nb\"\n",
+		    "... and a LF starting the next is the same line end");
 		free(got);
 	}
 

@@ -109,16 +109,19 @@ main(void)
 	}
 	is_int(mode_of(home), 0700, "$CLAW_HOME is created mode 0700");
 	is_int(mode_of(db_path), 0600, "claw.db is created mode 0600");
-	is_int(pragma_int(db, "PRAGMA user_version"), store_version(), "user_version is store_version()");
+	is_int(pragma_int(db, "PRAGMA user_version"), store_version(),
+	    "user_version is store_version()");
 	pragma_text(db, "PRAGMA journal_mode", text, sizeof text);
 	is_str(text, "wal", "journal_mode is WAL");
 	is_int(pragma_int(db, "PRAGMA foreign_keys"), 1, "foreign_keys on");
 	is_int(pragma_int(db, "PRAGMA synchronous"), 1, "synchronous NORMAL");
 	ok(pragma_int(db, "PRAGMA busy_timeout") >= 1000, "a busy_timeout is set");
 	is_int(pragma_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN"
-	    " ('config', 'events', 'sessions', 'messages', 'summaries', 'cache')"), 6, "the tables exist");
+	    " ('config', 'events', 'sessions', 'messages', 'summaries', 'cache')"), 6,
+	        "the tables exist");
 
-	is_int(store_exec(db, "INSERT INTO config(key, value, updated) VALUES('k', 'v', 1)"), 0, "store_exec writes");
+	is_int(store_exec(db, "INSERT INTO config(key, value, updated) VALUES('k', 'v', 1)"), 0,
+	    "store_exec writes");
 	snprintf(path, sizeof path, "%s-wal", db_path);
 	is_int(mode_of(path), 0600, "claw.db-wal is 0600 too");
 	snprintf(path, sizeof path, "%s-shm", db_path);
@@ -127,24 +130,31 @@ main(void)
 	/* A second connection at the same time, and a writer that finds the lock taken. */
 	rc = store_open(&db2);
 	is_int(rc, 0, "a second store_open while the first is open");
-	is_int(pragma_int(db2, "SELECT count(*) FROM config WHERE key = 'k'"), 1, "it sees the committed row");
+	is_int(pragma_int(db2, "SELECT count(*) FROM config WHERE key = 'k'"), 1,
+	    "it sees the committed row");
 	is_int(store_begin_write(db), 0, "store_begin_write");
 	sqlite3_busy_timeout(db2, 20);
 	rc = store_begin_write(db2);
-	is_int(rc, EX_TEMPFAIL, "a second writer gets EX_TEMPFAIL after its busy timeout (%s)", err_msg());
-	is_int(store_exec(db, "INSERT INTO config(key, value, updated) VALUES('gone', 'x', 1)"), 0, "insert");
+	is_int(rc, EX_TEMPFAIL, "a second writer gets EX_TEMPFAIL after its busy timeout (%s)",
+	    err_msg());
+	is_int(store_exec(db, "INSERT INTO config(key, value, updated) VALUES('gone', 'x', 1)"), 0,
+	    "insert");
 	store_rollback(db);
-	is_int(pragma_int(db, "SELECT count(*) FROM config WHERE key = 'gone'"), 0, "store_rollback undoes it");
+	is_int(pragma_int(db, "SELECT count(*) FROM config WHERE key = 'gone'"), 0,
+	    "store_rollback undoes it");
 	is_int(store_begin_write(db2), 0, "once released the other writer gets in");
-	is_int(store_exec(db2, "INSERT INTO config(key, value, updated) VALUES('kept', 'x', 1)"), 0, "insert");
+	is_int(store_exec(db2, "INSERT INTO config(key, value, updated) VALUES('kept', 'x', 1)"), 0,
+	    "insert");
 	is_int(store_commit(db2), 0, "store_commit");
-	is_int(pragma_int(db, "SELECT count(*) FROM config WHERE key = 'kept'"), 1, "committed rows are seen");
+	is_int(pragma_int(db, "SELECT count(*) FROM config WHERE key = 'kept'"), 1,
+	    "committed rows are seen");
 	store_close(db2);
 	db2 = NULL;
 
 	/* Errors map to exit codes with a message. */
 	rc = store_exec(db, "SELEKT 1");
-	ok(rc == EX_SOFTWARE && strstr(err_msg(), "syntax"), "bad SQL is EX_SOFTWARE (%s)", err_msg());
+	ok(rc == EX_SOFTWARE && strstr(err_msg(), "syntax"), "bad SQL is EX_SOFTWARE (%s)",
+	    err_msg());
 	rc = store_exec(db, "INSERT INTO config(key, value, updated) VALUES('k', 'dup', 1)");
 	ok(rc != 0, "a constraint failure is an error (%d: %s)", rc, err_msg());
 
@@ -152,11 +162,16 @@ main(void)
 	t0 = clock_wall_ms();
 	ok(t0 / 1000 - (long long)time(NULL) <= 1 && (long long)time(NULL) - t0 / 1000 <= 1,
 	    "clock_wall_ms is wall-clock milliseconds");
-	is_int(telemetry_record(db, "claw", "config.set", 12, 1, "{\"key\":\"model\"}"), 0, "event_record");
-	is_int(telemetry_record(db, "claw-chat", "turn", -1, 0, NULL), 0, "event_record without ms and detail");
-	is_int(pragma_int(db, "SELECT count(*) FROM events WHERE program = 'claw' AND kind = 'config.set'"
-	    " AND ms = 12 AND ok = 1 AND detail = '{\"key\":\"model\"}' AND ts >= " "0"), 1, "the event row is right");
-	is_int(pragma_int(db, "SELECT count(*) FROM events WHERE program = 'claw-chat' AND ms IS NULL"
+	is_int(telemetry_record(db, "claw", "config.set", 12, 1, "{\"key\":\"model\"}"), 0,
+	    "event_record");
+	is_int(telemetry_record(db, "claw-chat", "turn", -1, 0, NULL), 0,
+	    "event_record without ms and detail");
+	is_int(pragma_int(db,
+	    "SELECT count(*) FROM events WHERE program = 'claw' AND kind = 'config.set'"
+	    " AND ms = 12 AND ok = 1 AND detail = '{\"key\":\"model\"}' AND ts >= " "0"), 1,
+	        "the event row is right");
+	is_int(pragma_int(db,
+	    "SELECT count(*) FROM events WHERE program = 'claw-chat' AND ms IS NULL"
 	    " AND ok = 0 AND detail IS NULL"), 1, "ms < 0 and no detail are stored as NULL");
 	store_close(db);
 	db = NULL;
@@ -184,8 +199,10 @@ main(void)
 		store_close(db);
 		rc = store_open(&db);
 		is_int(rc, 0, "store_open of a version-1 store");
-		is_int(pragma_int(db, "PRAGMA user_version"), store_version(), "migrated to store_version()");
-		is_int(pragma_int(db, "SELECT count(*) FROM sqlite_schema WHERE name IN ('sessions', 'cache')"), 2,
+		is_int(pragma_int(db, "PRAGMA user_version"), store_version(),
+		    "migrated to store_version()");
+		is_int(pragma_int(db,
+		    "SELECT count(*) FROM sqlite_schema WHERE name IN ('sessions', 'cache')"), 2,
 		    "the later tables are back");
 		is_int(pragma_int(db, "SELECT count(*) FROM config"), 2, "and the old rows kept");
 	}
@@ -194,7 +211,8 @@ main(void)
 	store_close(db);
 	db = NULL;
 	rc = store_open(&db);
-	ok(rc == EX_CONFIG && strstr(err_msg(), "newer"), "a newer schema is EX_CONFIG (%s)", err_msg());
+	ok(rc == EX_CONFIG && strstr(err_msg(), "newer"), "a newer schema is EX_CONFIG (%s)",
+	    err_msg());
 	ok(db == NULL, "and no handle is returned");
 
 	/* A garbage file: EX_IOERR and not a byte changed. */

@@ -91,6 +91,7 @@ main(void)
 	/* Invalid bytes are not held back as if a character were coming: the
 	 * caller's validation decides about them. */
 	is_int((long long)C("ab\xff"), 3, "a byte that leads nothing is not held back");
-	is_int((long long)C("ab\x80\x80\x80\x80"), 6, "a run of continuation bytes is not held back");
+	is_int((long long)C("ab\x80\x80\x80\x80"), 6,
+	    "a run of continuation bytes is not held back");
 	return done_testing();
 }

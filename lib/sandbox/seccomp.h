@@ -1,0 +1,23 @@
+/* seccomp: the system calls a sandboxed process may not make, as a BPF filter compiled
+ * by libseccomp (only sandbox/ uses it) and loaded by the process before it execs. */
+#ifndef CLAW_SECCOMP_H
+#define CLAW_SECCOMP_H
+#include <stddef.h>
+
+#include "sandbox/sandbox.h"
+
+/* seccomp-bpf: default allow; EPERM for the system calls that reach outside the
+ * sandbox (ptrace, mount, bpf, kexec, keyrings, namespaces, io_uring...), and
+ * without net for socket() in every family (socketpair() stays).  Inherited
+ * across execve.
+ * In two steps, so one process can compile while another sets up the rest:
+ * build gives the BPF program (malloc'd, *len bytes, at most BPF_MAXINSNS
+ * instructions), load installs it (it
+ * needs no_new_privs).  sandbox_seccomp() does both. */
+int sandbox_seccomp_build(int net, void **prog, size_t *len);
+int sandbox_seccomp_load(const void *prog, size_t len);
+int sandbox_seccomp(int net);
+
+/* "libseccomp X.Y.Z", the library this filter is compiled with, into dst. */
+void sandbox_seccomp_lib(char *dst, size_t n);
+#endif
