@@ -51,7 +51,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		buf_consume(&b, off);
 		n = last ? (size_t)(last - (char *)copy) + 1 : 0;
 	}
-	if (r >= 0 && (whole.len != pieces.len || (whole.len && memcmp(whole.p, pieces.p, whole.len))))
+	if (r >= 0 && (whole.len != pieces.len
+	    || (whole.len && memcmp(whole.p, pieces.p, whole.len))))
 		__builtin_trap();
 	buf_free(&whole);
 	buf_free(&pieces);

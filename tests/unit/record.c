@@ -122,11 +122,13 @@ test_error(void)
 	struct buf b = BUF_INIT;
 
 	record_error(&b, 65, 3, "not a \"JSON\" object\n");
-	is_str(b.p, "{\"type\":\"error\",\"code\":65,\"line\":3,\"message\":\"not a \\\"JSON\\\" object\\n\"}",
+	is_str(b.p, "{\"type\":\"error\",\"code\":65,\"line\":3,"
+	    "\"message\":\"not a \\\"JSON\\\" object\\n\"}",
 	    "record_error with a line number, escaped");
 	buf_reset(&b);
 	record_error(&b, 70, 0, "x");
-	is_str(b.p, "{\"type\":\"error\",\"code\":70,\"message\":\"x\"}", "record_error without one");
+	is_str(b.p, "{\"type\":\"error\",\"code\":70,\"message\":\"x\"}",
+	    "record_error without one");
 	buf_free(&b);
 }
 
@@ -143,7 +145,8 @@ test_file(void)
 	is_str(b.p, "hello\n", "its bytes");
 	buf_reset(&b);
 	is_int(file_read(path, 5, &b), EX_DATAERR, "one byte over the cap: EX_DATAERR");
-	ok(strstr(err_msg(), "larger than 5 bytes") != NULL, "the message says the cap: %s", err_msg());
+	ok(strstr(err_msg(), "larger than 5 bytes") != NULL, "the message says the cap: %s",
+	    err_msg());
 	buf_reset(&b);
 	unlink(path);
 	is_int(file_read(path, 6, &b), EX_NOINPUT, "a missing file: EX_NOINPUT");

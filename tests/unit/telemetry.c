@@ -21,7 +21,8 @@ count(sqlite3 *db, const char *where)
 	long long n = -1;
 
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM events WHERE %s", where);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK
+	    && sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return n;
@@ -44,8 +45,9 @@ main(void)
 	telemetry_init(&t, "claw-test");
 	telemetry_add(&t, "run", 12, 1, "{\"skill\":\"calc\",\"exit\":0}");
 	telemetry_add(&t, "run", -1, 0, NULL);
-	telemetry_add(&t, "run", 3, 1, "not json");          /* a bad detail is dropped, the row kept */
-	telemetry_add(&t, "run", 4, 1, "{\"a\":\n1}");        /* so is one with a newline */
+	/* A bad detail is dropped, the row kept; so is one with a newline. */
+	telemetry_add(&t, "run", 3, 1, "not json");
+	telemetry_add(&t, "run", 4, 1, "{\"a\":\n1}");
 	is_int((int)t.n, 4, "four rows queued");
 	is_int(count(db, "1"), 0, "nothing written before the flush");
 	is_int(telemetry_flush(&t, db), 0, "telemetry_flush");
@@ -53,7 +55,8 @@ main(void)
 	is_int(count(db, "program = 'claw-test' AND kind = 'run'"), 4, "four rows in events");
 	is_int(count(db, "ms = 12 AND ok = 1 AND detail = '{\"skill\":\"calc\",\"exit\":0}'"), 1,
 	    "ms, ok and detail as given");
-	is_int(count(db, "ms IS NULL AND ok = 0 AND detail IS NULL"), 1, "no ms and no detail: NULL");
+	is_int(count(db, "ms IS NULL AND ok = 0 AND detail IS NULL"), 1,
+	    "no ms and no detail: NULL");
 	is_int(count(db, "ms IN (3, 4) AND detail IS NULL"), 2, "bad details become NULL");
 
 	/* A process without the store spools; the next flush folds the spool in first. */
@@ -65,11 +68,13 @@ main(void)
 	is_int((int)t.n, 0, "spooled rows leave the queue");
 	/* A torn line (a full disk) and garbage are skipped, not fatal. */
 	fd = open(spool, O_WRONLY | O_APPEND);
-	ok(fd >= 0 && write(fd, "garbage line\n1 2 3 x\n17", 23) == 23, "garbage appended to the spool");
+	ok(fd >= 0 && write(fd, "garbage line\n1 2 3 x\n17", 23) == 23,
+	    "garbage appended to the spool");
 	close(fd);
 	telemetry_add(&t, "request", 5, 0, NULL);
 	is_int(telemetry_flush(&t, db), 0, "flush with a spool");
-	is_int(count(db, "kind = 'request'"), 3, "spooled rows and the queued one, garbage skipped");
+	is_int(count(db, "kind = 'request'"), 3,
+	    "spooled rows and the queued one, garbage skipped");
 	ok(!telemetry_spooled(), "the spool is empty after the flush");
 
 	/* Past TELEMETRY_MAXPENDING the oldest half goes. */
