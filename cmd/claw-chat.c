@@ -24,7 +24,7 @@
 static const char usage[] =
     "usage: claw-chat [-m MODEL] [-s SESSION] [-S SYSTEM] [-a FILE]... [--json] [--no-stream]\n"
     "                 [--thinking on|off] [--show-thinking] [--cache] [--no-tools]\n"
-    "                 [--chain-limit N] [--retries N] [--idle-timeout SECONDS] [PROMPT...]\n"
+    "                 [--chain-limit N] [--retries N] [--idle-timeout SECONDS] [PROMPT ...]\n"
     "       claw-chat --requests [-P N] [options]\n"
     "       claw-chat --history -s SESSION\n"
     "       claw-chat --sessions [--json]\n"
