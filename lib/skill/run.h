@@ -1,10 +1,12 @@
-/* skillrun: one run of a skill — permissions checked against grants, then its
+/* run: one run of a skill — permissions checked against grants, then its
  * program started under claw-sandbox with {"args","context"} on stdin, and its
  * NDJSON events (or plain text, made a result) handed back line by line. */
 #ifndef CLAW_SKILLRUN_H
 #define CLAW_SKILLRUN_H
 #include <stddef.h>
 #include <sqlite3.h>
+
+#include "base/buf.h"
 
 #include "skill/index.h"
 
@@ -18,6 +20,12 @@ struct skillrun_opts {
 	const char *config;     /* a JSON object text merged last into context.config, or NULL */
 	const char *grants;     /* extra grants for this run only, one per line (claw-skill test), or NULL */
 };
+
+/* The arguments of a run from words: one JSON object text as it is (EX_DATAERR when
+ * it is not valid), or KEY=VALUE... as an object whose values keep their type when
+ * they are JSON scalars or arrays (2, true, [1]) and are strings otherwise;
+ * EX_USAGE for a word that is neither. */
+int skillrun_args(int argc, char **argv, struct buf *b);
 
 /* Returns 0; EX_NOPERM (a permission not granted),
  * EX_TEMPFAIL (out of time), EX_DATAERR (output over the cap), the skill's own
