@@ -11,9 +11,7 @@
 #include "base/cli.h"
 #include "base/clock.h"
 #include "base/err.h"
-#include "base/json.h"
 #include "base/path.h"
-#include "base/record.h"
 #include "skill/eligible.h"
 #include "skill/grant.h"
 #include "skill/index.h"
@@ -29,8 +27,8 @@
 static const char usage[] =
     "usage: claw-skill list [--json]\n"
     "       claw-skill info NAME\n"
-    "       claw-skill match [-n N] TEXT...\n"
-    "       claw-skill run NAME [JSON | KEY=VALUE...]\n"
+    "       claw-skill match [-n N] TEXT ...\n"
+    "       claw-skill run NAME [JSON | KEY=VALUE ...]\n"
     "       claw-skill new NAME\n"
     "       claw-skill test NAME\n"
     "       claw-skill install DIR|TARBALL\n"
@@ -44,12 +42,6 @@ static const char usage[] =
 
 static sqlite3 *db;             /* opened by the verbs that need the store */
 static struct skills all;       /* loaded by the verbs that need the skills */
-
-static int
-bad_usage(void)
-{
-	return cli_usage_error(usage);
-}
 
 static int
 open_store(void)
@@ -67,14 +59,18 @@ load(void)
 	return skill_index(db, &all) ? diag_err() : 0;
 }
 
-static struct skill *
-find(const char *name)
+/* The skills loaded and *k the one named: 0 or the exit code (said). */
+static int
+load_find(const char *name, struct skill **k)
 {
-	struct skill *k = skill_find(&all, name);
+	int rc;
 
-	if (!k)
-		err_set(EX_NOINPUT, "%s: no such skill (claw-skill list shows them)", name), diag_err();
-	return k;
+	if ((rc = load()))
+		return rc;
+	if (!(*k = skill_find(&all, name)))
+		return err_set(EX_NOINPUT, "%s: no such skill (claw-skill list shows them)", name),
+		    diag_err();
+	return 0;
 }
 
 /* --- list, info, check --- */
@@ -86,7 +82,7 @@ cmd_list(int argc, char **argv)
 	size_t i;
 
 	if (argc > 2 || (argc == 2 && !json))
-		return bad_usage();
+		return cli_usage_error(usage);
 	if ((rc = load()))
 		return rc;
 	for (i = 0; i < all.n; i++) {
@@ -129,9 +125,9 @@ cmd_info(int argc, char **argv)
 	int rc;
 
 	if (argc != 2)
-		return bad_usage();
-	if ((rc = load()) || !(k = find(argv[1])))
-		return rc ? rc : EX_NOINPUT;
+		return cli_usage_error(usage);
+	if ((rc = load_find(argv[1], &k)))
+		return rc;
 	skill_missing(db, k, &why);
 	skill_ungranted(db, k, NULL, &un);
 	skill_grants(db, k->name, &granted);
@@ -166,7 +162,7 @@ cmd_check(int argc, char **argv)
 		return err_set(EX_UNAVAILABLE, "%s:", sandbox), diag_err();
 	}
 	if (argc != 1)
-		return bad_usage();
+		return cli_usage_error(usage);
 	if ((rc = load()))
 		return rc;
 	for (i = 0; i < all.n; i++) {
@@ -198,7 +194,7 @@ cmd_match(int argc, char **argv)
 		i = 3;
 	}
 	if (i >= argc || limit <= 0)
-		return bad_usage();
+		return cli_usage_error(usage);
 	for (; i < argc; i++)
 		buf_printf(&text, "%s%s", text.len ? " " : "", argv[i]);
 	if ((rc = load()))
@@ -229,93 +225,55 @@ print_line(const char *line, size_t n, void *ctx)
 	fflush(stdout);
 }
 
-struct runs {
-	const struct skill *k;
-	struct telemetry t;
-	int worst;                /* the first failure's exit code */
-};
-
-/* One run, and its events row: the skill, the time, the exit code; never the
- * arguments. */
-static int
-run_one(struct runs *r, const char *args)
+/* Every run's events row: the skill, its exit code, the time; never the arguments. */
+static void
+record_run(const struct skill *k, int rc, long long ms, void *ctx)
 {
-	struct skillrun_opts o = { .args = args };
 	struct buf detail = BUF_INIT;
-	long long start = clock_mono_ms();
-	int rc = skill_run(db, r->k, &o, print_line, NULL);
 
 	buf_adds(&detail, "{\"skill\":");
-	buf_add_json_str(&detail, r->k->name, strlen(r->k->name));
+	buf_add_json_str(&detail, k->name, strlen(k->name));
 	buf_printf(&detail, ",\"exit\":%d}", rc);
-	telemetry_add(&r->t, "run", clock_mono_ms() - start, rc == 0, detail.oom ? NULL : detail.p);
+	telemetry_add(ctx, "run", ms, rc == 0, detail.oom ? NULL : detail.p);
 	buf_free(&detail);
-	if (rc && !r->worst)
-		r->worst = rc;
-	return rc;
-}
-
-/* One NDJSON request line: a run, or an error event for a line that is none. */
-static int
-run_line(const char *rec, size_t len, long lineno, const char *why, void *ctx)
-{
-	struct runs *r = ctx;
-	struct buf b = BUF_INIT;
-
-	if (!rec) {
-		record_error(&b, EX_DATAERR, lineno, why);
-		if (!b.oom)
-			print_line(b.p, b.len, NULL);
-		buf_free(&b);
-		r->worst = r->worst ? r->worst : EX_DATAERR;
-		return 0;
-	}
-	buf_add(&b, rec, len);
-	if (b.oom)
-		return err_set(EX_SOFTWARE, "out of memory");
-	run_one(r, b.p);
-	buf_free(&b);
-	return 0;
-}
-
-/* Requests on stdin, one args object per line, each run in turn: -1 when stdin
- * is empty (then the caller runs once with no arguments), else the exit code. */
-static int
-run_stdin(struct runs *r)
-{
-	int c = getc(stdin), rc;
-
-	if (c == EOF)
-		return -1;
-	ungetc(c, stdin);
-	if ((rc = record_each(stdin, RECORD_MAXLINE, run_line, r)))
-		return diag_err();
-	return r->worst ? r->worst : out_finish();
 }
 
 static int
 cmd_run(int argc, char **argv)
 {
-	struct runs r = { .worst = 0 };
+	struct skillrun_opts o = { .args = NULL };
+	struct telemetry t;
 	struct buf args = BUF_INIT;
-	int rc;
+	struct skill *k;
+	long long start;
+	int rc, c;
 
 	if (argc < 2)
-		return bad_usage();
-	if ((rc = load()) || !(r.k = find(argv[1])))
-		return rc ? rc : EX_NOINPUT;
-	telemetry_init(&r.t, "claw-skill");
-	if (argc > 2 || isatty(0) || (rc = run_stdin(&r)) < 0) {
-		if ((rc = skillrun_args(argc - 2, argv + 2, &args)))
-			rc = rc == EX_USAGE ? (diag_err(), bad_usage()) : diag_err();
-		else if ((rc = run_one(&r, args.p)))
+		return cli_usage_error(usage);
+	if ((rc = load_find(argv[1], &k)))
+		return rc;
+	telemetry_init(&t, "claw-skill");
+	/* NDJSON requests on stdin, unless it is empty (cron, </dev/null): then one
+	 * run with no arguments. */
+	if (argc == 2 && !isatty(0) && (c = getc(stdin)) != EOF) {
+		ungetc(c, stdin);
+		rc = skill_run_each(db, k, &o, stdin, print_line, NULL, record_run, &t);
+		rc = rc == EX_IOERR ? diag_err() : rc ? rc : out_finish();
+	} else if ((rc = skillrun_args(argc - 2, argv + 2, &args)))
+		rc = rc == EX_USAGE ? (diag_err(), cli_usage_error(usage)) : diag_err();
+	else {
+		o.args = args.p;
+		start = clock_mono_ms();
+		rc = skill_run(db, k, &o, print_line, NULL);
+		record_run(k, rc, clock_mono_ms() - start, &t);
+		if (rc)
 			diag("%s", err_msg());
 		else
 			rc = out_finish();
 	}
 	/* The rows are telemetry: losing them is no reason to fail the run. */
-	telemetry_flush(&r.t, db);
-	telemetry_free(&r.t);
+	telemetry_flush(&t, db);
+	telemetry_free(&t);
 	buf_free(&args);
 	return rc;
 }
@@ -328,7 +286,7 @@ grant_verb(int argc, char **argv, int on)
 	int rc;
 
 	if (argc != 3)
-		return bad_usage();
+		return cli_usage_error(usage);
 	if ((rc = open_store()))
 		return rc;
 	return skill_grant(db, argv[1], argv[2], on) ? diag_err() : 0;
@@ -351,7 +309,7 @@ cmd_grants(int argc, char **argv)
 	int rc;
 
 	if (argc > 2)
-		return bad_usage();
+		return cli_usage_error(usage);
 	if ((rc = open_store()))
 		return rc;
 	if (skill_grants_each(db, argc == 2 ? argv[1] : NULL, print_grant, NULL))
@@ -368,7 +326,7 @@ cmd_install(int argc, char **argv)
 	int rc;
 
 	if (argc != 2)
-		return bad_usage();
+		return cli_usage_error(usage);
 	if ((rc = open_store()))
 		return rc;
 	if (skillinst_install(db, argv[1], &name))
@@ -384,7 +342,7 @@ one_name(int argc, char **argv, int (*fn)(sqlite3 *, const char *))
 	int rc;
 
 	if (argc != 2)
-		return bad_usage();
+		return cli_usage_error(usage);
 	if ((rc = open_store()))
 		return rc;
 	return fn(db, argv[1]) ? diag_err() : 0;
@@ -401,7 +359,7 @@ cmd_new(int argc, char **argv)
 	char dir[PATH_MAX];
 
 	if (argc != 2)
-		return bad_usage();
+		return cli_usage_error(usage);
 	if (skill_new(argv[1], dir, sizeof dir))
 		return diag_err();
 	printf("%s\n", dir);
@@ -427,9 +385,9 @@ cmd_test(int argc, char **argv)
 	int rc, passed, failed;
 
 	if (argc != 2)
-		return bad_usage();
-	if ((rc = load()) || !(k = find(argv[1])))
-		return rc ? rc : EX_NOINPUT;
+		return cli_usage_error(usage);
+	if ((rc = load_find(argv[1], &k)))
+		return rc;
 	if ((rc = skill_test_dir(db, k, NULL, print_case, NULL, &passed, &failed)) == EX_NOINPUT)
 		printf("1..0 # SKIP %s has no tests\n", k->name);
 	else if (rc)

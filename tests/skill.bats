@@ -367,6 +367,22 @@ t.close()' "$BATS_TEST_TMPDIR/evil.tar" "$BATS_TEST_TMPDIR/t/sub/SKILL.md"
 	run -64 claw-skill frobnicate
 }
 
+@test "help, version and errors at the front door; the usage is the man page's SYNOPSIS" {
+	for h in -h --help help; do
+		run -0 --separate-stderr claw-skill "$h"
+		assert_line --index 0 --partial "usage: claw-skill list"
+	done
+	run -0 claw-skill version
+	assert_output "claw-skill 0.1.0"
+	run -64 --separate-stderr claw-skill list --frob
+	[ -z "$output" ] && [[ $stderr == usage:* ]]
+	command -v mandoc >/dev/null || skip "no mandoc"
+	syn=$(mandoc -Tascii -O width=200 "${CLAW_SRC:-$BATS_TEST_DIRNAME/..}/man/claw-skill.1" | col -b |
+	    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d;/^$/d;s/^ *//')
+	use=$(claw-skill --help | sed 's/^usage: //;s/^ *//')
+	assert_equal "$use" "$syn"
+}
+
 @test "a Node skill in the seed's shape runs through claw-node-runner, sandboxed like any other" {
 	command -v node >/dev/null || skip "no node"
 	run -0 claw-skill run greet who=claw

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/clock.h"
 #include "base/err.h"
 #include "base/file.h"
 #include "base/json.h"
@@ -471,4 +472,56 @@ out:
 	buf_free(&in);
 	buf_free(&out);
 	return rc;
+}
+
+struct each {
+	sqlite3 *db;
+	const struct skill *k;
+	struct skillrun_opts o;
+	skillrun_fn *fn;
+	void *ctx;
+	skillrun_done_fn *done;
+	void *dctx;
+	int worst;
+};
+
+static int
+each_line(const char *rec, size_t len, long lineno, const char *why, void *ctx)
+{
+	struct each *e = ctx;
+	struct buf b = BUF_INIT;
+	long long start = clock_mono_ms();
+	int rc;
+
+	if (!rec) {
+		record_error(&b, EX_DATAERR, lineno, why);
+		if (!b.oom)
+			e->fn(b.p, b.len, e->ctx);
+		buf_free(&b);
+		e->worst = e->worst ? e->worst : EX_DATAERR;
+		return 0;
+	}
+	buf_add(&b, rec, len);
+	if (b.oom)
+		return err_set(EX_SOFTWARE, "out of memory");
+	e->o.args = b.p;
+	rc = skill_run(e->db, e->k, &e->o, e->fn, e->ctx);
+	if (e->done)
+		e->done(e->k, rc, clock_mono_ms() - start, e->dctx);
+	e->worst = e->worst ? e->worst : rc;
+	buf_free(&b);
+	return 0;
+}
+
+int
+skill_run_each(sqlite3 *db, const struct skill *k, const struct skillrun_opts *o, FILE *in,
+    skillrun_fn *fn, void *ctx, skillrun_done_fn *done, void *dctx)
+{
+	struct each e = { .db = db, .k = k, .o = *o, .fn = fn, .ctx = ctx, .done = done,
+	    .dctx = dctx };
+	int rc;
+
+	if ((rc = record_each(in, RECORD_MAXLINE, each_line, &e)))
+		return rc;
+	return e.worst;
 }

@@ -4,6 +4,7 @@
 #ifndef CLAW_SKILLRUN_H
 #define CLAW_SKILLRUN_H
 #include <stddef.h>
+#include <stdio.h>
 #include <sqlite3.h>
 
 #include "base/buf.h"
@@ -32,4 +33,14 @@ int skillrun_args(int argc, char **argv, struct buf *b);
  * exit status when it is one of the shared codes, else EX_NORESULT; an error
  * event has been handed out for every failure. */
 int skill_run(sqlite3 *db, const struct skill *k, const struct skillrun_opts *o, skillrun_fn *fn, void *ctx);
+
+/* After each run of skill_run_each: its exit code and how long it took. */
+typedef void skillrun_done_fn(const struct skill *k, int rc, long long ms, void *ctx);
+/* Run k once per NDJSON request line of in, the line being the args object (o's
+ * other fields kept); a line that is no object gets base/record's error event, with
+ * its line number, through fn and counts as EX_DATAERR.  done (or NULL) hears of
+ * every run.  0 when every line ran well, else the first failure's exit code;
+ * EX_IOERR (err set) when in cannot be read. */
+int skill_run_each(sqlite3 *db, const struct skill *k, const struct skillrun_opts *o, FILE *in,
+    skillrun_fn *fn, void *ctx, skillrun_done_fn *done, void *dctx);
 #endif
