@@ -131,7 +131,8 @@ cmd_info(int argc, char **argv)
 	skill_missing(db, k, &why);
 	skill_ungranted(db, k, NULL, &un);
 	skill_grants(db, k->name, &granted);
-	printf("name\t%s\ndir\t%s\nkind\t%s\ndescription\t%s\ntimeout\t%ld\n", k->name, k->dir, k->kind,
+	printf("name\t%s\ndir\t%s\nkind\t%s\ndescription\t%s\ntimeout\t%ld\n",
+	    k->name, k->dir, k->kind,
 	    k->description, k->timeout);
 	printf("eligible\t%s\n", why.len ? why.p : "yes");
 	print_lines("permission", k->permissions);
@@ -155,7 +156,8 @@ cmd_check(int argc, char **argv)
 
 	if (argc == 2 && strcmp(argv[1], "--sandbox") == 0) {
 		if (path_find_prog("claw-sandbox", sandbox, sizeof sandbox) < 0)
-			return err_set(EX_UNAVAILABLE, "claw-sandbox is not installed: no skill can run"),
+			return err_set(EX_UNAVAILABLE,
+			    "claw-sandbox is not installed: no skill can run"),
 			    diag_err();
 		fflush(stdout);
 		execl(sandbox, "claw-sandbox", "--check", (char *)NULL);
@@ -172,7 +174,8 @@ cmd_check(int argc, char **argv)
 			broken++;
 			printf("%s\tbroken\t%s\n", all.v[i].name, all.v[i].error);
 		} else
-			printf("%s\t%s\t%s\n", all.v[i].name, why.len ? "missing" : "ok", why.len ? why.p : "");
+			printf("%s\t%s\t%s\n", all.v[i].name, why.len ? "missing" : "ok",
+			    why.len ? why.p : "");
 		buf_free(&why);
 	}
 	if (out_finish())

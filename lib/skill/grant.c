@@ -15,7 +15,8 @@
 
 static const char var_first[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_";
 static const char var_rest[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789";
-static const char prog_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+-";
+static const char prog_chars[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+-";
 
 /* PATH of fs.read:, fs.write: and exec:; NULL when it is one. */
 static const char *
@@ -66,7 +67,8 @@ static const struct {
 int
 skill_perm_valid(const char *perm, const char **why)
 {
-	const char *s, *w = "not a permission (net, fs.read:PATH, fs.write:PATH, exec:PATH, env:VAR)";
+	const char *s, *w = "not a permission (net, fs.read:PATH, fs.write:PATH, exec:PATH,"
+	    " env:VAR)";
 	size_t i;
 
 	for (s = perm; *s; s++)
@@ -120,7 +122,8 @@ skill_grant(sqlite3 *db, const char *name, const char *perm, int on)
 			return rc;
 		perm = full;
 	}
-	if ((rc = store_prepare(db, &st, on ? "INSERT OR REPLACE INTO grants(skill, perm, ts) VALUES(?, ?, ?)"
+	if ((rc = store_prepare(db, &st, on
+	    ? "INSERT OR REPLACE INTO grants(skill, perm, ts) VALUES(?, ?, ?)"
 	    : "DELETE FROM grants WHERE skill = ? AND perm = ?")))
 		return rc;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -140,7 +143,8 @@ skill_grants_each(sqlite3 *db, const char *name, skill_grant_fn *fn, void *ctx)
 	sqlite3_stmt *st;
 	int rc, r;
 
-	if ((rc = store_prepare(db, &st, "SELECT skill, perm FROM grants WHERE ?1 IS NULL OR skill = ?1"
+	if ((rc = store_prepare(db, &st,
+	    "SELECT skill, perm FROM grants WHERE ?1 IS NULL OR skill = ?1"
 	    " ORDER BY 1, 2")))
 		return rc;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -179,9 +183,8 @@ skill_grants(sqlite3 *db, const char *name, char **out)
 	return *out ? 0 : err_set(EX_SOFTWARE, "out of memory");
 }
 
-/* ~ in a permission means the home directory. */
-static void
-expand(const char *perm, char *dst, size_t n)
+void
+skill_perm_expand(const char *perm, char *dst, size_t n)
 {
 	const char *colon = strchr(perm, ':'), *home = getenv("HOME");
 
@@ -199,9 +202,9 @@ covered(const char *want, const char *granted)
 	const char *q;
 	int path = !strncmp(want, "fs.", 3) || !strncmp(want, "exec:", 5);
 
-	expand(want, full, sizeof full);
+	skill_perm_expand(want, full, sizeof full);
 	for (q = granted; line_next(&q, g, sizeof g);) {
-		expand(g, gfull, sizeof gfull);
+		skill_perm_expand(g, gfull, sizeof gfull);
 		if (path ? !strncmp(gfull, full, (size_t)(strchr(full, ':') - full + 1))
 		    : !strcmp(gfull, full))
 			return 1;

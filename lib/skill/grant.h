@@ -21,6 +21,10 @@
  * fit to follow "PERM: ". */
 int skill_perm_valid(const char *perm, const char **why);
 
+/* perm into dst with a leading ~ of its PATH made $HOME (when HOME is set): what the
+ * sandbox is given and what grants are compared as. */
+void skill_perm_expand(const char *perm, char *dst, size_t n);
+
 /* Grant (on) or revoke perm for skill name.  exec:PROG is stored as the program's
  * path on PATH_DEFAULT, what the sandbox and the skill both see.  0, EX_USAGE for
  * a permission skill_perm_valid refuses, EX_NOINPUT for a program not found,

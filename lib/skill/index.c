@@ -75,8 +75,8 @@ sig_of(int rootfd, const char *name, char *sig, size_t n)
 	snprintf(path, sizeof path, "%s/config.json", name);
 	if (fstatat(rootfd, path, &cj, 0) < 0)
 		memset(&cj, 0, sizeof cj);
-	snprintf(sig, n, "%lld.%09ld,%lld.%09ld:%lld,%lld.%09ld:%lld", (long long)d.st_mtim.tv_sec, d.st_mtim.tv_nsec,
-	    (long long)md.st_mtim.tv_sec, md.st_mtim.tv_nsec, (long long)md.st_size,
+	snprintf(sig, n, "%lld.%09ld,%lld.%09ld:%lld,%lld.%09ld:%lld",
+	    (long long)d.st_mtim.tv_sec, d.st_mtim.tv_nsec, (long long)md.st_mtim.tv_sec, md.st_mtim.tv_nsec, (long long)md.st_size,
 	    (long long)cj.st_mtim.tv_sec, cj.st_mtim.tv_nsec, (long long)cj.st_size);
 	return 0;
 }
@@ -164,11 +164,13 @@ index_one(sqlite3 *db, const char *dir, const char *sig)
 	if (e.parsed) {
 		meta = skillmd_to_json(&e.md);
 		list[0] = &e.md.triggers, list[1] = &e.md.permissions, list[2] = &e.md.bins;
-		list[3] = &e.md.any_bins, list[4] = &e.md.env, list[5] = &e.md.config, list[6] = &e.md.os;
+		list[3] = &e.md.any_bins, list[4] = &e.md.env, list[5] = &e.md.config,
+		    list[6] = &e.md.os;
 		for (i = 0; i < 7; i++)
 			l[i] = lines(list[i]);
 	}
-	rc = store_prepare(db, &st, "INSERT OR REPLACE INTO skills(dir, name, sig, kind, description, triggers,"
+	rc = store_prepare(db, &st, "INSERT OR REPLACE INTO skills(dir, name, sig, kind,"
+	    " description, triggers,"
 	    " permissions, bins, any_bins, env, config_keys, os, timeout, meta, config, error)"
 	    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
 	if (!rc) {
@@ -297,7 +299,8 @@ row_add(sqlite3_stmt *st, struct skills *rows, size_t *cap)
 	k->description = col(st, 3); k->triggers = col(st, 4); k->permissions = col(st, 5);
 	k->bins = col(st, 6); k->any_bins = col(st, 7); k->env = col(st, 8);
 	k->config_keys = col(st, 9); k->os = col(st, 10); k->timeout = sqlite3_column_int64(st, 11);
-	k->meta = col(st, 12); k->config = col(st, 13); k->error = col(st, 14); k->sig = col(st, 15);
+	k->meta = col(st, 12); k->config = col(st, 13); k->error = col(st, 14);
+	k->sig = col(st, 15);
 	return 0;
 }
 
@@ -311,7 +314,8 @@ load_rows(sqlite3 *db, const struct seen *seen, struct skills *rows)
 	int rc, r;
 
 	memset(rows, 0, sizeof *rows);
-	if ((rc = store_prepare(db, &st, "SELECT dir, name, kind, description, triggers, permissions, bins,"
+	if ((rc = store_prepare(db, &st,
+	    "SELECT dir, name, kind, description, triggers, permissions, bins,"
 	    " any_bins, env, config_keys, os, timeout, meta, config, error, sig FROM skills"
 	    " WHERE dir > ?1 || '/' AND dir < ?1 || '0'")))
 		return rc;
@@ -365,7 +369,8 @@ scan_roots(struct seen *seen)
 			continue;
 		while ((e = readdir(d))) {
 			char sig[512];
-			if (e->d_name[0] == '.' || (e->d_type != DT_DIR && e->d_type != DT_LNK && e->d_type != DT_UNKNOWN))
+			if (e->d_name[0] == '.' || (e->d_type != DT_DIR && e->d_type != DT_LNK
+			    && e->d_type != DT_UNKNOWN))
 				continue;
 			if (sig_of(dirfd(d), e->d_name, sig, sizeof sig) < 0)
 				continue;
@@ -543,7 +548,8 @@ skill_json(sqlite3 *db, const struct skill *k, struct buf *b)
 	json_lines(b, "triggers", k->triggers);
 	buf_printf(b, ",\"timeout\":%ld,\"dir\":", k->timeout);
 	buf_add_json_str(b, k->dir, strlen(k->dir));
-	if (k->config && json_member(k->config, strlen(k->config), "parameters", &params, &pn) && *params == '{') {
+	if (k->config && json_member(k->config, strlen(k->config), "parameters", &params, &pn)
+	    && *params == '{') {
 		buf_adds(b, ",\"parameters\":");
 		json_compact(params, pn, b);       /* one line: config.json may span several */
 	}

@@ -71,20 +71,25 @@ scan(struct walk *w, const char *rel)
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
 		if (strpbrk(e->d_name, "\n\r\\"))
-			rc = err_set(EX_DATAERR, "%s/%s: a name with a newline or backslash", rel, e->d_name);
-		else if (snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", e->d_name) >= (int)sizeof sub - 64)
+			rc = err_set(EX_DATAERR, "%s/%s: a name with a newline or backslash", rel,
+			    e->d_name);
+		else if (snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "",
+		    e->d_name) >= (int)sizeof sub - 64)
 			rc = err_set(EX_DATAERR, "%s: path too long", sub);
 		else if (snprintf(path, sizeof path, "%s/%s", w->root, sub), lstat(path, &st) < 0)
 			rc = err_set(EX_NOINPUT, "%s:", path);
 		else if (S_ISLNK(st.st_mode))
-			rc = err_set(EX_DATAERR, "%s: a symbolic link (skills are installed without links)", sub);
+			rc = err_set(EX_DATAERR,
+			    "%s: a symbolic link (skills are installed without links)", sub);
 		else if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
 			rc = err_set(EX_DATAERR, "%s: not a plain file or directory", sub);
 		else if (S_ISREG(st.st_mode) && st.st_size > SKILLINST_MAXFILE)
-			rc = err_set(EX_DATAERR, "%s: %lld bytes is over the %u-byte cap", sub, (long long)st.st_size,
+			rc = err_set(EX_DATAERR, "%s: %lld bytes is over the %u-byte cap", sub,
+			    (long long)st.st_size,
 			    SKILLINST_MAXFILE);
 		else if ((w->total += (size_t)st.st_size) > SKILLINST_MAXTOTAL)
-			rc = err_set(EX_DATAERR, "the skill is over the %u-byte cap", SKILLINST_MAXTOTAL);
+			rc = err_set(EX_DATAERR, "the skill is over the %u-byte cap",
+			    SKILLINST_MAXTOTAL);
 		else if (w->n >= SKILLINST_MAXFILES)
 			rc = err_set(EX_DATAERR, "the skill has over %u files", SKILLINST_MAXFILES);
 		else if (add_path(w, sub) < 0)
@@ -120,7 +125,8 @@ hash_tree(struct walk *w, char hex[65])
 		snprintf(path, sizeof path, "%s/%s", w->root, w->paths[i]);
 		if (lstat(path, &st) < 0)
 			return err_set(EX_NOINPUT, "%s:", path);
-		crypto_hash_sha256_update(&all, (const unsigned char *)w->paths[i], strlen(w->paths[i]) + 1);
+		crypto_hash_sha256_update(&all, (const unsigned char *)w->paths[i],
+		    strlen(w->paths[i]) + 1);
 		if (S_ISDIR(st.st_mode)) {
 			crypto_hash_sha256_update(&all, (const unsigned char *)"d\n", 2);
 			continue;
@@ -133,12 +139,14 @@ hash_tree(struct walk *w, char hex[65])
 				return err_set(EX_NOINPUT, "%s:", path);
 			crypto_hash_sha256_init(&f);
 			while ((n = read(fd, chunk, sizeof chunk)) > 0)
-				crypto_hash_sha256_update(&f, (unsigned char *)chunk, (unsigned long long)n);
+				crypto_hash_sha256_update(&f, (unsigned char *)chunk,
+				    (unsigned long long)n);
 			close(fd);
 			if (n < 0)
 				return err_set(EX_IOERR, "%s:", path);
 			crypto_hash_sha256_final(&f, h);
-			crypto_hash_sha256_update(&all, (const unsigned char *)(st.st_mode & 0111 ? "x" : "f"), 1);
+			crypto_hash_sha256_update(&all,
+			    (const unsigned char *)(st.st_mode & 0111 ? "x" : "f"), 1);
 			crypto_hash_sha256_update(&all, h, sizeof h);
 			crypto_hash_sha256_update(&all, (const unsigned char *)"\n", 1);
 		}
@@ -197,7 +205,8 @@ copy_tree(struct walk *w, const char *dst)
 		}
 		if ((in = open(from, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
 			return err_set(EX_NOINPUT, "%s:", from);
-		if ((out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, st.st_mode & 0111 ? 0755 : 0644)) < 0) {
+		if ((out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		    st.st_mode & 0111 ? 0755 : 0644)) < 0) {
 			close(in);
 			return err_set(EX_CANTCREAT, "%s:", to);
 		}
@@ -246,17 +255,21 @@ untar(const char *tarball, const char *dir)
 	}
 	for (p = out.p; p && !rc && (line = strsep(&p, "\n"));)
 		if (*line && *line != '-' && *line != 'd')
-			rc = err_set(EX_DATAERR, "%s: a member that is not a plain file or directory: %.80s", tarball, line);
+			rc = err_set(EX_DATAERR,
+			    "%s: a member that is not a plain file or directory: %.80s", tarball,
+			    line);
 	for (p = nm.p; p && !rc && (line = strsep(&p, "\n"));) {
 		char *c, *save = NULL, copy[PATH_MAX];
 		if (!*line)
 			continue;
 		if (*line == '/')
-			rc = err_set(EX_DATAERR, "%s: an absolute member path: %.80s", tarball, line);
+			rc = err_set(EX_DATAERR, "%s: an absolute member path: %.80s", tarball,
+			    line);
 		snprintf(copy, sizeof copy, "%s", line);
 		for (c = strtok_r(copy, "/", &save); c && !rc; c = strtok_r(NULL, "/", &save))
 			if (strcmp(c, "..") == 0)
-				rc = err_set(EX_DATAERR, "%s: a member that climbs out with ..: %.80s", tarball, line);
+				rc = err_set(EX_DATAERR,
+				    "%s: a member that climbs out with ..: %.80s", tarball, line);
 	}
 	buf_free(&out);
 	buf_free(&nm);
@@ -346,7 +359,8 @@ record_install(sqlite3 *db, const char *name, const char *dst, const char *hex, 
 	sqlite3_stmt *q;
 	int rc;
 
-	if ((rc = store_prepare(db, &q, "INSERT OR REPLACE INTO installs(name, dir, sha256, source, ts)"
+	if ((rc = store_prepare(db, &q, "INSERT OR REPLACE INTO installs(name, dir, sha256, source,"
+	    " ts)"
 	    " VALUES(?,?,?,?,?)")))
 		return rc;
 	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
@@ -373,7 +387,8 @@ source_root(const char *src, const char *skills, char *unpack, char *root)
 		return 0;
 	}
 	if (!S_ISREG(st.st_mode) || !is_tarball(src))
-		return err_set(EX_DATAERR, "%s: neither a directory nor a tarball (.tar, .tar.gz, .tgz,"
+		return err_set(EX_DATAERR,
+		    "%s: neither a directory nor a tarball (.tar, .tar.gz, .tgz,"
 		    " .tar.xz)", src);
 	snprintf(unpack, PATH_MAX, "%s/.unpack.XXXXXX", skills);
 	if (!mkdtemp(unpack)) {
@@ -405,7 +420,8 @@ skillinst_install(sqlite3 *db, const char *src, char **name)
 		goto out;
 	snprintf(dst, sizeof dst, "%s/%s", skills, *name);
 	if (lstat(dst, &st) == 0) {
-		rc = err_set(EX_CANTCREAT, "%s is installed already: run claw-skill remove %s first",
+		rc = err_set(EX_CANTCREAT,
+		    "%s is installed already: run claw-skill remove %s first",
 		    *name, *name);
 		goto out;
 	}
@@ -437,7 +453,9 @@ installed(sqlite3 *db, const char *name, char *dir, size_t dn, char hex[65])
 		snprintf(dir, dn, "%s", (const char *)sqlite3_column_text(q, 0));
 		snprintf(hex, 65, "%s", (const char *)sqlite3_column_text(q, 1));
 	} else
-		rc = err_set(EX_NOINPUT, "%s: not an installed skill (built-in and CLAW_SKILLS_PATH skills are not)", name);
+		rc = err_set(EX_NOINPUT,
+		    "%s: not an installed skill (built-in and CLAW_SKILLS_PATH skills are not)",
+		    name);
 	sqlite3_finalize(q);
 	return rc;
 }
@@ -451,7 +469,8 @@ skillinst_verify(sqlite3 *db, const char *name)
 	if ((rc = installed(db, name, dir, sizeof dir, want)) || (rc = skillinst_hash(dir, got)))
 		return rc;
 	if (strcmp(want, got))
-		return err_set(EX_DATAERR, "%s: changed since it was installed (sha256 %s, recorded %s)", name, got, want);
+		return err_set(EX_DATAERR,
+		    "%s: changed since it was installed (sha256 %s, recorded %s)", name, got, want);
 	return 0;
 }
 
@@ -467,7 +486,8 @@ skillinst_remove(sqlite3 *db, const char *name)
 		struct stat st;
 		char sub[PATH_MAX];
 		snprintf(sub, sizeof sub, "skills/%s", name);
-		if (!skill_name_valid(name, strlen(name)) || path_in_home(dir, sizeof dir, sub) || lstat(dir, &st) < 0
+		if (!skill_name_valid(name, strlen(name)) || path_in_home(dir, sizeof dir, sub)
+		    || lstat(dir, &st) < 0
 		    || !S_ISDIR(st.st_mode))
 			return rc;
 	}

@@ -51,10 +51,11 @@ stop_word(const char *w)
 static int
 words_of(char *text, char words[][WORDLEN])
 {
+	static const char seps[] = " \t\n.,;:!?()\"'";
 	char *p, *w, *save = NULL;
 	int n = 0;
 
-	for (p = text; n < SKILL_MATCH_MAXWORDS && (w = strtok_r(p, " \t\n.,;:!?()\"'", &save)); p = NULL)
+	for (p = text; n < SKILL_MATCH_MAXWORDS && (w = strtok_r(p, seps, &save)); p = NULL)
 		if (strlen(w) >= 3 && strlen(w) < WORDLEN && !stop_word(w))
 			snprintf(words[n++], WORDLEN, "%s", w);
 	return n;

@@ -43,17 +43,20 @@ skill_new(const char *name, char *dir, size_t dirlen)
 	int rc;
 
 	if (!skill_name_valid(name, strlen(name)))
-		return err_set(EX_USAGE, "%s: a skill name is [a-z0-9][a-z0-9._-]*, at most %d bytes",
+		return err_set(EX_USAGE,
+		    "%s: a skill name is [a-z0-9][a-z0-9._-]*, at most %d bytes",
 		    name, SKILLMD_MAXNAME);
 	if ((rc = path_mkhome("skills")) || (rc = path_in_home(skills, sizeof skills, "skills")))
 		return rc;
 	snprintf(dir, dirlen, "%s/%s", skills, name);
 	if (mkdir(dir, 0755) < 0)
 		return err_set(EX_CANTCREAT, "%s:", dir);
-	buf_printf(&md, "---\nname: %s\ndescription: Says hello to someone (replace with what %s does,"
-	    " in one line).\ntriggers:\n  - hello\npermissions: []\ntimeout: 10\nversion: \"0.1.0\"\n"
+	buf_printf(&md, "---\nname: %s\ndescription: Says hello to someone (replace with what %s"
+	    " does, in one line).\ntriggers:\n  - hello\npermissions: []\ntimeout: 10\n"
+	    "version: \"0.1.0\"\n"
 	    "---\nCall %s with a name to greet.\n", name, name, name);
-	buf_printf(&run, "#!/bin/sh\n# %s: reads {\"args\",\"context\"} on stdin, writes NDJSON events.\n"
+	buf_printf(&run, "#!/bin/sh\n# %s: reads {\"args\",\"context\"} on stdin, writes NDJSON"
+	    " events.\n"
 	    "set -eu\nwho=$(jq -r '.args.who // \"world\"')\n"
 	    "jq -cn --arg t \"hello, $who\" '{type: \"result\", text: $t}'\n", name);
 	snprintf(tests, sizeof tests, "%s/tests", dir);

@@ -106,8 +106,8 @@ add_override(const char *key, const char *value, enum config_source src, int sec
 /* {"skill","config":{defaults…, overrides…},"data_dir","grants":[…]}; a later
  * duplicate key wins in every JSON reader we hand this to. */
 static void
-context(sqlite3 *db, const struct skill *k, const char *extra, const char *data_dir, const char *grants,
-    struct buf *b)
+context(sqlite3 *db, const struct skill *k, const char *extra, const char *data_dir,
+    const char *grants, struct buf *b)
 {
 	const char *defaults;
 	size_t dn = 0, start;
@@ -192,29 +192,27 @@ requested_only(const struct skill *k, char *grants)
 static int
 grant_flags(const char *grants, char **argv, int n, int max, int *net)
 {
-	const char *p = grants, *home = getenv("HOME");
-	char item[PATH_MAX + 16];
+	static const struct {
+		const char *prefix, *flag;
+	} flags[] = {
+		{ "env:", "-e" }, { "fs.read:", "-r" }, { "fs.write:", "-w" }, { "exec:", "-x" },
+	};
+	const char *p = grants;
+	char item[PATH_MAX + 16], full[PATH_MAX + 16];
+	size_t i;
 
 	while (n < max - 2 && line_next(&p, item, sizeof item)) {
-		const char *path;
 		if (strcmp(item, "net") == 0) {
 			*net = 1;
 			continue;
 		}
-		path = strchr(item, ':') ? strchr(item, ':') + 1 : NULL;
-		if (!path)
-			continue;
-		if (strncmp(item, "env:", 4) == 0)
-			argv[n++] = strdup("-e"), argv[n++] = strdup(path);
-		else {
-			char full[PATH_MAX];
-			if (path[0] == '~' && home)
-				snprintf(full, sizeof full, "%s%s", home, path + 1);
-			else
-				snprintf(full, sizeof full, "%s", path);
-			argv[n++] = strdup(strncmp(item, "fs.write:", 9) == 0 ? "-w" : strncmp(item, "exec:", 5) == 0 ? "-x" : "-r");
-			argv[n++] = strdup(full);
-		}
+		skill_perm_expand(item, full, sizeof full);
+		for (i = 0; i < sizeof flags / sizeof flags[0]; i++)
+			if (!strncmp(full, flags[i].prefix, strlen(flags[i].prefix))) {
+				argv[n++] = strdup(flags[i].flag);
+				argv[n++] = strdup(full + strlen(flags[i].prefix));
+				break;
+			}
 	}
 	return n;
 }
@@ -350,7 +348,8 @@ launch_dirs(const struct skill *k, struct launch *l)
 	    sizeof l->runner) < 0)
 		return err_set(EX_UNAVAILABLE, "%s: claw-node-runner is not installed", k->name);
 	if (path_find_prog("claw-sandbox", l->sandbox, sizeof l->sandbox) < 0)
-		return err_set(EX_UNAVAILABLE, "claw-sandbox is not installed: %s is not run unsandboxed",
+		return err_set(EX_UNAVAILABLE,
+		    "claw-sandbox is not installed: %s is not run unsandboxed",
 		    k->name);
 	snprintf(sub, sizeof sub, "data/%s", k->name);
 	if ((rc = path_mkhome("data")) || (rc = path_mkhome(sub))
@@ -378,7 +377,8 @@ launch_argv(const struct skill *k, struct launch *l)
 	v[l->argc++] = strdup("-t"); v[l->argc++] = strdup(num);
 	v[l->argc++] = strdup("-T"); v[l->argc++] = strdup(num);
 	v[l->argc++] = strdup("-d"); v[l->argc++] = strdup(l->scratch);
-	v[l->argc++] = strdup("-x"); v[l->argc++] = strdup(k->dir);   /* read and execute, never write */
+	/* The skill's own directory: read and execute, never write. */
+	v[l->argc++] = strdup("-x"); v[l->argc++] = strdup(k->dir);
 	if (node) {
 		v[l->argc++] = strdup("-x");
 		v[l->argc++] = strdup(l->runner);      /* the runner, wherever claw is installed */
@@ -415,10 +415,12 @@ outcome(const struct skill *k, int status, const struct buf *out, skillrun_fn *f
 		    SKILLRUN_MAXOUT);
 	}
 	if (status == PROC_TIMEDOUT || status == 124)
-		return err_set(EX_TEMPFAIL, "%s: out of time after %ld s: stopped", k->name, k->timeout);
+		return err_set(EX_TEMPFAIL, "%s: out of time after %ld s: stopped", k->name,
+		    k->timeout);
 	forward(out, fn, ctx, &saw_error, status == 0, &said);
 	if (status == 0)
-		rc = saw_error ? EX_NORESULT : 0;   /* it said it failed: believe it, whatever its status */
+		rc = saw_error ? EX_NORESULT
+		    : 0;   /* it said it failed: believe it, whatever its status */
 	else if (status > 128)
 		rc = err_set(EX_SOFTWARE, "%s: killed by signal %d (a resource limit?)", k->name,
 		    status - 128);

@@ -19,7 +19,7 @@ typedef void skillrun_fn(const char *line, size_t n, void *ctx);
 struct skillrun_opts {
 	const char *args;       /* a JSON object text */
 	const char *config;     /* a JSON object text merged last into context.config, or NULL */
-	const char *grants;     /* extra grants for this run only, one per line (claw-skill test), or NULL */
+	const char *grants;     /* extra grants for this run only, one per line, or NULL */
 };
 
 /* The arguments of a run from words: one JSON object text as it is (EX_DATAERR when
@@ -32,7 +32,8 @@ int skillrun_args(int argc, char **argv, struct buf *b);
  * EX_TEMPFAIL (out of time), EX_DATAERR (output over the cap), the skill's own
  * exit status when it is one of the shared codes, else EX_NORESULT; an error
  * event has been handed out for every failure. */
-int skill_run(sqlite3 *db, const struct skill *k, const struct skillrun_opts *o, skillrun_fn *fn, void *ctx);
+int skill_run(sqlite3 *db, const struct skill *k, const struct skillrun_opts *o, skillrun_fn *fn,
+    void *ctx);
 
 /* After each run of skill_run_each: its exit code and how long it took. */
 typedef void skillrun_done_fn(const struct skill *k, int rc, long long ms, void *ctx);

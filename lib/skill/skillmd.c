@@ -389,7 +389,8 @@ tojson(doc_t *d, const node_t *n, struct buf *b, int depth)
 			if (!first)
 				buf_addc(b, ',');
 			first = 0;
-			buf_add_json_str(b, (const char *)k->data.scalar.value, k->data.scalar.length);
+			buf_add_json_str(b, (const char *)k->data.scalar.value,
+			    k->data.scalar.length);
 			buf_addc(b, ':');
 			if ((r = tojson(d, v, b, depth + 1)))
 				return r;
