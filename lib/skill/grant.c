@@ -235,6 +235,41 @@ skill_ungranted(sqlite3 *db, const struct skill *k, const char *extra, struct bu
 	return 0;
 }
 
+/* Does the skill ask for a permission of grant's kind (net and env:VAR: that one)? */
+static int
+asked(const struct skill *k, const char *grant, size_t n)
+{
+	const char *p = k->permissions, *colon = memchr(grant, ':', n);
+	size_t kind = colon && (strncmp(grant, "fs.", 3) == 0 || strncmp(grant, "exec:", 5) == 0)
+	    ? (size_t)(colon - grant + 1) : n;
+
+	while (p && *p) {
+		size_t len = strcspn(p, "\n");
+		if (len >= kind && strncmp(p, grant, kind) == 0 && (kind < n || len == n))
+			return 1;
+		p += len + (p[len] == '\n');
+	}
+	return 0;
+}
+
+void
+skill_grants_cut(const struct skill *k, char *grants)
+{
+	char *r = grants, *w = grants;
+
+	while (*r) {
+		size_t n = strcspn(r, "\n");
+		if (strncmp(r, "fs.", 3) == 0 || strncmp(r, "exec:", 5) == 0 || asked(k, r, n)) {
+			if (w != grants)
+				*w++ = '\n';
+			memmove(w, r, n);
+			w += n;
+		}
+		r += n + (r[n] == '\n');
+	}
+	*w = '\0';
+}
+
 void
 skill_grant_command(const char *name, const char *perm, struct buf *b)
 {

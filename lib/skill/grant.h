@@ -42,6 +42,11 @@ int skill_grants_each(sqlite3 *db, const char *name, skill_grant_fn *fn, void *c
  * that very grant; a path permission is met by any grant of its kind (the kernel
  * then opens only what was granted). */
 int skill_ungranted(sqlite3 *db, const struct skill *k, const char *extra, struct buf *why);
+/* Cut grants (one per line, in place) to what reaches k's sandbox: net and env:VAR
+ * (the network, secrets) only while its SKILL.md asks for them; path grants (fs.*,
+ * exec:) always, as they name exactly what the user opened to this skill, and a
+ * skill like shell checks them itself. */
+void skill_grants_cut(const struct skill *k, char *grants);
 /* The command that grants perm to skill name, "claw-skill grant NAME PERM", with
  * PERM quoted for the shell when it needs to be: what run advises. */
 void skill_grant_command(const char *name, const char *perm, struct buf *b);

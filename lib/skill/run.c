@@ -149,45 +149,6 @@ rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 	return 0;
 }
 
-/* Does the skill ask for a permission of grant's kind (net and env:VAR: that one)? */
-static int
-asked(const struct skill *k, const char *grant, size_t n)
-{
-	const char *p = k->permissions, *colon = memchr(grant, ':', n);
-	size_t kind = colon && (strncmp(grant, "fs.", 3) == 0 || strncmp(grant, "exec:", 5) == 0)
-	    ? (size_t)(colon - grant + 1) : n;
-
-	while (p && *p) {
-		size_t len = strcspn(p, "\n");
-		if (len >= kind && strncmp(p, grant, kind) == 0 && (kind < n || len == n))
-			return 1;
-		p += len + (p[len] == '\n');
-	}
-	return 0;
-}
-
-/* Keep only the grants that answer a permission the skill asks for where it
- * matters most: net and env:VAR (the network, secrets) reach a skill only while
- * its SKILL.md asks for them.  Path grants (fs.*, exec:) name exactly what the
- * user opened to this skill, and a skill like shell checks them itself. */
-static void
-requested_only(const struct skill *k, char *grants)
-{
-	char *r = grants, *w = grants;
-
-	while (*r) {
-		size_t n = strcspn(r, "\n");
-		if (strncmp(r, "fs.", 3) == 0 || strncmp(r, "exec:", 5) == 0 || asked(k, r, n)) {
-			if (w != grants)
-				*w++ = '\n';
-			memmove(w, r, n);
-			w += n;
-		}
-		r += n + (r[n] == '\n');
-	}
-	*w = '\0';
-}
-
 /* The sandbox's flags for each granted permission. */
 static int
 grant_flags(const char *grants, char **argv, int n, int max, int *net)
@@ -323,7 +284,7 @@ run_grants(sqlite3 *db, const struct skill *k, const char *extra, char **grants)
 		if (!(*grants = buf_steal(&g)))
 			return err_set(EX_SOFTWARE, "out of memory");
 	}
-	requested_only(k, *grants);
+	skill_grants_cut(k, *grants);
 	return 0;
 }
 
