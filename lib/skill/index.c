@@ -76,7 +76,8 @@ sig_of(int rootfd, const char *name, char *sig, size_t n)
 	if (fstatat(rootfd, path, &cj, 0) < 0)
 		memset(&cj, 0, sizeof cj);
 	snprintf(sig, n, "%lld.%09ld,%lld.%09ld:%lld,%lld.%09ld:%lld",
-	    (long long)d.st_mtim.tv_sec, d.st_mtim.tv_nsec, (long long)md.st_mtim.tv_sec, md.st_mtim.tv_nsec, (long long)md.st_size,
+	    (long long)d.st_mtim.tv_sec, d.st_mtim.tv_nsec,
+	    (long long)md.st_mtim.tv_sec, md.st_mtim.tv_nsec, (long long)md.st_size,
 	    (long long)cj.st_mtim.tv_sec, cj.st_mtim.tv_nsec, (long long)cj.st_size);
 	return 0;
 }
