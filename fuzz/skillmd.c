@@ -1,10 +1,12 @@
-/* fuzz/skillmd: a SKILL.md as a downloaded skill might carry it.  Whatever the
- * bytes, parsing must not crash or leak, and what it accepts must show as valid JSON. */
+/* fuzz/skillmd: a SKILL.md as a downloaded skill might carry it.  Whatever the bytes,
+ * parsing must not crash or leak, what it accepts must show as valid JSON, and every
+ * permission it accepts must be one that claw-skill grant accepts. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/json.h"
+#include "skill/grant.h"
 #include "skill/skillmd.h"
 
 int
@@ -12,6 +14,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct skillmd s;
 	char why[96], *j, *body;
+	size_t i;
 
 	if (skillmd_parse((const char *)data, size, "fuzz-skill", &s))
 		return 0;
@@ -22,6 +25,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (s.install && !json_valid(s.install, strlen(s.install), why, sizeof why))
 		abort();
+	/* What a SKILL.md may ask for is exactly what grant accepts. */
+	for (i = 0; i < s.permissions.n; i++)
+		if (!skill_perm_valid(s.permissions.v[i], NULL))
+			abort();
 	if (!(body = skillmd_body_expand(&s, "/skills/fuzz-skill")))
 		abort();
 	free(body);

@@ -88,10 +88,13 @@ layer() { claw-sandbox --check | awk -F'\t' -v l="$1" '$1 == l { print $2 }'; }
 	assert_output '{"type":"result","text":"18446744073709551616"}'
 	run -0 claw-skill run calc '{"expr":"1+2"}'
 	assert_output '{"type":"result","text":"3"}'
-	run -65 sh -c 'printf "%s\n" "{\"expr\":\"2*3\"}" "not json" "{\"expr\":\"7\"}" | claw-skill run calc'
+	# A bad line is base/record's error event, the same words as every program's.
+	run -65 sh -c 'printf "%s\n" "{\"expr\":\"2*3\"}" "not json" "[1]" "" "{\"expr\":\"7\"}" | claw-skill run calc'
 	assert_line --index 0 '{"type":"result","text":"6"}'
-	assert_line --index 1 '{"type":"error","code":65,"line":2,"message":"not a JSON object"}'
-	assert_line --index 2 '{"type":"result","text":"7"}'
+	assert_line --index 1 '{"type":"error","code":65,"line":2,"message":"malformed JSON at byte 0: unexpected character"}'
+	assert_line --index 2 '{"type":"error","code":65,"line":3,"message":"not a JSON object"}'
+	assert_line --index 3 '{"type":"result","text":"7"}'
+	[ "${#lines[@]}" = 4 ]
 	run -66 claw-skill run nosuch
 	run -64 claw-skill run calc novalue
 }
@@ -119,6 +122,73 @@ layer() { claw-sandbox --check | awk -F'\t' -v l="$1" '$1 == l { print $2 }'; }
 	run -66 claw-skill grant shell exec:no-such-program-here
 	run -0 claw-skill run shell '{"argv":["ls","/usr"]}'
 	assert_output --partial "bin"
+}
+
+# Each SKILL.md asks for one permission; what list calls ok, run advises and
+# grant accepts must agree: the advised command works, word for word.
+asks() {
+	mkdir -p "$BATS_TEST_TMPDIR/p/$1"
+	printf -- '---\nname: %s\ndescription: asks for one thing\npermissions:\n  - "%s"\n---\nbody of %s\n' \
+	    "$1" "$2" "$1" > "$BATS_TEST_TMPDIR/p/$1/SKILL.md"
+}
+
+@test "one permission rule: list ok, run's advice and grant agree end to end" {
+	export CLAW_SKILLS_PATH="$BATS_TEST_TMPDIR/p"
+	asks rel fs.read:data
+	asks user 'fs.read:~ann/notes'
+	asks climb fs.write:/tmp/../etc
+	asks abs "fs.read:$BATS_TEST_TMPDIR/data"
+	asks home 'fs.read:~/notes'
+	asks prog exec:ls
+	asks spaced "fs.write:$BATS_TEST_TMPDIR/my docs"
+	asks var env:PROBE_VAR
+	run -0 claw-skill list
+	# A path grant cannot take is refused where it is written, with the reason.
+	assert_line --regexp $'^rel\tinstructions\tbroken: permissions: "fs.read:data": PATH must be absolute or start with ~/'
+	assert_line --regexp $'^user\tinstructions\tbroken: .*PATH must be absolute or start with ~/'
+	assert_line --regexp $'^climb\tinstructions\tbroken: .*a \.\. component in PATH'
+	run -65 claw-skill run rel
+	assert_output --partial "PATH must be absolute"
+	run -64 claw-skill grant rel fs.read:data
+	assert_output --partial "fs.read:data: PATH must be absolute or start with ~/"
+	for s in abs home prog spaced var; do
+		run -0 claw-skill list
+		assert_line --regexp $"^$s"$'\tinstructions\tok\t'
+		run -77 claw-skill run "$s"
+		cmd=$(echo "$output" | grep "^{" | jq -r 'select(.type == "error") | .message | sub(".*: run: "; "")')
+		[[ $cmd == "claw-skill grant $s "* ]] || fail "$s: no advice in: $output"
+		run -0 sh -c "$cmd"
+		run -0 claw-skill run "$s"
+		assert_output --partial "body of $s"
+	done
+	run -0 claw-skill grants spaced
+	assert_output "spaced	fs.write:$BATS_TEST_TMPDIR/my docs"
+	run -0 claw-skill grants prog
+	assert_output --regexp $'^prog\texec:/.*/ls$'
+}
+
+@test "list --json carries each skill's timeout, for the chat side's tool deadline" {
+	mkdir -p "$BATS_TEST_TMPDIR/t/long"
+	printf -- '---\ndescription: takes its time\ntimeout: 900\n---\n' > "$BATS_TEST_TMPDIR/t/long/SKILL.md"
+	CLAW_SKILLS_PATH="$BATS_TEST_TMPDIR/t:$BATS_TEST_DIRNAME/../skills" run -0 claw-skill list --json
+	echo "$output" | jq -e -s 'map(select(.name == "long"))[0].timeout == 900'
+	echo "$output" | jq -e -s 'map(select(.name == "translate"))[0].timeout | type == "number"'
+	echo "$output" | jq -e -s 'all(.timeout >= 1 and .timeout <= 3600)'
+}
+
+@test "every run leaves its events row: skill, exit, ms, ok; never the arguments" {
+	ev() { sqlite3 "$CLAW_HOME/claw.db" "select kind, ok, json_extract(detail, '$.skill'),
+	    json_extract(detail, '$.exit'), ms >= 0, detail from events where program = 'claw-skill' order by id"; }
+	run -0 claw-skill run calc expr='6*7'
+	run -0 ev
+	assert_output $'run|1|calc|0|1|{"skill":"calc","exit":0}'
+	run -77 claw-skill run weather city=SecretCity
+	printf '%s\n' '{"expr":"1+1"}' '{"expr":"2+2"}' | claw-skill run calc
+	run -0 ev
+	[ "${#lines[@]}" = 4 ]
+	assert_line --index 1 $'run|0|weather|77|1|{"skill":"weather","exit":77}'
+	assert_line --index 3 $'run|1|calc|0|1|{"skill":"calc","exit":0}'
+	refute_output --partial SecretCity
 }
 
 @test "new makes a skill that passes its own test" {
@@ -295,6 +365,22 @@ t.close()' "$BATS_TEST_TMPDIR/evil.tar" "$BATS_TEST_TMPDIR/t/sub/SKILL.md"
 	assert_output "claw-skill 0.1.0"
 	run -64 claw-skill
 	run -64 claw-skill frobnicate
+}
+
+@test "help, version and errors at the front door; the usage is the man page's SYNOPSIS" {
+	for h in -h --help help; do
+		run -0 --separate-stderr claw-skill "$h"
+		assert_line --index 0 --partial "usage: claw-skill list"
+	done
+	run -0 claw-skill version
+	assert_output "claw-skill 0.1.0"
+	run -64 --separate-stderr claw-skill list --frob
+	[ -z "$output" ] && [[ $stderr == usage:* ]]
+	command -v mandoc >/dev/null || skip "no mandoc"
+	syn=$(mandoc -Tascii -O width=200 "${CLAW_SRC:-$BATS_TEST_DIRNAME/..}/man/claw-skill.1" | col -b |
+	    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d;/^$/d;s/^ *//')
+	use=$(claw-skill --help | sed 's/^usage: //;s/^ *//')
+	assert_equal "$use" "$syn"
 }
 
 @test "a Node skill in the seed's shape runs through claw-node-runner, sandboxed like any other" {

@@ -1,26 +1,21 @@
-/* skill: discovery and the index.  A skill is a directory holding SKILL.md; its
+/* index: discovery and the index.  A skill is a directory holding SKILL.md; its
  * signature (mtime and size of SKILL.md, config.json, run, index.js) decides
  * whether the index row is still good, so `list` parses nothing that is unchanged. */
 #include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "base/clock.h"
-#include "store/config.h"
 #include "base/err.h"
+#include "base/file.h"
 #include "base/json.h"
-#include "base/line.h"
 #include "base/path.h"
+#include "skill/eligible.h"
 #include "skill/index.h"
 #include "skill/skillmd.h"
 #include "store/store.h"
-
-#define FILE_MAX (1u << 20)     /* SKILL.md and config.json are read whole; bigger is refused */
 
 int
 skill_roots(char roots[][PATH_MAX], int *n)
@@ -48,25 +43,17 @@ skill_roots(char roots[][PATH_MAX], int *n)
 	return 0;
 }
 
+/* The whole file, or NULL (err set) when it is missing, unreadable or over the cap. */
 static char *
 slurp(const char *path, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct buf b = BUF_INIT;
-	char chunk[16384];
-	ssize_t n;
 
-	if (fd < 0)
-		return NULL;
-	while ((n = read(fd, chunk, sizeof chunk)) > 0 && b.len <= FILE_MAX)
-		buf_add(&b, chunk, (size_t)n);
-	close(fd);
-	if (n < 0 || b.len > FILE_MAX || b.oom) {
+	if (file_read(path, SKILLMD_MAXFILE, &b) || !b.p) {
 		buf_free(&b);
 		return NULL;
 	}
-	if (len)
-		*len = b.len;
+	*len = b.len;
 	return buf_steal(&b);
 }
 
@@ -88,7 +75,8 @@ sig_of(int rootfd, const char *name, char *sig, size_t n)
 	snprintf(path, sizeof path, "%s/config.json", name);
 	if (fstatat(rootfd, path, &cj, 0) < 0)
 		memset(&cj, 0, sizeof cj);
-	snprintf(sig, n, "%lld.%09ld,%lld.%09ld:%lld,%lld.%09ld:%lld", (long long)d.st_mtim.tv_sec, d.st_mtim.tv_nsec,
+	snprintf(sig, n, "%lld.%09ld,%lld.%09ld:%lld,%lld.%09ld:%lld",
+	    (long long)d.st_mtim.tv_sec, d.st_mtim.tv_nsec,
 	    (long long)md.st_mtim.tv_sec, md.st_mtim.tv_nsec, (long long)md.st_size,
 	    (long long)cj.st_mtim.tv_sec, cj.st_mtim.tv_nsec, (long long)cj.st_size);
 	return 0;
@@ -105,77 +93,109 @@ lines(const struct skillmd_list *l)
 	return buf_steal(&b);
 }
 
+/* One skill directory as read: its front matter, or why it is broken. */
+struct entry {
+	struct skillmd md;
+	int parsed;
+	char *text, *config;
+	const char *kind;
+	char error[1024];
+};
+
+static const char *
+kind_of(const char *dir)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof path, "%s/run", dir);
+	if (access(path, X_OK) == 0)
+		return "program";
+	snprintf(path, sizeof path, "%s/index.js", dir);
+	return access(path, R_OK) == 0 ? "node" : "instructions";
+}
+
+static void
+entry_read(const char *dir, const char *name, struct entry *e)
+{
+	char path[PATH_MAX], why[96];
+	size_t len = 0, clen = 0;
+
+	memset(e, 0, sizeof *e);
+	snprintf(path, sizeof path, "%s/SKILL.md", dir);
+	if (!(e->text = slurp(path, &len)))
+		snprintf(e->error, sizeof e->error, "no readable SKILL.md");
+	else if (skillmd_parse(e->text, len, name, &e->md))
+		snprintf(e->error, sizeof e->error, "%s", err_msg());
+	else
+		e->parsed = 1;
+	snprintf(path, sizeof path, "%s/config.json", dir);
+	if ((e->config = slurp(path, &clen)) && !json_valid(e->config, clen, why, sizeof why)) {
+		free(e->config);
+		e->config = NULL;
+		if (e->parsed) {
+			e->parsed = 0;
+			skillmd_free(&e->md);
+			snprintf(e->error, sizeof e->error, "config.json: not valid JSON");
+		}
+	}
+	e->kind = kind_of(dir);
+}
+
+static void
+entry_free(struct entry *e)
+{
+	skillmd_free(&e->md);
+	free(e->text);
+	free(e->config);
+}
+
 /* Parse one skill directory and write its index row. */
 static int
 index_one(sqlite3 *db, const char *dir, const char *sig)
 {
-	char path[PATH_MAX], *text, *config = NULL, *meta = NULL, *l[7] = { 0 };
-	const char *name = strrchr(dir, '/'), *kind = "instructions";
-	struct skillmd md;
+	const struct skillmd_list *list[7];
+	const char *name = strrchr(dir, '/');
+	char *meta = NULL, *l[7] = { 0 };
+	struct entry e;
 	sqlite3_stmt *st;
-	size_t len = 0, clen = 0;
-	int rc, i, parsed;
+	int rc, i;
 
 	name = name ? name + 1 : dir;
-	snprintf(path, sizeof path, "%s/SKILL.md", dir);
-	text = slurp(path, &len);
-	parsed = text && skillmd_parse(text, len, name, &md) == 0;
-	if (!parsed)
-		memset(&md, 0, sizeof md);
-	snprintf(path, sizeof path, "%s/config.json", dir);
-	if ((config = slurp(path, &clen)) && !json_valid(config, clen, path, sizeof path)) {
-		free(config);
-		config = NULL;
-		if (parsed) {
-			parsed = 0;
-			skillmd_free(&md);
-			memset(&md, 0, sizeof md);
-			err_set(EX_DATAERR, "config.json: not valid JSON");
-		}
+	entry_read(dir, name, &e);
+	if (e.parsed) {
+		meta = skillmd_to_json(&e.md);
+		list[0] = &e.md.triggers, list[1] = &e.md.permissions, list[2] = &e.md.bins;
+		list[3] = &e.md.any_bins, list[4] = &e.md.env, list[5] = &e.md.config,
+		    list[6] = &e.md.os;
+		for (i = 0; i < 7; i++)
+			l[i] = lines(list[i]);
 	}
-	snprintf(path, sizeof path, "%s/run", dir);
-	if (access(path, X_OK) == 0)
-		kind = "program";
-	else if (snprintf(path, sizeof path, "%s/index.js", dir), access(path, R_OK) == 0)
-		kind = "node";
-	if (parsed) {
-		meta = skillmd_to_json(&md);
-		l[0] = lines(&md.triggers);
-		l[1] = lines(&md.permissions);
-		l[2] = lines(&md.bins);
-		l[3] = lines(&md.any_bins);
-		l[4] = lines(&md.env);
-		l[5] = lines(&md.config);
-		l[6] = lines(&md.os);
-	}
-	rc = store_prepare(db, &st, "INSERT OR REPLACE INTO skills(dir, name, sig, kind, description, triggers,"
+	rc = store_prepare(db, &st, "INSERT OR REPLACE INTO skills(dir, name, sig, kind,"
+	    " description, triggers,"
 	    " permissions, bins, any_bins, env, config_keys, os, timeout, meta, config, error)"
 	    " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
 	if (!rc) {
 		sqlite3_bind_text(st, 1, dir, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, parsed ? md.name : name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, e.parsed ? e.md.name : name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, sig, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, parsed && md.description ? md.description : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, e.kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, e.parsed ? e.md.description : "", -1, SQLITE_STATIC);
 		for (i = 0; i < 7; i++)
 			sqlite3_bind_text(st, 6 + i, l[i] ? l[i] : "", -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 13, parsed ? md.timeout : 30);
+		sqlite3_bind_int64(st, 13, e.parsed ? e.md.timeout : SKILLMD_TIMEOUT);
 		if (meta)
 			sqlite3_bind_text(st, 14, meta, -1, SQLITE_STATIC);
-		if (config)
-			sqlite3_bind_text(st, 15, config, -1, SQLITE_STATIC);
-		if (!parsed)
-			sqlite3_bind_text(st, 16, text ? err_msg() : "no readable SKILL.md", -1, SQLITE_TRANSIENT);
+		if (e.config)
+			sqlite3_bind_text(st, 15, e.config, -1, SQLITE_STATIC);
+		if (!e.parsed)
+			sqlite3_bind_text(st, 16, e.error, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(db, "skills");
 		sqlite3_finalize(st);
 	}
 	for (i = 0; i < 7; i++)
 		free(l[i]);
-	if (parsed)
-		skillmd_free(&md);
 	free(meta);
-	free(config);
-	free(text);
+	entry_free(&e);
 	return rc;
 }
 
@@ -262,6 +282,29 @@ skill_clear(struct skill *k)
 	memset(k, 0, sizeof *k);
 }
 
+/* The row st stands on, appended to rows: 0 or EX_SOFTWARE. */
+static int
+row_add(sqlite3_stmt *st, struct skills *rows, size_t *cap)
+{
+	struct skill *k;
+
+	if (rows->n == *cap) {
+		struct skill *v = realloc(rows->v, (*cap = *cap ? *cap * 2 : 64) * sizeof *v);
+		if (!v)
+			return err_set(EX_SOFTWARE, "out of memory");
+		rows->v = v;
+	}
+	k = &rows->v[rows->n++];
+	memset(k, 0, sizeof *k);
+	k->dir = col(st, 0); k->name = col(st, 1); k->kind = col(st, 2);
+	k->description = col(st, 3); k->triggers = col(st, 4); k->permissions = col(st, 5);
+	k->bins = col(st, 6); k->any_bins = col(st, 7); k->env = col(st, 8);
+	k->config_keys = col(st, 9); k->os = col(st, 10); k->timeout = sqlite3_column_int64(st, 11);
+	k->meta = col(st, 12); k->config = col(st, 13); k->error = col(st, 14);
+	k->sig = col(st, 15);
+	return 0;
+}
+
 /* The index rows under the roots searched now, sorted by dir: one range query
  * per root on the primary key ('/' + 1 is '0'). */
 static int
@@ -272,31 +315,16 @@ load_rows(sqlite3 *db, const struct seen *seen, struct skills *rows)
 	int rc, r;
 
 	memset(rows, 0, sizeof *rows);
-	if ((rc = store_prepare(db, &st, "SELECT dir, name, kind, description, triggers, permissions, bins,"
+	if ((rc = store_prepare(db, &st,
+	    "SELECT dir, name, kind, description, triggers, permissions, bins,"
 	    " any_bins, env, config_keys, os, timeout, meta, config, error, sig FROM skills"
 	    " WHERE dir > ?1 || '/' AND dir < ?1 || '0'")))
 		return rc;
-	for (r = 0; r < seen->nroots; r++) {
-	sqlite3_reset(st);
-	sqlite3_bind_text(st, 1, seen->roots[r], -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct skill *k;
-		if (rows->n == cap) {
-			struct skill *v = realloc(rows->v, (cap = cap ? cap * 2 : 64) * sizeof *v);
-			if (!v) {
-				rc = err_set(EX_SOFTWARE, "out of memory");
-				break;
-			}
-			rows->v = v;
-		}
-		k = &rows->v[rows->n++];
-		memset(k, 0, sizeof *k);
-		k->dir = col(st, 0); k->name = col(st, 1); k->kind = col(st, 2);
-		k->description = col(st, 3); k->triggers = col(st, 4); k->permissions = col(st, 5);
-		k->bins = col(st, 6); k->any_bins = col(st, 7); k->env = col(st, 8);
-		k->config_keys = col(st, 9); k->os = col(st, 10); k->timeout = sqlite3_column_int64(st, 11);
-		k->meta = col(st, 12); k->config = col(st, 13); k->error = col(st, 14); k->sig = col(st, 15);
-	}
+	for (r = 0; r < seen->nroots && !rc; r++) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, seen->roots[r], -1, SQLITE_STATIC);
+		while (!rc && sqlite3_step(st) == SQLITE_ROW)
+			rc = row_add(st, rows, &cap);
 	}
 	sqlite3_finalize(st);
 	if (rows->n)
@@ -342,7 +370,8 @@ scan_roots(struct seen *seen)
 			continue;
 		while ((e = readdir(d))) {
 			char sig[512];
-			if (e->d_name[0] == '.' || (e->d_type != DT_DIR && e->d_type != DT_LNK && e->d_type != DT_UNKNOWN))
+			if (e->d_name[0] == '.' || (e->d_type != DT_DIR && e->d_type != DT_LNK
+			    && e->d_type != DT_UNKNOWN))
 				continue;
 			if (sig_of(dirfd(d), e->d_name, sig, sizeof sig) < 0)
 				continue;
@@ -357,74 +386,67 @@ scan_roots(struct seen *seen)
 	return 0;
 }
 
-int
-skill_index(sqlite3 *db, struct skills *out)
+/* Re-read the changed and new directories, drop the rows of those that are gone,
+ * all in one write transaction, begun only when something changed: 0 or an exit
+ * code; *changed says whether rows must be loaded again. */
+static int
+refresh(sqlite3 *db, const struct seen *seen, struct skills *rows, int *changed)
 {
-	struct seen seen = { 0 };
-	struct skills rows = { 0 };
-	char **sorted = NULL;
-	int rc, writing = 0;
-	size_t i, j, changed = 0;
+	char **sorted;
+	size_t i;
+	int rc = 0;
 
-	memset(out, 0, sizeof *out);
-	if ((rc = scan_roots(&seen)) || (rc = load_rows(db, &seen, &rows)))
-		goto out;
-	for (i = 0; i < seen.n && !rc; i++) {
-		struct skill *k = row_of(&rows, seen.dir[i]);
-		if (k && k->sig && strcmp(k->sig, seen.sig[i]) == 0)
+	*changed = 0;
+	for (i = 0; i < seen->n && !rc; i++) {
+		struct skill *k = row_of(rows, seen->dir[i]);
+		if (k && k->sig && strcmp(k->sig, seen->sig[i]) == 0)
 			continue;
-		/* Changed or new: one write transaction for all of them. */
-		if (!writing && (rc = store_begin_write(db)))
-			break;
-		writing = 1;
-		rc = index_one(db, seen.dir[i], seen.sig[i]);
-		changed++;
+		if (!*changed && (rc = store_begin_write(db)))
+			return rc;
+		*changed = 1;
+		rc = index_one(db, seen->dir[i], seen->sig[i]);
 	}
-	/* Rows of directories that are gone. */
-	if (!rc && !(sorted = malloc((seen.n + 1) * sizeof *sorted)))
+	if (!rc && !(sorted = malloc((seen->n + 1) * sizeof *sorted)))
 		rc = err_set(EX_SOFTWARE, "out of memory");
 	if (!rc) {
-		if (seen.n) {
-			memcpy(sorted, seen.dir, seen.n * sizeof *sorted);
-			qsort(sorted, seen.n, sizeof *sorted, by_str);
+		if (seen->n) {
+			memcpy(sorted, seen->dir, seen->n * sizeof *sorted);
+			qsort(sorted, seen->n, sizeof *sorted, by_str);
 		}
+		for (i = 0; i < rows->n && !rc; i++) {
+			const char *key = rows->v[i].dir;
+			/* Only under a root searched now: another CLAW_SKILLS_PATH's rows
+			 * stay for when it is searched again, instead of being re-read. */
+			if ((seen->n && bsearch(&key, sorted, seen->n, sizeof *sorted, by_str))
+			    || !under_root(seen, key))
+				continue;
+			if (!*changed && (rc = store_begin_write(db)))
+				break;
+			*changed = 1;
+			rc = forget(db, key);
+		}
+		free(sorted);
 	}
-	for (i = 0; i < rows.n && !rc; i++) {
-		const char *key = rows.v[i].dir;
-		if (seen.n && bsearch(&key, sorted, seen.n, sizeof *sorted, by_str))
-			continue;
-		/* Only under a root searched now: another CLAW_SKILLS_PATH's rows stay
-		 * for when it is searched again, instead of being re-read each time. */
-		if (!under_root(&seen, key))
-			continue;
-		if (!writing && (rc = store_begin_write(db)))
-			break;
-		writing = 1;
-		rc = forget(db, rows.v[i].dir);
-		changed++;
-	}
-	if (writing && (rc ? (store_rollback(db), rc) : (rc = store_commit(db))))
-		goto out;
-	if (changed) {
-		skills_free(&rows);
-		if ((rc = load_rows(db, &seen, &rows)))
-			goto out;
-	}
+	return *changed ? store_end(db, rc) : rc;
+}
 
-	/* The rows of the directories seen; sorted by name, then search order, so
-	 * the first of a name wins and the rest are what it shadows. */
-	if (!(out->v = calloc(seen.n + 1, sizeof *out->v))) {
-		rc = err_set(EX_SOFTWARE, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < seen.n; i++) {
-		struct skill *k = row_of(&rows, seen.dir[i]);
+/* The rows of the directories seen, sorted by name, then search order, so the
+ * first of a name wins and the rest are what it shadows. */
+static int
+pick(const struct seen *seen, struct skills *rows, struct skills *out)
+{
+	size_t i, j;
+
+	if (!(out->v = calloc(seen->n + 1, sizeof *out->v)))
+		return err_set(EX_SOFTWARE, "out of memory");
+	for (i = 0; i < seen->n; i++) {
+		struct skill *k = row_of(rows, seen->dir[i]);
 		if (!k || !k->name)
 			continue;
 		out->v[out->n] = *k;            /* moved: the row gives up its strings */
 		out->v[out->n++].order = i;
 		memset(k, 0, sizeof *k);
-		k->dir = strdup(seen.dir[i]);   /* keep the rows sorted and searchable */
+		k->dir = strdup(seen->dir[i]);  /* keep the rows sorted and searchable */
 	}
 	qsort(out->v, out->n, sizeof *out->v, by_name_order);
 	for (i = 0, j = 0; i < out->n; i++) {
@@ -443,14 +465,31 @@ skill_index(sqlite3 *db, struct skills *out)
 		j++;
 	}
 	out->n = j;
-out:
+	return 0;
+}
+
+int
+skill_index(sqlite3 *db, struct skills *out)
+{
+	struct seen seen = { 0 };
+	struct skills rows = { 0 };
+	int rc, changed;
+	size_t i;
+
+	memset(out, 0, sizeof *out);
+	if (!(rc = scan_roots(&seen)) && !(rc = load_rows(db, &seen, &rows))
+	    && !(rc = refresh(db, &seen, &rows, &changed)) && changed) {
+		skills_free(&rows);
+		rc = load_rows(db, &seen, &rows);
+	}
+	if (!rc)
+		rc = pick(&seen, &rows, out);
 	for (i = 0; i < seen.n; i++) {
 		free(seen.dir[i]);
 		free(seen.sig[i]);
 	}
 	free(seen.dir);
 	free(seen.sig);
-	free(sorted);
 	skills_free(&rows);
 	if (rc)
 		skills_free(out);
@@ -478,197 +517,6 @@ skill_find(struct skills *s, const char *name)
 		if (strcmp(s->v[i].name, name) == 0)
 			return &s->v[i];
 	return NULL;
-}
-
-static int
-on_path(const char *bin)
-{
-	const char *p = getenv("PATH"), *end;
-	char path[PATH_MAX];
-
-	if (strchr(bin, '/'))
-		return access(bin, X_OK) == 0;
-	for (p = p ? p : PATH_DEFAULT; *p; p = *end ? end + 1 : end) {
-		end = p + strcspn(p, ":");
-		snprintf(path, sizeof path, "%.*s/%s", (int)(end - p), end == p ? "." : p, bin);
-		if (access(path, X_OK) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-void
-skill_missing(sqlite3 *db, const struct skill *k, struct buf *why)
-{
-	int any = 0, anyok = 0, osok = 0, oses = 0;
-	size_t start = why->len;
-
-	if (k->error) {
-		buf_printf(why, "broken: %s", k->error);
-		return;
-	}
-	const char *p;
-	char b[512];
-
-	for (p = k->bins; line_next(&p, b, sizeof b);)
-		if (!on_path(b))
-			buf_printf(why, "%sbins: %s", why->len > start ? "; " : "", b);
-	for (p = k->any_bins; line_next(&p, b, sizeof b);) {
-		any = 1;
-		anyok |= on_path(b);
-	}
-	if (any && !anyok)
-		buf_printf(why, "%sanyBins: one of %s", why->len > start ? "; " : "", k->any_bins);
-	for (p = k->env; line_next(&p, b, sizeof b);)
-		if (!getenv(b) || !*getenv(b))
-			buf_printf(why, "%senv: %s", why->len > start ? "; " : "", b);
-	for (p = k->config_keys; line_next(&p, b, sizeof b);) {
-		char *v = NULL;
-		if (config_check_key(b) || config_get(db, b, &v, NULL))
-			buf_printf(why, "%sconfig: %s", why->len > start ? "; " : "", b);
-		free(v);
-	}
-	for (p = k->os; line_next(&p, b, sizeof b);) {
-		oses = 1;
-		osok |= strcmp(b, "linux") == 0;
-	}
-	if (oses && !osok)
-		buf_printf(why, "%sos: %s", why->len > start ? "; " : "", k->os);
-	if (why->len > start)
-		for (char *s = why->p + start; *s; s++)
-			if (*s == '\n')
-				*s = ',';
-}
-
-int
-skill_perm_valid(const char *perm)
-{
-	if (strcmp(perm, "net") == 0)
-		return 1;
-	if (strncmp(perm, "exec:", 5) == 0 && perm[5] && perm[5] != '/' && perm[5] != '~')
-		return strspn(perm + 5, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+-")
-		    == strlen(perm + 5) && strcmp(perm + 5, ".") && strcmp(perm + 5, "..");   /* a program name */
-	if (strncmp(perm, "fs.read:", 8) == 0 || strncmp(perm, "fs.write:", 9) == 0 || strncmp(perm, "exec:", 5) == 0) {
-		const char *p = strchr(perm, ':') + 1;
-		return (*p == '/' || *p == '~') && !strstr(p, "/../") && strcmp(p + strlen(p) - (strlen(p) >= 3 ? 3 : 0), "/..")
-		    && strlen(p) < PATH_MAX && !strpbrk(p, "\n\r");
-	}
-	if (strncmp(perm, "env:", 4) == 0) {
-		const char *p = perm + 4;
-		if (!*p || (*p >= '0' && *p <= '9'))
-			return 0;
-		return strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") == strlen(p);
-	}
-	return 0;
-}
-
-int
-skill_grant(sqlite3 *db, const char *name, const char *perm, int on)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	char full[PATH_MAX + 8];
-
-	if (on && !skill_perm_valid(perm))
-		return err_set(EX_USAGE, "%s: not a permission (net, fs.read:PATH, fs.write:PATH, exec:PATH, env:VAR)", perm);
-	/* exec:ls is stored as the program a skill would run: its path on the
-	 * sandbox's PATH, which is what the kernel and the skill both see. */
-	if (strncmp(perm, "exec:", 5) == 0 && perm[5] != '/' && perm[5] != '~') {
-		static const char *const dirs[] = { "/usr/local/bin", "/usr/bin", "/bin" };
-		size_t i;
-		for (i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-			snprintf(full, sizeof full, "exec:%s/%s", dirs[i], perm + 5);
-			if (access(full + 5, X_OK) == 0)
-				break;
-		}
-		if (i == sizeof dirs / sizeof dirs[0])
-			return err_set(EX_NOINPUT, "%s: no such program in /usr/local/bin, /usr/bin or /bin", perm + 5);
-		perm = full;
-	}
-	if ((rc = store_prepare(db, &st, on ? "INSERT OR REPLACE INTO grants(skill, perm, ts) VALUES(?, ?, ?)"
-	    : "DELETE FROM grants WHERE skill = ? AND perm = ?")))
-		return rc;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, perm, -1, SQLITE_STATIC);
-	if (on)
-		sqlite3_bind_int64(st, 3, clock_wall_ms());
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(db, "grants");
-	sqlite3_finalize(st);
-	if (!rc && !on && sqlite3_changes(db) == 0)
-		rc = err_set(EX_NORESULT, "%s: %s was not granted", name, perm);
-	return rc;
-}
-
-int
-skill_grants(sqlite3 *db, const char *name, char **out)
-{
-	struct buf b = BUF_INIT;
-	sqlite3_stmt *st;
-	int rc;
-
-	*out = NULL;
-	if ((rc = store_prepare(db, &st, "SELECT perm FROM grants WHERE skill = ? ORDER BY perm")))
-		return rc;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		buf_printf(&b, "%s%s", b.len ? "\n" : "", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	*out = buf_steal(&b);
-	return *out ? 0 : err_set(EX_SOFTWARE, "out of memory");
-}
-
-/* ~ in a permission means the home directory. */
-static void
-expand(const char *perm, char *dst, size_t n)
-{
-	const char *colon = strchr(perm, ':'), *home = getenv("HOME");
-
-	if (colon && colon[1] == '~' && (colon[2] == '/' || colon[2] == '\0') && home)
-		snprintf(dst, n, "%.*s%s%s", (int)(colon - perm + 1), perm, home, colon + 2);
-	else
-		snprintf(dst, n, "%s", perm);
-}
-
-int
-skill_ungranted(sqlite3 *db, const struct skill *k, const char *extra, struct buf *why)
-{
-	char *granted;
-	int rc;
-
-	if ((rc = skill_grants(db, k->name, &granted)))
-		return rc;
-	if (extra && *extra) {
-		struct buf g = BUF_INIT;
-		buf_printf(&g, "%s%s%s", granted, *granted ? "\n" : "", extra);
-		free(granted);
-		if (!(granted = buf_steal(&g)))
-			return err_set(EX_SOFTWARE, "out of memory");
-	}
-	const char *p, *q;
-	char want[PATH_MAX], g[PATH_MAX];
-
-	for (p = k->permissions; line_next(&p, want, sizeof want);) {
-		char full[PATH_MAX + 16];
-		int ok = 0;
-		expand(want, full, sizeof full);
-		for (q = granted; line_next(&q, g, sizeof g);) {
-			char gfull[PATH_MAX + 16];
-			expand(g, gfull, sizeof gfull);
-			/* net and env:VAR need that very grant.  A path permission is met by
-			 * any grant of its kind: the kernel then opens only what was granted,
-			 * which may be narrower than what the skill asked for. */
-			if (strncmp(want, "fs.", 3) == 0 || strncmp(want, "exec:", 5) == 0)
-				ok |= strncmp(gfull, full, (size_t)(strchr(full, ':') - full + 1)) == 0;
-			else
-				ok |= strcmp(gfull, full) == 0;
-
-		}
-		if (!ok)
-			buf_printf(why, "%s%s", why->len ? "\n" : "", want);
-	}
-	free(granted);
-	return 0;
 }
 
 static void
@@ -701,7 +549,8 @@ skill_json(sqlite3 *db, const struct skill *k, struct buf *b)
 	json_lines(b, "triggers", k->triggers);
 	buf_printf(b, ",\"timeout\":%ld,\"dir\":", k->timeout);
 	buf_add_json_str(b, k->dir, strlen(k->dir));
-	if (k->config && json_member(k->config, strlen(k->config), "parameters", &params, &pn) && *params == '{') {
+	if (k->config && json_member(k->config, strlen(k->config), "parameters", &params, &pn)
+	    && *params == '{') {
 		buf_adds(b, ",\"parameters\":");
 		json_compact(params, pn, b);       /* one line: config.json may span several */
 	}

@@ -1,6 +1,5 @@
-/* skill: finding skills (CLAW_SKILLS_PATH, $CLAW_HOME/skills, the built-in ones),
- * the index in the store that spares re-reading unchanged SKILL.md files,
- * eligibility, and grants. */
+/* index: finding skills (CLAW_SKILLS_PATH, $CLAW_HOME/skills, the built-in ones)
+ * and the index in the store that spares re-reading unchanged SKILL.md files. */
 #ifndef CLAW_SKILL_H
 #define CLAW_SKILL_H
 #include <limits.h>
@@ -33,17 +32,9 @@ int skill_index(sqlite3 *db, struct skills *out);
 void skills_free(struct skills *s);
 struct skill *skill_find(struct skills *s, const char *name);
 
-/* What keeps a skill from running here (missing bins, env, config, os), as
- * "bins: gh; env: GITHUB_TOKEN"; empty when it is eligible. */
-void skill_missing(sqlite3 *db, const struct skill *k, struct buf *why);
-
-/* The skill as one JSON object (claw-skill list --json, the gateway's /api/v1/skills). */
+/* The skill as one JSON object (claw-skill list --json, the gateway's /api/v1/skills):
+ * type, name, kind, description, eligible, missing (when not), permissions, triggers,
+ * timeout (seconds: what a caller such as claw-chat must allow a run), dir, and
+ * parameters (from config.json, when it has them). */
 void skill_json(sqlite3 *db, const struct skill *k, struct buf *b);
-int skill_perm_valid(const char *perm);             /* 1 for net, fs.read:/P, fs.write:/P, exec:/P, env:VAR */
-int skill_grant(sqlite3 *db, const char *name, const char *perm, int on);   /* 0 or exit code */
-/* The granted permissions of a skill, one per line (malloc'd): 0 or exit code. */
-int skill_grants(sqlite3 *db, const char *name, char **lines);
-/* The permissions k asks for that neither a stored grant nor extra (one per line,
- * or NULL) covers, one per line, into why. */
-int skill_ungranted(sqlite3 *db, const struct skill *k, const char *extra, struct buf *why);
 #endif

@@ -1,4 +1,4 @@
-/* skillinst: copy, check, hash.  A tarball is listed first and refused if any
+/* install: copy, check, hash.  A tarball is listed first and refused if any
  * member is absolute, climbs with .., or is not a plain file or directory; only
  * then is it unpacked into a private directory and checked again as a tree. */
 #include <dirent.h>
@@ -17,6 +17,7 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/err.h"
+#include "base/file.h"
 #include "base/path.h"
 #include "base/proc.h"
 #include "skill/install.h"
@@ -70,20 +71,25 @@ scan(struct walk *w, const char *rel)
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
 		if (strpbrk(e->d_name, "\n\r\\"))
-			rc = err_set(EX_DATAERR, "%s/%s: a name with a newline or backslash", rel, e->d_name);
-		else if (snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", e->d_name) >= (int)sizeof sub - 64)
+			rc = err_set(EX_DATAERR, "%s/%s: a name with a newline or backslash", rel,
+			    e->d_name);
+		else if (snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "",
+		    e->d_name) >= (int)sizeof sub - 64)
 			rc = err_set(EX_DATAERR, "%s: path too long", sub);
 		else if (snprintf(path, sizeof path, "%s/%s", w->root, sub), lstat(path, &st) < 0)
 			rc = err_set(EX_NOINPUT, "%s:", path);
 		else if (S_ISLNK(st.st_mode))
-			rc = err_set(EX_DATAERR, "%s: a symbolic link (skills are installed without links)", sub);
+			rc = err_set(EX_DATAERR,
+			    "%s: a symbolic link (skills are installed without links)", sub);
 		else if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
 			rc = err_set(EX_DATAERR, "%s: not a plain file or directory", sub);
 		else if (S_ISREG(st.st_mode) && st.st_size > SKILLINST_MAXFILE)
-			rc = err_set(EX_DATAERR, "%s: %lld bytes is over the %u-byte cap", sub, (long long)st.st_size,
+			rc = err_set(EX_DATAERR, "%s: %lld bytes is over the %u-byte cap", sub,
+			    (long long)st.st_size,
 			    SKILLINST_MAXFILE);
 		else if ((w->total += (size_t)st.st_size) > SKILLINST_MAXTOTAL)
-			rc = err_set(EX_DATAERR, "the skill is over the %u-byte cap", SKILLINST_MAXTOTAL);
+			rc = err_set(EX_DATAERR, "the skill is over the %u-byte cap",
+			    SKILLINST_MAXTOTAL);
 		else if (w->n >= SKILLINST_MAXFILES)
 			rc = err_set(EX_DATAERR, "the skill has over %u files", SKILLINST_MAXFILES);
 		else if (add_path(w, sub) < 0)
@@ -119,7 +125,8 @@ hash_tree(struct walk *w, char hex[65])
 		snprintf(path, sizeof path, "%s/%s", w->root, w->paths[i]);
 		if (lstat(path, &st) < 0)
 			return err_set(EX_NOINPUT, "%s:", path);
-		crypto_hash_sha256_update(&all, (const unsigned char *)w->paths[i], strlen(w->paths[i]) + 1);
+		crypto_hash_sha256_update(&all, (const unsigned char *)w->paths[i],
+		    strlen(w->paths[i]) + 1);
 		if (S_ISDIR(st.st_mode)) {
 			crypto_hash_sha256_update(&all, (const unsigned char *)"d\n", 2);
 			continue;
@@ -132,12 +139,14 @@ hash_tree(struct walk *w, char hex[65])
 				return err_set(EX_NOINPUT, "%s:", path);
 			crypto_hash_sha256_init(&f);
 			while ((n = read(fd, chunk, sizeof chunk)) > 0)
-				crypto_hash_sha256_update(&f, (unsigned char *)chunk, (unsigned long long)n);
+				crypto_hash_sha256_update(&f, (unsigned char *)chunk,
+				    (unsigned long long)n);
 			close(fd);
 			if (n < 0)
 				return err_set(EX_IOERR, "%s:", path);
 			crypto_hash_sha256_final(&f, h);
-			crypto_hash_sha256_update(&all, (const unsigned char *)(st.st_mode & 0111 ? "x" : "f"), 1);
+			crypto_hash_sha256_update(&all,
+			    (const unsigned char *)(st.st_mode & 0111 ? "x" : "f"), 1);
 			crypto_hash_sha256_update(&all, h, sizeof h);
 			crypto_hash_sha256_update(&all, (const unsigned char *)"\n", 1);
 		}
@@ -196,7 +205,8 @@ copy_tree(struct walk *w, const char *dst)
 		}
 		if ((in = open(from, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
 			return err_set(EX_NOINPUT, "%s:", from);
-		if ((out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, st.st_mode & 0111 ? 0755 : 0644)) < 0) {
+		if ((out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		    st.st_mode & 0111 ? 0755 : 0644)) < 0) {
 			close(in);
 			return err_set(EX_CANTCREAT, "%s:", to);
 		}
@@ -245,17 +255,21 @@ untar(const char *tarball, const char *dir)
 	}
 	for (p = out.p; p && !rc && (line = strsep(&p, "\n"));)
 		if (*line && *line != '-' && *line != 'd')
-			rc = err_set(EX_DATAERR, "%s: a member that is not a plain file or directory: %.80s", tarball, line);
+			rc = err_set(EX_DATAERR,
+			    "%s: a member that is not a plain file or directory: %.80s", tarball,
+			    line);
 	for (p = nm.p; p && !rc && (line = strsep(&p, "\n"));) {
 		char *c, *save = NULL, copy[PATH_MAX];
 		if (!*line)
 			continue;
 		if (*line == '/')
-			rc = err_set(EX_DATAERR, "%s: an absolute member path: %.80s", tarball, line);
+			rc = err_set(EX_DATAERR, "%s: an absolute member path: %.80s", tarball,
+			    line);
 		snprintf(copy, sizeof copy, "%s", line);
 		for (c = strtok_r(copy, "/", &save); c && !rc; c = strtok_r(NULL, "/", &save))
 			if (strcmp(c, "..") == 0)
-				rc = err_set(EX_DATAERR, "%s: a member that climbs out with ..: %.80s", tarball, line);
+				rc = err_set(EX_DATAERR,
+				    "%s: a member that climbs out with ..: %.80s", tarball, line);
 	}
 	buf_free(&out);
 	buf_free(&nm);
@@ -288,108 +302,137 @@ tree_root(const char *dir, char *root, size_t n)
 		snprintf(root, n, "%s/%s", dir, only);
 }
 
+/* The name of the skill at root: its SKILL.md's, else the directory's, else (for
+ * a tarball without a top directory) the tarball's without its extension.  *name
+ * is malloc'd.  0 or EX_DATAERR. */
 static int
-valid_name(const char *s)
+skill_name_of(const char *src, const char *root, const char *unpack, char **name)
 {
-	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._-");
+	char path[PATH_MAX], from[PATH_MAX], *dot;
+	const char *where = strcmp(root, unpack) ? root : src, *base = strrchr(where, '/');
+	struct buf text = BUF_INIT;
+	struct skillmd md;
+	int rc;
 
-	return *s && *s != '.' && *s != '-' && n == strlen(s) && n <= 64;
+	snprintf(path, sizeof path, "%s/SKILL.md", root);
+	if (file_read(path, SKILLMD_MAXFILE, &text)) {
+		buf_free(&text);
+		return err_set(EX_DATAERR, "%s: no SKILL.md", src);
+	}
+	snprintf(from, sizeof from, "%s", base ? base + 1 : where);
+	if (!strcmp(root, unpack) && (dot = strstr(from, ".t")))
+		*dot = '\0';
+	if (!(rc = skillmd_parse(text.p ? text.p : "", text.len, from, &md))) {
+		if (!skill_name_valid(md.name, strlen(md.name)))
+			rc = err_set(EX_DATAERR, "%s: not a usable skill name", md.name);
+		else if (!(*name = strdup(md.name)))
+			rc = err_set(EX_SOFTWARE, "out of memory");
+		skillmd_free(&md);
+	}
+	buf_free(&text);
+	return rc;
+}
+
+/* Copy the checked tree w to skills/name through a private directory renamed
+ * into place, so no half-copied skill is ever found. */
+static int
+place(struct walk *w, const char *skills, const char *dst)
+{
+	char tmp[PATH_MAX];
+	int rc;
+
+	snprintf(tmp, sizeof tmp, "%s/.install.XXXXXX", skills);
+	if (!mkdtemp(tmp))
+		return err_set(EX_CANTCREAT, "%s:", tmp);
+	chmod(tmp, 0755);
+	if ((rc = copy_tree(w, tmp)) || rename(tmp, dst) < 0) {
+		if (!rc)
+			rc = err_set(EX_CANTCREAT, "%s:", dst);
+		rm_tree(tmp);
+	}
+	return rc;
+}
+
+static int
+record_install(sqlite3 *db, const char *name, const char *dst, const char *hex, const char *src)
+{
+	sqlite3_stmt *q;
+	int rc;
+
+	if ((rc = store_prepare(db, &q, "INSERT OR REPLACE INTO installs(name, dir, sha256, source,"
+	    " ts)"
+	    " VALUES(?,?,?,?,?)")))
+		return rc;
+	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, dst, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, hex, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, src, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 5, clock_wall_ms());
+	rc = sqlite3_step(q) == SQLITE_DONE ? 0 : store_fail(db, "installs");
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/* The tree to install: src itself, or a tarball unpacked into *unpack. */
+static int
+source_root(const char *src, const char *skills, char *unpack, char *root)
+{
+	struct stat st;
+	int rc;
+
+	if (stat(src, &st) < 0)
+		return err_set(EX_NOINPUT, "%s:", src);
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(root, PATH_MAX, "%s", src);
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode) || !is_tarball(src))
+		return err_set(EX_DATAERR,
+		    "%s: neither a directory nor a tarball (.tar, .tar.gz, .tgz,"
+		    " .tar.xz)", src);
+	snprintf(unpack, PATH_MAX, "%s/.unpack.XXXXXX", skills);
+	if (!mkdtemp(unpack)) {
+		rc = err_set(EX_CANTCREAT, "%s:", unpack);
+		unpack[0] = '\0';
+		return rc;
+	}
+	if ((rc = untar(src, unpack)))
+		return rc;
+	tree_root(unpack, root, PATH_MAX);
+	return 0;
 }
 
 int
 skillinst_install(sqlite3 *db, const char *src, char **name)
 {
-	char skills[PATH_MAX], tmp[PATH_MAX], unpack[PATH_MAX] = "", root[PATH_MAX], dst[PATH_MAX], hex[65];
+	char skills[PATH_MAX], unpack[PATH_MAX] = "", root[PATH_MAX], dst[PATH_MAX], hex[65];
 	struct walk w = { 0 };
-	struct skillmd md;
-	struct buf text = BUF_INIT;
 	struct stat st;
-	sqlite3_stmt *q;
-	int rc, fd;
-	ssize_t n;
-	char chunk[16384];
+	int rc;
 
 	*name = NULL;
-	if (stat(src, &st) < 0)
-		return err_set(EX_NOINPUT, "%s:", src);
 	if ((rc = path_mkhome("skills")) || (rc = path_in_home(skills, sizeof skills, "skills")))
 		return rc;
-	if (S_ISREG(st.st_mode) && is_tarball(src)) {
-		snprintf(unpack, sizeof unpack, "%s/.unpack.XXXXXX", skills);
-		if (!mkdtemp(unpack))
-			return err_set(EX_CANTCREAT, "%s:", unpack);
-		if ((rc = untar(src, unpack)))
-			goto out;
-		tree_root(unpack, root, sizeof root);
-	} else if (S_ISDIR(st.st_mode))
-		snprintf(root, sizeof root, "%s", src);
-	else
-		return err_set(EX_DATAERR, "%s: neither a directory nor a tarball (.tar, .tar.gz, .tgz, .tar.xz)", src);
-
+	if ((rc = source_root(src, skills, unpack, root)))
+		goto out;
 	snprintf(w.root, sizeof w.root, "%s", root);
-	if ((rc = scan(&w, "")))
+	if ((rc = scan(&w, "")) || (rc = skill_name_of(src, root, unpack, name)))
 		goto out;
-	snprintf(tmp, sizeof tmp, "%s/SKILL.md", root);
-	if ((fd = open(tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
-		rc = err_set(EX_DATAERR, "%s: no SKILL.md", src);
-		goto out;
-	}
-	while ((n = read(fd, chunk, sizeof chunk)) > 0)
-		buf_add(&text, chunk, (size_t)n);
-	close(fd);
-	{
-		/* A name-less SKILL.md is named after its directory, or after the
-		 * tarball when the tarball has no top directory. */
-		char from[PATH_MAX], *dot;
-		const char *base = strrchr(strcmp(root, unpack) ? root : src, '/');
-		snprintf(from, sizeof from, "%s", base ? base + 1 : strcmp(root, unpack) ? root : src);
-		if (!strcmp(root, unpack) && (dot = strstr(from, ".t")))
-			*dot = '\0';
-		if ((rc = skillmd_parse(text.p ? text.p : "", text.len, from, &md)))
-			goto out;
-	}
-	if (!valid_name(md.name)) {
-		rc = err_set(EX_DATAERR, "%s: not a usable skill name", md.name);
-		skillmd_free(&md);
-		goto out;
-	}
-	*name = strdup(md.name);
-	skillmd_free(&md);
 	snprintf(dst, sizeof dst, "%s/%s", skills, *name);
 	if (lstat(dst, &st) == 0) {
-		rc = err_set(EX_CANTCREAT, "%s is installed already: run claw-skill remove %s first", *name, *name);
+		rc = err_set(EX_CANTCREAT,
+		    "%s is installed already: run claw-skill remove %s first",
+		    *name, *name);
 		goto out;
 	}
-	if ((rc = hash_tree(&w, hex)))
+	if ((rc = hash_tree(&w, hex)) || (rc = place(&w, skills, dst)))
 		goto out;
-	snprintf(tmp, sizeof tmp, "%s/.install.XXXXXX", skills);
-	if (!mkdtemp(tmp)) {
-		rc = err_set(EX_CANTCREAT, "%s:", tmp);
-		goto out;
-	}
-	chmod(tmp, 0755);
-	if ((rc = copy_tree(&w, tmp)) || rename(tmp, dst) < 0) {
-		if (!rc)
-			rc = err_set(EX_CANTCREAT, "%s:", dst);
-		rm_tree(tmp);
-		goto out;
-	}
-	if (!(rc = store_prepare(db, &q, "INSERT OR REPLACE INTO installs(name, dir, sha256, source, ts) VALUES(?,?,?,?,?)"))) {
-		sqlite3_bind_text(q, 1, *name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, dst, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 3, hex, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 4, src, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 5, clock_wall_ms());
-		rc = sqlite3_step(q) == SQLITE_DONE ? 0 : store_fail(db, "installs");
-		sqlite3_finalize(q);
-	}
-	if (rc)
+	if ((rc = record_install(db, *name, dst, hex, src)))
 		rm_tree(dst);
 out:
 	if (*unpack)
 		rm_tree(unpack);
 	walk_free(&w);
-	buf_free(&text);
 	if (rc) {
 		free(*name);
 		*name = NULL;
@@ -410,7 +453,9 @@ installed(sqlite3 *db, const char *name, char *dir, size_t dn, char hex[65])
 		snprintf(dir, dn, "%s", (const char *)sqlite3_column_text(q, 0));
 		snprintf(hex, 65, "%s", (const char *)sqlite3_column_text(q, 1));
 	} else
-		rc = err_set(EX_NOINPUT, "%s: not an installed skill (built-in and CLAW_SKILLS_PATH skills are not)", name);
+		rc = err_set(EX_NOINPUT,
+		    "%s: not an installed skill (built-in and CLAW_SKILLS_PATH skills are not)",
+		    name);
 	sqlite3_finalize(q);
 	return rc;
 }
@@ -424,7 +469,8 @@ skillinst_verify(sqlite3 *db, const char *name)
 	if ((rc = installed(db, name, dir, sizeof dir, want)) || (rc = skillinst_hash(dir, got)))
 		return rc;
 	if (strcmp(want, got))
-		return err_set(EX_DATAERR, "%s: changed since it was installed (sha256 %s, recorded %s)", name, got, want);
+		return err_set(EX_DATAERR,
+		    "%s: changed since it was installed (sha256 %s, recorded %s)", name, got, want);
 	return 0;
 }
 
@@ -440,7 +486,8 @@ skillinst_remove(sqlite3 *db, const char *name)
 		struct stat st;
 		char sub[PATH_MAX];
 		snprintf(sub, sizeof sub, "skills/%s", name);
-		if (strchr(name, '/') || *name == '.' || path_in_home(dir, sizeof dir, sub) || lstat(dir, &st) < 0
+		if (!skill_name_valid(name, strlen(name)) || path_in_home(dir, sizeof dir, sub)
+		    || lstat(dir, &st) < 0
 		    || !S_ISDIR(st.st_mode))
 			return rc;
 	}
@@ -456,10 +503,8 @@ skillinst_remove(sqlite3 *db, const char *name)
 		rc = sqlite3_step(q) == SQLITE_DONE ? 0 : store_fail(db, "grants");
 		sqlite3_finalize(q);
 	}
-	if (rc || (rc = store_commit(db))) {
-		store_rollback(db);
+	if ((rc = store_end(db, rc)))
 		return rc;
-	}
 	rm_tree(dir);
 	return 0;
 }

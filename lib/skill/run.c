@@ -1,4 +1,4 @@
-/* skillrun: the sandboxed run.  Nothing here trusts the skill: its output is
+/* run: the sandboxed run.  Nothing here trusts the skill: its output is
  * capped and checked line by line, its time is bounded twice (claw-sandbox's
  * wall clock and ours), and it sees no secret of ours. */
 #include <errno.h>
@@ -11,23 +11,25 @@
 #include <unistd.h>
 
 #include "base/buf.h"
-#include "store/config.h"
+#include "base/clock.h"
 #include "base/err.h"
+#include "base/file.h"
 #include "base/json.h"
 #include "base/line.h"
 #include "base/path.h"
 #include "base/proc.h"
-#include "skill/skillmd.h"
+#include "base/record.h"
+#include "skill/grant.h"
 #include "skill/run.h"
+#include "skill/skillmd.h"
+#include "store/config.h"
 
 static void
 emit_error(skillrun_fn *fn, void *ctx, int code, const char *msg)
 {
 	struct buf b = BUF_INIT;
 
-	buf_printf(&b, "{\"type\":\"error\",\"code\":%d,\"message\":", code);
-	buf_add_json_str(&b, msg, strlen(msg));
-	buf_addc(&b, '}');
+	record_error(&b, code, 0, msg);
 	if (!b.oom)
 		fn(b.p, b.len, ctx);
 	buf_free(&b);
@@ -60,17 +62,11 @@ run_instructions(const struct skill *k, skillrun_fn *fn, void *ctx)
 	char path[PATH_MAX], *body;
 	struct skillmd md;
 	struct buf text = BUF_INIT;
-	ssize_t n;
-	char chunk[16384];
-	int fd, rc;
+	int rc;
 
 	snprintf(path, sizeof path, "%s/SKILL.md", k->dir);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return err_set(EX_NOINPUT, "%s:", path), fail(fn, ctx, EX_NOINPUT);
-	while ((n = read(fd, chunk, sizeof chunk)) > 0)
-		buf_add(&text, chunk, (size_t)n);
-	close(fd);
-	if ((rc = skillmd_parse(text.p ? text.p : "", text.len, k->name, &md))) {
+	if ((rc = file_read(path, SKILLMD_MAXFILE, &text))
+	    || (rc = skillmd_parse(text.p ? text.p : "", text.len, k->name, &md))) {
 		buf_free(&text);
 		return fail(fn, ctx, rc);
 	}
@@ -110,8 +106,8 @@ add_override(const char *key, const char *value, enum config_source src, int sec
 /* {"skill","config":{defaults…, overrides…},"data_dir","grants":[…]}; a later
  * duplicate key wins in every JSON reader we hand this to. */
 static void
-context(sqlite3 *db, const struct skill *k, const char *extra, const char *data_dir, const char *grants,
-    struct buf *b)
+context(sqlite3 *db, const struct skill *k, const char *extra, const char *data_dir,
+    const char *grants, struct buf *b)
 {
 	const char *defaults;
 	size_t dn = 0, start;
@@ -153,72 +149,31 @@ rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 	return 0;
 }
 
-/* Does the skill ask for a permission of grant's kind (net and env:VAR: that one)? */
-static int
-asked(const struct skill *k, const char *grant, size_t n)
-{
-	const char *p = k->permissions, *colon = memchr(grant, ':', n);
-	size_t kind = colon && (strncmp(grant, "fs.", 3) == 0 || strncmp(grant, "exec:", 5) == 0)
-	    ? (size_t)(colon - grant + 1) : n;
-
-	while (p && *p) {
-		size_t len = strcspn(p, "\n");
-		if (len >= kind && strncmp(p, grant, kind) == 0 && (kind < n || len == n))
-			return 1;
-		p += len + (p[len] == '\n');
-	}
-	return 0;
-}
-
-/* Keep only the grants that answer a permission the skill asks for where it
- * matters most: net and env:VAR (the network, secrets) reach a skill only while
- * its SKILL.md asks for them.  Path grants (fs.*, exec:) name exactly what the
- * user opened to this skill, and a skill like shell checks them itself. */
-static void
-requested_only(const struct skill *k, char *grants)
-{
-	char *r = grants, *w = grants;
-
-	while (*r) {
-		size_t n = strcspn(r, "\n");
-		if (strncmp(r, "fs.", 3) == 0 || strncmp(r, "exec:", 5) == 0 || asked(k, r, n)) {
-			if (w != grants)
-				*w++ = '\n';
-			memmove(w, r, n);
-			w += n;
-		}
-		r += n + (r[n] == '\n');
-	}
-	*w = '\0';
-}
-
 /* The sandbox's flags for each granted permission. */
 static int
 grant_flags(const char *grants, char **argv, int n, int max, int *net)
 {
-	const char *p = grants, *home = getenv("HOME");
-	char item[PATH_MAX + 16];
+	static const struct {
+		const char *prefix, *flag;
+	} flags[] = {
+		{ "env:", "-e" }, { "fs.read:", "-r" }, { "fs.write:", "-w" }, { "exec:", "-x" },
+	};
+	const char *p = grants;
+	char item[PATH_MAX + 16], full[PATH_MAX + 16];
+	size_t i;
 
 	while (n < max - 2 && line_next(&p, item, sizeof item)) {
-		const char *path;
 		if (strcmp(item, "net") == 0) {
 			*net = 1;
 			continue;
 		}
-		path = strchr(item, ':') ? strchr(item, ':') + 1 : NULL;
-		if (!path)
-			continue;
-		if (strncmp(item, "env:", 4) == 0)
-			argv[n++] = strdup("-e"), argv[n++] = strdup(path);
-		else {
-			char full[PATH_MAX];
-			if (path[0] == '~' && home)
-				snprintf(full, sizeof full, "%s%s", home, path + 1);
-			else
-				snprintf(full, sizeof full, "%s", path);
-			argv[n++] = strdup(strncmp(item, "fs.write:", 9) == 0 ? "-w" : strncmp(item, "exec:", 5) == 0 ? "-x" : "-r");
-			argv[n++] = strdup(full);
-		}
+		skill_perm_expand(item, full, sizeof full);
+		for (i = 0; i < sizeof flags / sizeof flags[0]; i++)
+			if (!strncmp(full, flags[i].prefix, strlen(flags[i].prefix))) {
+				argv[n++] = strdup(flags[i].flag);
+				argv[n++] = strdup(full + strlen(flags[i].prefix));
+				break;
+			}
 	}
 	return n;
 }
@@ -231,14 +186,13 @@ forward(const struct buf *out, skillrun_fn *fn, void *ctx, int *saw_error, int o
 	const char *p = out->p, *end = out->p + out->len;
 	struct buf plain = BUF_INIT;
 	int results = 0;
-	char type[32], why[8];
+	char type[32], why[96];
 
 	while (p && p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		if (n && p[n - 1] == '\r')
-			n--;
-		if (n && json_valid(p, n, why, sizeof why) && *p == '{' && json_member_str(p, n, "type", type, sizeof type)) {
+		if (record_check(p, &n, why, sizeof why) == RECORD_OK
+		    && json_member_str(p, n, "type", type, sizeof type)) {
 			results += strcmp(type, "result") == 0;
 			*saw_error |= strcmp(type, "error") == 0;
 			fn(p, n, ctx);
@@ -261,126 +215,276 @@ forward(const struct buf *out, skillrun_fn *fn, void *ctx, int *saw_error, int o
 }
 
 int
-skill_run(sqlite3 *db, const struct skill *k, const struct skillrun_opts *o, skillrun_fn *fn, void *ctx)
+skillrun_args(int argc, char **argv, struct buf *b)
 {
-	char sandbox[PATH_MAX], scratch[PATH_MAX], data[PATH_MAX], prog[PATH_MAX + 8], num[4][24];
-	char *argv[96] = { 0 }, *grants = NULL;
-	struct buf why = BUF_INIT, in = BUF_INIT, out = BUF_INIT;
-	const char *tmp = getenv("TMPDIR");
-	int rc, n = 0, net = 0, status, saw_error = 0, quiet = 0, i;
+	char why[96];
+	int i;
+
+	if (argc == 1 && argv[0][0] == '{') {
+		if (!json_valid(argv[0], strlen(argv[0]), why, sizeof why))
+			return err_set(EX_DATAERR, "arguments: %s", why);
+		buf_adds(b, argv[0]);
+		return 0;
+	}
+	buf_addc(b, '{');
+	for (i = 0; i < argc; i++) {
+		char *eq = strchr(argv[i], '=');
+		if (!eq || eq == argv[i])
+			return err_set(EX_USAGE, "%s: want KEY=VALUE or one JSON object", argv[i]);
+		if (i)
+			buf_addc(b, ',');
+		buf_add_json_str(b, argv[i], (size_t)(eq - argv[i]));
+		buf_addc(b, ':');
+		if (json_valid(eq + 1, strlen(eq + 1), why, sizeof why) && !strchr("\"{", eq[1]))
+			buf_adds(b, eq + 1);
+		else
+			buf_add_json_str(b, eq + 1, strlen(eq + 1));
+	}
+	buf_addc(b, '}');
+	return b->oom ? err_set(EX_SOFTWARE, "out of memory") : 0;
+}
+
+/* Refuse a broken skill, or one asking for a permission not granted, saying the
+ * command that grants it: 0 or the exit code (the error handed out). */
+static int
+permitted(sqlite3 *db, const struct skill *k, const char *extra, skillrun_fn *fn, void *ctx)
+{
+	struct buf why = BUF_INIT, cmd = BUF_INIT;
+	char *nl;
+	int rc;
 
 	if (k->error)
 		return err_set(EX_DATAERR, "%s: %s", k->name, k->error), fail(fn, ctx, EX_DATAERR);
-	if ((rc = skill_ungranted(db, k, o->grants, &why)))
-		return fail(fn, ctx, rc);
-	if (why.len) {
-		char *nl = strchr(why.p, '\n');
-		if (nl)
-			*nl = '\0';
-		err_set(EX_NOPERM, "%s asks for %s, which is not granted: run: claw-skill grant %s %s",
-		    k->name, why.p, k->name, why.p);
-		buf_free(&why);
-		return fail(fn, ctx, EX_NOPERM);
-	}
+	if ((rc = skill_ungranted(db, k, extra, &why)))
+		return buf_free(&why), fail(fn, ctx, rc);
+	if (!why.len)
+		return buf_free(&why), 0;
+	if ((nl = strchr(why.p, '\n')))
+		*nl = '\0';
+	skill_grant_command(k->name, why.p, &cmd);
+	err_set(EX_NOPERM, "%s asks for %s, which is not granted: run: %s", k->name, why.p,
+	    cmd.p ? cmd.p : "claw-skill grant");
 	buf_free(&why);
+	buf_free(&cmd);
+	return fail(fn, ctx, EX_NOPERM);
+}
+
+/* The stored grants and the run's extra ones, cut to what the skill may get. */
+static int
+run_grants(sqlite3 *db, const struct skill *k, const char *extra, char **grants)
+{
+	int rc;
+
+	if ((rc = skill_grants(db, k->name, grants)))
+		return rc;
+	if (extra && *extra) {
+		struct buf g = BUF_INIT;
+		buf_printf(&g, "%s%s%s", *grants, **grants ? "\n" : "", extra);
+		free(*grants);
+		if (!(*grants = buf_steal(&g)))
+			return err_set(EX_SOFTWARE, "out of memory");
+	}
+	skill_grants_cut(k, *grants);
+	return 0;
+}
+
+struct launch {
+	char sandbox[PATH_MAX], runner[PATH_MAX];   /* runner: for a node skill */
+	char scratch[PATH_MAX], data[PATH_MAX];
+	char *grants;
+	char *argv[96];
+	int argc;
+};
+
+/* The programs a run needs and its two directories: its data directory in
+ * $CLAW_HOME and a scratch directory made for this run.  0 or an exit code. */
+static int
+launch_dirs(const struct skill *k, struct launch *l)
+{
+	const char *tmp = getenv("TMPDIR");
+	char sub[PATH_MAX];
+	int rc;
+
+	if (strcmp(k->kind, "node") == 0 && path_find_prog("claw-node-runner", l->runner,
+	    sizeof l->runner) < 0)
+		return err_set(EX_UNAVAILABLE, "%s: claw-node-runner is not installed", k->name);
+	if (path_find_prog("claw-sandbox", l->sandbox, sizeof l->sandbox) < 0)
+		return err_set(EX_UNAVAILABLE,
+		    "claw-sandbox is not installed: %s is not run unsandboxed",
+		    k->name);
+	snprintf(sub, sizeof sub, "data/%s", k->name);
+	if ((rc = path_mkhome("data")) || (rc = path_mkhome(sub))
+	    || (rc = path_in_home(l->data, sizeof l->data, sub)))
+		return rc;
+	snprintf(l->scratch, sizeof l->scratch, "%s/claw-skill.%s.XXXXXX",
+	    tmp && *tmp == '/' ? tmp : "/tmp", k->name);
+	if (!mkdtemp(l->scratch)) {
+		rc = err_set(EX_CANTCREAT, "%s:", l->scratch);
+		l->scratch[0] = '\0';
+	}
+	return rc;
+}
+
+/* claw-sandbox -t T -T T -d SCRATCH -x SKILLDIR [-x RUNNER] -w DATA GRANTS [-n] -- PROG */
+static int
+launch_argv(const struct skill *k, struct launch *l)
+{
+	char num[24], prog[PATH_MAX + 16];
+	int net = 0, node = strcmp(k->kind, "node") == 0, i;
+	char **v = l->argv;
+
+	snprintf(num, sizeof num, "%ld", k->timeout);
+	v[l->argc++] = strdup(l->sandbox);
+	v[l->argc++] = strdup("-t"); v[l->argc++] = strdup(num);
+	v[l->argc++] = strdup("-T"); v[l->argc++] = strdup(num);
+	v[l->argc++] = strdup("-d"); v[l->argc++] = strdup(l->scratch);
+	/* The skill's own directory: read and execute, never write. */
+	v[l->argc++] = strdup("-x"); v[l->argc++] = strdup(k->dir);
+	if (node) {
+		v[l->argc++] = strdup("-x");
+		v[l->argc++] = strdup(l->runner);      /* the runner, wherever claw is installed */
+	}
+	v[l->argc++] = strdup("-w"); v[l->argc++] = strdup(l->data);
+	l->argc = grant_flags(l->grants, v, l->argc, 80, &net);
+	if (net)
+		v[l->argc++] = strdup("-n");
+	v[l->argc++] = strdup("--");
+	if (node)
+		v[l->argc++] = strdup(l->runner);
+	snprintf(prog, sizeof prog, "%s/%s", k->dir, node ? "index.js" : "run");
+	v[l->argc++] = strdup(prog);
+	for (i = 0; i < l->argc; i++)
+		if (!v[i])
+			return err_set(EX_SOFTWARE, "out of memory");
+	return 0;
+}
+
+/* What the child's status and output mean: 0 or an exit code (err set);
+ * *quiet when the skill handed out its own error event. */
+static int
+outcome(const struct skill *k, int status, const struct buf *out, skillrun_fn *fn, void *ctx,
+    int *quiet)
+{
+	struct buf said = BUF_INIT;
+	int rc, saw_error = 0;
+
+	if (status == PROC_NOSTART)
+		return err_code();
+	if (status == PROC_TOOBIG) {
+		forward(out, fn, ctx, &saw_error, 0, NULL);
+		return err_set(EX_DATAERR, "%s: output over the %u-byte cap: stopped", k->name,
+		    SKILLRUN_MAXOUT);
+	}
+	if (status == PROC_TIMEDOUT || status == 124)
+		return err_set(EX_TEMPFAIL, "%s: out of time after %ld s: stopped", k->name,
+		    k->timeout);
+	forward(out, fn, ctx, &saw_error, status == 0, &said);
+	if (status == 0)
+		rc = saw_error ? EX_NORESULT
+		    : 0;   /* it said it failed: believe it, whatever its status */
+	else if (status > 128)
+		rc = err_set(EX_SOFTWARE, "%s: killed by signal %d (a resource limit?)", k->name,
+		    status - 128);
+	else {
+		rc = status == EX_DATAERR || status == EX_UNAVAILABLE || status == EX_NOPERM
+		    || status == EX_TEMPFAIL || status == EX_CONFIG || status == EX_NOINPUT
+		    ? status : EX_NORESULT;
+		err_set(rc, "%s: exited with status %d%s", k->name, status, said.p ? said.p : "");
+	}
+	buf_free(&said);
+	*quiet = saw_error;                     /* it said why itself */
+	return rc;
+}
+
+int
+skill_run(sqlite3 *db, const struct skill *k, const struct skillrun_opts *o, skillrun_fn *fn,
+    void *ctx)
+{
+	struct launch l = { .argc = 0 };
+	struct buf in = BUF_INIT, out = BUF_INIT;
+	int rc, status, quiet = 0, i;
+
+	if ((rc = permitted(db, k, o->grants, fn, ctx)))
+		return rc;
 	if (strcmp(k->kind, "instructions") == 0)
 		return run_instructions(k, fn, ctx);
-	if (strcmp(k->kind, "node") == 0 && path_find_prog("claw-node-runner", prog, sizeof prog) < 0)
-		return err_set(EX_UNAVAILABLE, "%s: claw-node-runner is not installed", k->name), fail(fn, ctx, EX_UNAVAILABLE);
-	if (path_find_prog("claw-sandbox", sandbox, sizeof sandbox) < 0)
-		return err_set(EX_UNAVAILABLE, "claw-sandbox is not installed: %s is not run unsandboxed", k->name),
-		    fail(fn, ctx, EX_UNAVAILABLE);
-
-	snprintf(scratch, sizeof scratch, "data/%s", k->name);
-	if ((rc = path_mkhome("data")) || (rc = path_mkhome(scratch)) || (rc = path_in_home(data, sizeof data, scratch)))
-		return fail(fn, ctx, rc);
-	snprintf(scratch, sizeof scratch, "%s/claw-skill.%s.XXXXXX", tmp && *tmp == '/' ? tmp : "/tmp", k->name);
-	if (!mkdtemp(scratch))
-		return err_set(EX_CANTCREAT, "%s:", scratch), fail(fn, ctx, EX_CANTCREAT);
-	if ((rc = skill_grants(db, k->name, &grants))) {
-		rmdir(scratch);
-		return fail(fn, ctx, rc);
-	}
-	if (o->grants && *o->grants) {
-		struct buf g = BUF_INIT;
-		buf_printf(&g, "%s%s%s", grants, *grants ? "\n" : "", o->grants);
-		free(grants);
-		grants = buf_steal(&g);
-	}
-	requested_only(k, grants);
-
-	snprintf(num[0], sizeof num[0], "%ld", k->timeout);
-	snprintf(num[1], sizeof num[1], "%ld", k->timeout);
-	argv[n++] = strdup(sandbox);
-	argv[n++] = strdup("-t"); argv[n++] = strdup(num[0]);
-	argv[n++] = strdup("-T"); argv[n++] = strdup(num[1]);
-	argv[n++] = strdup("-d"); argv[n++] = strdup(scratch);
-	argv[n++] = strdup("-x"); argv[n++] = strdup(k->dir);   /* read and execute, never write */
-	if (strcmp(k->kind, "node") == 0) {
-		argv[n++] = strdup("-x");
-		argv[n++] = strdup(prog);          /* the runner, wherever claw is installed */
-	}
-	argv[n++] = strdup("-w"); argv[n++] = strdup(data);
-	n = grant_flags(grants, argv, n, 80, &net);
-	if (net)
-		argv[n++] = strdup("-n");
-	argv[n++] = strdup("--");
-	if (strcmp(k->kind, "node") == 0) {
-		argv[n++] = strdup(prog);
-		snprintf(prog, sizeof prog, "%s/index.js", k->dir);
-	} else
-		snprintf(prog, sizeof prog, "%s/run", k->dir);
-	argv[n++] = strdup(prog);
-	for (i = 0; i < n; i++)
-		if (!argv[i]) {
-			rc = err_set(EX_SOFTWARE, "out of memory");
-			goto out;
-		}
-
+	if ((rc = launch_dirs(k, &l)) || (rc = run_grants(db, k, o->grants, &l.grants))
+	    || (rc = launch_argv(k, &l)))
+		goto out;
 	buf_adds(&in, "{\"args\":");
 	buf_adds(&in, o->args);
 	buf_adds(&in, ",\"context\":");
-	context(db, k, o->config, data, grants, &in);
+	context(db, k, o->config, l.data, l.grants, &in);
 	buf_adds(&in, "}\n");
 	if (in.oom) {
 		rc = err_set(EX_SOFTWARE, "out of memory");
 		goto out;
 	}
 	/* claw-sandbox keeps the wall clock; ours is the backstop. */
-	status = proc_run(argv, NULL, in.p, in.len, &out, SKILLRUN_MAXOUT, (int)(k->timeout + 5) * 1000);
-	if (status == PROC_NOSTART)
-		rc = err_code();
-	else if (status == PROC_TOOBIG) {
-		forward(&out, fn, ctx, &saw_error, 0, NULL);
-		rc = err_set(EX_DATAERR, "%s: output over the %u-byte cap: stopped", k->name, SKILLRUN_MAXOUT);
-	} else if (status == PROC_TIMEDOUT || status == 124)
-		rc = err_set(EX_TEMPFAIL, "%s: out of time after %ld s: stopped", k->name, k->timeout);
-	else {
-		struct buf said = BUF_INIT;
-		forward(&out, fn, ctx, &saw_error, status == 0, &said);
-		if (status == 0 && saw_error)
-			rc = EX_NORESULT;        /* it said it failed: believe it, whatever its status */
-		else if (status == 0)
-			rc = 0;
-		else if (status > 128)
-			rc = err_set(EX_SOFTWARE, "%s: killed by signal %d (a resource limit?)", k->name, status - 128);
-		else {
-			rc = status == EX_DATAERR || status == EX_UNAVAILABLE || status == EX_NOPERM
-			    || status == EX_TEMPFAIL || status == EX_CONFIG || status == EX_NOINPUT ? status : EX_NORESULT;
-			err_set(rc, "%s: exited with status %d%s", k->name, status, said.p ? said.p : "");
-		}
-		buf_free(&said);
-		if (saw_error)
-			quiet = 1;      /* it said why itself */
-	}
+	status = proc_run(l.argv, NULL, in.p, in.len, &out, SKILLRUN_MAXOUT,
+	    (int)(k->timeout + 5) * 1000);
+	rc = outcome(k, status, &out, fn, ctx, &quiet);
 out:
 	if (rc && !quiet)
 		fail(fn, ctx, rc);
-	nftw(scratch, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	for (i = 0; i < n; i++)
-		free(argv[i]);
-	free(grants);
+	if (l.scratch[0])
+		nftw(l.scratch, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	for (i = 0; i < l.argc; i++)
+		free(l.argv[i]);
+	free(l.grants);
 	buf_free(&in);
 	buf_free(&out);
 	return rc;
+}
+
+struct each {
+	sqlite3 *db;
+	const struct skill *k;
+	struct skillrun_opts o;
+	skillrun_fn *fn;
+	void *ctx;
+	skillrun_done_fn *done;
+	void *dctx;
+	int worst;
+};
+
+static int
+each_line(const char *rec, size_t len, long lineno, const char *why, void *ctx)
+{
+	struct each *e = ctx;
+	struct buf b = BUF_INIT;
+	long long start = clock_mono_ms();
+	int rc;
+
+	if (!rec) {
+		record_error(&b, EX_DATAERR, lineno, why);
+		if (!b.oom)
+			e->fn(b.p, b.len, e->ctx);
+		buf_free(&b);
+		e->worst = e->worst ? e->worst : EX_DATAERR;
+		return 0;
+	}
+	buf_add(&b, rec, len);
+	if (b.oom)
+		return err_set(EX_SOFTWARE, "out of memory");
+	e->o.args = b.p;
+	rc = skill_run(e->db, e->k, &e->o, e->fn, e->ctx);
+	if (e->done)
+		e->done(e->k, rc, clock_mono_ms() - start, e->dctx);
+	e->worst = e->worst ? e->worst : rc;
+	buf_free(&b);
+	return 0;
+}
+
+int
+skill_run_each(sqlite3 *db, const struct skill *k, const struct skillrun_opts *o, FILE *in,
+    skillrun_fn *fn, void *ctx, skillrun_done_fn *done, void *dctx)
+{
+	struct each e = { .db = db, .k = k, .o = *o, .fn = fn, .ctx = ctx, .done = done,
+	    .dctx = dctx };
+	int rc;
+
+	if ((rc = record_each(in, RECORD_MAXLINE, each_line, &e)))
+		return rc;
+	return e.worst;
 }

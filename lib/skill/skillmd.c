@@ -6,8 +6,9 @@
 
 #include "base/buf.h"
 #include "base/err.h"
-#include "skill/skillmd.h"
 #include "base/utf8.h"
+#include "skill/grant.h"
+#include "skill/skillmd.h"
 
 #define LINE0    2     /* the front matter starts on the file's second line */
 #define MAXDEPTH 64    /* nesting inside install */
@@ -170,11 +171,14 @@ get_str(doc_t *d, const node_t *map, const char *what, const char *key, char **o
 	return strval(n, what, key, out);
 }
 
-/* One item of a list; ok() checks permissions, the one list whose items have a form. */
+/* The check of a list whose items have a form (permissions): 1, or 0 and why. */
+typedef int item_ok(const char *item, const char **why);
+
+/* One item of a list, checked by ok when there is one. */
 static int
-item(const node_t *n, const char *what, const char *key, int (*ok)(const char *),
-    struct skillmd_list *l)
+item(const node_t *n, const char *what, const char *key, item_ok *ok, struct skillmd_list *l)
 {
+	const char *why;
 	char q[72];
 	int r;
 
@@ -184,16 +188,16 @@ item(const node_t *n, const char *what, const char *key, int (*ok)(const char *)
 	if ((r = strval(n, what, key, &l->v[l->n])))
 		return r;
 	l->n++;
-	if (ok && !ok(l->v[l->n - 1]))
-		return err_set(EX_DATAERR, "%s%s: unknown permission \"%s\", line %zu", what, key,
-		    shown(l->v[l->n - 1], strlen(l->v[l->n - 1]), q, sizeof q), lineof(n));
+	if (ok && !ok(l->v[l->n - 1], &why))
+		return err_set(EX_DATAERR, "%s%s: \"%s\": %s, line %zu", what, key,
+		    shown(l->v[l->n - 1], strlen(l->v[l->n - 1]), q, sizeof q), why, lineof(n));
 	return 0;
 }
 
 /* A sequence of strings, or one string standing for a list of one. */
 static int
-get_list(doc_t *d, const node_t *map, const char *what, const char *key,
-    int (*ok)(const char *), struct skillmd_list *l)
+get_list(doc_t *d, const node_t *map, const char *what, const char *key, item_ok *ok,
+    struct skillmd_list *l)
 {
 	yaml_node_item_t *it;
 	node_t *n, *v;
@@ -233,35 +237,6 @@ skill_name_valid(const char *s, size_t n)
 		if (i == 0 || !strchr("._-", s[i]) || !s[i])
 			return 0;
 	}
-	return 1;
-}
-
-static int
-perm_ok(const char *p)
-{
-	static const char *const arg[] = { "fs.read:", "fs.write:", "exec:" };
-	const char *s;
-	size_t i;
-
-	/* A path or name with a line break in it is a mistake or a trick. */
-	for (s = p; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 0;
-	if (!strcmp(p, "net"))
-		return 1;
-	for (i = 0; i < sizeof arg / sizeof arg[0]; i++)
-		if (!strncmp(p, arg[i], strlen(arg[i])))
-			return p[strlen(arg[i])] != '\0';
-	if (strncmp(p, "env:", 4))
-		return 0;
-	/* A variable name as the shell spells it, so env:A=B cannot set a value. */
-	p += 4;
-	if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')))
-		return 0;
-	for (p++; *p; p++)
-		if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= '0' && *p <= '9')))
-			return 0;
 	return 1;
 }
 
@@ -414,7 +389,8 @@ tojson(doc_t *d, const node_t *n, struct buf *b, int depth)
 			if (!first)
 				buf_addc(b, ',');
 			first = 0;
-			buf_add_json_str(b, (const char *)k->data.scalar.value, k->data.scalar.length);
+			buf_add_json_str(b, (const char *)k->data.scalar.value,
+			    k->data.scalar.length);
 			buf_addc(b, ':');
 			if ((r = tojson(d, v, b, depth + 1)))
 				return r;
@@ -466,7 +442,7 @@ fields(doc_t *d, const node_t *root, const char *dirname, struct skillmd *s)
 	if ((r = get_str(d, root, "", "name", &s->name)) ||
 	    (r = get_str(d, root, "", "description", &s->description)) ||
 	    (r = get_list(d, root, "", "triggers", NULL, &s->triggers)) ||
-	    (r = get_list(d, root, "", "permissions", perm_ok, &s->permissions)) ||
+	    (r = get_list(d, root, "", "permissions", skill_perm_valid, &s->permissions)) ||
 	    (r = get_timeout(d, root, &s->timeout)) ||
 	    (r = get_str(d, root, "", "version", &s->version)) ||
 	    (r = get_str(d, root, "", "homepage", &s->homepage)) ||

@@ -4,6 +4,7 @@
 #define CLAW_SKILLMD_H
 #include <stddef.h>
 
+#define SKILLMD_MAXFILE    (1u << 20)  /* SKILL.md, config.json: read whole, bigger refused */
 #define SKILLMD_MAXFRONT   65536   /* bytes between the two --- lines */
 #define SKILLMD_MAXITEMS   256     /* per list */
 #define SKILLMD_MAXSTR     4096    /* bytes per string */

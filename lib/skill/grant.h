@@ -1,0 +1,53 @@
+/* grant: the one permission rule (what a SKILL.md may ask for, what list calls ok, what
+ * run advises and what grant accepts are the same), and the grants kept in the store. */
+#ifndef CLAW_GRANT_H
+#define CLAW_GRANT_H
+#include <sqlite3.h>
+
+#include "base/buf.h"
+#include "skill/index.h"
+
+/* 1 when perm is one of
+ *	net			the network
+ *	fs.read:PATH		read beneath PATH
+ *	fs.write:PATH		read and write beneath PATH
+ *	exec:PATH		read and execute beneath PATH
+ *	exec:PROG		a program name ([A-Za-z0-9._+-]), found on PATH_DEFAULT when granted
+ *	env:VAR			the variable VAR ([A-Za-z_][A-Za-z0-9_]*)
+ * where PATH is absolute, or ~ or ~/... (the home directory at run time), with no ..
+ * component and shorter than PATH_MAX, and no permission holds a control byte.  A
+ * relative PATH is refused: nothing could say what it is relative to when the user
+ * grants it.  Else 0, and *why (when why is not NULL) says what is wrong, in words
+ * fit to follow "PERM: ". */
+int skill_perm_valid(const char *perm, const char **why);
+
+/* perm into dst with a leading ~ of its PATH made $HOME (when HOME is set): what the
+ * sandbox is given and what grants are compared as. */
+void skill_perm_expand(const char *perm, char *dst, size_t n);
+
+/* Grant (on) or revoke perm for skill name.  exec:PROG is stored as the program's
+ * path on PATH_DEFAULT, what the sandbox and the skill both see.  0, EX_USAGE for
+ * a permission skill_perm_valid refuses, EX_NOINPUT for a program not found,
+ * EX_NORESULT when revoking what was not granted, or another exit code. */
+int skill_grant(sqlite3 *db, const char *name, const char *perm, int on);
+/* The granted permissions of a skill, one per line (malloc'd): 0 or exit code. */
+int skill_grants(sqlite3 *db, const char *name, char **lines);
+/* Every grant of skill name, or of every skill when name is NULL, sorted by skill
+ * then permission, each to fn; fn's non-zero return stops.  0, fn's return or an
+ * exit code. */
+typedef int skill_grant_fn(const char *skill, const char *perm, void *ctx);
+int skill_grants_each(sqlite3 *db, const char *name, skill_grant_fn *fn, void *ctx);
+/* The permissions k asks for that neither a stored grant nor extra (one per line,
+ * or NULL) covers, one per line, into why: 0 or exit code.  net and env:VAR need
+ * that very grant; a path permission is met by any grant of its kind (the kernel
+ * then opens only what was granted). */
+int skill_ungranted(sqlite3 *db, const struct skill *k, const char *extra, struct buf *why);
+/* Cut grants (one per line, in place) to what reaches k's sandbox: net and env:VAR
+ * (the network, secrets) only while its SKILL.md asks for them; path grants (fs.*,
+ * exec:) always, as they name exactly what the user opened to this skill, and a
+ * skill like shell checks them itself. */
+void skill_grants_cut(const struct skill *k, char *grants);
+/* The command that grants perm to skill name, "claw-skill grant NAME PERM", with
+ * PERM quoted for the shell when it needs to be: what run advises. */
+void skill_grant_command(const char *name, const char *perm, struct buf *b);
+#endif
