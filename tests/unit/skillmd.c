@@ -440,26 +440,30 @@ errors(void)
 	    "empty description");
 	failss("---\n---\n", "description: missing", "empty front matter");
 	failss("---\nname: x\ndescription: d\npermissions: [net, sudo]\n---\n",
-	    "permissions: \"sudo\": not a permission (net, fs.read:PATH, fs.write:PATH, exec:PATH, env:VAR), line 4", "unknown permission");
+	    "permissions: \"sudo\": not a permission (net, fs.read:PATH, fs.write:PATH, exec:PATH, "
+	    "env:VAR), line 4", "unknown permission");
 	failss("---\nname: x\ndescription: d\npermissions:\n  - net\n  - \"fs.read:\"\n---\n",
 	    "permissions: \"fs.read:\": no PATH, line 6", "fs.read without a path");
 	failss("---\nname: x\ndescription: d\npermissions: env:A=B\n---\n",
-	    "permissions: \"env:A=B\": VAR is not a shell variable name ([A-Za-z_][A-Za-z0-9_]*), line 4",
+	    "permissions: \"env:A=B\": VAR is not a shell variable name ([A-Za-z_][A-Za-z0-9_]*), "
+	    "line 4",
 	    "env with a value");
 	failss("---\nname: x\ndescription: d\npermissions: [\"exec:a\\nb\"]\n---\n",
-	    "permissions: \"exec:a?b\": a control character, line 4", "a line break in a permission");
+	    "permissions: \"exec:a?b\": a control character, line 4",
+	    "a line break in a permission");
 	/* The one permission rule: a SKILL.md may ask only for what grant accepts. */
 	failss("---\nname: x\ndescription: d\npermissions: fs.read:data\n---\n",
-	    "permissions: \"fs.read:data\": PATH must be absolute or start with ~/ (a relative path "
-	    "cannot be granted), line 4", "a relative path");
+	    "permissions: \"fs.read:data\": PATH must be absolute or start with ~/ (a relative "
+	    "path cannot be granted), line 4", "a relative path");
 	failss("---\nname: x\ndescription: d\npermissions: fs.write:~ann/x\n---\n",
 	    "permissions: \"fs.write:~ann/x\": PATH must be absolute or start with ~/ (a relative "
 	    "path cannot be granted), line 4", "another user's ~");
 	failss("---\nname: x\ndescription: d\npermissions: fs.read:/a/../b\n---\n",
-	    "permissions: \"fs.read:/a/../b\": a .. component in PATH, line 4", "a .. component");
+	    "permissions: \"fs.read:/a/../b\": a .. component in PATH, line 4",
+	    "a .. component");
 	failss("---\nname: x\ndescription: d\npermissions: exec:bin/x\n---\n",
-	    "permissions: \"exec:bin/x\": not a program name ([A-Za-z0-9._+-]) nor an absolute PATH, "
-	    "line 4", "exec: a relative path");
+	    "permissions: \"exec:bin/x\": not a program name ([A-Za-z0-9._+-]) nor an absolute "
+	    "PATH, line 4", "exec: a relative path");
 	failss("---\nname: x\ndescription: d\ntimeout: 0\n---\n",
 	    "timeout: \"0\" is not a whole number of seconds from 1 to 3600, line 4", "timeout 0");
 	failss("---\nname: x\ndescription: d\ntimeout: -1\n---\n",
