@@ -14,6 +14,10 @@ enum {
 	PROC_NOSTART = -3,       /* never started: err is set */
 };
 
+/* The longest time limit, in seconds, that a claw child is given: a SKILL.md's
+ * timeout is at most this, and claw-chat waits no longer for a tool. */
+#define PROC_TIMEOUT_MAX 3600
+
 struct proc {
 	pid_t pid;
 	int in, out;            /* our ends: write to its stdin, read its stdout (-1 when closed) */

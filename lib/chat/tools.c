@@ -209,7 +209,7 @@ add_event(jv v, long lineno, void *ctx)
 int
 tools_limit_ms(jv catalog, const char *name)
 {
-	long timeout = TOOLS_TIMEOUT_MAX;
+	long timeout = PROC_TIMEOUT_MAX;
 
 	if (jv_get_kind(catalog) == JV_KIND_ARRAY) {
 		jv_array_foreach(catalog, i, t) {
@@ -218,7 +218,7 @@ tools_limit_ms(jv catalog, const char *name)
 			if (jv_get_kind(n) == JV_KIND_STRING
 			    && strcmp(jv_string_value(n), name) == 0
 			    && jv_get_kind(s) == JV_KIND_NUMBER && jv_number_value(s) >= 1
-			    && jv_number_value(s) <= TOOLS_TIMEOUT_MAX)
+			    && jv_number_value(s) <= PROC_TIMEOUT_MAX)
 				timeout = (long)jv_number_value(s);
 			jv_free(n);
 			jv_free(s);

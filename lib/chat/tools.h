@@ -5,6 +5,7 @@
 #include <jv.h>
 
 #include "base/buf.h"
+#include "base/proc.h"
 
 /* The eligible skills as [{name, description, parameters, timeout}]; an empty
  * array when claw-skill is not installed.  Descriptions are cut to one line. */
@@ -12,11 +13,10 @@ jv tools_catalog(void);
 
 /* Seconds past a skill's timeout: claw-skill stops the skill, and says so, first. */
 #define TOOLS_GRACE 10
-#define TOOLS_TIMEOUT_MAX 3600  /* s: the longest timeout a SKILL.md may declare (claw-skill(1)) */
 
 /* How long a call of the skill name may take before its claw-skill is killed, in
  * ms: its timeout from the catalog plus TOOLS_GRACE; a skill the catalog gives no
- * timeout for gets TOOLS_TIMEOUT_MAX. */
+ * timeout for gets PROC_TIMEOUT_MAX. */
 int tools_limit_ms(jv catalog, const char *name);
 /* Run one call; the text for the model goes to out.  0, or non-zero when the
  * skill failed (out then says why, for the model to read). */

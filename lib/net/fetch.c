@@ -2,6 +2,7 @@
  * http:// (a local model: Ollama, llama.cpp, vLLM) goes over a socket here with
  * lib/httpc.c; https:// and anything behind a proxy go through libcurl. */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -45,7 +46,7 @@ fetch_handle_free(void *h)
 long long
 fetch_idle_ms(const struct fetch *f)
 {
-	return (f->idle_timeout > 0 ? f->idle_timeout : 120) * 1000LL;
+	return f->idle_timeout > 0 ? f->idle_timeout * 1000LL : LLONG_MAX;
 }
 
 int

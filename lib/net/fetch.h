@@ -1,5 +1,6 @@
-/* fetch: one HTTP POST through libcurl with the body streamed to a callback as it
- * arrives.  Error bodies (status >= 300) are kept aside, never fed to the callback. */
+/* fetch: one HTTP POST with the body streamed to a callback as it arrives (plain
+ * http:// over our own socket, https:// and proxies through libcurl).  Error bodies
+ * (status >= 300) are kept aside, never fed to the callback. */
 #ifndef CLAW_FETCH_H
 #define CLAW_FETCH_H
 #include <stddef.h>
@@ -15,7 +16,7 @@ struct fetch {
 	const char *body;
 	size_t len;
 	long connect_timeout;         /* seconds */
-	long idle_timeout;            /* seconds without a byte before giving up */
+	long idle_timeout;            /* seconds without a byte before giving up; 0: no limit */
 	fetch_fn *fn;
 	void *ctx;
 	const volatile int *cancel;   /* when set and non-zero, the transfer stops */

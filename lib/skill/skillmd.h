@@ -4,12 +4,14 @@
 #define CLAW_SKILLMD_H
 #include <stddef.h>
 
+#include "base/proc.h"
+
 #define SKILLMD_MAXFILE    (1u << 20)  /* SKILL.md, config.json: read whole, bigger refused */
 #define SKILLMD_MAXFRONT   65536   /* bytes between the two --- lines */
 #define SKILLMD_MAXITEMS   256     /* per list */
 #define SKILLMD_MAXSTR     4096    /* bytes per string */
 #define SKILLMD_TIMEOUT    30      /* seconds, when the file names none */
-#define SKILLMD_MAXTIMEOUT 3600
+#define SKILLMD_MAXTIMEOUT PROC_TIMEOUT_MAX
 #define SKILLMD_MAXNAME    64      /* bytes in a skill name */
 
 struct skillmd_list {

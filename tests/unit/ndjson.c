@@ -157,13 +157,13 @@ main(void)
 		    "timeout 2: killed at 2 s + grace");
 		is_int(tools_limit_ms(cat, "long"), (3600 + TOOLS_GRACE) * 1000,
 		    "timeout 3600: far past the old fixed 120 s");
-		is_int(tools_limit_ms(cat, "silent"), (TOOLS_TIMEOUT_MAX + TOOLS_GRACE) * 1000,
+		is_int(tools_limit_ms(cat, "silent"), (PROC_TIMEOUT_MAX + TOOLS_GRACE) * 1000,
 		    "no timeout in the catalog: the longest a SKILL.md may declare");
-		is_int(tools_limit_ms(cat, "odd"), (TOOLS_TIMEOUT_MAX + TOOLS_GRACE) * 1000,
+		is_int(tools_limit_ms(cat, "odd"), (PROC_TIMEOUT_MAX + TOOLS_GRACE) * 1000,
 		    "a timeout that is not a number counts as none");
-		is_int(tools_limit_ms(cat, "unknown"), (TOOLS_TIMEOUT_MAX + TOOLS_GRACE) * 1000,
+		is_int(tools_limit_ms(cat, "unknown"), (PROC_TIMEOUT_MAX + TOOLS_GRACE) * 1000,
 		    "a name the catalog lacks: the same");
-		is_int(tools_limit_ms(jv_null(), "quick"), (TOOLS_TIMEOUT_MAX + TOOLS_GRACE) * 1000,
+		is_int(tools_limit_ms(jv_null(), "quick"), (PROC_TIMEOUT_MAX + TOOLS_GRACE) * 1000,
 		    "no catalog (--no-tools): the same");
 		jv_free(cat);
 	}
