@@ -1,5 +1,6 @@
 /* path: $CLAW_HOME and the directories under it, created private (0700). */
 #include <errno.h>
+#include <ftw.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -140,4 +141,18 @@ path_find_prog(const char *prog, char *dst, size_t n)
 			return 0;
 	}
 	return -1;
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st; (void)flag; (void)ftw;
+	remove(path);
+	return 0;
+}
+
+void
+path_rmtree(const char *dir)
+{
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

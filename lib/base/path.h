@@ -11,6 +11,7 @@ const char *path_home(void);               /* $CLAW_HOME or ~/.claw; NULL (err s
 int path_mkhome(const char *sub);
 int path_in_home(char *dst, size_t n, const char *name);  /* $CLAW_HOME/name: 0 or EX_CANTCREAT */
 int path_mkdirs(const char *dir, int mode); /* mkdir -p; 0 or -1 with errno */
+void path_rmtree(const char *dir);         /* rm -rf, never following a link; best effort */
 int path_self_dir(char *dst, size_t n);    /* directory of the running executable */
 /* A claw program: beside this executable, in ../libexec/claw, in the installed
  * libexec, then on PATH.  0 with dst set, or -1. */

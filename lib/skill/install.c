@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,20 +166,6 @@ skillinst_hash(const char *src, char hex[65])
 		rc = hash_tree(&w, hex);
 	walk_free(&w);
 	return rc;
-}
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	remove(path);
-	return 0;
-}
-
-static void
-rm_tree(const char *dir)
-{
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* Copy the checked tree w into dst, file modes reduced to 0644/0755. */
@@ -348,7 +333,7 @@ place(struct walk *w, const char *skills, const char *dst)
 	if ((rc = copy_tree(w, tmp)) || rename(tmp, dst) < 0) {
 		if (!rc)
 			rc = err_set(EX_CANTCREAT, "%s:", dst);
-		rm_tree(tmp);
+		path_rmtree(tmp);
 	}
 	return rc;
 }
@@ -428,10 +413,10 @@ skillinst_install(sqlite3 *db, const char *src, char **name)
 	if ((rc = hash_tree(&w, hex)) || (rc = place(&w, skills, dst)))
 		goto out;
 	if ((rc = record_install(db, *name, dst, hex, src)))
-		rm_tree(dst);
+		path_rmtree(dst);
 out:
 	if (*unpack)
-		rm_tree(unpack);
+		path_rmtree(unpack);
 	walk_free(&w);
 	if (rc) {
 		free(*name);
@@ -505,6 +490,6 @@ skillinst_remove(sqlite3 *db, const char *name)
 	}
 	if ((rc = store_end(db, rc)))
 		return rc;
-	rm_tree(dir);
+	path_rmtree(dir);
 	return 0;
 }

@@ -3,7 +3,6 @@
  * wall clock and ours), and it sees no secret of ours. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,14 +138,6 @@ context(sqlite3 *db, const struct skill *k, const char *extra, const char *data_
 	buf_adds(b, ",\"grants\":");
 	buf_add_json_lines(b, grants);
 	buf_addc(b, '}');
-}
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	remove(path);
-	return 0;
 }
 
 /* The sandbox's flags for each granted permission. */
@@ -428,7 +419,7 @@ out:
 	if (rc && !quiet)
 		fail(fn, ctx, rc);
 	if (l.scratch[0])
-		nftw(l.scratch, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		path_rmtree(l.scratch);
 	for (i = 0; i < l.argc; i++)
 		free(l.argv[i]);
 	free(l.grants);
