@@ -243,7 +243,7 @@ asks() {
 
 @test "no network without the net grant" {
 	python3 -c 'import socket,time,sys
-s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(8); print(s.getsockname()[1], flush=True); time.sleep(20)' \
+s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(8); print(s.getsockname()[1], flush=True); time.sleep(300)' \
 	    > "$BATS_TEST_TMPDIR/port" 3>&- &
 	pid=$!
 	for _ in $(seq 50); do [ -s "$BATS_TEST_TMPDIR/port" ] && break; sleep 0.05; done
@@ -280,7 +280,9 @@ s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(8); print(s.getsockname()[1
 	start=$(date +%s)
 	run -75 claw-skill run slow
 	assert_output --partial "out of time"
-	[ $(( $(date +%s) - start )) -le 5 ]
+	# Stopped at its 2 s limit, not at the end of its 30 s sleep (the bound leaves room
+	# for valgrind on a loaded machine).
+	[ $(( $(date +%s) - start )) -le 15 ]
 }
 
 @test "a memory hog, a flood of output and a fork bomb are each contained" {

@@ -1,5 +1,5 @@
-/* fetch_impl: what lib/fetch.c shares with its two transports (plain sockets for
- * http://, libcurl for https:// and proxies).  Not for use outside lib/fetch*.c. */
+/* fetch_impl: what net/fetch.c shares with its two transports (plain sockets for
+ * http://, libcurl for https:// and proxies).  Not for use outside lib/net/fetch*.c. */
 #ifndef CLAW_FETCH_IMPL_H
 #define CLAW_FETCH_IMPL_H
 #include "net/fetch.h"

@@ -1,4 +1,4 @@
-/* httpc: strict about framing (one Content-Length, no length with chunked, sizes
+/* http_resp: strict about framing (one Content-Length, no length with chunked, sizes
  * in hex without overflow), lenient only where RFC 9112 asks a client to be. */
 #include <ctype.h>
 #include <stdio.h>
@@ -13,7 +13,7 @@ enum { S_STATUS, S_HEADER, S_BODY, S_EOFBODY, S_CHUNKSIZE, S_CHUNKDATA, S_CHUNKE
     S_DONE };
 
 void
-httpc_init(struct httpc *h, httpc_body_fn *fn, void *ctx)
+http_resp_init(struct http_resp *h, http_resp_body_fn *fn, void *ctx)
 {
 	memset(h, 0, sizeof *h);
 	h->retry_after = -1;
@@ -23,13 +23,13 @@ httpc_init(struct httpc *h, httpc_body_fn *fn, void *ctx)
 }
 
 void
-httpc_free(struct httpc *h)
+http_resp_free(struct http_resp *h)
 {
 	buf_free(&h->line);
 }
 
 static int
-bad(struct httpc *h, const char *why)
+bad(struct http_resp *h, const char *why)
 {
 	snprintf(h->error, sizeof h->error, "malformed HTTP response: %s", why);
 	return -1;
@@ -56,7 +56,7 @@ retry_after(const char *v)
 }
 
 static int
-header(struct httpc *h, char *line)
+header(struct http_resp *h, char *line)
 {
 	char *colon = strchr(line, ':'), *v, *end;
 
@@ -89,16 +89,16 @@ header(struct httpc *h, char *line)
 
 /* The head is complete: choose how the body is framed. */
 static int
-head_done(struct httpc *h)
+head_done(struct http_resp *h)
 {
 	/* 100 Continue and friends: another head follows. */
 	if (h->status >= 100 && h->status < 200) {
 		long ra = h->retry_after;
-		httpc_body_fn *fn = h->body;
+		http_resp_body_fn *fn = h->body;
 		void *ctx = h->ctx;
 		struct buf line = h->line;
 		size_t headlen = h->headlen;
-		httpc_init(h, fn, ctx);
+		http_resp_init(h, fn, ctx);
 		h->line = line;
 		h->headlen = headlen;
 		h->retry_after = ra;
@@ -118,7 +118,7 @@ head_done(struct httpc *h)
 }
 
 static int
-status_line(struct httpc *h, const char *line)
+status_line(struct http_resp *h, const char *line)
 {
 	if (strncmp(line, "HTTP/1.", 7) || !isdigit((unsigned char)line[7]) || line[8] != ' '
 	    || !isdigit((unsigned char)line[9]) || !isdigit((unsigned char)line[10])
@@ -132,7 +132,7 @@ status_line(struct httpc *h, const char *line)
 }
 
 static int
-chunk_size(struct httpc *h, const char *line)
+chunk_size(struct http_resp *h, const char *line)
 {
 	long long n = 0;
 	const char *s = line;
@@ -154,7 +154,7 @@ chunk_size(struct httpc *h, const char *line)
 
 /* One line of the head, a chunk size or a trailer, without its CRLF. */
 static int
-line(struct httpc *h, char *l)
+line(struct http_resp *h, char *l)
 {
 	switch (h->state) {
 	case S_STATUS: return status_line(h, l);
@@ -181,7 +181,7 @@ lined(int state)
 }
 
 int
-httpc_feed(struct httpc *h, const char *p, size_t n)
+http_resp_feed(struct http_resp *h, const char *p, size_t n)
 {
 	const char *end = p + n;
 
@@ -193,9 +193,9 @@ httpc_feed(struct httpc *h, const char *p, size_t n)
 			const char *nl = memchr(p, '\n', (size_t)(end - p));
 			size_t take = nl ? (size_t)(nl - p) : (size_t)(end - p);
 			if (h->state <= S_HEADER &&
-			    (h->headlen += take + (nl != NULL)) > HTTPC_MAXHEAD)
+			    (h->headlen += take + (nl != NULL)) > HTTP_RESP_MAXHEAD)
 				return bad(h, "head too large");
-			if (h->line.len + take > HTTPC_MAXHEAD)
+			if (h->line.len + take > HTTP_RESP_MAXHEAD)
 				return bad(h, "line too long");
 			if (memchr(p, '\0', take))
 				return bad(h, "NUL byte");
@@ -230,7 +230,7 @@ httpc_feed(struct httpc *h, const char *p, size_t n)
 }
 
 int
-httpc_eof(struct httpc *h)
+http_resp_eof(struct http_resp *h)
 {
 	if (h->state == S_DONE || h->state == S_EOFBODY)
 		return h->state = S_DONE, 1;

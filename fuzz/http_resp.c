@@ -1,4 +1,4 @@
-/* fuzz/httpc: the HTTP response parser, fed a provider's bytes whole and cut in
+/* fuzz/http_resp: the HTTP response parser, fed a provider's bytes whole and cut in
  * two at a point taken from the first byte; both must agree on status and body. */
 #include <stdint.h>
 #include <string.h>
@@ -15,17 +15,17 @@ collect(const char *p, size_t n, void *ctx)
 static int
 parse(const char *p, size_t n, size_t cut, struct buf *body, long *status)
 {
-	struct httpc h;
+	struct http_resp h;
 	int r;
 
-	httpc_init(&h, collect, body);
-	r = httpc_feed(&h, p, cut);
+	http_resp_init(&h, collect, body);
+	r = http_resp_feed(&h, p, cut);
 	if (r == 0)
-		r = httpc_feed(&h, p + cut, n - cut);
+		r = http_resp_feed(&h, p + cut, n - cut);
 	if (r == 0)
-		r = httpc_eof(&h);
+		r = http_resp_eof(&h);
 	*status = h.status;
-	httpc_free(&h);
+	http_resp_free(&h);
 	return r;
 }
 

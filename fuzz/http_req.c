@@ -1,4 +1,4 @@
-/* fuzz/http: the gateway's request-head parser, on the input whole and on a
+/* fuzz/http_req: the gateway's request-head parser, on the input whole and on a
  * prefix cut at a point taken from the first byte.  A prefix answers 0 or what
  * the whole answers; a head that parses points only inside itself. */
 #include <stdint.h>
