@@ -181,7 +181,10 @@ child(char **argv, int ns, int chan)
 	/* Nothing outlives the supervisor; run() checks it was alive after this line. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		_exit(EX_SOFTWARE);
-	setpgid(0, 0);
+	/* A session of our own, so no controlling terminal: PROG can neither read
+	 * the caller's terminal nor get its signals (seccomp refuses TIOCSTI). */
+	if (setsid() < 0)
+		_exit(EX_SOFTWARE);
 	rc = sandbox_nproc(lim.nproc, ns, ns, &what);
 	if (rc && rc != SANDBOX_UNAVAILABLE)
 		_exit(diag_err());
@@ -223,7 +226,7 @@ send_filter(int chan, pid_t pid)
 		diag("seccomp unavailable: %s; continuing with landlock and rlimits", err_msg());
 		len = 0;
 	} else if (rc) {
-		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);     /* it waits for the filter: nothing else runs yet */
 		return diag_err();
 	}
 	/* A write that fails means the child is gone: the wait says why. */
@@ -314,8 +317,9 @@ main(int argc, char **argv)
 		close(chan[1]);
 		child(argv, ns == 0, chan[0]);
 	}
+	/* The child makes its own session and group: until it has, killing it
+	 * kills everything, since it forks only after (sandbox_supervise). */
 	close(chan[0]);
-	setpgid(pid, pid);      /* both sides set it: no race with an early kill */
 	signal(SIGPIPE, SIG_IGN);
 	if (!(c = send_filter(chan[1], pid)) && (c = sandbox_supervise(pid, wall, 1)) < 0)
 		c = diag_err();

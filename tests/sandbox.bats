@@ -309,9 +309,12 @@ listen() {
 @test "claw-sandbox: a fork bomb stays bounded and leaves nothing behind" {
 	need nproc
 	local max=0 n pid rc=0
-	# The main shell execs its sleep: a fork it could not make once the bomb fills
-	# the bound would end it early (it did, on a loaded machine), not the time limit.
-	claw-sandbox -T 5 -p 32 -d "$DIR" -- sh -c 'b() { b | b & }; b; exec sleep 30' 2>/dev/null &
+	# The main shell forks once, before there is a bomb, then execs its sleep: a
+	# fork it could not make once the bomb fills the bound would end it early (it
+	# did, on a loaded machine: dash forks each half of `b | b &` itself), not the
+	# time limit.
+	claw-sandbox -T 5 -p 32 -d "$DIR" -- sh -c 'sh -c "b() { b | b & }; b" & exec sleep 30' \
+	    2>/dev/null &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
 		n=$(in_sandbox)
@@ -403,4 +406,177 @@ listen() {
 	run "${nobody[@]}" "$CLAW_BIN/claw-sandbox" --check
 	rm -rf "$base"
 	assert_line --regexp '^nproc	(active	RLIMIT_NPROC per user namespace|unavailable	.*)$'
+}
+
+# ---- issue 11: kernel walls ----
+
+@test "claw-sandbox: PROG cannot type into the caller's terminal (own session, no TIOCSTI)" {
+	need_python
+	need seccomp
+	# The pty is the controlling terminal of the caller's session, as a shell's
+	# is: before, PROG shared that session and TIOCSTI typed into it.
+	run -0 python3 - "$(command -v claw-sandbox)" "$DIR" <<-'EOF'
+	import fcntl, os, subprocess, sys, termios
+	m, s = os.openpty()
+	def ctty():
+	    os.setsid()
+	    fcntl.ioctl(s, termios.TIOCSCTTY, 0)
+	probe = "\n".join([
+	    "import fcntl, os, termios",
+	    "print('tty', os.isatty(2))",
+	    "print('sid', os.getsid(0), os.getsid(os.getppid()) if os.getppid() else 0)",
+	    "try:",
+	    "    fcntl.ioctl(2, termios.TIOCSTI, b'x'); print('typed')",
+	    "except OSError as e:",
+	    "    print('TIOCSTI', e.errno)",
+	])
+	p = subprocess.run([sys.argv[1], "-d", sys.argv[2], "--", "python3", "-c", probe],
+	    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=s, preexec_fn=ctty, text=True)
+	print(p.stdout, end="")
+	print("caller-sid", os.getsid(0), "rc", p.returncode)
+	EOF
+	assert_line "tty True"
+	assert_line "TIOCSTI 1"
+	refute_line typed
+	assert_line --partial "rc 0"
+	# Its session is not the caller's (inside a pid namespace it is 1).
+	local sid caller
+	sid=$(awk '/^sid /{print $2}' <<<"$output")
+	caller=$(awk '/^caller-sid /{print $2}' <<<"$output")
+	[ -n "$sid" ] && [ "$sid" != "$caller" ] || fail "PROG's session $sid is the caller's $caller"
+}
+
+@test "claw-sandbox: seccomp refuses TIOCSTI and TIOCLINUX on any descriptor, high bits or not" {
+	need_python
+	need seccomp
+	# On a file the kernel says ENOTTY: EPERM is the filter's.
+	run -0 claw-sandbox -d "$DIR" -- python3 -c '
+import ctypes, os, termios
+libc = ctypes.CDLL(None, use_errno=True)
+fd = os.open("file", os.O_CREAT | os.O_RDWR, 0o600)
+for req in (termios.TIOCSTI, termios.TIOCSTI | 1 << 32, 0x541C, termios.TCGETS):
+    r = libc.syscall(16, fd, ctypes.c_ulong(req), b"x")
+    print(hex(req), r, ctypes.get_errno())'
+	assert_line "0x5412 -1 1"
+	assert_line "0x100005412 -1 1"
+	assert_line "0x541c -1 1"
+	assert_line "0x5401 -1 25"
+}
+
+@test "claw-sandbox: without -n, no unix datagram reaches a socket file outside" {
+	need_python
+	need seccomp
+	run -0 python3 - "$(command -v claw-sandbox)" "$DIR" "$BATS_TEST_TMPDIR/dgram.sock" <<-'EOF'
+	import socket, subprocess, sys
+	sb, scratch, path = sys.argv[1:]
+	listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+	listener.bind(path)
+	listener.setblocking(False)
+	probe = "\n".join([
+	    "import socket, sys",
+	    "path = sys.argv[1]",
+	    "def tryit(what, f):",
+	    "    try:",
+	    "        f(); print(what, 'sent')",
+	    "    except OSError as e:",
+	    "        print(what, e.errno)",
+	    "for t in ('SOCK_DGRAM', 'SOCK_RAW'):",
+	    "    tryit(t, lambda: socket.socketpair(socket.AF_UNIX, getattr(socket, t))[0]"
+	    ".sendto(b'x', path))",
+	    "a, b = socket.socketpair()",
+	    "tryit('stream-sendto', lambda: a.sendto(b'x', path))",
+	    "tryit('stream-connect', lambda: a.connect(path))",
+	    "tryit('stream-sendmsg', lambda: a.sendmsg([b'x'], [], 0, path))",
+	    "s, t = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)",
+	    "tryit('seqpacket-sendmsg', lambda: s.sendmsg([b'x'], [], 0, path))",
+	    "a.send(b'y'); print('pair', b.recv(1))",
+	])
+	for net in ([], ["-n"]):
+	    p = subprocess.run([sb, *net, "-d", scratch, "--", "python3", "-c", probe, path],
+	        stdout=subprocess.PIPE, text=True)
+	    print(*net, p.stdout.replace("\n", ";"))
+	    try:
+	        print(*net, "received", listener.recv(10))
+	    except BlockingIOError:
+	        print(*net, "received nothing")
+	EOF
+	# Refused at socketpair; a stream or seqpacket socket ignores or refuses the address.
+	assert_line "SOCK_DGRAM 1;SOCK_RAW 1;stream-sendto 1;stream-connect 1;stream-sendmsg 106;seqpacket-sendmsg sent;pair b'y';"
+	assert_line "received nothing"
+	# With -n the same datagram arrives: the test sees what it claims to.
+	assert_line "-n received b'x'"
+}
+
+@test "claw-sandbox -m: shared and MAP_GROWSDOWN mappings count (RLIMIT_AS), node still starts" {
+	need_python
+	run -0 claw-sandbox -d "$DIR" -- python3 -c '
+import mmap
+for name, flags in (("shared", mmap.MAP_SHARED), ("growsdown", mmap.MAP_PRIVATE | 0x100)):
+    try:
+        m = mmap.mmap(-1, 1536 << 20, flags | mmap.MAP_ANONYMOUS)
+        for i in range(0, len(m), 4096):
+            m[i] = 1
+        print(name, "touched")
+    except OSError as e:
+        print(name, e.errno)'
+	assert_line "shared 12"
+	assert_line "growsdown 12"
+	run -0 claw-sandbox -d "$DIR" -- grep "^Max address space" /proc/self/limits
+	assert_output --regexp "^Max address space +$(((512 + 1024) << 20)) +$(((512 + 1024) << 20)) +bytes *$"
+	command -v node >/dev/null || skip "no node"
+	run -0 claw-sandbox -m 128 -d "$DIR" -- node -e 'console.log("node", Buffer.alloc(32 << 20).length)'
+	assert_output "node 33554432"
+}
+
+@test "claw-sandbox: inotify and fanotify are refused" {
+	need_python
+	need seccomp
+	run -0 claw-sandbox -d "$DIR" -- python3 -c '
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+for name, call in (("inotify_init", lambda: libc.syscall(253)),
+        ("inotify_init1", lambda: libc.inotify_init1(0)),
+        ("fanotify_init", lambda: libc.syscall(300, 0, 0))):
+    print(name, call(), ctypes.get_errno())'
+	assert_line "inotify_init -1 1"
+	assert_line "inotify_init1 -1 1"
+	assert_line "fanotify_init -1 1"
+}
+
+@test "claw-sandbox: PROG cannot chmod, chown or set an ACL on a file it was not granted" {
+	need_python
+	need seccomp
+	local key=$BATS_TEST_TMPDIR/home/keys/store.key
+	mkdir -p "${key%/*}"
+	echo secret >"$key"
+	chmod 600 "$key"
+	chmod 700 "${key%/*}"
+	run -0 claw-sandbox -d "$DIR" -- python3 - "$key" <<-'EOF'
+	import ctypes, os, sys
+	libc = ctypes.CDLL(None, use_errno=True)
+	key = sys.argv[1]
+	def tryit(what, f):
+	    try:
+	        f(); print(what, "done")
+	    except OSError as e:
+	        print(what, e.errno)
+	tryit("chmod", lambda: os.chmod(key, 0o644))
+	tryit("chmod-dir", lambda: os.chmod(os.path.dirname(key), 0o755))
+	tryit("chown", lambda: os.chown(key, -1, os.getgid()))
+	tryit("setxattr", lambda: os.setxattr(key, "system.posix_acl_access", b"\x02"))
+	print("fchmodat2", libc.syscall(452, -100, key.encode(), 0o644, 0), ctypes.get_errno())
+	fd = os.open("mine", os.O_CREAT | os.O_WRONLY, 0o600)
+	tryit("fchmod-own", lambda: os.fchmod(fd, 0o755))
+	tryit("chmod-own", lambda: os.chmod("mine", 0o755))
+	EOF
+	assert_line "chmod 1"
+	assert_line "chmod-dir 1"
+	assert_line "chown 1"
+	assert_line "setxattr 1"
+	assert_line --regexp '^fchmodat2 -1 (1|38)$'
+	assert_line "fchmod-own done"
+	assert_line "chmod-own 1"
+	assert_equal "$(stat -c %a "$key")" 600
+	assert_equal "$(stat -c %a "${key%/*}")" 700
+	assert_equal "$(stat -c %a "$DIR/mine")" 755
 }

@@ -126,8 +126,11 @@ sandbox_rlimits(const struct sandbox_limits *l)
 
 	/* Soft below hard: SIGXCPU first, a handler gets a second to finish. */
 	if (limit(RLIMIT_CPU, l->cpu_s, l->cpu_s + 1, "cpu") ||
-	    /* DATA, not AS: V8 and Go reserve address space they never touch. */
 	    limit(RLIMIT_DATA, l->mem_mb * mb, l->mem_mb * mb, "data") ||
+	    /* DATA leaves out shared and MAP_GROWSDOWN mappings; AS counts them, with
+	     * room for what V8 reserves and never touches. */
+	    limit(RLIMIT_AS, (l->mem_mb + SANDBOX_AS_SLACK_MB) * mb,
+		(l->mem_mb + SANDBOX_AS_SLACK_MB) * mb, "as") ||
 	    limit(RLIMIT_FSIZE, l->file_mb * mb, l->file_mb * mb, "fsize") ||
 	    limit(RLIMIT_NOFILE, l->nofile, l->nofile, "nofile") ||
 	    limit(RLIMIT_CORE, 0, 0, "core"))
@@ -301,6 +304,16 @@ exit_status(int status)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* The child first: it may not have made its group yet (a child that makes one
+ * before it forks leaves nothing outside it), then the group. */
+static void
+kill_all(pid_t child, int group)
+{
+	kill(child, SIGKILL);
+	if (group)
+		kill(-child, SIGKILL);
+}
+
 int
 sandbox_supervise(pid_t child, unsigned long wall_s, int group)
 {
@@ -326,7 +339,7 @@ sandbox_supervise(pid_t child, unsigned long wall_s, int group)
 		if (deadline >= 0) {
 			if ((left = deadline - clock_mono_ms()) <= 0) {
 				killed = SANDBOX_TIMEDOUT;
-				kill(group ? -child : child, SIGKILL);
+				kill_all(child, group);
 				continue;
 			}
 			ts.tv_sec = left / 1000;
@@ -337,7 +350,7 @@ sandbox_supervise(pid_t child, unsigned long wall_s, int group)
 		if (sig < 0 || sig == SIGCHLD)
 			continue;      /* time is up (EAGAIN) or the child changed: look again */
 		killed = 128 + sig;
-		kill(group ? -child : child, SIGKILL);
+		kill_all(child, group);
 	}
 	if (group)
 		kill(-child, SIGKILL);  /* whatever it left behind in its group */
@@ -449,7 +462,7 @@ sandbox_check(struct sandbox_layer *out, size_t max)
 	if (pid > 0)
 		waitpid(pid, NULL, 0);
 
-	layer(out, max, &n, "rlimits", 1, "cpu data fsize nofile core");
+	layer(out, max, &n, "rlimits", 1, "cpu data as fsize nofile core");
 	layer(out, max, &n, "supervisor", 1, "wall clock, process group, parent death");
 	layer(out, max, &n, "namespaces", pr->ns, pr->nsmsg);
 	layer(out, max, &n, "nproc", pr->nproc, pr->nprocmsg);

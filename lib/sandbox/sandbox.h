@@ -19,9 +19,14 @@
 /* The system PATH a sandboxed program gets, whatever the caller's was. */
 #define SANDBOX_PATH PATH_DEFAULT
 
+/* RLIMIT_AS is mem_mb plus this: node 20 reserves ~720 MiB of address space
+ * before its first line (python3 ~20 MiB), and V8 about twice the heap it uses. */
+#define SANDBOX_AS_SLACK_MB 1024
+
 struct sandbox_limits {
 	unsigned long cpu_s;    /* RLIMIT_CPU: SIGXCPU at cpu_s, SIGKILL a second later */
-	unsigned long mem_mb;   /* RLIMIT_DATA: heap and private mappings */
+	unsigned long mem_mb;   /* RLIMIT_DATA: heap and private mappings; RLIMIT_AS:
+				 * every mapping, mem_mb + SANDBOX_AS_SLACK_MB */
 	unsigned long file_mb;  /* RLIMIT_FSIZE: the largest file it may write */
 	unsigned long nofile;   /* RLIMIT_NOFILE */
 	unsigned long nproc;    /* processes and threads, see sandbox_nproc() */
@@ -54,7 +59,7 @@ int sandbox_no_new_privs(void);
 int sandbox_drop_caps(void);
 
 /* Wait for child; after wall_s seconds (0: never), or when we get SIGTERM,
- * SIGINT or SIGHUP, kill it with SIGKILL — its process group too when group.
+ * SIGINT or SIGHUP, kill it with SIGKILL, then its process group too when group.
  * SIGCHLD, SIGTERM, SIGINT and SIGHUP must be blocked (sandbox_block_signals)
  * before the fork.  Returns its exit status as a shell reports it (128+signal),
  * SANDBOX_TIMEDOUT after the wall-clock limit; -1 with err set if waiting failed. */

@@ -7,9 +7,11 @@
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "base/err.h"
@@ -27,7 +29,32 @@ static const char *const denied[] = {
 	/* io_uring can open sockets and files without the system calls filtered here. */
 	"io_uring_setup", "io_uring_enter", "io_uring_register",
 	"iopl", "ioperm", "acct", "quotactl", "syslog",
+	/* Another process's descriptors. */
+	"pidfd_getfd",
+	/* Landlock does not cover watching: a watch on $CLAW_HOME saw the keys opened. */
+	"inotify_init", "inotify_init1", "fanotify_init",
+	/* Landlock has no right for modes, owners or ACLs (xattrs), and these take a
+	 * path, so reach any file: a skill made the store world-readable.  fchmod(2)
+	 * stays, on a descriptor Landlock let it open (node's fs.copyFile needs it). */
+	"chmod", "fchmodat", "chown", "lchown", "fchown", "fchownat",
+	"setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr", "fremovexattr",
 };
+
+/* Calls newer than libseccomp 2.5.4, by number: one number on every
+ * architecture but alpha since Linux 5.1. */
+static const int denied_new[] = {
+#ifndef __alpha__
+	452,    /* fchmodat2 (6.6) */
+	463,    /* setxattrat (6.13) */
+	466,    /* removexattrat (6.13) */
+#endif
+};
+
+/* A sandboxed program has the caller's terminal as standard error: it may
+ * neither type into it (TIOCSTI: the shell would run what it typed) nor work
+ * the console (TIOCLINUX).  ioctl(2) takes the request as an int: compare the
+ * low 32 bits only, or a request with junk above them would get through. */
+static const unsigned long ioctls[] = { TIOCSTI, TIOCLINUX };
 
 static int
 deny_personality(scmp_filter_ctx ctx)
@@ -45,6 +72,36 @@ deny_personality(scmp_filter_ctx ctx)
 	for (i = 0; i < 31 && !rc; i++)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
 		    SCMP_A0(SCMP_CMP_MASKED_EQ, 0x80000000UL | (1UL << i), 0x80000000UL));
+	return rc;
+}
+
+/* Without net.  socket(2) in every family, AF_UNIX included: Landlock (ABI <= 7)
+ * does not cover connect(2) to a socket file, and those lead out — the session
+ * bus to systemd-run, ssh-agent, docker.sock.  socketpair(2) stays, for AF_UNIX
+ * streams and seqpackets only: a datagram socket (SOCK_RAW is one in AF_UNIX)
+ * could sendto(2) any socket file, the journal's too, while a stream or
+ * seqpacket socket ignores or refuses an address, in sendmsg(2) as well.
+ * connect(2) and sendto(2) with an address are refused all the same. */
+static int
+deny_sockets(scmp_filter_ctx ctx)
+{
+	int rc, t;
+
+	rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 0);
+	if (!rc)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socketpair), 1,
+		    SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+	/* The type's low 4 bits (SOCK_TYPE_MASK); the rest are SOCK_NONBLOCK and
+	 * SOCK_CLOEXEC. */
+	for (t = 0; t < 16 && !rc; t++)
+		if (t != SOCK_STREAM && t != SOCK_SEQPACKET)
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socketpair), 1,
+			    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, t));
+	if (!rc)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(connect), 0);
+	if (!rc)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(sendto), 1,
+		    SCMP_A4(SCMP_CMP_NE, 0));
 	return rc;
 }
 
@@ -73,6 +130,11 @@ sandbox_seccomp_build(int net, void **prog, size_t *len)
 	for (i = 0; i < sizeof denied / sizeof denied[0] && !rc; i++)
 		if ((nr = seccomp_syscall_resolve_name(denied[i])) != __NR_SCMP_ERROR)
 			rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+	for (i = 0; i < sizeof denied_new / sizeof denied_new[0] && !rc; i++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), denied_new[i], 0);
+	for (i = 0; i < sizeof ioctls / sizeof ioctls[0] && !rc; i++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+		    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, ioctls[i]));
 #if !defined(__s390__) && !defined(__s390x__)
 	/* clone(2) with a namespace flag is unshare(2) by another name.  clone3 takes
 	 * its flags in memory no filter can read: ENOSYS sends glibc back to clone. */
@@ -84,11 +146,8 @@ sandbox_seccomp_build(int net, void **prog, size_t *len)
 #endif
 	if (!rc)
 		rc = deny_personality(ctx);
-	/* No sockets at all, AF_UNIX included: Landlock (ABI <= 7) does not cover
-	 * connect(2) to a socket file, and those lead out — the session bus to
-	 * systemd-run, ssh-agent, docker.sock.  socketpair(2) stays for IPC. */
 	if (!rc && !net)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 0);
+		rc = deny_sockets(ctx);
 	if (rc) {
 		seccomp_release(ctx);
 		errno = -rc;

@@ -7,9 +7,10 @@
 #include "sandbox/sandbox.h"
 
 /* seccomp-bpf: default allow; EPERM for the system calls that reach outside the
- * sandbox (ptrace, mount, bpf, kexec, keyrings, namespaces, io_uring...), and
- * without net for socket() in every family (socketpair() stays).  Inherited
- * across execve.
+ * sandbox (ptrace, mount, bpf, kexec, keyrings, namespaces, io_uring, inotify,
+ * chmod/chown/xattrs by path, ioctl TIOCSTI and TIOCLINUX...), and without net
+ * for socket() in every family, connect(), sendto() with an address and
+ * socketpair() but of AF_UNIX streams and seqpackets.  Inherited across execve.
  * In two steps, so one process can compile while another sets up the rest:
  * build gives the BPF program (malloc'd, *len bytes, at most BPF_MAXINSNS
  * instructions), load installs it (it

@@ -6,9 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <sys/ioctl.h>
 #include <sys/personality.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -88,6 +91,8 @@ limits(void)
 	bad |= (r.rlim_cur != 32 || r.rlim_max != 32) << 4;
 	getrlimit(RLIMIT_CORE, &r);
 	bad |= (r.rlim_max != 0) << 5;
+	getrlimit(RLIMIT_AS, &r);
+	bad |= (r.rlim_cur != (100UL + SANDBOX_AS_SLACK_MB) << 20) << 6;
 	return bad;
 }
 
@@ -124,6 +129,19 @@ filter(void)
 	bad |= (personality(0) < 0) << 10;
 	errno = 0;
 	bad |= (syscall(SYS_ptrace, 0, 0, 0, 0) >= 0 || errno != EPERM) << 11;
+	/* Issue 11: each of these fails otherwise with another errno, or not at all. */
+	errno = 0;
+	bad |= (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0 || errno != EPERM) << 13;
+	errno = 0;
+	bad |= (connect(-1, NULL, 0) == 0 || errno != EPERM) << 14;
+	errno = 0;
+	bad |= (ioctl(-1, TIOCSTI, "x") == 0 || errno != EPERM) << 15;
+	errno = 0;
+	bad |= (inotify_init1(0) >= 0 || errno != EPERM) << 16;
+	errno = 0;
+	bad |= (chmod("/nonexistent/claw-unit", 0644) == 0 || errno != EPERM) << 17;
+	errno = 0;
+	bad |= (chown("/nonexistent/claw-unit", 0, 0) == 0 || errno != EPERM) << 18;
 	return bad;
 }
 
@@ -231,7 +249,7 @@ main(void)
 		return done_testing();
 	}
 	is_int(in_child(limits), 0,
-	    "sandbox_rlimits sets cpu (soft < hard), data, fsize, core; never raises");
+	    "sandbox_rlimits sets cpu (soft < hard), data, as, fsize, core; never raises");
 	{
 		void *prog;
 		size_t len;
@@ -241,8 +259,9 @@ main(void)
 		free(prog);
 	}
 	rc = in_child(filter);
-	is_int(rc, 0, "the filter refuses sockets, namespaces, clone3, ptrace and ASLR off, and "
-	    "allows socketpair and personality queries (failed checks: %#x)", rc);
+	is_int(rc, 0, "the filter refuses sockets, datagram socketpairs, connect, namespaces, "
+	    "clone3, ptrace, ASLR off, TIOCSTI, inotify, chmod and chown, and allows stream "
+	    "socketpairs and personality queries (failed checks: %#x)", rc);
 	is_int(in_child(filter_net), 0, "with net, socket(AF_INET) is allowed");
 	return done_testing();
 }
