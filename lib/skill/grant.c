@@ -212,22 +212,65 @@ covered(const char *want, const char *granted)
 	return 0;
 }
 
+/* path beneath (or at) dir, both resolved when they exist: a link cannot make a
+ * narrower path reach outside the wider one. */
+static int
+beneath(const char *path, const char *dir)
+{
+	char rp[PATH_MAX], rd[PATH_MAX];
+	size_t n;
+
+	if (!realpath(path, rp))
+		snprintf(rp, sizeof rp, "%s", path);
+	if (!realpath(dir, rd))
+		snprintf(rd, sizeof rd, "%s", dir);
+	n = strlen(rd);
+	while (n > 1 && rd[n - 1] == '/')
+		rd[--n] = '\0';
+	if (strcmp(rd, "/") == 0)
+		return rp[0] == '/';
+	return !strncmp(rp, rd, n) && (rp[n] == '/' || rp[n] == '\0');
+}
+
 int
-skill_ungranted(sqlite3 *db, const struct skill *k, const char *extra, struct buf *why)
+skill_grant_covers(const char *granted, const char *perm)
+{
+	char want[PATH_MAX + 16], g[PATH_MAX + 16], gfull[PATH_MAX + 16];
+	const char *q, *colon;
+	size_t kind;
+
+	if (!skill_perm_valid(perm, NULL))
+		return 0;
+	if (!strncmp(perm, "exec:", 5) && perm[5] != '/' && perm[5] != '~') {
+		if (program_path(perm + 5, want, sizeof want))
+			return 0;
+	} else
+		skill_perm_expand(perm, want, sizeof want);
+	colon = strchr(want, ':');
+	kind = colon && strcmp(want, "net") && strncmp(want, "env:", 4)
+	    ? (size_t)(colon - want + 1) : 0;
+	for (q = granted; q && line_next(&q, g, sizeof g);) {
+		skill_perm_expand(g, gfull, sizeof gfull);
+		if (kind ? !strncmp(gfull, want, kind) && beneath(want + kind, gfull + kind)
+		    : !strcmp(gfull, want))
+			return 1;
+	}
+	return 0;
+}
+
+int
+skill_ungranted(sqlite3 *db, const struct skill *k, const char *only, struct buf *why)
 {
 	char *granted, want[PATH_MAX];
 	const char *p;
 	int rc;
 
-	if ((rc = skill_grants(db, k->name, &granted)))
+	if (only)
+		granted = strdup(only);
+	else if ((rc = skill_grants(db, k->name, &granted)))
 		return rc;
-	if (extra && *extra) {
-		struct buf g = BUF_INIT;
-		buf_printf(&g, "%s%s%s", granted, *granted ? "\n" : "", extra);
-		free(granted);
-		if (!(granted = buf_steal(&g)))
-			return err_set(EX_SOFTWARE, "out of memory");
-	}
+	if (!granted)
+		return err_set(EX_SOFTWARE, "out of memory");
 	for (p = k->permissions; line_next(&p, want, sizeof want);)
 		if (!covered(want, granted))
 			buf_printf(why, "%s%s", why->len ? "\n" : "", want);

@@ -37,11 +37,16 @@ int skill_grants(sqlite3 *db, const char *name, char **lines);
  * exit code. */
 typedef int skill_grant_fn(const char *skill, const char *perm, void *ctx);
 int skill_grants_each(sqlite3 *db, const char *name, skill_grant_fn *fn, void *ctx);
-/* The permissions k asks for that neither a stored grant nor extra (one per line,
- * or NULL) covers, one per line, into why: 0 or exit code.  net and env:VAR need
- * that very grant; a path permission is met by any grant of its kind (the kernel
- * then opens only what was granted). */
-int skill_ungranted(sqlite3 *db, const struct skill *k, const char *extra, struct buf *why);
+/* The permissions k asks for that no grant covers, one per line, into why: the
+ * stored grants, or only (one per line) when it is not NULL: 0 or exit code.  net and
+ * env:VAR need that very grant; a path permission is met by any grant of its kind
+ * (the kernel then opens only what was granted). */
+int skill_ungranted(sqlite3 *db, const struct skill *k, const char *only, struct buf *why);
+/* 1 when one of granted (one per line) covers perm: net and env:VAR that very
+ * grant; a path permission a grant of its kind at or above its PATH, both resolved
+ * (exec:PROG found as skill_grant finds it).  What narrows a run: a test case may
+ * ask for less than the user granted, never more. */
+int skill_grant_covers(const char *granted, const char *perm);
 /* Cut grants (one per line, in place) to what reaches k's sandbox: net and env:VAR
  * (the network, secrets) only while its SKILL.md asks for them; path grants (fs.*,
  * exec:) always, as they name exactly what the user opened to this skill, and a

@@ -219,15 +219,70 @@ is_tarball(const char *src)
 	return 0;
 }
 
+/* One line of tar -tv --numeric-owner: "MODE UID/GID SIZE DATE TIME NAME".  The
+ * member's size, or -1 when the line is not one tar would print. */
+static long long
+member_size(const char *line)
+{
+	char *end;
+	long long n;
+
+	line += strcspn(line, " ");
+	line += strspn(line, " ");
+	line += strcspn(line, " ");
+	line += strspn(line, " ");
+	if (*line < '0' || *line > '9')
+		return -1;
+	n = strtoll(line, &end, 10);
+	return *end == ' ' ? n : -1;
+}
+
+/* Every member of the listing a plain file or directory, each under the per-file cap
+ * and all under the total and count caps: before anything is unpacked, so a small
+ * compressed tarball cannot fill the disk (a bomb is refused from its headers). */
+static int
+check_listing(const char *tarball, char *listing)
+{
+	char *p, *line;
+	unsigned long long total = 0;
+	long long size;
+	unsigned count = 0;
+
+	for (p = listing; p && (line = strsep(&p, "\n"));) {
+		if (!*line)
+			continue;
+		if (*line != '-' && *line != 'd')
+			return err_set(EX_DATAERR,
+			    "%s: a member that is not a plain file or directory: %.80s", tarball,
+			    line);
+		if ((size = member_size(line)) < 0)
+			return err_set(EX_DATAERR, "%s: a listing tar did not make: %.80s",
+			    tarball, line);
+		if (size > SKILLINST_MAXFILE)
+			return err_set(EX_DATAERR,
+			    "%s: a member of %lld bytes is over the %u-byte cap: %.80s", tarball,
+			    size, SKILLINST_MAXFILE, line);
+		if ((total += (unsigned long long)size) > SKILLINST_MAXTOTAL)
+			return err_set(EX_DATAERR, "%s: unpacked, over the %u-byte cap", tarball,
+			    SKILLINST_MAXTOTAL);
+		if (++count > SKILLINST_MAXFILES)
+			return err_set(EX_DATAERR, "%s: over %u members", tarball,
+			    SKILLINST_MAXFILES);
+	}
+	return 0;
+}
+
 /* List the tarball's members and refuse anything but plain files and directories
- * with relative paths that stay inside; then unpack into dir. */
+ * with relative paths that stay inside, or over the caps; then unpack into dir.
+ * --force-local: a name with a colon is a file, never host:path (tar would run rsh). */
 static int
 untar(const char *tarball, const char *dir)
 {
-	char *list[] = { "tar", "-tvf", (char *)tarball, NULL };
-	char *xargs[] = { "tar", "-xf", (char *)tarball, "-C", (char *)dir, "--no-same-owner",
-	    "--no-same-permissions", "--no-overwrite-dir", NULL };
-	char *names[] = { "tar", "-tf", (char *)tarball, NULL };
+	char *list[] = { "tar", "--force-local", "--numeric-owner", "-tvf", (char *)tarball,
+	    NULL };
+	char *xargs[] = { "tar", "--force-local", "-xf", (char *)tarball, "-C", (char *)dir,
+	    "--no-same-owner", "--no-same-permissions", "--no-overwrite-dir", NULL };
+	char *names[] = { "tar", "--force-local", "-tf", (char *)tarball, NULL };
 	struct buf out = BUF_INIT, nm = BUF_INIT;
 	char *p, *line;
 	int rc = 0;
@@ -238,11 +293,7 @@ untar(const char *tarball, const char *dir)
 		buf_free(&nm);
 		return err_set(EX_DATAERR, "%s: not a tarball tar can read", tarball);
 	}
-	for (p = out.p; p && !rc && (line = strsep(&p, "\n"));)
-		if (*line && *line != '-' && *line != 'd')
-			rc = err_set(EX_DATAERR,
-			    "%s: a member that is not a plain file or directory: %.80s", tarball,
-			    line);
+	rc = check_listing(tarball, out.p);
 	for (p = nm.p; p && !rc && (line = strsep(&p, "\n"));) {
 		char *c, *save = NULL, copy[PATH_MAX];
 		if (!*line)

@@ -260,19 +260,24 @@ permitted(sqlite3 *db, const struct skill *k, const char *extra, skillrun_fn *fn
 	return fail(fn, ctx, EX_NOPERM);
 }
 
-/* The stored grants and the run's extra ones, cut to what the skill may get. */
+/* The stored grants, or the run's narrower ones (each covered by a stored grant:
+ * a run is never given more than the user granted), cut to what the skill may get. */
 static int
-run_grants(sqlite3 *db, const struct skill *k, const char *extra, char **grants)
+run_grants(sqlite3 *db, const struct skill *k, const char *only, char **grants)
 {
+	char item[PATH_MAX + 16];
+	const char *p = only;
 	int rc;
 
 	if ((rc = skill_grants(db, k->name, grants)))
 		return rc;
-	if (extra && *extra) {
-		struct buf g = BUF_INIT;
-		buf_printf(&g, "%s%s%s", *grants, **grants ? "\n" : "", extra);
+	while (only && line_next(&p, item, sizeof item))
+		if (!skill_grant_covers(*grants, item))
+			return err_set(EX_NOPERM, "%s: %s is not granted (a run may narrow its"
+			    " grants, never widen them)", k->name, item);
+	if (only) {
 		free(*grants);
-		if (!(*grants = buf_steal(&g)))
+		if (!(*grants = strdup(only)))
 			return err_set(EX_SOFTWARE, "out of memory");
 	}
 	skill_grants_cut(k, *grants);

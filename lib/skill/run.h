@@ -19,7 +19,8 @@ typedef void skillrun_fn(const char *line, size_t n, void *ctx);
 struct skillrun_opts {
 	const char *args;       /* a JSON object text */
 	const char *config;     /* a JSON object text merged last into context.config, or NULL */
-	const char *grants;     /* extra grants for this run only, one per line, or NULL */
+	const char *grants;     /* NULL (the stored grants), or the run's only grants, one per
+				 * line, each covered by a stored one (else EX_NOPERM) */
 };
 
 /* The arguments of a run from words: one JSON object text as it is (EX_DATAERR when
