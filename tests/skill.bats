@@ -446,3 +446,54 @@ thief() {
 	run -0 claw-skill test files
 	assert_line --partial "# SKIP needs fs.read:/usr/share/zoneinfo (not granted)"
 }
+
+# A skill directory for install tests: NAME [PERM...]
+mkskill() {
+	local d="$BATS_TEST_TMPDIR/src/$1" p
+	mkdir -p "$d"
+	{
+		printf -- '---\nname: %s\ndescription: for install tests\n' "$1"
+		if [ $# -gt 1 ]; then
+			echo "permissions:"
+			for p in "${@:2}"; do printf '  - "%s"\n' "$p"; done
+		fi
+		echo ---
+	} > "$d/SKILL.md"
+	printf '#!/bin/sh\necho ran %s\n' "$1" > "$d/run"
+	chmod +x "$d/run"
+}
+
+@test "issue 11: a tarball bomb is refused from its listing, before anything is unpacked" {
+	mkskill bomb
+	cd "$BATS_TEST_TMPDIR/src"
+	truncate -s 100M bomb/zeros
+	tar -czf one.tgz bomb
+	[ "$(stat -c %s one.tgz)" -lt 1000000 ]
+	rm bomb/zeros
+	for i in 1 2 3 4 5; do truncate -s 7M "bomb/z$i"; done
+	tar -czf total.tgz bomb
+	rm bomb/z*
+	mkdir bomb/many && (cd bomb/many && seq 2001 | xargs touch)
+	tar -czf count.tgz bomb
+	for t in one total count; do
+		run -65 claw-skill install "$BATS_TEST_TMPDIR/src/$t.tgz"
+		case $t in
+		one) assert_output --partial "104857600 bytes is over the 8388608-byte cap" ;;
+		total) assert_output --partial "unpacked, over the 33554432-byte cap" ;;
+		count) assert_output --partial "over 2000 members" ;;
+		esac
+		[ -z "$(ls -A "$CLAW_HOME/skills")" ]
+	done
+}
+
+@test "issue 11: a tarball named host:file is a local file, never a remote tape" {
+	mkskill colon
+	cd "$BATS_TEST_TMPDIR/src"
+	tar --force-local -cf 'x:y.tar' colon
+	claw_stub rsh 'touch "$BATS_TEST_TMPDIR/rsh-ran"; exit 1'
+	claw_stub ssh 'touch "$BATS_TEST_TMPDIR/rsh-ran"; exit 1'
+	run -0 claw-skill install "$BATS_TEST_TMPDIR/src/x:y.tar"
+	assert_output colon
+	[ -f "$CLAW_HOME/skills/colon/SKILL.md" ]
+	[ ! -e "$BATS_TEST_TMPDIR/rsh-ran" ]
+}
