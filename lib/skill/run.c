@@ -241,8 +241,9 @@ static int
 permitted(sqlite3 *db, const struct skill *k, const char *extra, skillrun_fn *fn, void *ctx)
 {
 	struct buf why = BUF_INIT, cmd = BUF_INIT;
+	const char *broad;
 	char *nl;
-	int rc;
+	int rc, refused;
 
 	if (k->error)
 		return err_set(EX_DATAERR, "%s: %s", k->name, k->error), fail(fn, ctx, EX_DATAERR);
@@ -253,8 +254,13 @@ permitted(sqlite3 *db, const struct skill *k, const char *extra, skillrun_fn *fn
 	if ((nl = strchr(why.p, '\n')))
 		*nl = '\0';
 	skill_grant_command(k->name, why.p, &cmd);
-	err_set(EX_NOPERM, "%s asks for %s, which is not granted: run: %s", k->name, why.p,
-	    cmd.p ? cmd.p : "claw-skill grant");
+	if ((broad = skill_perm_broad(why.p, &refused)))
+		err_set(EX_NOPERM, "%s asks for %s, which is not granted and is broad (%s):"
+		    " only if you trust it that far, run: %s", k->name, why.p, broad,
+		    cmd.p ? cmd.p : "claw-skill grant");
+	else
+		err_set(EX_NOPERM, "%s asks for %s, which is not granted: run: %s", k->name,
+		    why.p, cmd.p ? cmd.p : "claw-skill grant");
 	buf_free(&why);
 	buf_free(&cmd);
 	return fail(fn, ctx, EX_NOPERM);
@@ -269,7 +275,7 @@ run_grants(sqlite3 *db, const struct skill *k, const char *only, char **grants)
 	const char *p = only;
 	int rc;
 
-	if ((rc = skill_grants(db, k->name, grants)))
+	if ((rc = skill_grants(db, k, grants)))
 		return rc;
 	while (only && line_next(&p, item, sizeof item))
 		if (!skill_grant_covers(*grants, item))

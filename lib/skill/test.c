@@ -99,7 +99,7 @@ needed(sqlite3 *db, const struct skill *k, const char *want)
 	char *stored = NULL, item[PATH_MAX + 16], *miss = NULL;
 	const char *p = want;
 
-	if (skill_grants(db, k->name, &stored))
+	if (skill_grants(db, k, &stored))
 		return strdup("the stored grants (unreadable)");
 	while (!miss && p && line_next(&p, item, sizeof item))
 		if (!skill_grant_covers(stored, item))
