@@ -497,3 +497,88 @@ mkskill() {
 	[ -f "$CLAW_HOME/skills/colon/SKILL.md" ]
 	[ ! -e "$BATS_TEST_TMPDIR/rsh-ran" ]
 }
+
+# A copy of claw-skill with its own built-in skills beside it (share/claw/skills).
+with_builtins() {
+	local i="$BATS_TEST_TMPDIR/inst"
+	mkdir -p "$i/bin" "$i/share/claw/skills"
+	cp "$CLAW_BIN/claw-skill" "$i/bin/"
+	cp -r "$BATS_TEST_DIRNAME/../skills/files" "$i/share/claw/skills/"
+	export CLAW_SKILLS_PATH="$FIX" B="$i/bin/claw-skill" BUILTIN="$i/bin/../share/claw/skills"
+}
+
+@test "issue 11: a skill installed over a built-in inherits none of its grants; remove keeps them" {
+	with_builtins
+	run -0 "$B" grant files fs.read:/usr/share/zoneinfo
+	mkskill files "fs.read:/usr/share/zoneinfo"
+	run -0 --separate-stderr "$B" install "$BATS_TEST_TMPDIR/src/files"
+	assert_output files
+	[ "$stderr" = "claw-skill: warning: files shadows $BUILTIN/files (which keeps its own grants)" ]
+	run -0 "$B" info files
+	assert_line $'dir\t'"$CLAW_HOME/skills/files"
+	run -0 "$B" grants files
+	assert_output ""
+	run -77 "$B" run files
+	assert_output --partial "which is not granted"
+	run -0 "$B" remove files
+	run -0 "$B" grants files
+	assert_output $'files\tfs.read:/usr/share/zoneinfo'
+	run -0 "$B" run files action=list path=/usr/share/zoneinfo/Europe
+	assert_output --partial Amsterdam
+}
+
+@test "issue 11: installing a skill hidden by one found first says so" {
+	mkskill greet
+	run -0 --separate-stderr claw-skill install "$BATS_TEST_TMPDIR/src/greet"
+	[ "$stderr" = "claw-skill: warning: greet is hidden by $FIX/greet, found first" ]
+}
+
+@test "issue 11: grants from before the migration go to the skill the name finds then" {
+	command -v sqlite3 >/dev/null || skip "no sqlite3"
+	with_builtins
+	run -0 "$B" grants
+	# A store of schema 4: grants by name only, one of them an installed skill's.
+	sqlite3 "$CLAW_HOME/claw.db" "DROP TABLE grants;
+		CREATE TABLE grants(skill TEXT NOT NULL, perm TEXT NOT NULL, ts INTEGER NOT NULL,
+		  PRIMARY KEY(skill, perm)) STRICT;
+		INSERT INTO grants VALUES('files', 'fs.read:/usr/share', 0), ('count', 'net', 0);
+		INSERT INTO installs VALUES('count', '/x/skills/count', 'h', NULL, 0);
+		PRAGMA user_version=4;"
+	run -0 "$B" grants
+	assert_output $'count\tnet\nfiles\tfs.read:/usr/share'
+	run -0 sqlite3 "$CLAW_HOME/claw.db" "SELECT skill || '=' || dir FROM grants ORDER BY 1"
+	assert_output $'count=/x/skills/count\nfiles='
+	run -0 "$B" list
+	run -0 sqlite3 "$CLAW_HOME/claw.db" "SELECT dir FROM grants WHERE skill = 'files'"
+	assert_output "$BUILTIN/files"
+	mkskill files "fs.read:/usr/share"
+	run -0 "$B" install "$BATS_TEST_TMPDIR/src/files"
+	run -0 "$B" grants files
+	assert_output ""
+}
+
+@test "issue 11: install names each broad permission; grant refuses write to / or ~ and a shell" {
+	mkskill wide "fs.write:/" "exec:/bin/sh" net "fs.read:/usr/share"
+	run -0 --separate-stderr claw-skill install "$BATS_TEST_TMPDIR/src/wide"
+	assert_output wide
+	[ "$(printf '%s\n' "$stderr" | wc -l)" = 3 ]
+	[[ $stderr == *"wide asks for fs.write:/: write to /: it could change or delete every file you can (grant refuses it without --force)"* ]]
+	[[ $stderr == *"wide asks for exec:/bin/sh: a shell: it could run any command as you"* ]]
+	[[ $stderr == *"wide asks for net: the network"* ]]
+	[[ $stderr != *"fs.read:/usr/share"* ]]
+	for p in fs.write:/ 'fs.write:~' "fs.write:$(dirname "$HOME")" exec:/bin/sh exec:sh exec:/usr/bin; do
+		run -77 claw-skill grant wide "$p"
+		assert_output --partial "refused, it is broad"
+		assert_output --partial "give --force"
+	done
+	run -0 claw-skill grants wide
+	assert_output ""
+	run -77 claw-skill run wide
+	assert_output --partial "which is not granted and is broad (write to /: it could change or delete every file you can): only if you trust it that far, run: claw-skill grant --force wide fs.write:/"
+	run -0 claw-skill grant --force wide fs.write:/
+	run -0 claw-skill grant wide net
+	run -0 claw-skill grant wide exec:/usr/bin/echo
+	run -64 claw-skill grant wide 'fs.read:~root'
+	run -0 claw-skill grants wide
+	assert_output $'wide\texec:/usr/bin/echo\nwide\tfs.write:/\nwide\tnet'
+}
