@@ -582,3 +582,36 @@ with_builtins() {
 	run -0 claw-skill grants wide
 	assert_output $'wide\texec:/usr/bin/echo\nwide\tfs.write:/\nwide\tnet'
 }
+
+@test "issue 11: a skill's stderr is passed on capped, with a line saying it was cut" {
+	mkskill loud
+	printf '#!/bin/sh\ncat >/dev/null\nhead -c 8388608 /dev/zero | tr "\\0" e >&2\necho done\n' \
+		> "$BATS_TEST_TMPDIR/src/loud/run"
+	export CLAW_SKILLS_PATH="$BATS_TEST_TMPDIR/src:$CLAW_SKILLS_PATH"
+	claw-skill run loud > "$BATS_TEST_TMPDIR/out" 2> "$BATS_TEST_TMPDIR/err"
+	grep -q '"text":"done"' "$BATS_TEST_TMPDIR/out"
+	[ "$(stat -c %s "$BATS_TEST_TMPDIR/err")" -lt 70000 ]
+	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/err")" = "[loud: stderr over the 65536-byte cap: the rest was dropped]" ]
+}
+
+@test "issue 11: a skill's data directory is held to skills.data_max" {
+	mkskill hoard
+	printf '#!/bin/sh\nd=$(jq -r .context.data_dir)\nhead -c 3000000 /dev/zero > "$d/blob"\necho stored\n' \
+		> "$BATS_TEST_TMPDIR/src/hoard/run"
+	export CLAW_SKILLS_PATH="$BATS_TEST_TMPDIR/src:$CLAW_SKILLS_PATH"
+	claw config set skills.data_max=1000000
+	run -65 claw-skill run hoard
+	assert_output --partial "hoard: left 300"
+	assert_output --partial "bytes in its data directory $CLAW_HOME/data/hoard, over skills.data_max (1000000): its next run is refused"
+	run -65 claw-skill run hoard
+	assert_output --partial "hoard: has 300"
+	refute_output --partial stored
+	rm "$CLAW_HOME/data/hoard/blob"
+	claw config set skills.data_max=4000000
+	run -0 claw-skill run hoard
+	assert_output --partial stored
+	run -0 claw config get skills.data_max
+	claw config unset skills.data_max
+	run -0 claw config get skills.data_max
+	assert_output 67108864
+}
