@@ -16,18 +16,20 @@
 
 extern char **environ;
 
-int
-proc_spawn(struct proc *p, char *const argv[], char *const envp[])
+/* Spawn with its stderr ours, or (want_err) a pipe whose read end is p->err. */
+static int
+spawn(struct proc *p, char *const argv[], char *const envp[], int want_err)
 {
-	int in[2], out[2], ex[2], e = 0;
+	int in[2], out[2], ex[2], er[2] = { -1, -1 }, e = 0;
 	pid_t parent = getpid();
 	ssize_t n;
 
 	p->pid = -1;
-	p->in = p->out = -1;
+	p->in = p->out = p->err = -1;
 	if (pipe2(in, O_CLOEXEC) < 0)
 		return err_set(EX_TEMPFAIL, "pipe:");
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(ex, O_CLOEXEC) < 0) {
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(ex, O_CLOEXEC) < 0
+	    || (want_err && pipe2(er, O_CLOEXEC) < 0)) {
 		close(in[0]); close(in[1]);
 		return err_set(EX_TEMPFAIL, "pipe:");
 	}
@@ -37,6 +39,8 @@ proc_spawn(struct proc *p, char *const argv[], char *const envp[])
 		close(in[0]), close(in[1]);
 		close(out[0]), close(out[1]);
 		close(ex[0]), close(ex[1]);
+		if (want_err)
+			close(er[0]), close(er[1]);
 		errno = e;
 		return err_set(EX_TEMPFAIL, "fork:");
 	case 0:
@@ -45,7 +49,7 @@ proc_spawn(struct proc *p, char *const argv[], char *const envp[])
 		if (getppid() != parent)
 			_exit(127);
 		signal(SIGPIPE, SIG_DFL);
-		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0)
+		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || (want_err && dup2(er[1], 2) < 0))
 			goto fail;
 		if (envp)
 			environ = (char **)envp;
@@ -60,10 +64,13 @@ proc_spawn(struct proc *p, char *const argv[], char *const envp[])
 	close(in[0]);
 	close(out[1]);
 	close(ex[1]);
+	if (want_err)
+		close(er[1]);
 	n = read(ex[0], &e, sizeof e);
 	close(ex[0]);
 	p->in = in[1];
 	p->out = out[0];
+	p->err = er[0];
 	if (n == sizeof e) {
 		proc_wait(p, -1);
 		errno = e;
@@ -71,6 +78,12 @@ proc_spawn(struct proc *p, char *const argv[], char *const envp[])
 		    "%s:", argv[0]);
 	}
 	return 0;
+}
+
+int
+proc_spawn(struct proc *p, char *const argv[], char *const envp[])
+{
+	return spawn(p, argv, envp, 0);
 }
 
 void
@@ -97,6 +110,7 @@ proc_wait(struct proc *p, int timeout_ms)
 
 	close_fd(&p->in);
 	close_fd(&p->out);
+	close_fd(&p->err);
 	for (;;) {
 		r = waitpid(p->pid, &status, deadline < 0 || timedout ? 0 : WNOHANG);
 		if (r == p->pid)
@@ -142,9 +156,30 @@ write_nosig(int fd, const void *p, size_t n)
 	return r;
 }
 
+/* Its stderr into err, at most maxerr bytes; the rest is read and dropped. */
+static void
+read_err(struct proc *p, struct buf *err, size_t maxerr, int *errcut)
+{
+	char chunk[8192];
+	ssize_t n = read(p->err, chunk, sizeof chunk);
+
+	if (n < 0 && errno == EINTR)
+		return;
+	if (n <= 0) {
+		close_fd(&p->err);
+		return;
+	}
+	if (err->len + (size_t)n > maxerr) {
+		*errcut = 1;
+		n = (ssize_t)(maxerr - err->len);
+	}
+	buf_add(err, chunk, (size_t)n);
+}
+
 int
-proc_run(char *const argv[], char *const envp[], const char *input, size_t inlen,
-    struct buf *out, size_t maxout, int timeout_ms)
+proc_run_err(char *const argv[], char *const envp[], const char *input, size_t inlen,
+    struct buf *out, size_t maxout, struct buf *err, size_t maxerr, int *errcut,
+    int timeout_ms)
 {
 	long long deadline = timeout_ms < 0 ? -1 : clock_mono_ms() + timeout_ms;
 	struct proc p;
@@ -152,24 +187,27 @@ proc_run(char *const argv[], char *const envp[], const char *input, size_t inlen
 	int capped = 0, timedout = 0, rc;
 	char chunk[8192];
 
-	if (proc_spawn(&p, argv, envp))
+	if (errcut)
+		*errcut = 0;
+	if (spawn(&p, argv, envp, err != NULL))
 		return PROC_NOSTART;
 	fcntl(p.in, F_SETFL, O_NONBLOCK);
 	if (inlen == 0)
 		close_fd(&p.in);
-	while (p.out >= 0) {
-		struct pollfd fds[2] = { { p.out, POLLIN, 0 }, { p.in, POLLOUT, 0 } };
+	while (p.out >= 0 || p.err >= 0) {
+		struct pollfd fds[3] = { { p.out, POLLIN, 0 }, { p.err, POLLIN, 0 },
+		    { p.in, POLLOUT, 0 } };
 		int wait = deadline < 0 ? -1 : (int)(deadline - clock_mono_ms());
 		if (deadline >= 0 && wait <= 0) {
 			timedout = 1;
 			break;
 		}
-		if (poll(fds, p.in >= 0 ? 2 : 1, wait) < 0) {
+		if (poll(fds, p.in >= 0 ? 3 : 2, wait) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (p.in >= 0 && fds[1].revents) {
+		if (p.in >= 0 && fds[2].revents) {
 			ssize_t n = write_nosig(p.in, input + off, inlen - off);
 			if (n > 0)
 				off += (size_t)n;
@@ -178,13 +216,15 @@ proc_run(char *const argv[], char *const envp[], const char *input, size_t inlen
 			if (off == inlen)
 				close_fd(&p.in);
 		}
-		if (fds[0].revents) {
+		if (p.err >= 0 && fds[1].revents)
+			read_err(&p, err, maxerr, errcut);
+		if (p.out >= 0 && fds[0].revents) {
 			ssize_t n = read(p.out, chunk, sizeof chunk);
 			if (n <= 0) {
 				if (n < 0 && errno == EINTR)
 					continue;
 				close_fd(&p.out);
-				break;
+				continue;
 			}
 			if (out->len + (size_t)n > maxout) {
 				buf_add(out, chunk, maxout - out->len);
@@ -201,4 +241,11 @@ proc_run(char *const argv[], char *const envp[], const char *input, size_t inlen
 	if (capped)
 		return PROC_TOOBIG;
 	return timedout ? PROC_TIMEDOUT : rc;
+}
+
+int
+proc_run(char *const argv[], char *const envp[], const char *input, size_t inlen,
+    struct buf *out, size_t maxout, int timeout_ms)
+{
+	return proc_run_err(argv, envp, input, inlen, out, maxout, NULL, 0, NULL, timeout_ms);
 }

@@ -21,6 +21,7 @@ enum {
 struct proc {
 	pid_t pid;
 	int in, out;            /* our ends: write to its stdin, read its stdout (-1 when closed) */
+	int err;                /* its stderr when proc_run_err took it, else -1 */
 };
 
 /* Start argv[0] (searched on PATH when it has no '/') with envp (NULL: ours).
@@ -37,4 +38,10 @@ void proc_kill(struct proc *p);
  * when the output cap was hit, or PROC_NOSTART. */
 int proc_run(char *const argv[], char *const envp[], const char *input, size_t inlen,
     struct buf *out, size_t maxout, int timeout_ms);
+/* proc_run with the child's stderr a pipe of ours (never our terminal) collected into
+ * err (NULL: ours, as proc_run), at most maxerr bytes: the rest is read and dropped,
+ * and *errcut (or NULL) says so.  Stderr never kills the child. */
+int proc_run_err(char *const argv[], char *const envp[], const char *input, size_t inlen,
+    struct buf *out, size_t maxout, struct buf *err, size_t maxerr, int *errcut,
+    int timeout_ms);
 #endif

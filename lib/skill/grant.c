@@ -108,7 +108,7 @@ program_path(const char *prog, char *full, size_t n)
 }
 
 int
-skill_grant(sqlite3 *db, const char *name, const char *perm, int on)
+skill_grant(sqlite3 *db, const struct skill *k, const char *perm, int on)
 {
 	char full[PATH_MAX + 8];
 	const char *why;
@@ -123,37 +123,65 @@ skill_grant(sqlite3 *db, const char *name, const char *perm, int on)
 		perm = full;
 	}
 	if ((rc = store_prepare(db, &st, on
-	    ? "INSERT OR REPLACE INTO grants(skill, perm, ts) VALUES(?, ?, ?)"
-	    : "DELETE FROM grants WHERE skill = ? AND perm = ?")))
+	    ? "INSERT OR REPLACE INTO grants(skill, dir, perm, ts) VALUES(?, ?, ?, ?)"
+	    : "DELETE FROM grants WHERE skill = ? AND dir = ? AND perm = ?")))
 		return rc;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, perm, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, k->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, k->dir, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, perm, -1, SQLITE_STATIC);
 	if (on)
-		sqlite3_bind_int64(st, 3, clock_wall_ms());
+		sqlite3_bind_int64(st, 4, clock_wall_ms());
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(db, "grants");
 	sqlite3_finalize(st);
 	if (!rc && !on && sqlite3_changes(db) == 0)
-		rc = err_set(EX_NORESULT, "%s: %s was not granted", name, perm);
+		rc = err_set(EX_NORESULT, "%s: %s was not granted", k->name, perm);
 	return rc;
 }
 
 int
-skill_grants_each(sqlite3 *db, const char *name, skill_grant_fn *fn, void *ctx)
+skill_grants_each(sqlite3 *db, const struct skill *k, skill_grant_fn *fn, void *ctx)
 {
 	sqlite3_stmt *st;
 	int rc, r;
 
 	if ((rc = store_prepare(db, &st,
-	    "SELECT skill, perm FROM grants WHERE ?1 IS NULL OR skill = ?1"
-	    " ORDER BY 1, 2")))
+	    "SELECT skill, perm FROM grants WHERE ?1 IS NULL OR (skill = ?1 AND dir = ?2)"
+	    " ORDER BY skill, perm, dir")))
 		return rc;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, k ? k->name : NULL, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, k ? k->dir : NULL, -1, SQLITE_STATIC);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW)
 		if ((rc = fn((const char *)sqlite3_column_text(st, 0),
 		    (const char *)sqlite3_column_text(st, 1), ctx)))
 			break;
 	if (!rc && r != SQLITE_DONE)
 		rc = store_fail(db, "grants");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+skill_grants_claim(sqlite3 *db, const struct skills *all)
+{
+	sqlite3_stmt *st;
+	size_t i;
+	int rc, any;
+
+	if ((rc = store_prepare(db, &st, "SELECT 1 FROM grants WHERE dir = '' LIMIT 1")))
+		return rc;
+	any = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (!any)
+		return 0;
+	if ((rc = store_prepare(db, &st,
+	    "UPDATE OR REPLACE grants SET dir = ?2 WHERE skill = ?1 AND dir = ''")))
+		return rc;
+	for (i = 0; !rc && i < all->n; i++) {
+		sqlite3_bind_text(st, 1, all->v[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, all->v[i].dir, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(db, "grants");
+		sqlite3_reset(st);
+	}
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -169,13 +197,13 @@ add_line(const char *skill, const char *perm, void *ctx)
 }
 
 int
-skill_grants(sqlite3 *db, const char *name, char **out)
+skill_grants(sqlite3 *db, const struct skill *k, char **out)
 {
 	struct buf b = BUF_INIT;
 	int rc;
 
 	*out = NULL;
-	if ((rc = skill_grants_each(db, name, add_line, &b))) {
+	if ((rc = skill_grants_each(db, k, add_line, &b))) {
 		buf_free(&b);
 		return rc;
 	}
@@ -212,22 +240,147 @@ covered(const char *want, const char *granted)
 	return 0;
 }
 
+/* path beneath (or at) dir, both resolved when they exist: a link cannot make a
+ * narrower path reach outside the wider one. */
+static int
+beneath(const char *path, const char *dir)
+{
+	char rp[PATH_MAX], rd[PATH_MAX];
+	size_t n;
+
+	if (!realpath(path, rp))
+		snprintf(rp, sizeof rp, "%s", path);
+	if (!realpath(dir, rd))
+		snprintf(rd, sizeof rd, "%s", dir);
+	n = strlen(rd);
+	while (n > 1 && rd[n - 1] == '/')
+		rd[--n] = '\0';
+	if (strcmp(rd, "/") == 0)
+		return rp[0] == '/';
+	return !strncmp(rp, rd, n) && (rp[n] == '/' || rp[n] == '\0');
+}
+
+/* 2 when PATH (a permission's, ~ expanded) is /, 1 when it holds the home directory,
+ * else 0. */
+static int
+reach(const char *path)
+{
+	const char *home = getenv("HOME");
+	char rp[PATH_MAX];
+
+	if (!realpath(path, rp))
+		snprintf(rp, sizeof rp, "%s", path);
+	if (strcmp(rp, "/") == 0)
+		return 2;
+	return home && *home == '/' && beneath(home, rp);
+}
+
+/* Does exec:PATH reach a shell (one on PATH_DEFAULT, by any of its names)? */
+static int
+reaches_shell(const char *path)
+{
+	static const char *const shells[] = {
+		"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "fish", "csh", "tcsh",
+		"busybox",
+	};
+	char cand[PATH_MAX];
+	const char *p, *end;
+	size_t i;
+
+	for (p = PATH_DEFAULT; *p; p = *end ? end + 1 : end) {
+		end = p + strcspn(p, ":");
+		for (i = 0; i < sizeof shells / sizeof shells[0]; i++) {
+			snprintf(cand, sizeof cand, "%.*s/%s", (int)(end - p), p, shells[i]);
+			if (access(cand, X_OK) == 0 && beneath(cand, path))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* perm, ~ expanded and exec:PROG found, into full; the PATH's offset, or 0 for net
+ * and env:. */
+static size_t
+perm_full(const char *perm, char *full, size_t n)
+{
+	const char *colon;
+
+	if (!strncmp(perm, "exec:", 5) && perm[5] != '/' && perm[5] != '~') {
+		if (program_path(perm + 5, full, n))
+			snprintf(full, n, "%s", perm);
+	} else
+		skill_perm_expand(perm, full, n);
+	colon = strchr(full, ':');
+	return colon && (!strncmp(full, "fs.", 3) || !strncmp(full, "exec:", 5))
+	    ? (size_t)(colon - full + 1) : 0;
+}
+
+const char *
+skill_perm_broad(const char *perm, int *refused)
+{
+	char full[PATH_MAX + 16];
+	size_t at = perm_full(perm, full, sizeof full);
+	int r;
+
+	*refused = 0;
+	if (!strcmp(full, "net"))
+		return "the network: it could send anything it can read anywhere";
+	if (!at)
+		return NULL;
+	if (!strncmp(full, "exec:", 5))
+		return (*refused = reaches_shell(full + at))
+		    ? "a shell: it could run any command as you" : NULL;
+	if (!(r = reach(full + at)))
+		return NULL;
+	if (!strncmp(full, "fs.write:", 9)) {
+		*refused = 1;
+		return r == 2 ? "write to /: it could change or delete every file you can"
+		    : "write to your home: it could change your shell's startup files, keys"
+		    " and everything else there";
+	}
+	return r == 2 ? "read /: every file you can read"
+	    : "read your home: your keys, mail and documents";
+}
+
 int
-skill_ungranted(sqlite3 *db, const struct skill *k, const char *extra, struct buf *why)
+skill_grant_covers(const char *granted, const char *perm)
+{
+	char want[PATH_MAX + 16], g[PATH_MAX + 16], gfull[PATH_MAX + 16];
+	const char *q, *colon;
+	size_t kind;
+
+	if (!skill_perm_valid(perm, NULL))
+		return 0;
+	if (!strncmp(perm, "exec:", 5) && perm[5] != '/' && perm[5] != '~') {
+		if (program_path(perm + 5, want, sizeof want))
+			return 0;
+	} else
+		skill_perm_expand(perm, want, sizeof want);
+	colon = strchr(want, ':');
+	kind = colon && strcmp(want, "net") && strncmp(want, "env:", 4)
+	    ? (size_t)(colon - want + 1) : 0;
+	for (q = granted; q && line_next(&q, g, sizeof g);) {
+		skill_perm_expand(g, gfull, sizeof gfull);
+		if (kind ? !strncmp(gfull, want, kind) && beneath(want + kind, gfull + kind)
+		    : !strcmp(gfull, want))
+			return 1;
+	}
+	return 0;
+}
+
+int
+skill_ungranted(sqlite3 *db, const struct skill *k, const char *only, struct buf *why)
 {
 	char *granted, want[PATH_MAX];
 	const char *p;
 	int rc;
 
-	if ((rc = skill_grants(db, k->name, &granted)))
+	if (only)
+		granted = strdup(only);
+	else if ((rc = skill_grants(db, k, &granted)))
 		return rc;
-	if (extra && *extra) {
-		struct buf g = BUF_INIT;
-		buf_printf(&g, "%s%s%s", granted, *granted ? "\n" : "", extra);
-		free(granted);
-		if (!(granted = buf_steal(&g)))
-			return err_set(EX_SOFTWARE, "out of memory");
-	}
+	if (!granted)
+		return err_set(EX_SOFTWARE, "out of memory");
 	for (p = k->permissions; line_next(&p, want, sizeof want);)
 		if (!covered(want, granted))
 			buf_printf(why, "%s%s", why->len ? "\n" : "", want);
@@ -276,8 +429,10 @@ skill_grant_command(const char *name, const char *perm, struct buf *b)
 	static const char plain[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 	    "._+-/:~@%,=";
 	const char *s;
+	int refused;
 
-	buf_printf(b, "claw-skill grant %s ", name);
+	skill_perm_broad(perm, &refused);
+	buf_printf(b, "claw-skill grant %s%s ", refused ? "--force " : "", name);
 	if (strspn(perm, plain) == strlen(perm)) {
 		buf_adds(b, perm);
 		return;

@@ -13,6 +13,7 @@
 #include "base/json.h"
 #include "base/path.h"
 #include "skill/eligible.h"
+#include "skill/grant.h"
 #include "skill/index.h"
 #include "skill/skillmd.h"
 #include "store/store.h"
@@ -484,6 +485,9 @@ skill_index(sqlite3 *db, struct skills *out)
 	}
 	if (!rc)
 		rc = pick(&seen, &rows, out);
+	/* Grants older than their directory go to the skill the name finds now. */
+	if (!rc)
+		rc = skill_grants_claim(db, out);
 	for (i = 0; i < seen.n; i++) {
 		free(seen.dir[i]);
 		free(seen.sig[i]);

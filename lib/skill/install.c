@@ -19,6 +19,8 @@
 #include "base/file.h"
 #include "base/path.h"
 #include "base/proc.h"
+#include "skill/grant.h"
+#include "skill/index.h"
 #include "skill/install.h"
 #include "skill/skillmd.h"
 #include "store/store.h"
@@ -219,15 +221,70 @@ is_tarball(const char *src)
 	return 0;
 }
 
+/* One line of tar -tv --numeric-owner: "MODE UID/GID SIZE DATE TIME NAME".  The
+ * member's size, or -1 when the line is not one tar would print. */
+static long long
+member_size(const char *line)
+{
+	char *end;
+	long long n;
+
+	line += strcspn(line, " ");
+	line += strspn(line, " ");
+	line += strcspn(line, " ");
+	line += strspn(line, " ");
+	if (*line < '0' || *line > '9')
+		return -1;
+	n = strtoll(line, &end, 10);
+	return *end == ' ' ? n : -1;
+}
+
+/* Every member of the listing a plain file or directory, each under the per-file cap
+ * and all under the total and count caps: before anything is unpacked, so a small
+ * compressed tarball cannot fill the disk (a bomb is refused from its headers). */
+static int
+check_listing(const char *tarball, char *listing)
+{
+	char *p, *line;
+	unsigned long long total = 0;
+	long long size;
+	unsigned count = 0;
+
+	for (p = listing; p && (line = strsep(&p, "\n"));) {
+		if (!*line)
+			continue;
+		if (*line != '-' && *line != 'd')
+			return err_set(EX_DATAERR,
+			    "%s: a member that is not a plain file or directory: %.80s", tarball,
+			    line);
+		if ((size = member_size(line)) < 0)
+			return err_set(EX_DATAERR, "%s: a listing tar did not make: %.80s",
+			    tarball, line);
+		if (size > SKILLINST_MAXFILE)
+			return err_set(EX_DATAERR,
+			    "%s: a member of %lld bytes is over the %u-byte cap: %.80s", tarball,
+			    size, SKILLINST_MAXFILE, line);
+		if ((total += (unsigned long long)size) > SKILLINST_MAXTOTAL)
+			return err_set(EX_DATAERR, "%s: unpacked, over the %u-byte cap", tarball,
+			    SKILLINST_MAXTOTAL);
+		if (++count > SKILLINST_MAXFILES)
+			return err_set(EX_DATAERR, "%s: over %u members", tarball,
+			    SKILLINST_MAXFILES);
+	}
+	return 0;
+}
+
 /* List the tarball's members and refuse anything but plain files and directories
- * with relative paths that stay inside; then unpack into dir. */
+ * with relative paths that stay inside, or over the caps; then unpack into dir.
+ * --force-local: a name with a colon is a file, never host:path (tar would run rsh). */
 static int
 untar(const char *tarball, const char *dir)
 {
-	char *list[] = { "tar", "-tvf", (char *)tarball, NULL };
-	char *xargs[] = { "tar", "-xf", (char *)tarball, "-C", (char *)dir, "--no-same-owner",
-	    "--no-same-permissions", "--no-overwrite-dir", NULL };
-	char *names[] = { "tar", "-tf", (char *)tarball, NULL };
+	char *list[] = { "tar", "--force-local", "--numeric-owner", "-tvf", (char *)tarball,
+	    NULL };
+	char *xargs[] = { "tar", "--force-local", "-xf", (char *)tarball, "-C", (char *)dir,
+	    "--no-same-owner", "--no-same-permissions", "--no-overwrite-dir", NULL };
+	char *names[] = { "tar", "--force-local", "-tf", (char *)tarball, NULL };
 	struct buf out = BUF_INIT, nm = BUF_INIT;
 	char *p, *line;
 	int rc = 0;
@@ -238,11 +295,7 @@ untar(const char *tarball, const char *dir)
 		buf_free(&nm);
 		return err_set(EX_DATAERR, "%s: not a tarball tar can read", tarball);
 	}
-	for (p = out.p; p && !rc && (line = strsep(&p, "\n"));)
-		if (*line && *line != '-' && *line != 'd')
-			rc = err_set(EX_DATAERR,
-			    "%s: a member that is not a plain file or directory: %.80s", tarball,
-			    line);
+	rc = check_listing(tarball, out.p);
 	for (p = nm.p; p && !rc && (line = strsep(&p, "\n"));) {
 		char *c, *save = NULL, copy[PATH_MAX];
 		if (!*line)
@@ -291,13 +344,16 @@ tree_root(const char *dir, char *root, size_t n)
  * a tarball without a top directory) the tarball's without its extension.  *name
  * is malloc'd.  0 or EX_DATAERR. */
 static int
-skill_name_of(const char *src, const char *root, const char *unpack, char **name)
+skill_name_of(const char *src, const char *root, const char *unpack, char **name,
+    struct buf *notes)
 {
 	char path[PATH_MAX], from[PATH_MAX], *dot;
 	const char *where = strcmp(root, unpack) ? root : src, *base = strrchr(where, '/');
 	struct buf text = BUF_INIT;
 	struct skillmd md;
-	int rc;
+	const char *broad;
+	size_t i;
+	int rc, refused;
 
 	snprintf(path, sizeof path, "%s/SKILL.md", root);
 	if (file_read(path, SKILLMD_MAXFILE, &text)) {
@@ -312,6 +368,11 @@ skill_name_of(const char *src, const char *root, const char *unpack, char **name
 			rc = err_set(EX_DATAERR, "%s: not a usable skill name", md.name);
 		else if (!(*name = strdup(md.name)))
 			rc = err_set(EX_SOFTWARE, "out of memory");
+		for (i = 0; !rc && i < md.permissions.n; i++)
+			if ((broad = skill_perm_broad(md.permissions.v[i], &refused)))
+				buf_printf(notes, "%s asks for %s: %s%s\n", md.name,
+				    md.permissions.v[i], broad, refused
+				    ? " (grant refuses it without --force)" : "");
 		skillmd_free(&md);
 	}
 	buf_free(&text);
@@ -387,9 +448,32 @@ source_root(const char *src, const char *skills, char *unpack, char *root)
 	return 0;
 }
 
-int
-skillinst_install(sqlite3 *db, const char *src, char **name)
+/* A line in notes for each other search directory holding a skill called name. */
+static void
+shadowing(const char *name, const char *skills, struct buf *notes)
 {
+	char roots[SKILL_MAXROOTS][PATH_MAX], path[PATH_MAX + 80];
+	int n, i, after = 0;
+
+	if (skill_roots(roots, &n))
+		return;
+	for (i = 0; i < n; i++) {
+		if (!strcmp(roots[i], skills)) {
+			after = 1;
+			continue;
+		}
+		snprintf(path, sizeof path, "%s/%s/SKILL.md", roots[i], name);
+		if (access(path, F_OK) == 0)
+			buf_printf(notes, after ? "warning: %s shadows %s/%s (which keeps its own"
+			    " grants)\n" : "warning: %s is hidden by %s/%s, found first\n",
+			    name, roots[i], name);
+	}
+}
+
+int
+skillinst_install(sqlite3 *db, const char *src, char **name, struct buf *notes)
+{
+	struct skills all = { 0 };
 	char skills[PATH_MAX], unpack[PATH_MAX] = "", root[PATH_MAX], dst[PATH_MAX], hex[65];
 	struct walk w = { 0 };
 	struct stat st;
@@ -401,7 +485,10 @@ skillinst_install(sqlite3 *db, const char *src, char **name)
 	if ((rc = source_root(src, skills, unpack, root)))
 		goto out;
 	snprintf(w.root, sizeof w.root, "%s", root);
-	if ((rc = scan(&w, "")) || (rc = skill_name_of(src, root, unpack, name)))
+	if ((rc = scan(&w, "")) || (rc = skill_name_of(src, root, unpack, name, notes)))
+		goto out;
+	/* Grants older than their directory go to today's skill of each name first. */
+	if ((rc = skill_index(db, &all)))
 		goto out;
 	snprintf(dst, sizeof dst, "%s/%s", skills, *name);
 	if (lstat(dst, &st) == 0) {
@@ -414,7 +501,10 @@ skillinst_install(sqlite3 *db, const char *src, char **name)
 		goto out;
 	if ((rc = record_install(db, *name, dst, hex, src)))
 		path_rmtree(dst);
+	else
+		shadowing(*name, skills, notes);
 out:
+	skills_free(&all);
 	if (*unpack)
 		path_rmtree(unpack);
 	walk_free(&w);
@@ -483,8 +573,11 @@ skillinst_remove(sqlite3 *db, const char *name)
 		rc = sqlite3_step(q) == SQLITE_DONE ? 0 : store_fail(db, "installs");
 		sqlite3_finalize(q);
 	}
-	if (!rc && !(rc = store_prepare(db, &q, "DELETE FROM grants WHERE skill = ?1"))) {
+	/* Only this skill's grants: a built-in of the same name keeps its own. */
+	if (!rc && !(rc = store_prepare(db, &q,
+	    "DELETE FROM grants WHERE skill = ?1 AND dir = ?2"))) {
 		sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, dir, -1, SQLITE_STATIC);
 		rc = sqlite3_step(q) == SQLITE_DONE ? 0 : store_fail(db, "grants");
 		sqlite3_finalize(q);
 	}

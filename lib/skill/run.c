@@ -1,6 +1,7 @@
 /* run: the sandboxed run.  Nothing here trusts the skill: its output is
  * capped and checked line by line, its time is bounded twice (claw-sandbox's
  * wall clock and ours), and it sees no secret of ours. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -241,8 +242,9 @@ static int
 permitted(sqlite3 *db, const struct skill *k, const char *extra, skillrun_fn *fn, void *ctx)
 {
 	struct buf why = BUF_INIT, cmd = BUF_INIT;
+	const char *broad;
 	char *nl;
-	int rc;
+	int rc, refused;
 
 	if (k->error)
 		return err_set(EX_DATAERR, "%s: %s", k->name, k->error), fail(fn, ctx, EX_DATAERR);
@@ -253,26 +255,36 @@ permitted(sqlite3 *db, const struct skill *k, const char *extra, skillrun_fn *fn
 	if ((nl = strchr(why.p, '\n')))
 		*nl = '\0';
 	skill_grant_command(k->name, why.p, &cmd);
-	err_set(EX_NOPERM, "%s asks for %s, which is not granted: run: %s", k->name, why.p,
-	    cmd.p ? cmd.p : "claw-skill grant");
+	if ((broad = skill_perm_broad(why.p, &refused)))
+		err_set(EX_NOPERM, "%s asks for %s, which is not granted and is broad (%s):"
+		    " only if you trust it that far, run: %s", k->name, why.p, broad,
+		    cmd.p ? cmd.p : "claw-skill grant");
+	else
+		err_set(EX_NOPERM, "%s asks for %s, which is not granted: run: %s", k->name,
+		    why.p, cmd.p ? cmd.p : "claw-skill grant");
 	buf_free(&why);
 	buf_free(&cmd);
 	return fail(fn, ctx, EX_NOPERM);
 }
 
-/* The stored grants and the run's extra ones, cut to what the skill may get. */
+/* The stored grants, or the run's narrower ones (each covered by a stored grant:
+ * a run is never given more than the user granted), cut to what the skill may get. */
 static int
-run_grants(sqlite3 *db, const struct skill *k, const char *extra, char **grants)
+run_grants(sqlite3 *db, const struct skill *k, const char *only, char **grants)
 {
+	char item[PATH_MAX + 16];
+	const char *p = only;
 	int rc;
 
-	if ((rc = skill_grants(db, k->name, grants)))
+	if ((rc = skill_grants(db, k, grants)))
 		return rc;
-	if (extra && *extra) {
-		struct buf g = BUF_INIT;
-		buf_printf(&g, "%s%s%s", *grants, **grants ? "\n" : "", extra);
+	while (only && line_next(&p, item, sizeof item))
+		if (!skill_grant_covers(*grants, item))
+			return err_set(EX_NOPERM, "%s: %s is not granted (a run may narrow its"
+			    " grants, never widen them)", k->name, item);
+	if (only) {
 		free(*grants);
-		if (!(*grants = buf_steal(&g)))
+		if (!(*grants = strdup(only)))
 			return err_set(EX_SOFTWARE, "out of memory");
 	}
 	skill_grants_cut(k, *grants);
@@ -387,20 +399,94 @@ outcome(const struct skill *k, int status, const struct buf *out, skillrun_fn *f
 	return rc;
 }
 
+/* The bytes under the directory open as fd, each file counted at the larger of its
+ * size and its blocks (a sparse file counts in full); fd is closed. */
+static unsigned long long
+tree_bytes(int fd, int depth)
+{
+	unsigned long long total = 0;
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+
+	if (!(d = fdopendir(fd))) {
+		close(fd);
+		return 0;
+	}
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")
+		    && fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			unsigned long long blocks = (unsigned long long)st.st_blocks * 512;
+			total += blocks > (unsigned long long)st.st_size ? blocks
+			    : (unsigned long long)st.st_size;
+			if (S_ISDIR(st.st_mode) && depth < 64) {
+				int sub = openat(fd, e->d_name,
+				    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				if (sub >= 0)
+					total += tree_bytes(sub, depth + 1);
+			}
+		}
+	closedir(d);
+	return total;
+}
+
+/* 0 when k's data directory is within skills.data_max, else EX_DATAERR (err set). */
+static int
+data_within(sqlite3 *db, const struct skill *k, const char *dir, int after)
+{
+	unsigned long long max = 64ull << 20, used;
+	char *v = NULL;
+	enum config_source src;
+	int fd;
+
+	if (config_get(db, "skills.data_max", &v, &src) == 0 && v)
+		max = strtoull(v, NULL, 10);
+	free(v);
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return 0;
+	if ((used = tree_bytes(fd, 0)) <= max)
+		return 0;
+	return err_set(EX_DATAERR, "%s: %s %llu bytes in its data directory %s, over"
+	    " skills.data_max (%llu): %s", k->name, after ? "left" : "has", used, dir, max,
+	    after ? "its next run is refused until that is cleared"
+	    : "refused until that is cleared");
+}
+
+/* What the skill said on stderr, passed on to ours (as it would have been had it been
+ * ours), cut at the cap with a line saying so. */
+static void
+pass_stderr(const struct skill *k, const struct buf *err, int cut)
+{
+	struct buf note = BUF_INIT;
+	ssize_t n = 0;
+
+	if (err->len)
+		n = write(2, err->p, err->len);
+	if (cut) {
+		buf_printf(&note, "%s[%s: stderr over the %u-byte cap: the rest was dropped]\n",
+		    err->len && err->p[err->len - 1] != '\n' ? "\n" : "", k->name,
+		    SKILLRUN_MAXERR);
+		if (!note.oom)
+			n = write(2, note.p, note.len);
+	}
+	(void)n;
+	buf_free(&note);
+}
+
 int
 skill_run(sqlite3 *db, const struct skill *k, const struct skillrun_opts *o, skillrun_fn *fn,
     void *ctx)
 {
 	struct launch l = { .argc = 0 };
-	struct buf in = BUF_INIT, out = BUF_INIT;
-	int rc, status, quiet = 0, i;
+	struct buf in = BUF_INIT, out = BUF_INIT, err = BUF_INIT;
+	int rc, status, quiet = 0, i, cut = 0;
 
 	if ((rc = permitted(db, k, o->grants, fn, ctx)))
 		return rc;
 	if (strcmp(k->kind, "instructions") == 0)
 		return run_instructions(k, fn, ctx);
-	if ((rc = launch_dirs(k, &l)) || (rc = run_grants(db, k, o->grants, &l.grants))
-	    || (rc = launch_argv(k, &l)))
+	if ((rc = launch_dirs(k, &l)) || (rc = data_within(db, k, l.data, 0))
+	    || (rc = run_grants(db, k, o->grants, &l.grants)) || (rc = launch_argv(k, &l)))
 		goto out;
 	buf_adds(&in, "{\"args\":");
 	buf_adds(&in, o->args);
@@ -412,9 +498,14 @@ skill_run(sqlite3 *db, const struct skill *k, const struct skillrun_opts *o, ski
 		goto out;
 	}
 	/* claw-sandbox keeps the wall clock; ours is the backstop. */
-	status = proc_run(l.argv, NULL, in.p, in.len, &out, SKILLRUN_MAXOUT,
-	    (int)(k->timeout + 5) * 1000);
+	status = proc_run_err(l.argv, NULL, in.p, in.len, &out, SKILLRUN_MAXOUT, &err,
+	    SKILLRUN_MAXERR, &cut, (int)(k->timeout + 5) * 1000);
+	pass_stderr(k, &err, cut);
 	rc = outcome(k, status, &out, fn, ctx, &quiet);
+	if (status != PROC_NOSTART && data_within(db, k, l.data, 1)) {
+		if (!rc || quiet)
+			rc = err_code(), quiet = 0;
+	}
 out:
 	if (rc && !quiet)
 		fail(fn, ctx, rc);
@@ -425,6 +516,7 @@ out:
 	free(l.grants);
 	buf_free(&in);
 	buf_free(&out);
+	buf_free(&err);
 	return rc;
 }
 

@@ -12,6 +12,7 @@
 #include "skill/index.h"
 
 #define SKILLRUN_MAXOUT (1u << 20)
+#define SKILLRUN_MAXERR (64u << 10)   /* bytes of a run's stderr passed on; the rest dropped */
 
 /* Each event as one compact JSON line (without its newline). */
 typedef void skillrun_fn(const char *line, size_t n, void *ctx);
@@ -19,7 +20,8 @@ typedef void skillrun_fn(const char *line, size_t n, void *ctx);
 struct skillrun_opts {
 	const char *args;       /* a JSON object text */
 	const char *config;     /* a JSON object text merged last into context.config, or NULL */
-	const char *grants;     /* extra grants for this run only, one per line, or NULL */
+	const char *grants;     /* NULL (the stored grants), or the run's only grants, one per
+				 * line, each covered by a stored one (else EX_NOPERM) */
 };
 
 /* The arguments of a run from words: one JSON object text as it is (EX_DATAERR when
@@ -28,7 +30,10 @@ struct skillrun_opts {
  * EX_USAGE for a word that is neither. */
 int skillrun_args(int argc, char **argv, struct buf *b);
 
-/* Returns 0; EX_NOPERM (a permission not granted),
+/* The skill's stderr is passed on to ours, at most SKILLRUN_MAXERR bytes and a line
+ * saying so when cut.  A run is refused, and a run that leaves it so fails, when the
+ * skill's data directory holds more than skills.data_max bytes (EX_DATAERR).
+ * Returns 0; EX_NOPERM (a permission not granted),
  * EX_TEMPFAIL (out of time), EX_DATAERR (output over the cap), the skill's own
  * exit status when it is one of the shared codes, else EX_NORESULT; an error
  * event has been handed out for every failure. */

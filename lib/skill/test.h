@@ -11,14 +11,17 @@
 /* A case file is one JSON object:
  *	"args"		the arguments (default {})
  *	"config"	an object merged last into context.config
- *	"grants"	permissions granted for this run only, ["net", "fs.read:/x"]
+ *	"grants"	the run's only grants, ["net", "fs.read:/x"]: each must be
+ *			covered by one the user granted, else the case is skipped
+ *			(a case narrows the stored grants, never widens them)
  *	"error"		true when the run must fail (exit non-zero or an error event)
  *	"expect"	{"equals": S}, {"contains": S} or {"matches": ERE} against the
  *			result's text (the error's message when "error" is true: contains) */
 struct skill_case {
 	int n;                    /* 1, 2, ... in file-name order */
 	const char *file;         /* the case's file name, "hello.json" */
-	int pass;
+	int pass;                 /* 1 for a skipped case too */
+	char *skip;               /* skipped: the permission it needs that is not granted */
 	const char *why;          /* failed: what was wanted, or why the case is unusable */
 	const char *got;          /* failed: the run's text ("" for none); NULL when it never ran */
 };

@@ -39,6 +39,7 @@ static const struct key {
 	{ "providers.*.api_key", NULL, T_SECRET },
 	{ "providers.*.base_url", NULL, T_URL },
 	{ "providers.*.kind", "openai", T_KIND },
+	{ "skills.data_max", "67108864", T_UINT },
 	{ "thinking", "off", T_ONOFF },
 };
 #define NKEYS (sizeof keys / sizeof keys[0])

@@ -97,6 +97,21 @@ static const char *const migrations[] = {
 	"  key BLOB PRIMARY KEY,"         /* BLAKE2b-128 of the token: never the token */
 	"  window INTEGER NOT NULL,"      /* Unix minute */
 	"  count INTEGER NOT NULL) STRICT;",
+
+	/* 5: grants kept by the skill's name and directory, so a same-named skill installed
+	 * elsewhere starts with none; a row's dir is the installed skill's when the name
+	 * is an installed one, else '' until claw-skill places it (skill_grants_claim) */
+	"CREATE TABLE grants_dir("
+	"  skill TEXT NOT NULL,"
+	"  dir TEXT NOT NULL,"
+	"  perm TEXT NOT NULL,"
+	"  ts INTEGER NOT NULL,"
+	"  PRIMARY KEY(skill, dir, perm)) STRICT;"
+	"INSERT INTO grants_dir SELECT g.skill,"
+	"  COALESCE((SELECT i.dir FROM installs i WHERE i.name = g.skill), ''), g.perm, g.ts"
+	"  FROM grants g;"
+	"DROP TABLE grants;"
+	"ALTER TABLE grants_dir RENAME TO grants;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
