@@ -311,6 +311,13 @@ pad() {
 H='Host: x\r\n'
 C='POST /api/v1/chat HTTP/1.1\r\nHost: x\r\n'
 
+# authed: CA, the head of C with a valid chat token (a body is read only after one).
+authed() {
+	local t
+	mint t "{\"sub\":\"t\",\"scope\":\"chat\",\"exp\":$((NOW + 600))}"
+	CA="${C}Authorization: Bearer $t\r\n"
+}
+
 # load_cases: the table, and what gwclient.py cases prints of each but the body, in
 # inetd mode (EXP_INETD) and in start mode (EXP_START).
 load_cases() {
@@ -482,7 +489,8 @@ check_cases() {
 	inetd "${C}Content-Length: 101\r\n\r\n$x101"
 	expect 413
 	claw config set gateway.body_timeout=1
-	talk exec "send:${C}Content-Length: 10\r\n\r\nabc" resp:3 -- claw-gateway
+	authed
+	talk exec "send:${CA}Content-Length: 10\r\n\r\nabc" resp:3 -- claw-gateway
 	split_talk
 	expect 408
 }
@@ -549,7 +557,8 @@ check_cases() {
 
 @test "inetd: a head or a body that stalls is 408, and the connection ends within 1-3 s" {
 	# The body's stall runs meanwhile, on its own claw-gateway.
-	CLAW_GATEWAY_BODY_TIMEOUT=1 "$PY" "$GWC" talk exec "send:${C}Content-Length: 10\r\n\r\nabc" resp:5 closed:3 elapsed \
+	authed
+	CLAW_GATEWAY_BODY_TIMEOUT=1 "$PY" "$GWC" talk exec "send:${CA}Content-Length: 10\r\n\r\nabc" resp:5 closed:3 elapsed \
 		-- claw-gateway >"$TMP/body" 3>&- &
 	BG_PIDS+=" $!"
 	talk exec 'send:GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ' resp:5 closed:3 elapsed -- \
@@ -581,7 +590,8 @@ check_cases() {
 	BG_PIDS+=" $!"
 	"$PY" "$GWC" talk "$ADDR" elapsed resp:5 closed:3 elapsed >"$TMP/mute" 3>&- &
 	BG_PIDS+=" $!"
-	"$PY" "$GWC" talk "$ADDR" "send:${C}Content-Length: 10\r\n\r\nabc" elapsed resp:5 closed:3 elapsed >"$TMP/body" 3>&- &
+	authed
+	"$PY" "$GWC" talk "$ADDR" "send:${CA}Content-Length: 10\r\n\r\nabc" elapsed resp:5 closed:3 elapsed >"$TMP/body" 3>&- &
 	BG_PIDS+=" $!"
 	local i f
 	for ((i = 0; i < 100; i++)); do
@@ -671,10 +681,16 @@ check_cases() {
 
 @test "Expect: 100-continue: 100 Continue before the final answer; none when the body is refused" {
 	gw_start CLAW_GATEWAY_MAX_BODY=100
-	# The interim answer comes before the body is sent.
-	talk "$ADDR" "send:${C}Expect: 100-continue\r\nContent-Length: 2\r\n\r\n" resp:2 'send:{}' resp
+	# The interim answer comes before the body is sent; none to a request its
+	# token refuses, which is answered at once.
+	authed
+	talk "$ADDR" "send:${CA}Expect: 100-continue\r\nContent-Length: 2\r\n\r\n" resp:2 'send:{}' resp
 	assert_line --index 0 "HTTP/1.1 100 Continue"
-	assert_line --index 1 "HTTP/1.1 401 Unauthorized"
+	assert_line --index 1 "HTTP/1.1 400 Bad Request"
+	talk "$ADDR" "send:${C}Expect: 100-continue\r\nContent-Length: 2\r\n\r\n" resp:2 closed:2
+	assert_line --index 0 "HTTP/1.1 401 Unauthorized"
+	refute_line --partial "100 Continue"
+	assert_line -- "-- closed"
 	# A body that is too large is refused at once, with no 100.
 	talk "$ADDR" "send:${C}Expect: 100-continue\r\nContent-Length: 1000\r\n\r\n" resp:2 closed:2
 	assert_line --index 0 "HTTP/1.1 413 Content Too Large"

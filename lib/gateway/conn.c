@@ -24,6 +24,7 @@ limits(struct gw_conn *x)
 		.max_requests = KEEPALIVE_MAX,
 		.write_ms = WRITE_MS,
 		.max_children = x->g.max_children,
+		.max_per_peer = x->g.max_per_peer,
 	};
 }
 
@@ -45,13 +46,18 @@ fresh(struct gw_conn *x)
 	memset(&x->o, 0, sizeof x->o);
 }
 
-static void
-on_head(void *ctx, const struct http_req *r)
+static int
+on_head(void *ctx, const struct http_req *r, struct server_reply *rp)
 {
 	struct gw_conn *x = ctx;
+	int refused;
 
-	gw_route_head(&x->g, r);
+	fresh(x);
+	refused = gw_route_head(&x->g, r, &x->o) != 0;
 	limits(x);                     /* inetd: the store's, now that it may be open */
+	if (refused)
+		reply(x, rp);
+	return refused;
 }
 
 static void

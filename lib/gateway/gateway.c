@@ -45,6 +45,7 @@ load(struct gw *g)
 	g->head_timeout = (int)conf_long(g->db, "gateway.head_timeout", 1, 3600);
 	g->body_timeout = (int)conf_long(g->db, "gateway.body_timeout", 1, 3600);
 	g->max_children = (int)conf_long(g->db, "gateway.max_children", 1, 4096);
+	g->max_per_peer = (int)conf_long(g->db, "gateway.max_per_peer", 1, 1024);
 }
 
 int

@@ -27,6 +27,7 @@ struct gw {
 	long long max_body;
 	int head_timeout, body_timeout;   /* seconds */
 	int max_children, children;
+	int max_per_peer;             /* start: connections from one address */
 	long long started;            /* clock_wall_ms() at start */
 	long long requests;
 	struct gw_rate rates[GW_RATESLOTS];   /* start: counted here; inetd: in the store */

@@ -53,7 +53,8 @@ conn_new(struct server *s, int in, int out, const char *peer)
 	c->in = in;
 	c->out = out;
 	snprintf(c->peer, sizeof c->peer, "%s", peer && *peer ? peer : "-");
-	c->deadline = clock_mono_ms() + s->lim.head_ms;
+	c->born = clock_mono_ms();
+	c->deadline = c->born + s->lim.head_ms;
 	s->conns[s->nconns++] = c;
 	return c;
 }
@@ -198,7 +199,7 @@ step(struct server *s, struct server_conn *c, long long now)
 {
 	struct server_reply rp = { 0 };
 	struct http_req r;
-	int n, done = 0;
+	int n, done = 0, refused;
 
 	if (c->state != READING)
 		return 0;
@@ -220,10 +221,9 @@ step(struct server *s, struct server_conn *c, long long now)
 			return 0;
 		}
 		c->head = (size_t)n;
-		if (s->ops->head)
-			s->ops->head(s->ctx, &r);
 		snprintf(c->method, sizeof c->method, "%.*s", (int)(r.mlen < 15 ? r.mlen : 15),
 		    r.method);
+		refused = s->ops->head && s->ops->head(s->ctx, &r, &rp);
 		c->length = r.length < 0 ? 0 : r.length;
 		if (r.length < 0 && r.mlen == 4 && memcmp(r.method, "POST", 4) == 0) {
 			refuse(s, c, 411, "a POST needs a Content-Length", now);
@@ -234,6 +234,17 @@ step(struct server *s, struct server_conn *c, long long now)
 			snprintf(m, sizeof m, "the body is over %lld bytes (%s.max_body)",
 			    s->lim.max_body, s->lim.keys);
 			refuse(s, c, 413, m, now);
+			return 0;
+		}
+		if (refused) {
+			/* Refused on its head: a body is never read, nor asked for, and
+			 * the connection goes with it unread; with none it may be kept. */
+			snprintf(c->label, sizeof c->label, "%s", rp.label);
+			rp.close = rp.close || c->length > 0;
+			respond(s, c, &rp, now);
+			buf_consume(&c->rx, c->head);
+			c->head = 0;
+			c->partial = 0;
 			return 0;
 		}
 		if (r.expect_continue && c->rx.len < c->head + (size_t)c->length
@@ -334,10 +345,54 @@ reap(struct server *s)
 	return reaped;
 }
 
+/* How far a connection has got, least first: idle between requests (nothing is
+ * lost by closing it), then still reading its head (the older the less), or
+ * past its head's deadline; -1 for one that must not be shed (a body being
+ * read, an answer being written). */
+static long long
+progress(const struct server_conn *c, long long now)
+{
+	if (c->state != READING || c->head)
+		return -1;
+	if (!c->partial && c->nreq > 0)
+		return 0;
+	return c->deadline <= now ? 1 : 2 + c->born;
+}
+
+/* Make room for a connection from host: shed the peer's least advanced one when
+ * it is at its limit, else, when the table is full, the least advanced of all.
+ * 0 when there is room. */
+static int
+make_room(struct server *s, const char *host, long long now)
+{
+	int i, mine = 0, victim = -1, own = -1;
+	long long best = -1, ownbest = -1;
+
+	for (i = 0; i < s->nconns; i++) {
+		long long p = progress(s->conns[i], now);
+		int same = strcmp(s->conns[i]->peer, host) == 0;
+		mine += same;
+		if (p >= 0 && (best < 0 || p < best))
+			best = p, victim = i;
+		if (same && p >= 0 && (ownbest < 0 || p < ownbest))
+			ownbest = p, own = i;
+	}
+	if (s->lim.max_per_peer > 0 && mine >= s->lim.max_per_peer)
+		victim = own;
+	else if (s->nconns < s->maxconns)
+		return 0;
+	if (victim < 0)
+		return -1;
+	conn_free(s, victim);
+	return 0;
+}
+
 static void
 accept_all(struct server *s, long long now)
 {
-	while (s->nconns < s->maxconns) {
+	int k;
+
+	for (k = 0; k < 256; k++) {               /* a turn for the others now and then */
 		struct sockaddr_storage sa;
 		socklen_t len = sizeof sa;
 		char host[INET6_ADDRSTRLEN] = "-";
@@ -358,7 +413,7 @@ accept_all(struct server *s, long long now)
 		else if (sa.ss_family == AF_INET6)
 			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&sa)->sin6_addr, host,
 			    sizeof host);
-		if (!conn_new(s, fd, fd, host))
+		if (make_room(s, host, now) || !conn_new(s, fd, fd, host))
 			close(fd);
 	}
 }
@@ -429,8 +484,7 @@ server_run(struct server *s)
 	while (s->nconns > 0 || (s->lfd >= 0 && !s->stopping)) {
 		long long now = clock_mono_ms(), next = s->next_tick;
 		int i, k = 0, base, np = s->nconns;
-		int listening = s->lfd >= 0 && !s->stopping && s->nconns < s->maxconns
-		    && now >= s->accept_pause;
+		int listening = s->lfd >= 0 && !s->stopping && now >= s->accept_pause;
 
 		if (s->sfd >= 0)
 			fds[k++] = (struct pollfd){ s->sfd, POLLIN, 0 };
