@@ -126,11 +126,14 @@ static long long
 on_tick(void *ctx, int reaped)
 {
 	struct gw_conn *x = ctx;
+	long long next, due;
 
 	if (reaped)
 		x->g.spooled = 1;          /* their telemetry rows wait in the spool */
 	gw_flush(&x->g, 0);
-	return x->g.tel.n || x->g.spooled ? x->g.flushed + 1000 : -1;
+	next = x->g.tel.n || x->g.spooled ? x->g.flushed + 1000 : -1;
+	due = gw_summary_due(&x->g);       /* the minute's counts, as one row each */
+	return next < 0 || (due >= 0 && due < next) ? due : next;
 }
 
 static const struct server_ops ops = {
