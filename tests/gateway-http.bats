@@ -1222,3 +1222,103 @@ check_rate() {
 	jq -e -s 'length == 1 and .[0].route == "/healthz" and .[0].count == 2' "$TMP/ev"
 	! grep -rqF -- "$t" "$CLAW_HOME"
 }
+
+# ---- issue 11 ----
+
+# hold N SRC [REQUEST]: gwclient.py hold against the started gateway, into $output.
+hold() {
+	run -0 "$PY" "$GWC" hold "$ADDR" "$@"
+}
+
+@test "a full connection table sheds the least advanced one: 1100 idle sockets, /healthz still answered" {
+	gw_start CLAW_GATEWAY_MAX_PER_PEER=1024
+	hold 1100 127.0.0.1
+	assert_line --regexp '^healthz 200 [0-2]\.[0-9]$'
+	[[ $output =~ open\ ([0-9]+) ]]
+	((BASH_REMATCH[1] <= 1024)) || fail "kept ${BASH_REMATCH[1]} of 1100"
+	kill -0 "$GWPID"
+}
+
+@test "one address holds at most gateway.max_per_peer connections; others still get in" {
+	gw_start
+	hold 200 127.0.0.2
+	assert_line --regexp '^healthz 200 '
+	assert_line "open 64"
+	claw config set gateway.max_per_peer=8
+	run -0 claw-gateway stop
+	gw_start
+	hold 20 127.0.0.3
+	assert_line "open 8"
+	run ! claw config set gateway.max_per_peer=lots
+}
+
+@test "no token: a POST of 50 MB is 401 on its head, before a body byte is sent, and nothing is buffered" {
+	gw_start CLAW_GATEWAY_MAX_BODY=104857600
+	local head="${C}Content-Length: 52428800\r\n\r\n"
+	talk "$ADDR" "send:$head" resp:2 closed:2
+	assert_line --index 0 "HTTP/1.1 401 Unauthorized"
+	assert_line -- "-- closed"
+	# With Expect, no 100 Continue either.
+	talk "$ADDR" "send:${C}Expect: 100-continue\r\nContent-Length: 52428800\r\n\r\n" resp:2 closed:2
+	assert_line --index 0 "HTTP/1.1 401 Unauthorized"
+	refute_line --partial "100 Continue"
+	# 200 such clients at once, each with a 64 KiB start of its body.
+	pad x 65536 x
+	hold 200 127.0.0.4 "$head$x"
+	assert_line "statuses 401"
+	assert_line "open 0"
+	local rss
+	while read -r k v _; do [ "$k" != VmRSS: ] || rss=$v; done </proc/"$GWPID"/status
+	((rss < 32768)) || fail "RSS $rss kB"
+	# inetd the same: answered without reading the body.
+	talk exec "send:$head" resp:2 -- env CLAW_GATEWAY_MAX_BODY=104857600 claw-gateway
+	assert_line --index 0 "HTTP/1.1 401 Unauthorized"
+}
+
+@test "1000 /healthz in start mode leave one counted row, not 1000" {
+	gw_start
+	curl -sS -o /dev/null "http://$ADDR/healthz?n=[1-1000]"
+	run -0 claw-gateway stop
+	[ "$(db "select count(*) from events where program = 'claw-gateway' and kind = 'request'")" = 0 ]
+	db "select detail from events where program = 'claw-gateway' and kind = 'requests'" >"$TMP/ev"
+	jq -e -s 'length <= 2 and (map(.count) | add) == 1000 and all(.route == "/healthz")' "$TMP/ev"
+	# Under inetd a /healthz is not recorded at all.
+	inetd "GET /healthz HTTP/1.1\r\n${H}\r\n"
+	expect 200
+	[ ! -s "$CLAW_HOME/run/telemetry.spool" ]
+}
+
+@test "a flood of bad tokens leaves at most 10 rows a minute per peer, the rest counted" {
+	gw_start
+	curl -sS -o /dev/null -H "Authorization: Bearer not.a.token" "http://$ADDR/v1/models?n=[1-500]"
+	curl -sS -o /dev/null "http://$ADDR/nope?n=[1-100]"
+	run -0 claw-gateway stop
+	db "select count(*) from events where program = 'claw-gateway' and kind = 'request'" >"$TMP/n"
+	(($(<"$TMP/n") <= 20)) || fail "$(<"$TMP/n") rows"
+	db "select detail from events where program = 'claw-gateway' and kind = 'requests'" >"$TMP/ev"
+	jq -e -s --argjson rows "$(<"$TMP/n")" '(map(.refused) | add) + $rows == 600' "$TMP/ev"
+}
+
+@test "start leaves the caller's descriptors: claw-gateway start 3>&1 | cat ends" {
+	run -0 timeout 5 bash -c "claw-gateway start --listen 127.0.0.1:0 3>&1 7>'$TMP/seven' 2>&1 | cat"
+	[[ $output =~ \(pid\ ([0-9]+)\) ]]
+	local fd
+	for fd in /proc/"${BASH_REMATCH[1]}"/fd/*; do
+		[ "$(readlink "$fd")" != "$TMP/seven" ] || fail "the gateway holds $TMP/seven"
+	done
+}
+
+@test "bytes that are not UTF-8 in a skill's output reach the client as U+FFFD in valid JSON" {
+	mkdir -p "$TMP/skills/raw"
+	printf -- '---\nname: raw\ndescription: prints a byte that is no UTF-8\npermissions: []\n---\n' \
+		>"$TMP/skills/raw/SKILL.md"
+	printf '#!/bin/sh\nprintf "caf\\377 \\303\\251\\n"\n' >"$TMP/skills/raw/run"
+	chmod +x "$TMP/skills/raw/run"
+	gw_start CLAW_SKILLS_PATH="$TMP/skills"
+	local t
+	tok t --scope skills
+	curl -sS -H "Authorization: Bearer $t" -d '{}' "http://$ADDR/api/v1/skills/raw/run" >"$TMP/out"
+	"$PY" -c 'import sys; t = open(sys.argv[1], "rb").read().decode("utf-8"); print(t)' "$TMP/out" >"$TMP/text"
+	grep -qF $'caf\xef\xbf\xbd \xc3\xa9' "$TMP/text" || fail "$(cat "$TMP/out")"
+	jq -e . "$TMP/out" >/dev/null
+}
