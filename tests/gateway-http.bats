@@ -1262,9 +1262,11 @@ hold() {
 	talk "$ADDR" "send:${C}Expect: 100-continue\r\nContent-Length: 52428800\r\n\r\n" resp:2 closed:2
 	assert_line --index 0 "HTTP/1.1 401 Unauthorized"
 	refute_line --partial "100 Continue"
-	# 200 such clients at once, each with a 64 KiB start of its body.
-	pad x 65536 x
-	hold 200 127.0.0.4 "$head$x"
+	# 60 such clients at once (under gateway.max_per_peer), each with a 64 KiB start
+	# of its body: each is answered, its body dropped, its connection closed.
+	local x
+	x=$(head -c 65536 /dev/zero | tr '\0' x)
+	hold 60 127.0.0.4 "$head$x"
 	assert_line "statuses 401"
 	assert_line "open 0"
 	local rss

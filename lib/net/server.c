@@ -1,4 +1,7 @@
-/* server: a connection is READING (a head, then its body) or WRITING an answer;
+/* server: a connection is READING (a head, then its body), WRITING an answer, or
+ * DRAINING: refused with a body unread, its answer sent and its writing side
+ * shut, it reads and drops what still comes for a moment, so that closing with
+ * unread bytes does not reset the connection and lose the answer;
  * every state has a deadline, and the loop sleeps in poll(2) until the nearest
  * one or a descriptor is ready.  Deadlines are clock_mono_ms(). */
 #include <errno.h>
@@ -21,7 +24,10 @@
 #include "base/err.h"
 #include "net/server.h"
 
-enum { READING, WRITING };
+enum { READING, WRITING, DRAINING };
+
+#define DRAIN_MS 1000                 /* a refused body is read and dropped this long, */
+#define DRAIN_MAX (1 << 20)           /* or this many bytes, at most */
 
 void
 server_init(struct server *s, const struct server_ops *ops, void *ctx,
@@ -234,6 +240,7 @@ step(struct server *s, struct server_conn *c, long long now)
 			snprintf(m, sizeof m, "the body is over %lld bytes (%s.max_body)",
 			    s->lim.max_body, s->lim.keys);
 			refuse(s, c, 413, m, now);
+			c->linger = 1;
 			return 0;
 		}
 		if (refused) {
@@ -241,6 +248,7 @@ step(struct server *s, struct server_conn *c, long long now)
 			 * the connection goes with it unread; with none it may be kept. */
 			snprintf(c->label, sizeof c->label, "%s", rp.label);
 			rp.close = rp.close || c->length > 0;
+			c->linger = c->length > 0;
 			respond(s, c, &rp, now);
 			buf_consume(&c->rx, c->head);
 			c->head = 0;
@@ -302,6 +310,13 @@ on_write(struct server *s, struct server_conn *c, long long now)
 			return 1;
 		buf_consume(&c->tx, (size_t)n);
 	}
+	if (c->close && c->linger && shutdown(c->out, SHUT_WR) == 0) {   /* not a pipe */
+		finish(s, c, now);
+		c->state = DRAINING;
+		c->deadline = now + DRAIN_MS;
+		c->drained = 0;
+		return 0;
+	}
 	if (c->close)
 		return 1;
 	finish(s, c, now);
@@ -310,13 +325,26 @@ on_write(struct server *s, struct server_conn *c, long long now)
 	return step(s, c, now);
 }
 
+/* What still comes of a refused body, dropped: 1 when the connection is done with. */
+static int
+on_drain(struct server *s, struct server_conn *c)
+{
+	char chunk[16384];
+	ssize_t n = read(c->in, chunk, sizeof chunk);
+
+	if (n < 0)
+		return errno != EAGAIN && errno != EINTR;
+	c->drained += n;
+	return n == 0 || c->drained > DRAIN_MAX;
+}
+
 /* A deadline passed: 1 when the connection is done with. */
 static int
 expire(struct server *s, struct server_conn *c, long long now)
 {
 	char m[96];
 
-	if (c->state == WRITING || (!c->partial && c->nreq > 0))
+	if (c->state != READING || (!c->partial && c->nreq > 0))
 		return 1;                      /* a reader that stalled, or keep-alive gone idle */
 	snprintf(m, sizeof m, "the %s did not arrive in time (%s.%s_timeout)",
 	    c->head ? "body" : "request head", s->lim.keys, c->head ? "body" : "head");
@@ -345,13 +373,15 @@ reap(struct server *s)
 	return reaped;
 }
 
-/* How far a connection has got, least first: idle between requests (nothing is
- * lost by closing it), then still reading its head (the older the less), or
+/* How far a connection has got, least first: idle between requests or draining
+ * a refused body (nothing is lost by closing it), then still reading its head (the older the less), or
  * past its head's deadline; -1 for one that must not be shed (a body being
  * read, an answer being written). */
 static long long
 progress(const struct server_conn *c, long long now)
 {
+	if (c->state == DRAINING)
+		return 0;
 	if (c->state != READING || c->head)
 		return -1;
 	if (!c->partial && c->nreq > 0)
@@ -424,7 +454,9 @@ turn(struct server *s, struct server_conn *c, short ev, long long now)
 {
 	int done = 0;
 
-	if (ev && c->state == READING)
+	if (ev && c->state == DRAINING)
+		done = on_drain(s, c);
+	else if (ev && c->state == READING)
 		done = on_read(s, c, now);
 	else if (ev && c->state == WRITING)
 		done = on_write(s, c, now);
@@ -493,8 +525,8 @@ server_run(struct server *s)
 		base = k;
 		for (i = 0; i < np; i++) {
 			struct server_conn *c = polled[i] = s->conns[i];
-			fds[k++] = (struct pollfd){ c->state == READING ? c->in : c->out,
-			    c->state == READING ? POLLIN : POLLOUT, 0 };
+			fds[k++] = (struct pollfd){ c->state != WRITING ? c->in : c->out,
+			    c->state != WRITING ? POLLIN : POLLOUT, 0 };
 			next = sooner(next, c->deadline);
 		}
 		if (s->lfd >= 0 && !s->stopping && now < s->accept_pause)

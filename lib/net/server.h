@@ -32,6 +32,8 @@ struct server_conn {
 	size_t head;                  /* the head's length once it parsed */
 	long long length;             /* its body's */
 	int state, close, nreq, partial, dead;
+	int linger;                   /* closed after a refusal with a body unread: drain it */
+	long long drained;
 	long long t0, deadline;       /* clock_mono_ms() */
 	long long born;               /* the accept's clock_mono_ms() */
 	char method[16], label[48];   /* for ops->done: the method, and what the owner calls it */
