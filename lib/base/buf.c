@@ -88,7 +88,7 @@ buf_add_json_str(struct buf *b, const char *s, size_t n)
 				buf_add(b, s + i, len);
 				i += len - 1;
 			} else
-				buf_add(b, "\xef\xbf\xbd", 3);   /* U+FFFD for a byte that is no UTF-8 */
+				buf_add(b, "\xef\xbf\xbd", 3);   /* U+FFFD: the byte is no UTF-8 */
 		}
 	}
 	buf_addc(b, '"');

@@ -53,9 +53,9 @@ close_from(int lo, int hi)
 	if (syscall(SYS_close_range, (unsigned)lo, (unsigned)hi, 0) == 0)
 		return;
 #endif
-	if (top > 1 << 20 && getrlimit(RLIMIT_NOFILE, &rl) == 0)
-		top = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1 << 20 ? 1 << 20
-		    : (long)rl.rlim_cur;
+	if (top > 1 << 20)
+		top = getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY
+		    || rl.rlim_cur > 1 << 20 ? 1 << 20 : (long)rl.rlim_cur;
 	for (i = lo; i <= top; i++)
 		close((int)i);
 }

@@ -374,9 +374,9 @@ reap(struct server *s)
 }
 
 /* How far a connection has got, least first: idle between requests or draining
- * a refused body (nothing is lost by closing it), then still reading its head (the older the less), or
- * past its head's deadline; -1 for one that must not be shed (a body being
- * read, an answer being written). */
+ * a refused body (nothing is lost by closing it), then still reading its head
+ * (the older the less), or past its head's deadline; -1 for one that must not
+ * be shed (a body being read, an answer being written). */
 static long long
 progress(const struct server_conn *c, long long now)
 {
