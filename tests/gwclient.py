@@ -11,6 +11,14 @@ library in between to fix up what the tests mean to send broken.
                                         whether the answer said Connection: close,
                                         whether the second request went unanswered
 
+    gwclient.py hold HOST:PORT N SRC [REQUEST]
+                                        open N connections from the address SRC that
+                                        send nothing (or REQUEST, escapes as below, and
+                                        read its answer), then a GET /healthz from
+                                        127.0.0.1 on a new one; prints "healthz STATUS
+                                        SECS", "statuses CODE..." (with REQUEST) and
+                                        "open K": how many of the N the gateway kept
+
 TARGET is HOST:PORT, or "exec" to run the rest of the command line after "--"
 with the connection on its stdin and stdout (inetd mode over pipes):
     gwclient.py talk exec 'send:GET / HTTP/1.1\\r\\n' resp -- claw-gateway
@@ -194,6 +202,63 @@ def cases(target, path):
         c.close()
 
 
+def hold(target, n, src, req):
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < n + 64:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, n + 64), hard))
+    host, port = target.rsplit(':', 1)
+    socks, codes = [], []
+    for _ in range(n):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind((src, 0))
+        s.settimeout(5)
+        s.connect((host, int(port)))
+        if req:
+            s.sendall(req)
+        socks.append(s)
+    for s in socks if req else []:
+        got = b''
+        while b'\r\n' not in got:
+            try:
+                d = s.recv(4096)
+            except OSError:
+                break
+            if not d:
+                break
+            got += d
+        codes.append(got.split(b' ', 2)[1].decode() if got.startswith(b'HTTP/') else '-')
+    time.sleep(0.2)
+    t0 = time.monotonic()
+    got = b''
+    try:                            # not Conn: select() takes no descriptor past 1023
+        c = socket.create_connection((host, int(port)), timeout=5)
+        c.sendall(b'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+        while b'\r\n' not in got:
+            d = c.recv(4096)
+            if not d:
+                break
+            got += d
+        c.close()
+    except OSError:
+        pass
+    print('healthz %s %.1f' % (got.split(b' ', 2)[1].decode() if got.startswith(b'HTTP/') else '-',
+                               time.monotonic() - t0))
+    if req:
+        print('statuses ' + ' '.join(sorted(set(codes))))
+    kept = 0
+    for s in socks:
+        s.setblocking(False)
+        try:
+            kept += 0 if s.recv(1) == b'' else 1
+        except BlockingIOError:
+            kept += 1
+        except OSError:
+            pass
+        s.close()
+    print('open %d' % kept)
+
+
 def main(argv):
     if len(argv) >= 3 and argv[1] == 'talk':
         rest = argv[3:]
@@ -202,6 +267,8 @@ def main(argv):
             cmd = rest[rest.index('--') + 1:]
             rest = rest[:rest.index('--')]
         talk(argv[2], rest, cmd)
+    elif len(argv) in (5, 6) and argv[1] == 'hold':
+        hold(argv[2], int(argv[3]), argv[4], unescape(argv[5]) if len(argv) == 6 else b'')
     elif len(argv) == 4 and argv[1] == 'cases':
         cases(argv[2], argv[3])
     else:

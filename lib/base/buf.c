@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/utf8.h"
 
 int
 buf_grow(struct buf *b, size_t extra)
@@ -66,7 +67,7 @@ void
 buf_add_json_str(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i;
+	size_t i, len;
 
 	buf_addc(b, '"');
 	for (i = 0; i < n; i++) {
@@ -81,8 +82,13 @@ buf_add_json_str(struct buf *b, const char *s, size_t n)
 			if (c < 0x20 || c == 0x7f) {
 				char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
 				buf_add(b, e, 6);
-			} else
+			} else if (c < 0x80)
 				buf_addc(b, (char)c);
+			else if ((len = utf8_char(s + i, n - i)) > 0) {
+				buf_add(b, s + i, len);
+				i += len - 1;
+			} else
+				buf_add(b, "\xef\xbf\xbd", 3);   /* U+FFFD: the byte is no UTF-8 */
 		}
 	}
 	buf_addc(b, '"');

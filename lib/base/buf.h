@@ -17,7 +17,9 @@ void buf_add(struct buf *b, const void *p, size_t n);
 void buf_adds(struct buf *b, const char *s);
 void buf_addc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void buf_add_json_str(struct buf *b, const char *s, size_t n);  /* a JSON string literal */
+/* A JSON string literal, always valid UTF-8: a byte that starts no well-formed
+ * character becomes U+FFFD. */
+void buf_add_json_str(struct buf *b, const char *s, size_t n);
 void buf_add_json_lines(struct buf *b, const char *lines);       /* "a\nb" as ["a","b"] */
 void buf_consume(struct buf *b, size_t n);   /* drop the first n bytes */
 void buf_reset(struct buf *b);

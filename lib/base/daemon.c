@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "base/clock.h"
@@ -37,6 +39,27 @@ daemon_init(struct daemon *d)
 	d->ready = -1;
 }
 
+/* Every descriptor from lo up to hi (inclusive): close_range(2), else one by one
+ * up to the descriptor limit. */
+static void
+close_from(int lo, int hi)
+{
+	struct rlimit rl;
+	long i, top = hi;
+
+	if (lo > hi)
+		return;
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, (unsigned)lo, (unsigned)hi, 0) == 0)
+		return;
+#endif
+	if (top > 1 << 20)
+		top = getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY
+		    || rl.rlim_cur > 1 << 20 ? 1 << 20 : (long)rl.rlim_cur;
+	for (i = lo; i <= top; i++)
+		close((int)i);
+}
+
 static int
 pidfile_path(const char *name, char *dst, size_t n)
 {
@@ -65,6 +88,10 @@ daemon_detach(struct daemon *d, char *msg, size_t n)
 	if (pid == 0) {
 		close(p[0]);
 		d->ready = p[1];
+		/* The caller's descriptors are not the daemon's: one kept open (a pipe
+		 * to `| cat`) would hold whoever reads it until the daemon ends. */
+		close_from(3, p[1] - 1);
+		close_from(p[1] + 1, 0x7fffffff);
 		setsid();
 		return DAEMON_CHILD;
 	}

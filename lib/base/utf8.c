@@ -33,12 +33,21 @@ utf8_valid(const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s, *end = p + n;
 
 	while (p < end) {
-		int len = seqlen(*p);
-		if (!len || (size_t)(end - p) < (size_t)len || !cont_ok(p, len))
+		size_t len = utf8_char((const char *)p, (size_t)(end - p));
+		if (!len)
 			return 0;
 		p += len;
 	}
 	return 1;
+}
+
+size_t
+utf8_char(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int len = n ? seqlen(*p) : 0;
+
+	return len && (size_t)len <= n && cont_ok(p, len) ? (size_t)len : 0;
 }
 
 size_t

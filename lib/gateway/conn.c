@@ -24,6 +24,7 @@ limits(struct gw_conn *x)
 		.max_requests = KEEPALIVE_MAX,
 		.write_ms = WRITE_MS,
 		.max_children = x->g.max_children,
+		.max_per_peer = x->g.max_per_peer,
 	};
 }
 
@@ -45,13 +46,18 @@ fresh(struct gw_conn *x)
 	memset(&x->o, 0, sizeof x->o);
 }
 
-static void
-on_head(void *ctx, const struct http_req *r)
+static int
+on_head(void *ctx, const struct http_req *r, struct server_reply *rp)
 {
 	struct gw_conn *x = ctx;
+	int refused;
 
-	gw_route_head(&x->g, r);
+	fresh(x);
+	refused = gw_route_head(&x->g, r, &x->o) != 0;
 	limits(x);                     /* inetd: the store's, now that it may be open */
+	if (refused)
+		reply(x, rp);
+	return refused;
 }
 
 static void
@@ -120,11 +126,14 @@ static long long
 on_tick(void *ctx, int reaped)
 {
 	struct gw_conn *x = ctx;
+	long long next, due;
 
 	if (reaped)
 		x->g.spooled = 1;          /* their telemetry rows wait in the spool */
 	gw_flush(&x->g, 0);
-	return x->g.tel.n || x->g.spooled ? x->g.flushed + 1000 : -1;
+	next = x->g.tel.n || x->g.spooled ? x->g.flushed + 1000 : -1;
+	due = gw_summary_due(&x->g);       /* the minute's counts, as one row each */
+	return next < 0 || (due >= 0 && due < next) ? due : next;
 }
 
 static const struct server_ops ops = {

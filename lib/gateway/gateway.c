@@ -45,6 +45,7 @@ load(struct gw *g)
 	g->head_timeout = (int)conf_long(g->db, "gateway.head_timeout", 1, 3600);
 	g->body_timeout = (int)conf_long(g->db, "gateway.body_timeout", 1, 3600);
 	g->max_children = (int)conf_long(g->db, "gateway.max_children", 1, 4096);
+	g->max_per_peer = (int)conf_long(g->db, "gateway.max_per_peer", 1, 1024);
 }
 
 int
@@ -105,6 +106,7 @@ gw_init(struct gw *g, int inetd, const char *listen)
 	g->listen = listen;
 	g->started = clock_wall_ms();
 	g->flushed = clock_mono_ms();
+	g->minute = clock_wall_ms() / 60000;
 	telemetry_init(&g->tel, "claw-gateway");
 	load(g);
 	/* A secret from the environment spares opening the store to check a token. */
@@ -173,6 +175,60 @@ out:
 	return rc;
 }
 
+/* The counts of the minute that ended (all of them when force) as "requests" rows. */
+static void
+summarize(struct gw *g, int force)
+{
+	long long minute = clock_wall_ms() / 60000;
+	char d[96];
+
+	if (!force && minute == g->minute)
+		return;
+	if (g->healthz) {
+		snprintf(d, sizeof d, "{\"route\":\"/healthz\",\"minute\":%lld,\"count\":%ld}",
+		    g->minute * 60, g->healthz);
+		telemetry_add(&g->tel, "requests", -1, 1, d);
+	}
+	if (g->unrecorded) {
+		snprintf(d, sizeof d, "{\"refused\":%ld,\"minute\":%lld}", g->unrecorded,
+		    g->minute * 60);
+		telemetry_add(&g->tel, "requests", -1, 0, d);
+	}
+	g->healthz = g->unrecorded = 0;
+	g->minute = minute;
+}
+
+/* A refused request from peer in this minute: 1 when it is still to be recorded. */
+static int
+refusal_recorded(struct gw *g, const char *peer)
+{
+	size_t i, h = 5381;
+	const char *p;
+
+	for (p = peer; *p; p++)
+		h = h * 33 + (unsigned char)*p;
+	for (i = 0; i < GW_PEERSLOTS; i++) {
+		struct gw_peer *s = &g->refused[(h + i) % GW_PEERSLOTS];
+		if (s->window == g->minute && strcmp(s->addr, peer) == 0)
+			return ++s->count <= GW_REFUSED_ROWS;
+		if (s->window != g->minute) {   /* free, or a past minute's: take it */
+			snprintf(s->addr, sizeof s->addr, "%s", peer);
+			s->window = g->minute;
+			s->count = 1;
+			return 1;
+		}
+	}
+	return 0;                              /* more peers than slots: counted only */
+}
+
+long long
+gw_summary_due(const struct gw *g)
+{
+	if (!g->healthz && !g->unrecorded)
+		return -1;
+	return clock_mono_ms() + 60000 - clock_wall_ms() % 60000;
+}
+
 /* Under inetd a request that never opened the store (a /healthz) spools its row:
  * opening SQLite would cost more than the whole answer.  The next gateway with
  * the store open folds the spool in, and so does this one once it has grown. */
@@ -181,8 +237,20 @@ gw_record(struct gw *g, const char *method, const char *route, int status, long 
     const char *peer)
 {
 	struct buf d = BUF_INIT;
-	int big;
+	int big, healthz = strcmp(route, "/healthz") == 0 && status < 400;
 
+	if (!g->inetd) {
+		summarize(g, 0);
+		if (healthz) {
+			g->healthz++;
+			return;
+		}
+		if (status >= 400 && status < 500 && !refusal_recorded(g, peer ? peer : "-")) {
+			g->unrecorded++;
+			return;
+		}
+	} else if (healthz)
+		return;                        /* nobody could count it: a row each is a flood */
 	buf_adds(&d, "{\"method\":");
 	buf_add_json_str(&d, method, strlen(method));
 	buf_adds(&d, ",\"route\":");
@@ -208,6 +276,8 @@ gw_flush(struct gw *g, int force)
 
 	if (g->inetd && !g->db)
 		return;                        /* it spools; the store is not worth opening */
+	if (!g->inetd)
+		summarize(g, force);
 	if (!force && now - g->flushed < 1000 && g->tel.n < 512)
 		return;
 	g->flushed = now;

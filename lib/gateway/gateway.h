@@ -11,9 +11,17 @@
 #include "store/telemetry.h"
 
 #define GW_RATESLOTS 256
+#define GW_PEERSLOTS 64           /* peers whose refusals are counted in one minute */
+#define GW_REFUSED_ROWS 10        /* refused requests recorded a minute per peer */
 
 struct gw_rate {                  /* one token's requests in the current minute */
 	unsigned char key[16];
+	long long window;
+	long count;
+};
+
+struct gw_peer {                  /* one address's refused requests in the current minute */
+	char addr[64];
 	long long window;
 	long count;
 };
@@ -27,12 +35,17 @@ struct gw {
 	long long max_body;
 	int head_timeout, body_timeout;   /* seconds */
 	int max_children, children;
+	int max_per_peer;             /* start: connections from one address */
 	long long started;            /* clock_wall_ms() at start */
 	long long requests;
 	struct gw_rate rates[GW_RATESLOTS];   /* start: counted here; inetd: in the store */
 	struct telemetry tel;         /* rows waiting for gw_flush (start) or the spool (inetd) */
 	long long flushed;            /* clock_mono_ms() of the last flush */
 	int spooled;                  /* a child may have spooled rows: flush soon */
+	long long minute;             /* start: the minute the counts below are of */
+	long healthz;                 /* /healthz answered in it, written as one row */
+	long unrecorded;              /* refused requests over GW_REFUSED_ROWS for their peer */
+	struct gw_peer refused[GW_PEERSLOTS];
 };
 
 /* What one request became. */
@@ -60,11 +73,16 @@ int gw_store(struct gw *g);       /* open the store once: 0 or exit code */
  * touching it (the child opens its own), and spool telemetry as inetd does. */
 void gw_forked(struct gw *g);
 
-/* Telemetry: one "request" event per request, never with the token.  Under start
- * the rows wait and gw_flush writes them (at most once a second unless force). */
+/* Telemetry: one "request" event per request, never with the token, but for
+ * /healthz (under start counted, one "requests" row a minute; under inetd not at
+ * all) and refused ones (4xx: at most GW_REFUSED_ROWS a minute per peer, the rest
+ * counted in one "requests" row).  Under start the rows wait and gw_flush writes
+ * them (at most once a second unless force). */
 void gw_record(struct gw *g, const char *method, const char *route, int status, long long ms,
     const char *peer);
 void gw_flush(struct gw *g, int force);
+/* start: when (clock_mono_ms) the counts of the current minute want writing, or -1. */
+long long gw_summary_due(const struct gw *g);
 
 /* The secret for minting tokens, from the store: the configured one, else
  * JWT_SECRET, else a new one stored sealed (*made set).  0 or an exit code. */

@@ -361,14 +361,41 @@ route_of(const struct http_req *r, int *method_ok)
 	return rt;
 }
 
-void
-gw_route_head(struct gw *g, const struct http_req *r)
+/* What every answer to r says of the connection, and the route it logs. */
+static void
+begin(struct gw *g, const struct http_req *r, const struct route *rt, struct gw_out *o)
+{
+	g->requests++;
+	o->close = o->close || !r->keepalive || g->inetd;
+	o->http10 = r->minor == 0;
+	snprintf(o->route, sizeof o->route, "%s", rt ? rt->path : "-");
+}
+
+/* HEAD: the same head, errors' too, and no body. */
+static void
+head_only(const struct http_req *r, struct gw_out *o)
+{
+	char *end;
+
+	if (method_is("HEAD", r) && !o->job && o->resp.p && (end = strstr(o->resp.p, "\r\n\r\n")))
+		o->resp.len = (size_t)(end - o->resp.p) + 4;
+}
+
+int
+gw_route_head(struct gw *g, const struct http_req *r, struct gw_out *o)
 {
 	int ok;
 	const struct route *rt = route_of(r, &ok);
 
-	if (g->inetd && rt && rt->scope)
+	if (!rt || !ok || !rt->scope)
+		return 0;
+	if (g->inetd)
 		gw_store(g);           /* its limits apply to this body; auth needs it anyway */
+	if (!gw_authorize(g, r, rt->scope, o))
+		return 0;
+	begin(g, r, rt, o);
+	head_only(r, o);
+	return -1;
 }
 
 void
@@ -376,12 +403,8 @@ gw_serve(struct gw *g, const struct http_req *r, const char *body, size_t blen, 
 {
 	int ok;
 	const struct route *rt = route_of(r, &ok);
-	char *end;
 
-	g->requests++;
-	o->close = o->close || !r->keepalive || g->inetd;
-	o->http10 = r->minor == 0;
-	snprintf(o->route, sizeof o->route, "%s", rt ? rt->path : "-");
+	begin(g, r, rt, o);
 	if (!rt)
 		gw_error(o, 404, "no such route");
 	else if (!ok) {
@@ -389,9 +412,7 @@ gw_serve(struct gw *g, const struct http_req *r, const char *body, size_t blen, 
 		snprintf(allow, sizeof allow, "Allow: %s\r\n",
 		    strcmp(rt->method, "GET") ? rt->method : "GET, HEAD");
 		gw_error_extra(o, 405, "method not allowed", allow);
-	} else if (!rt->scope || !gw_authorize(g, r, rt->scope, o))
+	} else                         /* a token it needs passed gw_route_head */
 		rt->fn(g, r, body, blen, o);
-	/* HEAD: the same head, errors' too, and no body. */
-	if (method_is("HEAD", r) && !o->job && o->resp.p && (end = strstr(o->resp.p, "\r\n\r\n")))
-		o->resp.len = (size_t)(end - o->resp.p) + 4;
+	head_only(r, o);
 }

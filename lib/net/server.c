@@ -1,4 +1,7 @@
-/* server: a connection is READING (a head, then its body) or WRITING an answer;
+/* server: a connection is READING (a head, then its body), WRITING an answer, or
+ * DRAINING: refused with a body unread, its answer sent and its writing side
+ * shut, it reads and drops what still comes for a moment, so that closing with
+ * unread bytes does not reset the connection and lose the answer;
  * every state has a deadline, and the loop sleeps in poll(2) until the nearest
  * one or a descriptor is ready.  Deadlines are clock_mono_ms(). */
 #include <errno.h>
@@ -21,7 +24,10 @@
 #include "base/err.h"
 #include "net/server.h"
 
-enum { READING, WRITING };
+enum { READING, WRITING, DRAINING };
+
+#define DRAIN_MS 1000                 /* a refused body is read and dropped this long, */
+#define DRAIN_MAX (1 << 20)           /* or this many bytes, at most */
 
 void
 server_init(struct server *s, const struct server_ops *ops, void *ctx,
@@ -53,7 +59,8 @@ conn_new(struct server *s, int in, int out, const char *peer)
 	c->in = in;
 	c->out = out;
 	snprintf(c->peer, sizeof c->peer, "%s", peer && *peer ? peer : "-");
-	c->deadline = clock_mono_ms() + s->lim.head_ms;
+	c->born = clock_mono_ms();
+	c->deadline = c->born + s->lim.head_ms;
 	s->conns[s->nconns++] = c;
 	return c;
 }
@@ -198,7 +205,7 @@ step(struct server *s, struct server_conn *c, long long now)
 {
 	struct server_reply rp = { 0 };
 	struct http_req r;
-	int n, done = 0;
+	int n, done = 0, refused;
 
 	if (c->state != READING)
 		return 0;
@@ -220,10 +227,9 @@ step(struct server *s, struct server_conn *c, long long now)
 			return 0;
 		}
 		c->head = (size_t)n;
-		if (s->ops->head)
-			s->ops->head(s->ctx, &r);
 		snprintf(c->method, sizeof c->method, "%.*s", (int)(r.mlen < 15 ? r.mlen : 15),
 		    r.method);
+		refused = s->ops->head && s->ops->head(s->ctx, &r, &rp);
 		c->length = r.length < 0 ? 0 : r.length;
 		if (r.length < 0 && r.mlen == 4 && memcmp(r.method, "POST", 4) == 0) {
 			refuse(s, c, 411, "a POST needs a Content-Length", now);
@@ -234,6 +240,19 @@ step(struct server *s, struct server_conn *c, long long now)
 			snprintf(m, sizeof m, "the body is over %lld bytes (%s.max_body)",
 			    s->lim.max_body, s->lim.keys);
 			refuse(s, c, 413, m, now);
+			c->linger = 1;
+			return 0;
+		}
+		if (refused) {
+			/* Refused on its head: a body is never read, nor asked for, and
+			 * the connection goes with it unread; with none it may be kept. */
+			snprintf(c->label, sizeof c->label, "%s", rp.label);
+			rp.close = rp.close || c->length > 0;
+			c->linger = c->length > 0;
+			respond(s, c, &rp, now);
+			buf_consume(&c->rx, c->head);
+			c->head = 0;
+			c->partial = 0;
 			return 0;
 		}
 		if (r.expect_continue && c->rx.len < c->head + (size_t)c->length
@@ -291,6 +310,13 @@ on_write(struct server *s, struct server_conn *c, long long now)
 			return 1;
 		buf_consume(&c->tx, (size_t)n);
 	}
+	if (c->close && c->linger && shutdown(c->out, SHUT_WR) == 0) {   /* not a pipe */
+		finish(s, c, now);
+		c->state = DRAINING;
+		c->deadline = now + DRAIN_MS;
+		c->drained = 0;
+		return 0;
+	}
 	if (c->close)
 		return 1;
 	finish(s, c, now);
@@ -299,13 +325,26 @@ on_write(struct server *s, struct server_conn *c, long long now)
 	return step(s, c, now);
 }
 
+/* What still comes of a refused body, dropped: 1 when the connection is done with. */
+static int
+on_drain(struct server *s, struct server_conn *c)
+{
+	char chunk[16384];
+	ssize_t n = read(c->in, chunk, sizeof chunk);
+
+	if (n < 0)
+		return errno != EAGAIN && errno != EINTR;
+	c->drained += n;
+	return n == 0 || c->drained > DRAIN_MAX;
+}
+
 /* A deadline passed: 1 when the connection is done with. */
 static int
 expire(struct server *s, struct server_conn *c, long long now)
 {
 	char m[96];
 
-	if (c->state == WRITING || (!c->partial && c->nreq > 0))
+	if (c->state != READING || (!c->partial && c->nreq > 0))
 		return 1;                      /* a reader that stalled, or keep-alive gone idle */
 	snprintf(m, sizeof m, "the %s did not arrive in time (%s.%s_timeout)",
 	    c->head ? "body" : "request head", s->lim.keys, c->head ? "body" : "head");
@@ -334,10 +373,56 @@ reap(struct server *s)
 	return reaped;
 }
 
+/* How far a connection has got, least first: idle between requests or draining
+ * a refused body (nothing is lost by closing it), then still reading its head
+ * (the older the less), or past its head's deadline; -1 for one that must not
+ * be shed (a body being read, an answer being written). */
+static long long
+progress(const struct server_conn *c, long long now)
+{
+	if (c->state == DRAINING)
+		return 0;
+	if (c->state != READING || c->head)
+		return -1;
+	if (!c->partial && c->nreq > 0)
+		return 0;
+	return c->deadline <= now ? 1 : 2 + c->born;
+}
+
+/* Make room for a connection from host: shed the peer's least advanced one when
+ * it is at its limit, else, when the table is full, the least advanced of all.
+ * 0 when there is room. */
+static int
+make_room(struct server *s, const char *host, long long now)
+{
+	int i, mine = 0, victim = -1, own = -1;
+	long long best = -1, ownbest = -1;
+
+	for (i = 0; i < s->nconns; i++) {
+		long long p = progress(s->conns[i], now);
+		int same = strcmp(s->conns[i]->peer, host) == 0;
+		mine += same;
+		if (p >= 0 && (best < 0 || p < best))
+			best = p, victim = i;
+		if (same && p >= 0 && (ownbest < 0 || p < ownbest))
+			ownbest = p, own = i;
+	}
+	if (s->lim.max_per_peer > 0 && mine >= s->lim.max_per_peer)
+		victim = own;
+	else if (s->nconns < s->maxconns)
+		return 0;
+	if (victim < 0)
+		return -1;
+	conn_free(s, victim);
+	return 0;
+}
+
 static void
 accept_all(struct server *s, long long now)
 {
-	while (s->nconns < s->maxconns) {
+	int k;
+
+	for (k = 0; k < 256; k++) {               /* a turn for the others now and then */
 		struct sockaddr_storage sa;
 		socklen_t len = sizeof sa;
 		char host[INET6_ADDRSTRLEN] = "-";
@@ -358,7 +443,7 @@ accept_all(struct server *s, long long now)
 		else if (sa.ss_family == AF_INET6)
 			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&sa)->sin6_addr, host,
 			    sizeof host);
-		if (!conn_new(s, fd, fd, host))
+		if (make_room(s, host, now) || !conn_new(s, fd, fd, host))
 			close(fd);
 	}
 }
@@ -369,7 +454,9 @@ turn(struct server *s, struct server_conn *c, short ev, long long now)
 {
 	int done = 0;
 
-	if (ev && c->state == READING)
+	if (ev && c->state == DRAINING)
+		done = on_drain(s, c);
+	else if (ev && c->state == READING)
 		done = on_read(s, c, now);
 	else if (ev && c->state == WRITING)
 		done = on_write(s, c, now);
@@ -429,8 +516,7 @@ server_run(struct server *s)
 	while (s->nconns > 0 || (s->lfd >= 0 && !s->stopping)) {
 		long long now = clock_mono_ms(), next = s->next_tick;
 		int i, k = 0, base, np = s->nconns;
-		int listening = s->lfd >= 0 && !s->stopping && s->nconns < s->maxconns
-		    && now >= s->accept_pause;
+		int listening = s->lfd >= 0 && !s->stopping && now >= s->accept_pause;
 
 		if (s->sfd >= 0)
 			fds[k++] = (struct pollfd){ s->sfd, POLLIN, 0 };
@@ -439,8 +525,8 @@ server_run(struct server *s)
 		base = k;
 		for (i = 0; i < np; i++) {
 			struct server_conn *c = polled[i] = s->conns[i];
-			fds[k++] = (struct pollfd){ c->state == READING ? c->in : c->out,
-			    c->state == READING ? POLLIN : POLLOUT, 0 };
+			fds[k++] = (struct pollfd){ c->state != WRITING ? c->in : c->out,
+			    c->state != WRITING ? POLLIN : POLLOUT, 0 };
 			next = sooner(next, c->deadline);
 		}
 		if (s->lfd >= 0 && !s->stopping && now < s->accept_pause)

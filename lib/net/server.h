@@ -22,6 +22,7 @@ struct server_limits {
 	int max_requests;             /* on one connection */
 	int write_ms;                 /* a reader that takes no bytes this long is dropped */
 	int max_children;             /* jobs at once: more are refused with 503 */
+	int max_per_peer;             /* connections from one address, 0: no limit */
 };
 
 struct server_conn {
@@ -31,7 +32,10 @@ struct server_conn {
 	size_t head;                  /* the head's length once it parsed */
 	long long length;             /* its body's */
 	int state, close, nreq, partial, dead;
+	int linger;                   /* closed after a refusal with a body unread: drain it */
+	long long drained;
 	long long t0, deadline;       /* clock_mono_ms() */
+	long long born;               /* the accept's clock_mono_ms() */
 	char method[16], label[48];   /* for ops->done: the method, and what the owner calls it */
 	int status;                   /* the answer's, 0 when there is nothing to log */
 };
@@ -47,8 +51,11 @@ struct server_reply {
 };
 
 struct server_ops {
-	/* A head arrived (its body may not have). */
-	void (*head)(void *ctx, const struct http_req *r);
+	/* A head arrived, its body not read yet: 0 to go on, or 1 with the answer
+	 * (a refusal) in rp, sent at once unless the framing is refused (411, 413:
+	 * the limits may follow from this call), without reading the body or
+	 * sending 100 Continue, and the connection closed when a body was to follow. */
+	int (*head)(void *ctx, const struct http_req *r, struct server_reply *rp);
 	/* A whole request: answer it or ask for a job in rp. */
 	void (*request)(void *ctx, const struct http_req *r, const char *body, size_t n,
 	    struct server_reply *rp);
@@ -87,6 +94,9 @@ struct server {
 
 void server_init(struct server *s, const struct server_ops *ops, void *ctx,
     const struct server_limits *lim);
+/* Under start, a full table (or a peer at max_per_peer) sheds the connection
+ * that has made the least progress, an idle kept one or the oldest still reading
+ * its head, to take the new one; with none such the new one is closed. */
 /* Bind and listen on ADDR:PORT ([v6]:PORT for IPv6); the address actually bound
  * (port 0 picks one) into bound.  0, or EX_CONFIG for a malformed address,
  * EX_NOPERM, EX_UNAVAILABLE (in use); err set. */

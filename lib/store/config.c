@@ -34,6 +34,7 @@ static const struct key {
 	{ "gateway.listen", "127.0.0.1:3000", T_ADDR },
 	{ "gateway.max_body", "1048576", T_UINT },
 	{ "gateway.max_children", "32", T_UINT },
+	{ "gateway.max_per_peer", "64", T_UINT },
 	{ "gateway.rate", "60", T_UINT },
 	{ "model", "ollama/llama3.2", T_MODEL },
 	{ "providers.*.api_key", NULL, T_SECRET },

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/utf8.h"
 #include "tap.h"
 
 int
@@ -63,6 +64,16 @@ main(void)
 	buf_reset(&b);
 	buf_add_json_str(&b, "x\0y", 3);
 	is_str(b.p, "\"x\\u0000y\"", "buf_add_json_str escapes an embedded NUL");
+	buf_reset(&b);
+	buf_add_json_str(&b, "a\xff\xc3(\xc0\xaf\xed\xa0\x80\xf0\x9f\x98", 12);
+	is_str(b.p, "\"a\xef\xbf\xbd\xef\xbf\xbd(\xef\xbf\xbd\xef\xbf\xbd"
+	    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"",
+	    "buf_add_json_str: each byte that starts no character (stray, cut, overlong,"
+	    " surrogate, truncated) is U+FFFD");
+	ok(utf8_valid(b.p, b.len), "and what it writes is valid UTF-8");
+	buf_reset(&b);
+	buf_add_json_str(&b, "\xf0\x9f\x98\x80\xe2\x82\xac", 7);
+	is_str(b.p, "\"\xf0\x9f\x98\x80\xe2\x82\xac\"", "4- and 3-byte characters kept whole");
 	buf_reset(&b);
 	buf_add_json_str(&b, "", 0);
 	is_str(b.p, "\"\"", "empty string is \"\"");

@@ -93,5 +93,10 @@ main(void)
 	is_int((long long)C("ab\xff"), 3, "a byte that leads nothing is not held back");
 	is_int((long long)C("ab\x80\x80\x80\x80"), 6,
 	    "a run of continuation bytes is not held back");
+	is_int((long long)utf8_char("\xe2\x82\xac!", 4), 3, "utf8_char: a 3-byte character");
+	is_int((long long)utf8_char("\xe2\x82", 2), 0, "utf8_char: cut short is none");
+	is_int((long long)utf8_char("\xc0\x80", 2), 0, "utf8_char: an overlong is none");
+	is_int((long long)utf8_char("\xed\xa0\x80", 3), 0, "utf8_char: a surrogate is none");
+	is_int((long long)utf8_char("", 0), 0, "utf8_char: nothing is none");
 	return done_testing();
 }
