@@ -25,6 +25,10 @@ int skill_perm_valid(const char *perm, const char **why);
  * sandbox is given and what grants are compared as. */
 void skill_perm_expand(const char *perm, char *dst, size_t n);
 
+/* exec:PROG as "exec:/DIR/PROG" into full, the first DIR of PATH_DEFAULT that has
+ * it: 0 or EX_NOINPUT. */
+int skill_program_path(const char *prog, char *full, size_t n);
+
 /* Grant (on) or revoke perm for skill name.  exec:PROG is stored as the program's
  * path on PATH_DEFAULT, what the sandbox and the skill both see.  0, EX_USAGE for
  * a permission skill_perm_valid refuses, EX_NOINPUT for a program not found,
