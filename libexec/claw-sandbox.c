@@ -77,21 +77,45 @@ grant(const char *path, enum sandbox_how how, const char *opt)
 	g->fd = -1;
 }
 
-/* Open each grant without following a symlink it could have been swapped for,
- * writable ones first (a symlink beneath one of them is never followed), and
- * keep the hidden directory out of reach: a grant inside it is refused unless
+static const char *const opt[] = {
+	[SANDBOX_R] = "-r", [SANDBOX_RX] = "-x", [SANDBOX_RW] = "-w",
+};
+
+/* Keep the hidden directory out of reach: a grant inside it is refused unless
  * kept, and one that holds it when it could not be covered (!hidden). */
+static int
+hidden_check(const char *path, const struct sandbox_grant *g, int hidden)
+{
+	size_t j;
+
+	if (!*hide)
+		return 0;
+	for (j = 0; j < nkeep; j++)
+		if (sandbox_path_beneath(path, keep[j]))
+			return 0;
+	if (sandbox_path_beneath(path, hide) && (strcmp(path, hide) || !hidden)) {
+		diag("%s %s: inside %s, which no sandboxed program may reach: refused",
+		    opt[g->how], g->path, hide);
+		return EX_NOPERM;
+	}
+	if (!hidden && sandbox_path_beneath(hide, path)) {
+		diag("%s %s: holds %s, which no sandboxed program may reach, and this machine"
+		    " offers no mount namespace to hide it: refused", opt[g->how], g->path, hide);
+		return EX_NOPERM;
+	}
+	return 0;
+}
+
+/* Open each grant without following a symlink it could have been swapped for,
+ * writable ones first (a symlink beneath one of them is never followed). */
 static int
 open_grants(int hidden)
 {
 	static const enum sandbox_how order[] = { SANDBOX_RW, SANDBOX_R, SANDBOX_RX };
-	static const char *const opt[] = {
-		[SANDBOX_R] = "-r", [SANDBOX_RX] = "-x", [SANDBOX_RW] = "-w",
-	};
 	char **wr = calloc(paths.n + 1, sizeof *wr);
 	struct sandbox_grant *g;
-	size_t i, j, o, nwr = 0;
-	int rc, kept;
+	size_t i, o, nwr = 0;
+	int rc = 0;
 
 	if (!wr)
 		return EX_SOFTWARE;
@@ -102,32 +126,22 @@ open_grants(int hidden)
 		for (i = 0; i < paths.n; i++) {
 			if ((g = &paths.g[i])->how != order[o] || g->fd >= 0)
 				continue;
+			/* As given (what is hidden cannot be opened), then where it led. */
+			if ((rc = hidden_check(g->path, g, hidden)))
+				goto out;
 			if ((rc = sandbox_path_open(g->path, wr, nwr, &g->fd, g->canon,
 			    sizeof g->canon))) {
 				diag("%s %s", opt[g->how], err_msg());
-				return rc;
+				goto out;
 			}
 			if (g->how == SANDBOX_RW)
 				wr[nwr++] = g->canon;
-			if (!*hide)
-				continue;
-			for (kept = 0, j = 0; j < nkeep && !kept; j++)
-				kept = sandbox_path_beneath(g->canon, keep[j]);
-			if (!kept && sandbox_path_beneath(g->canon, hide)
-			    && (strcmp(g->canon, hide) || !hidden)) {
-				diag("%s %s: inside %s, which no sandboxed program may reach: refused",
-				    opt[g->how], g->path, hide);
-				return EX_NOPERM;
-			}
-			if (!hidden && sandbox_path_beneath(hide, g->canon)) {
-				diag("%s %s: holds %s, which no sandboxed program may reach, and this"
-				    " machine offers no mount namespace to hide it: refused",
-				    opt[g->how], g->path, hide);
-				return EX_NOPERM;
-			}
+			if ((rc = hidden_check(g->canon, g, hidden)))
+				goto out;
 		}
+out:
 	free(wr);
-	return 0;
+	return rc;
 }
 
 /* -K: a path beneath -H DIR kept in sight, canonical. */
@@ -393,9 +407,11 @@ main(int argc, char **argv)
 		    err_msg());
 	else if (ns)
 		return diag_err();
-	if (*hide && (hidden = sandbox_hide(hide, keep, nkeep)) == SANDBOX_UNAVAILABLE)
+	if (*hide && (hidden = sandbox_hide(hide, keep, nkeep)) == SANDBOX_UNAVAILABLE) {
+		diag("mount namespace unavailable: %s; a grant holding %s is refused", err_msg(),
+		    hide);
 		hidden = 0;
-	else if (*hide && hidden)
+	} else if (*hide && hidden)
 		return diag_err();
 	else if (*hide)
 		hidden = 1;
