@@ -58,7 +58,7 @@ number(const char *s, const char *what, unsigned long lo, unsigned long hi)
 }
 
 /* A granted path, made absolute now (the rules are made after chdir(DIR));
- * it is opened once the hidden directory is covered, by open_grants(). */
+ * it is opened, before any namespace, by open_grants(). */
 static void
 grant(const char *path, enum sandbox_how how, const char *opt)
 {
@@ -107,9 +107,10 @@ hidden_check(const char *path, const struct sandbox_grant *g, int hidden)
 }
 
 /* Open each grant without following a symlink it could have been swapped for,
- * writable ones first (a symlink beneath one of them is never followed). */
+ * writable ones first (a symlink beneath one of them is never followed).  Done
+ * before the user namespace, where root's files would look like nobody's. */
 static int
-open_grants(int hidden)
+open_grants(void)
 {
 	static const enum sandbox_how order[] = { SANDBOX_RW, SANDBOX_R, SANDBOX_RX };
 	char **wr = calloc(paths.n + 1, sizeof *wr);
@@ -126,9 +127,6 @@ open_grants(int hidden)
 		for (i = 0; i < paths.n; i++) {
 			if ((g = &paths.g[i])->how != order[o] || g->fd >= 0)
 				continue;
-			/* As given (what is hidden cannot be opened), then where it led. */
-			if ((rc = hidden_check(g->path, g, hidden)))
-				goto out;
 			if ((rc = sandbox_path_open(g->path, wr, nwr, &g->fd, g->canon,
 			    sizeof g->canon))) {
 				diag("%s %s", opt[g->how], err_msg());
@@ -136,12 +134,24 @@ open_grants(int hidden)
 			}
 			if (g->how == SANDBOX_RW)
 				wr[nwr++] = g->canon;
-			if ((rc = hidden_check(g->canon, g, hidden)))
-				goto out;
 		}
 out:
 	free(wr);
 	return rc;
+}
+
+/* Each grant as given, then where it led, against the hidden directory. */
+static int
+check_grants(int hidden)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < paths.n; i++)
+		if ((rc = hidden_check(paths.g[i].path, &paths.g[i], hidden))
+		    || (rc = hidden_check(paths.g[i].canon, &paths.g[i], hidden)))
+			return rc;
+	return 0;
 }
 
 /* -K: a path beneath -H DIR kept in sight, canonical. */
@@ -400,6 +410,8 @@ main(int argc, char **argv)
 		diag("%s:", dir);
 		return EX_CANTCREAT;
 	}
+	if ((c = open_grants()))
+		return c;
 	if (sandbox_block_signals())
 		return diag_err();
 	if ((ns = sandbox_unshare(net)) == SANDBOX_UNAVAILABLE)
@@ -415,7 +427,7 @@ main(int argc, char **argv)
 		return diag_err();
 	else if (*hide)
 		hidden = 1;
-	if ((c = open_grants(hidden)))
+	if ((c = check_grants(hidden)))
 		return c;
 	if (pipe2(chan, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
 		diag("fork:");

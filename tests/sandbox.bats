@@ -470,3 +470,32 @@ listen() {
 	    'cp /bin/true ./t && ./t || echo refused'
 	assert_line refused
 }
+
+@test "claw-sandbox as an unprivileged user: -H hides, a link of the user's is refused, root's followed" {
+	command -v setpriv >/dev/null || skip "no setpriv"
+	[ "$(id -u)" = 0 ] || skip "needs root to become nobody"
+	need landlock
+	local base nobody
+	base=$(mktemp -d /tmp/claw-sandbox-test.XXXXXX)
+	mkdir -p "$base/h/.claw/keys" "$base/h/.claw/data/x"
+	echo key >"$base/h/.claw/keys/k"
+	ln -s /etc "$base/h/link"
+	chown -R -h 65534:65534 "$base"
+	chmod 755 "$base"
+	nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups "$CLAW_BIN/claw-sandbox")
+	run "${nobody[@]}" -X -x /bin/sh -x /bin/cat -r "$base/h" -H "$base/h/.claw" \
+	    -K "$base/h/.claw/data/x" -w "$base/h/.claw/data/x" -d "$base/s" -- \
+	    /bin/sh -c "cat '$base/h/.claw/keys/k' 2>&1; echo mine >'$base/h/.claw/data/x/f'"
+	local out=$output st=$status
+	run "${nobody[@]}" -r "$base/h/link" -d "$base/s" -- true
+	local st2=$status
+	[ -e "$base/h/.claw/data/x/f" ] && local wrote=1
+	rm -rf "$base"
+	if [ "$st" = 77 ]; then
+		[[ $out == *"no mount namespace"* ]]     # refused rather than shown
+	else
+		assert_equal "$st" 0
+		[[ $out == *"No such file"* ]] && [ "${wrote:-}" = 1 ]
+	fi
+	assert_equal "$st2" 77
+}
