@@ -262,12 +262,13 @@ loader(void)
 int
 sandbox_landlock(const struct sandbox_paths *p, int net, int *abip)
 {
+	/* The system directories: read, and executed unless exec_only. */
+	static const char *const sysdir[] = { "/usr", "/bin", "/sbin", "/lib", "/lib64" };
 	static const struct {
 		const char *path;
 		uint64_t access;
 	} sys[] = {
-		{ "/usr", LL_RX }, { "/bin", LL_RX }, { "/sbin", LL_RX }, { "/lib", LL_RX },
-		{ "/lib64", LL_RX }, { "/etc", LL_R }, { "/proc/self", LL_R },
+		{ "/etc", LL_R }, { "/proc/self", LL_R },
 		/* The usual dynamic loaders, should ours not name one (see loader()). */
 		{ "/lib64/ld-linux-x86-64.so.2", LL_RX }, { "/lib/ld-linux-aarch64.so.1", LL_RX },
 		{ "/dev/null", LL_FS_READ_FILE | LL_FS_WRITE_FILE | LL_FS_TRUNCATE },
@@ -311,9 +312,10 @@ sandbox_landlock(const struct sandbox_paths *p, int net, int *abip)
 		return err_set(EX_SOFTWARE, "landlock: create ruleset:");
 	/* exec_only: the system directories are read, not executed: a shared object
 	 * is mmap()ed, which Landlock does not check; only execve is. */
+	for (i = 0; i < sizeof sysdir / sizeof sysdir[0] && !rc; i++)
+		rc = ll_allow(fd, sysdir[i], p->exec_only ? LL_R : LL_RX, attr.handled_access_fs, 1);
 	for (i = 0; i < sizeof sys / sizeof sys[0] && !rc; i++)
-		rc = ll_allow(fd, sys[i].path, p->exec_only && i < 5 ? LL_R : sys[i].access,
-		    attr.handled_access_fs, 1);
+		rc = ll_allow(fd, sys[i].path, sys[i].access, attr.handled_access_fs, 1);
 	if (!rc && (ld = loader()))
 		rc = ll_allow(fd, ld, LL_RX, attr.handled_access_fs, 1);
 	for (i = 0; i < p->n && !rc; i++)

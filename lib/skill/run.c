@@ -356,7 +356,7 @@ struct launch {
 	char sandbox[PATH_MAX], runner[PATH_MAX];   /* runner: for a node skill */
 	char scratch[PATH_MAX], data[PATH_MAX];
 	char *grants;
-	char *argv[104];
+	char *argv[256];
 	int argc;
 };
 
@@ -429,8 +429,8 @@ launch_argv(const struct skill *k, struct launch *l)
 	}
 	v[l->argc++] = strdup("-w"); v[l->argc++] = own(l->data);
 	snprintf(prog, sizeof prog, "%s/%s", k->dir, node ? "index.js" : "run");
-	l->argc = exec_flags(k, node ? l->runner : prog, l->grants, v, l->argc, 80);
-	l->argc = grant_flags(l->grants, v, l->argc, 88, &net);
+	l->argc = exec_flags(k, node ? l->runner : prog, l->grants, v, l->argc, 160);
+	l->argc = grant_flags(l->grants, v, l->argc, 248, &net);
 	if (net)
 		v[l->argc++] = strdup("-n");
 	v[l->argc++] = strdup("--");
