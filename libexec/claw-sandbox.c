@@ -26,7 +26,7 @@ extern char **environ;
 static const char usage[] =
     "usage: claw-sandbox [-t CPUSECS] [-T WALLSECS] [-m MEM_MB] [-f FILE_MB] [-o NOFILE]\n"
     "                    [-p NPROC] [-r PATH]... [-w PATH]... [-x PATH]... [-X] [-n]\n"
-    "                    [-e VAR]... [-H DIR [-K PATH]...] -d DIR -- PROG [ARG...]\n"
+    "                    [-e VAR]... [-H HIDE [-K PATH]...] -d DIR -- PROG [ARG...]\n"
     "       claw-sandbox --check | --help | --version\n";
 
 /* Static: what main leaves behind on an early return stays reachable, not lost.
