@@ -313,7 +313,8 @@ sandbox_landlock(const struct sandbox_paths *p, int net, int *abip)
 	/* exec_only: the system directories are read, not executed: a shared object
 	 * is mmap()ed, which Landlock does not check; only execve is. */
 	for (i = 0; i < sizeof sysdir / sizeof sysdir[0] && !rc; i++)
-		rc = ll_allow(fd, sysdir[i], p->exec_only ? LL_R : LL_RX, attr.handled_access_fs, 1);
+		rc = ll_allow(fd, sysdir[i], p->exec_only ? LL_R : LL_RX, attr.handled_access_fs,
+		    1);
 	for (i = 0; i < sizeof sys / sizeof sys[0] && !rc; i++)
 		rc = ll_allow(fd, sys[i].path, sys[i].access, attr.handled_access_fs, 1);
 	if (!rc && (ld = loader()))
