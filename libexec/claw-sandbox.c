@@ -16,6 +16,7 @@
 #include "base/cli.h"
 #include "base/err.h"
 #include "base/path.h"
+#include "sandbox/hide.h"
 #include "sandbox/landlock.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/seccomp.h"
@@ -24,8 +25,8 @@ extern char **environ;
 
 static const char usage[] =
     "usage: claw-sandbox [-t CPUSECS] [-T WALLSECS] [-m MEM_MB] [-f FILE_MB] [-o NOFILE]\n"
-    "                    [-p NPROC] [-r PATH]... [-w PATH]... [-x PATH]... [-n] [-e VAR]...\n"
-    "                    -d DIR -- PROG [ARG...]\n"
+    "                    [-p NPROC] [-r PATH]... [-w PATH]... [-x PATH]... [-X] [-n]\n"
+    "                    [-e VAR]... [-H HIDE [-K PATH]...] -d DIR -- PROG [ARG...]\n"
     "       claw-sandbox --check | --help | --version\n";
 
 /* Static: what main leaves behind on an early return stays reachable, not lost.
@@ -34,8 +35,9 @@ static struct sandbox_limits lim = {
 	.cpu_s = 30, .mem_mb = 512, .file_mb = 64, .nofile = 256, .nproc = 128,
 };
 static struct sandbox_paths paths;
-static char **vars, **env;
-static size_t nvars;
+static char **vars, **env, **keep;
+static size_t nvars, nkeep;
+static char hide[PATH_MAX];           /* -H, made canonical */
 static unsigned long wall = 30;       /* -T */
 static int net;
 
@@ -55,17 +57,114 @@ number(const char *s, const char *what, unsigned long lo, unsigned long hi)
 	return v;
 }
 
-/* A granted path, made absolute now: the rules are made after chdir(DIR). */
+/* A granted path, made absolute now (the rules are made after chdir(DIR));
+ * it is opened, before any namespace, by open_grants(). */
 static void
-grant(char **list, size_t *n, const char *path, const char *opt)
+grant(const char *path, enum sandbox_how how, const char *opt)
+{
+	struct sandbox_grant *g = &paths.g[paths.n++];
+	char cwd[PATH_MAX], *abs;
+
+	if (*path != '/') {
+		if (!getcwd(cwd, sizeof cwd) || asprintf(&abs, "%s/%s", cwd, path) < 0) {
+			diag("%s %s:", opt, path);
+			exit(EX_USAGE);
+		}
+		path = abs;
+	}
+	g->path = path;
+	g->how = how;
+	g->fd = -1;
+}
+
+static const char *const opt[] = {
+	[SANDBOX_R] = "-r", [SANDBOX_RX] = "-x", [SANDBOX_RW] = "-w",
+};
+
+/* Keep the hidden directory out of reach: a grant inside it is refused unless
+ * kept, and one that holds it when it could not be covered (!hidden). */
+static int
+hidden_check(const char *path, const struct sandbox_grant *g, int hidden)
+{
+	size_t j;
+
+	if (!*hide)
+		return 0;
+	for (j = 0; j < nkeep; j++)
+		if (sandbox_path_beneath(path, keep[j]))
+			return 0;
+	if (sandbox_path_beneath(path, hide) && (strcmp(path, hide) || !hidden)) {
+		diag("%s %s: inside %s, which no sandboxed program may reach: refused",
+		    opt[g->how], g->path, hide);
+		return EX_NOPERM;
+	}
+	if (!hidden && sandbox_path_beneath(hide, path)) {
+		diag("%s %s: holds %s, which no sandboxed program may reach, and this machine"
+		    " offers no mount namespace to hide it: refused", opt[g->how], g->path, hide);
+		return EX_NOPERM;
+	}
+	return 0;
+}
+
+/* Open each grant without following a symlink it could have been swapped for,
+ * writable ones first (a symlink beneath one of them is never followed).  Done
+ * before the user namespace, where root's files would look like nobody's. */
+static int
+open_grants(void)
+{
+	static const enum sandbox_how order[] = { SANDBOX_RW, SANDBOX_R, SANDBOX_RX };
+	char **wr = calloc(paths.n + 1, sizeof *wr);
+	struct sandbox_grant *g;
+	size_t i, o, nwr = 0;
+	int rc = 0;
+
+	if (!wr)
+		return EX_SOFTWARE;
+	for (i = 0; i < paths.n; i++)
+		if (paths.g[i].fd >= 0)
+			wr[nwr++] = paths.g[i].canon;      /* -d DIR */
+	for (o = 0; o < sizeof order / sizeof order[0]; o++)
+		for (i = 0; i < paths.n; i++) {
+			if ((g = &paths.g[i])->how != order[o] || g->fd >= 0)
+				continue;
+			if ((rc = sandbox_path_open(g->path, wr, nwr, &g->fd, g->canon,
+			    sizeof g->canon))) {
+				diag("%s %s", opt[g->how], err_msg());
+				goto out;
+			}
+			if (g->how == SANDBOX_RW)
+				wr[nwr++] = g->canon;
+		}
+out:
+	free(wr);
+	return rc;
+}
+
+/* Each grant as given, then where it led, against the hidden directory. */
+static int
+check_grants(int hidden)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < paths.n; i++)
+		if ((rc = hidden_check(paths.g[i].path, &paths.g[i], hidden))
+		    || (rc = hidden_check(paths.g[i].canon, &paths.g[i], hidden)))
+			return rc;
+	return 0;
+}
+
+/* -K: a path beneath -H DIR kept in sight, canonical. */
+static void
+keep_path(const char *path)
 {
 	char *abs = realpath(path, NULL);
 
 	if (!abs) {
-		diag("%s %s:", opt, path);
+		diag("-K %s:", path);
 		exit(EX_USAGE);
 	}
-	list[(*n)++] = abs;
+	keep[nkeep++] = abs;
 }
 
 static int
@@ -240,23 +339,22 @@ int
 main(int argc, char **argv)
 {
 	enum { O_CHECK = 256 };
-	static const char opts[] = "+t:T:m:f:o:p:r:w:x:ne:d:";
+	static const char opts[] = "+t:T:m:f:o:p:r:w:x:Xne:d:H:K:";
 	static const struct option longopts[] = {
 		{ "check", no_argument, NULL, O_CHECK }, { NULL, 0, NULL, 0 },
 	};
 	static char dir[PATH_MAX];
 	const char *d = NULL;
-	int c, ns, chan[2];
+	int c, ns, hidden = 0, chan[2];
 	pid_t pid;
 
 	diag_init(argv[0]);
 	if ((c = cli_front(argc, argv, usage)) >= 0)
 		return c;
-	paths.ro = calloc((size_t)argc, sizeof *paths.ro);
-	paths.rx = calloc((size_t)argc, sizeof *paths.rx);
-	paths.rw = calloc((size_t)argc, sizeof *paths.rw);
+	paths.g = calloc((size_t)argc + 1, sizeof *paths.g);
 	vars = calloc((size_t)argc, sizeof *vars);
-	if (!paths.ro || !paths.rx || !paths.rw || !vars)
+	keep = calloc((size_t)argc, sizeof *keep);
+	if (!paths.g || !vars || !keep)
 		return EX_SOFTWARE;
 	/* '+': the options end at PROG, whose own options are its business. */
 	opterr = 0;
@@ -268,9 +366,17 @@ main(int argc, char **argv)
 		case 'f': lim.file_mb = number(optarg, "-f", 0, 1UL << 30); break;
 		case 'o': lim.nofile = number(optarg, "-o", 3, 1UL << 20); break;
 		case 'p': lim.nproc = number(optarg, "-p", 1, 1UL << 16); break;
-		case 'r': grant(paths.ro, &paths.nro, optarg, "-r"); break;
-		case 'x': grant(paths.rx, &paths.nrx, optarg, "-x"); break;
-		case 'w': grant(paths.rw, &paths.nrw, optarg, "-w"); break;
+		case 'r': grant(optarg, SANDBOX_R, "-r"); break;
+		case 'x': grant(optarg, SANDBOX_RX, "-x"); break;
+		case 'w': grant(optarg, SANDBOX_RW, "-w"); break;
+		case 'X': paths.exec_only = 1; break;
+		case 'H':
+			if (!realpath(optarg, hide)) {
+				diag("-H %s:", optarg);
+				return EX_USAGE;
+			}
+			break;
+		case 'K': keep_path(optarg); break;
 		case 'n': net = 1; break;
 		case 'e': vars[nvars++] = optarg; break;
 		case 'd': d = optarg; break;
@@ -295,13 +401,20 @@ main(int argc, char **argv)
 		diag("%s:", d);
 		return EX_CANTCREAT;
 	}
-	paths.rw[paths.nrw++] = dir;
+	paths.g[paths.n] = (struct sandbox_grant){ .path = dir, .how = SANDBOX_RW, .fd = -1 };
+	if ((paths.g[paths.n].fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		diag("%s:", dir);
+		return EX_CANTCREAT;
+	}
+	snprintf(paths.g[paths.n++].canon, sizeof paths.g[0].canon, "%s", dir);
 	if (sandbox_env(&env, dir, vars, nvars))
 		return diag_err();
 	if (chdir(dir) < 0) {
 		diag("%s:", dir);
 		return EX_CANTCREAT;
 	}
+	if ((c = open_grants()))
+		return c;
 	if (sandbox_block_signals())
 		return diag_err();
 	if ((ns = sandbox_unshare(net)) == SANDBOX_UNAVAILABLE)
@@ -309,6 +422,16 @@ main(int argc, char **argv)
 		    err_msg());
 	else if (ns)
 		return diag_err();
+	if (*hide && (hidden = sandbox_hide(hide, keep, nkeep)) == SANDBOX_UNAVAILABLE) {
+		diag("mount namespace unavailable: %s; a grant holding %s is refused", err_msg(),
+		    hide);
+		hidden = 0;
+	} else if (*hide && hidden)
+		return diag_err();
+	else if (*hide)
+		hidden = 1;
+	if ((c = check_grants(hidden)))
+		return c;
 	if (pipe2(chan, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
 		diag("fork:");
 		return EX_SOFTWARE;

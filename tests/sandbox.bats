@@ -579,4 +579,98 @@ for name, call in (("inotify_init", lambda: libc.syscall(253)),
 	assert_equal "$(stat -c %a "$key")" 600
 	assert_equal "$(stat -c %a "${key%/*}")" 700
 	assert_equal "$(stat -c %a "$DIR/mine")" 755
+
+# ---- issue 11: paths ----
+
+@test "claw-sandbox: a granted path that became a symlink is refused (77); root's links are followed" {
+	local d=$BATS_TEST_TMPDIR/g
+	mkdir -p "$d/in" && echo x >"$d/in/f"
+	run -0 claw-sandbox -w "$d" -r "$d/in" -d "$DIR" -- cat "$d/in/f"
+	assert_output x
+	rm -r "$d/in" && ln -s / "$d/in"
+	run -77 --separate-stderr claw-sandbox -w "$d" -r "$d/in" -d "$DIR" -- cat "$d/in/etc/hostname"
+	assert_equal "$output" ""
+	assert_equal "$stderr" "claw-sandbox: -r $d/in: $d/in is a symlink: refused (grant the path it leads to, if that is meant)"
+	# A link in the middle of the path, and a .. component, just the same.
+	run -77 claw-sandbox -w "$d" -r "$d/in/etc" -d "$DIR" -- true
+	run -77 claw-sandbox -r "$d/../g" -d "$DIR" -- true
+	# Root's own links (/bin -> usr/bin on merged-/usr systems) are no grant to widen.
+	if [ "$(id -u)" != 0 ]; then
+		ln -s /etc "$BATS_TEST_TMPDIR/mine"
+		run -77 claw-sandbox -r "$BATS_TEST_TMPDIR/mine" -d "$DIR" -- true
+	fi
+	run -0 claw-sandbox -x /bin/cat -d "$DIR" -- /bin/cat /etc/hostname
+}
+
+@test "claw-sandbox -H: the hidden directory is an empty read-only tmpfs, but for -K paths" {
+	need landlock
+	local h=$BATS_TEST_TMPDIR/top/claw
+	mkdir -p "$h/keys" "$h/data/me"
+	echo secret >"$h/keys/store.key" && echo mine >"$h/data/me/f"
+	run -0 --separate-stderr claw-sandbox -r "$BATS_TEST_TMPDIR/top" -w "$h/data/me" \
+	    -H "$h" -K "$h/data/me" -d "$DIR" -- sh -c \
+	    "cat '$h/keys/store.key'; ls -A '$h'; cat '$h/data/me/f'; echo new >'$h/data/me/g';
+	     touch '$h/planted' || echo read-only"
+	if grep -q 'No such file' <<<"$stderr"; then
+		assert_equal "${lines[0]}" data
+		assert_equal "${lines[1]}" mine
+		assert_equal "${lines[2]}" read-only
+		[ "$(cat "$h/data/me/g")" = new ] && [ ! -e "$h/planted" ]
+	else
+		# No mount namespace here: a grant holding the hidden directory is refused.
+		assert_equal "$status" 77
+	fi
+	# A grant inside it that is not kept is refused either way.
+	run -77 --separate-stderr claw-sandbox -r "$h/keys" -H "$h" -K "$h/data/me" -d "$DIR" -- true
+	assert_equal "$stderr" "claw-sandbox: -r $h/keys: inside $h, which no sandboxed program may reach: refused"
+	[ "$(cat "$h/keys/store.key")" = secret ]
+}
+
+@test "claw-sandbox -X: only -x paths (and the loader) may be executed; libraries still load" {
+	need landlock
+	run -126 --separate-stderr claw-sandbox -X -d "$DIR" -- /bin/cat /etc/hostname
+	assert_equal "$stderr" "claw-sandbox: /bin/cat: Permission denied"
+	run -0 claw-sandbox -X -x /bin/sh -d "$DIR" -- /bin/sh -c '/bin/cat /etc/hostname || echo refused'
+	assert_output --partial "Permission denied"
+	assert_line refused
+	run -0 claw-sandbox -X -x /bin/sh -x /bin/cat -d "$DIR" -- /bin/sh -c '/bin/cat /etc/hostname'
+	assert_output "$(cat /etc/hostname)"
+	# A shared object is mmap()ed, not executed: Python loads its C modules.
+	need_python
+	run -0 claw-sandbox -X -x /usr/bin/python3 -d "$DIR" -- /usr/bin/python3 -c \
+	    'import ssl, sqlite3, zlib; print("loaded")'
+	assert_output loaded
+	# Nothing written may be run: the scratch directory is not executable.
+	run -0 claw-sandbox -X -x /bin/sh -x /bin/cp -d "$DIR" -- /bin/sh -c \
+	    'cp /bin/true ./t && ./t || echo refused'
+	assert_line refused
+}
+
+@test "claw-sandbox as an unprivileged user: -H hides, a link of the user's is refused, root's followed" {
+	command -v setpriv >/dev/null || skip "no setpriv"
+	[ "$(id -u)" = 0 ] || skip "needs root to become nobody"
+	need landlock
+	local base nobody
+	base=$(mktemp -d /tmp/claw-sandbox-test.XXXXXX)
+	mkdir -p "$base/h/.claw/keys" "$base/h/.claw/data/x"
+	echo key >"$base/h/.claw/keys/k"
+	ln -s /etc "$base/h/link"
+	chown -R -h 65534:65534 "$base"
+	chmod 755 "$base"
+	nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups "$CLAW_BIN/claw-sandbox")
+	run "${nobody[@]}" -X -x /bin/sh -x /bin/cat -r "$base/h" -H "$base/h/.claw" \
+	    -K "$base/h/.claw/data/x" -w "$base/h/.claw/data/x" -d "$base/s" -- \
+	    /bin/sh -c "cat '$base/h/.claw/keys/k' 2>&1; echo mine >'$base/h/.claw/data/x/f'"
+	local out=$output st=$status
+	run "${nobody[@]}" -r "$base/h/link" -d "$base/s" -- true
+	local st2=$status
+	[ -e "$base/h/.claw/data/x/f" ] && local wrote=1
+	rm -rf "$base"
+	if [ "$st" = 77 ]; then
+		[[ $out == *"no mount namespace"* ]]     # refused rather than shown
+	else
+		assert_equal "$st" 0
+		[[ $out == *"No such file"* ]] && [ "${wrote:-}" = 1 ]
+	fi
+	assert_equal "$st2" 77
 }

@@ -400,7 +400,8 @@ t.close()' "$BATS_TEST_TMPDIR/evil.tar" "$BATS_TEST_TMPDIR/t/sub/SKILL.md"
 	assert_output --partial "asked to fail"
 	claw config set skills.x=1
 	run -0 claw-skill run greet read="$CLAW_HOME/claw.db"
-	assert_output --partial "denied EACCES"
+	# Hidden (ENOENT) in a mount namespace, else walled off by Landlock (EACCES).
+	assert_output --regexp "denied (ENOENT|EACCES)"
 	run -0 claw-skill list
 	assert_line --regexp $'^greet\tnode\tok\t'
 }
@@ -616,4 +617,74 @@ with_builtins() {
 	claw config unset skills.data_max
 	run -0 claw config get skills.data_max
 	assert_output 67108864
+
+# ---- issue 11: paths ----
+
+@test "a grant over ~ never reaches the store or its key; files still reads ~ (issue 11 #4)" {
+	[ "$(layer landlock)" = active ] || skip "landlock unavailable here"
+	export HOME=$BATS_TEST_TMPDIR     # ~ holds CLAW_HOME
+	claw config set providers.openai.api_key=sk-x     # makes keys/store.key
+	echo hello >"$HOME/doc.txt"
+	before=$(cksum "$CLAW_HOME/claw.db")
+	claw-skill grant probe "fs.read:~"
+	for f in claw.db keys/store.key; do
+		[ -e "$CLAW_HOME/$f" ]
+		run -0 claw-skill run probe op=read arg="$CLAW_HOME/$f"
+		assert_output --partial "denied $CLAW_HOME/$f"
+	done
+	run -0 claw-skill run probe op=read arg="$HOME/doc.txt"
+	assert_output --partial "read $HOME/doc.txt"
+	claw-skill grant probe "fs.write:~"
+	for f in claw.db keys/store.key; do
+		run -0 claw-skill run probe op=write arg="$CLAW_HOME/$f"
+		assert_output --partial "denied $CLAW_HOME/$f"
+	done
+	assert_equal "$(cksum "$CLAW_HOME/claw.db")" "$before"
+	run -0 claw-skill run probe op=write arg="$HOME/new.txt"
+	assert_output --partial "wrote $HOME/new.txt"
+	# files reads ~ as the password file's home, so grant this one by its path.
+	claw-skill grant files "fs.read:$HOME"
+	run -0 claw-skill run files action=read path="$HOME/doc.txt"
+	assert_output --partial "hello"
+	run -0 claw-skill run files action=list path="$HOME"
+	assert_output --partial "doc.txt"
+}
+
+@test "a granted path swapped for a link to / is refused on the next run (issue 11 #5)" {
+	[ "$(layer landlock)" = active ] || skip "landlock unavailable here"
+	local d=$BATS_TEST_TMPDIR/dir
+	mkdir -p "$d/in" && echo x >"$d/in/f"
+	claw-skill grant probe "fs.write:$d"
+	claw-skill grant probe "fs.read:$d/in"
+	run -0 claw-skill run probe op=read arg="$d/in/f"
+	assert_output --partial "read $d/in/f"
+	run -0 claw-skill run probe op=swap arg="$d/in"
+	assert_output --partial "swapped"
+	[ -L "$d/in" ]
+	run -77 claw-skill run probe op=read arg="$d/in/etc/hostname"
+	assert_output --partial "$d/in is a symlink: refused"
+	refute_output --partial "read $d/in/etc/hostname"
+	run -77 claw-skill run probe op=read arg=/etc/passwd
+	refute_output --partial "read /etc/passwd"
+}
+
+@test "exec: is enforced by the kernel: a program runs only when granted (issue 11 #16)" {
+	[ "$(layer landlock)" = active ] || skip "landlock unavailable here"
+	run -0 claw-skill run probe op=exec arg=/usr/bin/od
+	assert_output --partial '"text":"denied 13"'
+	run -0 claw-skill run probe op=exec arg=/bin/ls
+	assert_output --partial '"text":"denied 13"'
+	claw-skill grant probe exec:/bin/ls
+	run -0 claw-skill run probe op=exec arg=/bin/ls
+	assert_output --partial '"text":"/etc/hostname"'
+	# What its SKILL.md declares it runs (requires.bins: cat) it may run.
+	run -0 claw-skill run probe op=read arg=/etc/hostname
+	assert_output --partial "read /etc/hostname"
+}
+
+@test "fs.read:~root is refused by the permission rule, never read as ~/root (issue 11 #20)" {
+	run -64 claw-skill grant probe "fs.read:~root"
+	assert_output --partial "PATH must be absolute or start with ~/"
+	run -0 claw-skill grants probe
+	refute_output --partial "root"
 }

@@ -92,9 +92,8 @@ bad:
 	return 0;
 }
 
-/* exec:PROG as exec:/DIR/PROG, the first DIR of PATH_DEFAULT that has it. */
-static int
-program_path(const char *prog, char *full, size_t n)
+int
+skill_program_path(const char *prog, char *full, size_t n)
 {
 	const char *p, *end;
 
@@ -118,7 +117,7 @@ skill_grant(sqlite3 *db, const struct skill *k, const char *perm, int on)
 	if (on && !skill_perm_valid(perm, &why))
 		return err_set(EX_USAGE, "%s: %s", perm, why);
 	if (!strncmp(perm, "exec:", 5) && perm[5] != '/' && perm[5] != '~') {
-		if ((rc = program_path(perm + 5, full, sizeof full)))
+		if ((rc = skill_program_path(perm + 5, full, sizeof full)))
 			return rc;
 		perm = full;
 	}
@@ -306,7 +305,7 @@ perm_full(const char *perm, char *full, size_t n)
 	const char *colon;
 
 	if (!strncmp(perm, "exec:", 5) && perm[5] != '/' && perm[5] != '~') {
-		if (program_path(perm + 5, full, n))
+		if (skill_program_path(perm + 5, full, n))
 			snprintf(full, n, "%s", perm);
 	} else
 		skill_perm_expand(perm, full, n);

@@ -25,6 +25,10 @@ int skill_perm_valid(const char *perm, const char **why);
  * sandbox is given and what grants are compared as. */
 void skill_perm_expand(const char *perm, char *dst, size_t n);
 
+/* exec:PROG as "exec:/DIR/PROG" into full, the first DIR of PATH_DEFAULT that has
+ * it: 0 or EX_NOINPUT. */
+int skill_program_path(const char *prog, char *full, size_t n);
+
 /* Grants are kept by a skill's identity, its name and its directory: a skill of the
  * same name elsewhere (one installed over a built-in) has none of them. */
 /* Grant (on) or revoke perm for skill k.  exec:PROG is stored as the program's

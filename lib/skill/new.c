@@ -54,6 +54,7 @@ skill_new(const char *name, char *dir, size_t dirlen)
 	buf_printf(&md, "---\nname: %s\ndescription: Says hello to someone (replace with what %s"
 	    " does, in one line).\ntriggers:\n  - hello\npermissions: []\ntimeout: 10\n"
 	    "version: \"0.1.0\"\n"
+	    "metadata:\n  openclaw:\n    requires:\n      bins: [jq]   # what run executes\n"
 	    "---\nCall %s with a name to greet.\n", name, name, name);
 	buf_printf(&run, "#!/bin/sh\n# %s: reads {\"args\",\"context\"} on stdin, writes NDJSON"
 	    " events.\n"

@@ -170,6 +170,79 @@ grant_flags(const char *grants, char **argv, int n, int max, int *net)
 	return n;
 }
 
+/* The programs a run may execute besides its own directory (the kernel stops
+ * any other execve, claw-sandbox -X): the interpreter its program names (#!, and
+ * through "#!/usr/bin/env NAME" NAME on PATH_DEFAULT, and so on for a script
+ * interpreter), what its SKILL.md requires (bins, anyBins: shown at install),
+ * and the interpreters of the programs granted by exec:. */
+static int
+exec_add(const char *prog, char **argv, int n, int max, int depth)
+{
+	char line[256], full[PATH_MAX + 8], *s, *name;
+	int fd;
+	ssize_t r;
+
+	if (n >= max - 2 || depth > 4)
+		return n;
+	if (*prog != '/') {
+		if (skill_program_path(prog, full, sizeof full))
+			return n;       /* not here: it cannot run anyway */
+		prog = full + 5;
+	}
+	if (depth > 0) {
+		argv[n++] = strdup("-x");
+		argv[n++] = strdup(prog);
+	}
+	if ((fd = open(prog, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
+		return n;
+	r = read(fd, line, sizeof line - 1);
+	close(fd);
+	if (r < 3 || line[0] != '#' || line[1] != '!')
+		return n;
+	line[r] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	s = line + 2 + strspn(line + 2, " \t");
+	name = s;
+	s += strcspn(s, " \t");
+	if (*s)
+		*s++ = '\0';
+	if (!*name)
+		return n;
+	if (strcmp(strrchr(name, '/') ? strrchr(name, '/') + 1 : name, "env") == 0) {
+		argv[n++] = strdup("-x");
+		argv[n++] = strdup(name);
+		s += strspn(s, " \t");
+		if (*s && *s != '-') {
+			s[strcspn(s, " \t")] = '\0';
+			snprintf(line, sizeof line, "%s", s);
+			return exec_add(line, argv, n, max, depth + 1);
+		}
+		return n;
+	}
+	snprintf(full, sizeof full, "%s", name);
+	return exec_add(full, argv, n, max, depth + 1);
+}
+
+static int
+exec_flags(const struct skill *k, const char *prog, const char *grants, char **argv, int n,
+    int max)
+{
+	const char *lists[] = { k->bins, k->any_bins }, *p;
+	char item[PATH_MAX + 16], full[PATH_MAX + 16];
+	size_t i;
+
+	n = exec_add(prog, argv, n, max, 0);
+	for (i = 0; i < sizeof lists / sizeof lists[0]; i++)
+		for (p = lists[i]; line_next(&p, item, sizeof item);)
+			n = exec_add(item, argv, n, max, 1);
+	for (p = grants; line_next(&p, item, sizeof item);) {
+		skill_perm_expand(item, full, sizeof full);
+		if (!strncmp(full, "exec:", 5) && full[5] == '/')
+			n = exec_add(full + 5, argv, n, max, 0);
+	}
+	return n;
+}
+
 /* Hand out each line of the child's output: events as they are, plain text
  * gathered into one result at the end. */
 static int
@@ -295,7 +368,7 @@ struct launch {
 	char sandbox[PATH_MAX], runner[PATH_MAX];   /* runner: for a node skill */
 	char scratch[PATH_MAX], data[PATH_MAX];
 	char *grants;
-	char *argv[96];
+	char *argv[256];
 	int argc;
 };
 
@@ -328,27 +401,48 @@ launch_dirs(const struct skill *k, struct launch *l)
 	return rc;
 }
 
-/* claw-sandbox -t T -T T -d SCRATCH -x SKILLDIR [-x RUNNER] -w DATA GRANTS [-n] -- PROG */
+/* A path of ours for claw-sandbox, which follows no symlink of a user's: resolved. */
+static char *
+own(const char *path)
+{
+	char *r = realpath(path, NULL);
+
+	return r ? r : strdup(path);
+}
+
+/* claw-sandbox -t T -T T -d SCRATCH -X -H HOME -K DATA -K SKILLDIR -x SKILLDIR [-x RUNNER]
+ * -w DATA EXECS GRANTS [-n] -- PROG */
 static int
 launch_argv(const struct skill *k, struct launch *l)
 {
 	char num[24], prog[PATH_MAX + 16];
 	int net = 0, node = strcmp(k->kind, "node") == 0, i;
 	char **v = l->argv;
+	const char *home = path_home();
 
 	snprintf(num, sizeof num, "%ld", k->timeout);
 	v[l->argc++] = strdup(l->sandbox);
 	v[l->argc++] = strdup("-t"); v[l->argc++] = strdup(num);
 	v[l->argc++] = strdup("-T"); v[l->argc++] = strdup(num);
 	v[l->argc++] = strdup("-d"); v[l->argc++] = strdup(l->scratch);
+	/* $CLAW_HOME (the store, its key) out of sight whatever is granted, but for
+	 * the skill's own data and, when installed there, its directory. */
+	v[l->argc++] = strdup("-X");
+	if (!home)
+		return err_code();
+	v[l->argc++] = strdup("-H"); v[l->argc++] = strdup(home);
+	v[l->argc++] = strdup("-K"); v[l->argc++] = own(l->data);
+	v[l->argc++] = strdup("-K"); v[l->argc++] = own(k->dir);
 	/* The skill's own directory: read and execute, never write. */
-	v[l->argc++] = strdup("-x"); v[l->argc++] = strdup(k->dir);
+	v[l->argc++] = strdup("-x"); v[l->argc++] = own(k->dir);
 	if (node) {
 		v[l->argc++] = strdup("-x");
-		v[l->argc++] = strdup(l->runner);      /* the runner, wherever claw is installed */
+		v[l->argc++] = own(l->runner);         /* the runner, wherever claw is installed */
 	}
-	v[l->argc++] = strdup("-w"); v[l->argc++] = strdup(l->data);
-	l->argc = grant_flags(l->grants, v, l->argc, 80, &net);
+	v[l->argc++] = strdup("-w"); v[l->argc++] = own(l->data);
+	snprintf(prog, sizeof prog, "%s/%s", k->dir, node ? "index.js" : "run");
+	l->argc = exec_flags(k, node ? l->runner : prog, l->grants, v, l->argc, 160);
+	l->argc = grant_flags(l->grants, v, l->argc, 248, &net);
 	if (net)
 		v[l->argc++] = strdup("-n");
 	v[l->argc++] = strdup("--");
