@@ -351,7 +351,7 @@ skill_grant_covers(const char *granted, const char *perm)
 	if (!skill_perm_valid(perm, NULL))
 		return 0;
 	if (!strncmp(perm, "exec:", 5) && perm[5] != '/' && perm[5] != '~') {
-		if (program_path(perm + 5, want, sizeof want))
+		if (skill_program_path(perm + 5, want, sizeof want))
 			return 0;
 	} else
 		skill_perm_expand(perm, want, sizeof want);
