@@ -579,6 +579,7 @@ for name, call in (("inotify_init", lambda: libc.syscall(253)),
 	assert_equal "$(stat -c %a "$key")" 600
 	assert_equal "$(stat -c %a "${key%/*}")" 700
 	assert_equal "$(stat -c %a "$DIR/mine")" 755
+}
 
 # ---- issue 11: paths ----
 

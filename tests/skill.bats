@@ -451,11 +451,17 @@ thief() {
 }
 
 # A skill directory for install tests: NAME [PERM...]
+# mkskill NAME [PERM...]: a skill in $BATS_TEST_TMPDIR/src; $BINS (space-separated)
+# are the programs its run may execute, declared as requires.bins.
 mkskill() {
 	local d="$BATS_TEST_TMPDIR/src/$1" p
 	mkdir -p "$d"
 	{
 		printf -- '---\nname: %s\ndescription: for install tests\n' "$1"
+		if [ -n "${BINS:-}" ]; then
+			printf 'metadata: {"openclaw": {"requires": {"bins": [%s]}}}\n' \
+			    "$(printf '"%s",' $BINS | sed 's/,$//')"
+		fi
 		if [ $# -gt 1 ]; then
 			echo "permissions:"
 			for p in "${@:2}"; do printf '  - "%s"\n' "$p"; done
@@ -587,7 +593,7 @@ with_builtins() {
 }
 
 @test "issue 11: a skill's stderr is passed on capped, with a line saying it was cut" {
-	mkskill loud
+	BINS="cat head tr" mkskill loud
 	printf '#!/bin/sh\ncat >/dev/null\nhead -c 8388608 /dev/zero | tr "\\0" e >&2\necho done\n' \
 		> "$BATS_TEST_TMPDIR/src/loud/run"
 	export CLAW_SKILLS_PATH="$BATS_TEST_TMPDIR/src:$CLAW_SKILLS_PATH"
@@ -598,7 +604,7 @@ with_builtins() {
 }
 
 @test "issue 11: a skill's data directory is held to skills.data_max" {
-	mkskill hoard
+	BINS="jq head" mkskill hoard
 	printf '#!/bin/sh\nd=$(jq -r .context.data_dir)\nhead -c 3000000 /dev/zero > "$d/blob"\necho stored\n' \
 		> "$BATS_TEST_TMPDIR/src/hoard/run"
 	export CLAW_SKILLS_PATH="$BATS_TEST_TMPDIR/src:$CLAW_SKILLS_PATH"
@@ -617,6 +623,7 @@ with_builtins() {
 	claw config unset skills.data_max
 	run -0 claw config get skills.data_max
 	assert_output 67108864
+}
 
 # ---- issue 11: paths ----
 
@@ -634,7 +641,7 @@ with_builtins() {
 	done
 	run -0 claw-skill run probe op=read arg="$HOME/doc.txt"
 	assert_output --partial "read $HOME/doc.txt"
-	claw-skill grant probe "fs.write:~"
+	claw-skill grant --force probe "fs.write:~"
 	for f in claw.db keys/store.key; do
 		run -0 claw-skill run probe op=write arg="$CLAW_HOME/$f"
 		assert_output --partial "denied $CLAW_HOME/$f"
