@@ -455,25 +455,25 @@ populated_store() {
 	assert_output "imperial"
 }
 
-@test "a garbage claw.db: exit 74, one line on stderr, the file unchanged" {
+@test "a garbage claw.db: exit 70, one line on stderr, the file unchanged" {
 	mkdir -m 700 "$CLAW_HOME"
 	head -c 8192 /dev/urandom >"$CLAW_HOME/claw.db"
 	local sum
 	sum=$(sha256sum <"$CLAW_HOME/claw.db")
 	run --separate-stderr claw config set model=openai/gpt-4o
-	assert_failure 74
+	assert_failure 70
 	assert_stderr_lines 1
 	[[ $stderr == "claw: $CLAW_HOME/claw.db: "* ]]
 	run --separate-stderr claw config list
-	assert_failure 74
+	assert_failure 70
 	assert_stderr_lines 1
 	assert_output ""
 	run --separate-stderr claw config get model
-	assert_failure 74
+	assert_failure 70
 	assert_equal "$(sha256sum <"$CLAW_HOME/claw.db")" "$sum"
 }
 
-@test "a claw.db truncated to half its size: exit 74, one line on stderr, the file unchanged" {
+@test "a claw.db truncated to half its size: exit 70, one line on stderr, the file unchanged" {
 	populated_store
 	local size sum
 	size=$(stat -c %s "$CLAW_HOME/claw.db")
@@ -481,21 +481,21 @@ populated_store() {
 	truncate -s $((size / 2)) "$CLAW_HOME/claw.db"
 	sum=$(sha256sum <"$CLAW_HOME/claw.db")
 	run --separate-stderr claw config get skills.weather.units
-	assert_failure 74
+	assert_failure 70
 	assert_stderr_lines 1
 	run --separate-stderr claw config set skills.weather.units=imperial
-	assert_failure 74
+	assert_failure 70
 	assert_stderr_lines 1
 	assert_equal "$(sha256sum <"$CLAW_HOME/claw.db")" "$sum"
 }
 
-@test "a claw.db with its header zeroed: exit 74, the file unchanged" {
+@test "a claw.db with its header zeroed: exit 70, the file unchanged" {
 	populated_store
 	dd if=/dev/zero of="$CLAW_HOME/claw.db" bs=1 seek=16 count=84 conv=notrunc status=none
 	local sum
 	sum=$(sha256sum <"$CLAW_HOME/claw.db")
 	run --separate-stderr claw config list
-	assert_failure 74
+	assert_failure 70
 	assert_stderr_lines 1
 	assert_equal "$(sha256sum <"$CLAW_HOME/claw.db")" "$sum"
 }
