@@ -573,3 +573,114 @@ populated_store() {
 	assert_equal "${stderr_lines[0]}" "claw: config: unknown verb 'frob'"
 	[ ! -e "$CLAW_HOME" ]
 }
+
+# ---- issue 11 ----
+
+# A store with a session of two messages and a grant, checkpointed into claw.db.
+rows_store() {
+	populated_store
+	sqlite3 "$CLAW_HOME/claw.db" "insert into sessions(name, created, updated) values('trip', 1, 1);
+	    insert into messages(session, ts, role, body) values(1, 1, 'user', '{\"text\":\"hi\"}');
+	    insert into messages(session, ts, role, body) values(1, 2, 'assistant', '{\"text\":\"yo\"}');
+	    insert into grants(skill, perm, ts) values('files', 'fs.read:/tmp', 1);
+	    PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
+	[ ! -s "$CLAW_HOME/claw.db-wal" ]
+}
+
+# Write garbage over the root page of each table or index named: deterministic,
+# since a small table is one leaf page and 0x55 is no b-tree page type.
+corrupt_table() {
+	local db=$CLAW_HOME/claw.db root size name
+	size=$(sqlite3 "$db" "PRAGMA page_size")
+	for name in "$@"; do
+		root=$(sqlite3 "$db" "select rootpage from sqlite_schema where name = '$name'")
+		[ -n "$root" ] && [ "$root" -gt 1 ]
+		head -c "$size" /dev/zero | tr '\0' 'U' |
+		    dd of="$db" bs="$size" seek=$((root - 1)) conv=notrunc status=none
+	done
+}
+
+@test "issue 11 #9: a corrupt config table: claw config list and get exit 70, one line" {
+	rows_store
+	corrupt_table config
+	run --separate-stderr claw config list
+	assert_failure 70
+	assert_stderr_lines 1
+	[[ $stderr == *"damaged"*"move it aside"* ]]
+	assert_output ""
+	run --separate-stderr claw config get model
+	assert_failure 70
+	assert_stderr_lines 1
+}
+
+@test "issue 11 #9: a corrupt sessions table: claw-chat --sessions exits 70, one line" {
+	rows_store
+	run claw-chat --sessions
+	assert_success
+	assert_output --partial trip
+	corrupt_table sessions
+	run --separate-stderr claw-chat --sessions
+	assert_failure 70
+	assert_stderr_lines 1
+	assert_output ""
+}
+
+@test "issue 11 #9: a corrupt messages table: claw-chat --history exits 70, one line" {
+	rows_store
+	run claw-chat --history -s trip
+	assert_success
+	assert_output --partial '"yo"'
+	corrupt_table messages
+	run --separate-stderr claw-chat --history -s trip
+	assert_failure 70
+	assert_stderr_lines 1
+	refute_output --partial '"hi"'
+}
+
+@test "issue 11 #9: a corrupt grants table: claw-skill grants exits 70, one line" {
+	rows_store
+	run claw-skill grants
+	assert_success
+	assert_output --partial "fs.read:/tmp"
+	corrupt_table grants sqlite_autoindex_grants_1   # the query reads the index alone
+	run --separate-stderr claw-skill grants
+	assert_failure 70
+	assert_stderr_lines 1
+	assert_output ""
+}
+
+@test "issue 11 #9: a 0-byte claw.db is refused by every program and stays 0 bytes" {
+	populated_store
+	: >"$CLAW_HOME/claw.db"
+	rm -f "$CLAW_HOME/claw.db-wal" "$CLAW_HOME/claw.db-shm"
+	local cmd
+	for cmd in "claw config get model" "claw-chat --sessions" "claw-skill list" \
+	    "claw-gateway token"; do
+		run --separate-stderr $cmd
+		assert_failure 70
+		assert_stderr_lines 1
+		[[ $stderr == *"$CLAW_HOME/claw.db: empty"*"move it aside"* ]]
+		assert_output ""
+		[ -f "$CLAW_HOME/claw.db" ] && [ ! -s "$CLAW_HOME/claw.db" ]
+	done
+	head -c 4096 /dev/zero >"$CLAW_HOME/claw.db"
+	run --separate-stderr claw-gateway token
+	assert_failure 70
+	[[ $stderr == *"not a SQLite store"* ]]
+}
+
+@test "issue 11 #9: the inetd gateway on a damaged store answers 500 and logs one line" {
+	populated_store
+	: >"$CLAW_HOME/claw.db"
+	rm -f "$CLAW_HOME/claw.db-wal" "$CLAW_HOME/claw.db-shm"
+	printf 'GET /api/v1/sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer x.y.z\r\n\r\n' |
+	    claw-gateway >"$BATS_TEST_TMPDIR/ans" 2>"$BATS_TEST_TMPDIR/log" || true
+	run head -n 1 "$BATS_TEST_TMPDIR/ans"
+	assert_output --partial "HTTP/1.1 500 "
+	run grep -c "gateway's log" "$BATS_TEST_TMPDIR/ans"
+	assert_output 1
+	run cat "$BATS_TEST_TMPDIR/log"
+	assert_equal "${#lines[@]}" 1
+	assert_output "claw-gateway: $CLAW_HOME/claw.db: empty, not a store: restore claw.db from a backup or move it aside"
+	[ ! -s "$CLAW_HOME/claw.db" ]
+}
