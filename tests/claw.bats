@@ -531,7 +531,7 @@ populated_store() {
 @test "20 concurrent first runs on an empty home all succeed" {
 	local i pids=() fail=0
 	for i in $(seq 1 20); do
-		claw config set "providers.p$i.api_key=sk-$i" 2>"$BATS_TEST_TMPDIR/err.$i" 3>&- &
+		echo "sk-$i" | claw config set "providers.p$i.api_key" - 2>"$BATS_TEST_TMPDIR/err.$i" 3>&- &
 		pids+=($!)
 	done
 	for i in "${pids[@]}"; do
@@ -683,4 +683,74 @@ corrupt_table() {
 	assert_equal "${#lines[@]}" 1
 	assert_output "claw-gateway: $CLAW_HOME/claw.db: empty, not a store: restore claw.db from a backup or move it aside"
 	[ ! -s "$CLAW_HOME/claw.db" ]
+}
+
+@test "issue 11 #17: a secret from standard input is stored and never on the command line" {
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	exec 4<>"$BATS_TEST_TMPDIR/in"
+	claw config set providers.openai.api_key - <&4 4>&- 2>"$BATS_TEST_TMPDIR/err" &
+	local pid=$! i
+	for i in $(seq 1 200); do
+		[ "$(cat /proc/$pid/comm 2>/dev/null)" = claw ] && break
+		sleep 0.01
+	done
+	local cmdline
+	cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline")
+	echo sk-stdin-SECRET-77 >&4        # before any assert: a failed one must not leave it waiting
+	wait "$pid"
+	exec 4>&-
+	[[ $cmdline == *"claw config set providers.openai.api_key - " ]]
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output ""
+	run claw config get --reveal providers.openai.api_key
+	assert_output "sk-stdin-SECRET-77"
+	# No value at all: a secret key is read from standard input too.
+	printf 'sk-second\n' | claw config set providers.openai.api_key
+	run claw config get --reveal providers.openai.api_key
+	assert_output "sk-second"
+	run --separate-stderr claw config set providers.openai.api_key - </dev/null
+	assert_failure 65
+	assert_stderr_lines 1
+	run --separate-stderr claw config set modle -
+	assert_failure 78
+}
+
+@test "issue 11 #17: a secret on the command line is stored, with a one-line warning" {
+	run --separate-stderr claw config set providers.openai.api_key=sk-argv
+	assert_success
+	assert_stderr_lines 1
+	[[ $stderr == "claw: warning: providers.openai.api_key: "*"standard input"* ]]
+	run --separate-stderr claw config set model=openai/gpt-4o
+	assert_equal "$stderr" ""
+}
+
+@test "issue 11 #17: a prompt on a terminal does not echo the secret" {
+	# A pty: wait for the prompt (echo is off by then), then type; everything the terminal shows is kept.
+	run python3 - "$CLAW_BIN/claw" <<'PY'
+import os, pty, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "config", "set", "providers.openai.api_key"])
+screen, typed = b"", False
+end = time.time() + 10
+while time.time() < end:
+    try:
+        chunk = os.read(fd, 1024)
+    except OSError:
+        break
+    if not chunk:
+        break
+    screen += chunk
+    if not typed and b"api_key: " in screen:
+        os.write(fd, b"sk-typed-SECRET\n")
+        typed = True
+_, status = os.waitpid(pid, 0)
+print(repr(screen), os.waitstatus_to_exitcode(status))
+PY
+	assert_success
+	assert_output --partial "providers.openai.api_key: "
+	assert_output --regexp ' 0$'
+	refute_output --partial "sk-typed"
+	run claw config get --reveal providers.openai.api_key
+	assert_output "sk-typed-SECRET"
 }
