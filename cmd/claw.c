@@ -100,14 +100,30 @@ exec_sub(const char *prog, const char *verb, int argc, char **argv)
 	return i;
 }
 
+/* Say, once, that an existing $CLAW_HOME (or keys/) open to others was made private. */
+static void
+say_tightened(void)
+{
+	const char *t = path_tightened();
+
+	if (t)
+		diag("%s: group and others had access", t);
+}
+
 /* claw CMD ARG...: argv[0] is CMD.  Returns only when claw-PROG did not start. */
 static int
 run_sub(int argc, char **argv)
 {
 	const struct command *c = command(argv[0]);
-	const char *prog = c ? c->prog : argv[0];
+	const char *prog = c ? c->prog : argv[0], *h = path_home();
+	int e;
+
+	/* Check an existing home here, where it can be said: the programs tighten it
+	 * quietly, and refuse one that is not ours themselves. */
+	if (c && h && access(h, F_OK) == 0 && path_mkhome(NULL) == 0)
+		say_tightened();
 	/* An option or a path is never a command (claw help ../x). */
-	int e = !c && (*prog == '-' || strchr(prog, '/')) ? ENOENT :
+	e = !c && (*prog == '-' || strchr(prog, '/')) ? ENOENT :
 	    exec_sub(prog, c && c->keep ? c->name : NULL, argc, argv);
 
 	if (!c && e == ENOENT) {
@@ -335,7 +351,9 @@ cmd_config(int argc, char **argv)
 		diag("config: unknown verb '%s'", argv[1]);
 		return cli_usage_error(config_usage);
 	}
-	return v->run(argc - 1, argv + 1);
+	rc = v->run(argc - 1, argv + 1);
+	say_tightened();
+	return rc;
 }
 
 /* claw help [COMMAND]: the command list, or the command's own usage. */

@@ -754,3 +754,47 @@ PY
 	run claw config get --reveal providers.openai.api_key
 	assert_output "sk-typed-SECRET"
 }
+
+@test "issue 11 #20: an existing CLAW_HOME and keys/ open to others are made 0700, said once" {
+	mkdir -m 777 "$CLAW_HOME"
+	mkdir -m 755 "$CLAW_HOME/keys"
+	chmod 777 "$CLAW_HOME"
+	run --separate-stderr claw config set skills.weather.units=metric
+	assert_success
+	assert_stderr_lines 1
+	assert_equal "$stderr" "claw: $CLAW_HOME was 0777, now 0700: group and others had access"
+	assert_equal "$(file_mode "$CLAW_HOME")" 700
+	run --separate-stderr sh -c 'echo sk-x | "$0" config set providers.openai.api_key -' \
+	    "$CLAW_BIN/claw"
+	assert_success
+	assert_equal "$stderr" "claw: $CLAW_HOME/keys was 0755, now 0700: group and others had access"
+	assert_equal "$(file_mode "$CLAW_HOME/keys")" 700
+	run --separate-stderr claw config get skills.weather.units
+	assert_equal "$stderr" ""
+	# The front door says it for the programs it runs too.
+	chmod 770 "$CLAW_HOME"
+	run --separate-stderr claw skill list
+	[[ ${stderr_lines[0]} == "claw: $CLAW_HOME was 0770, now 0700: group and others had access" ]]
+	assert_equal "$(file_mode "$CLAW_HOME")" 700
+}
+
+@test "issue 11 #20: a keys/ that is a symbolic link is not followed to be chmod-ed" {
+	mkdir -m 700 "$CLAW_HOME"
+	mkdir -m 755 "$BATS_TEST_TMPDIR/elsewhere"
+	ln -s "$BATS_TEST_TMPDIR/elsewhere" "$CLAW_HOME/keys"
+	echo sk-x | claw config set providers.openai.api_key - 2>/dev/null
+	assert_equal "$(file_mode "$BATS_TEST_TMPDIR/elsewhere")" 755
+}
+
+@test "issue 11 #20: a CLAW_HOME owned by another user is refused: exit 77, one line" {
+	[ "$(id -u)" = 0 ] || skip "needs root to give a directory away"
+	mkdir -m 700 "$CLAW_HOME"
+	chown 65534 "$CLAW_HOME"
+	run --separate-stderr claw config set skills.weather.units=metric
+	assert_failure 77
+	assert_stderr_lines 1
+	[[ $stderr == "claw: $CLAW_HOME: owned by uid 65534, not by this user"* ]]
+	run --separate-stderr claw-chat --sessions
+	assert_failure 77
+	[ ! -e "$CLAW_HOME/claw.db" ]
+}
