@@ -406,7 +406,7 @@ main(int argc, char **argv)
 	int rc;
 
 	diag_init(argv[0]);
-	if (secret_harden())          /* it holds a provider's key, sealed or from the environment */
+	if (secret_harden())          /* it holds a provider's key, sealed or from the env */
 		return diag_err();
 	opt.atts = jv_array();
 	/* `claw-chat help` alone is the help; `claw-chat help me` and `claw-chat -- help` ask. */

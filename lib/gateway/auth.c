@@ -87,7 +87,8 @@ gw_authorize(struct gw *g, const struct http_req *r, const char *scope, struct g
 		if (rc && rc != EX_TEMPFAIL)
 			gw_error(o, 500, "the store cannot be opened: see the gateway's log");
 		else
-			gw_error(o, 503, g->db ? "no gateway.jwt_secret: run claw-gateway start once,"
+			gw_error(o, 503, g->db
+			    ? "no gateway.jwt_secret: run claw-gateway start once,"
 			    " or claw config set gateway.jwt_secret=SECRET"
 			    : "the store cannot be opened to read gateway.jwt_secret: try again");
 		return -1;
