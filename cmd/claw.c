@@ -19,8 +19,8 @@
 #include "store/store.h"
 
 #define CONFIG_SYNOPSIS \
-    "claw config set KEY=VALUE | set KEY VALUE | set KEY [-] | get [--reveal] KEY | unset KEY\n" \
-    "       claw config list [--json]\n"
+    "claw config set KEY=VALUE | set KEY VALUE | set KEY [-] | get [--reveal] KEY" \
+    " | unset KEY | list [--json]\n"
 
 static const char usage[] =
     "usage: claw COMMAND [ARG...]\n"
@@ -224,7 +224,7 @@ config_verb_set(int argc, char **argv)
 {
 	sqlite3 *db = NULL;
 	char *key, *value, *input = NULL;
-	int rc;
+	int rc = 0;
 
 	if (argc == 2 && (value = strchr(argv[1], '='))) {
 		key = argv[1];
@@ -244,10 +244,13 @@ config_verb_set(int argc, char **argv)
 		if ((config_is_secret(key) && secret_harden()) || read_value(key, &input))
 			return diag_err();
 		value = input;
-	} else if (config_is_secret(key))
+	}
+	if (config_check(key, value))
+		rc = diag_err();
+	else if (!input && config_is_secret(key))
 		diag("warning: %s: a value on the command line can be read by other users (ps);"
 		    " give it on standard input: claw config set %s -", key, key);
-	if (config_check(key, value) || (rc = store_open(&db)) || (rc = config_set(db, key, value)))
+	if (!rc && ((rc = store_open(&db)) || (rc = config_set(db, key, value))))
 		rc = diag_err();
 	store_close(db);
 	if (input) {

@@ -131,9 +131,9 @@ populated_store() {
 		assert_line --index 0 --partial "usage: claw-$p"
 	done
 	run -0 --separate-stderr claw help config
-	assert_output "usage: claw config set KEY=VALUE | set KEY VALUE | get [--reveal] KEY | unset KEY | list [--json]"
+	assert_output "usage: claw config set KEY=VALUE | set KEY VALUE | set KEY [-] | get [--reveal] KEY | unset KEY | list [--json]"
 	run -0 claw config --help
-	assert_output "usage: claw config set KEY=VALUE | set KEY VALUE | get [--reveal] KEY | unset KEY | list [--json]"
+	assert_output "usage: claw config set KEY=VALUE | set KEY VALUE | set KEY [-] | get [--reveal] KEY | unset KEY | list [--json]"
 	run -0 claw config help
 	assert_line --index 0 --partial "usage: claw config"
 	run claw help
