@@ -17,6 +17,7 @@
 #include "chat/session.h"
 #include "chat/turn.h"
 #include "net/fetch.h"
+#include "store/secret.h"
 #include "store/store.h"
 
 #define STDIN_MAX (1u << 20)
@@ -405,6 +406,8 @@ main(int argc, char **argv)
 	int rc;
 
 	diag_init(argv[0]);
+	if (secret_harden())          /* it holds a provider's key, sealed or from the env */
+		return diag_err();
 	opt.atts = jv_array();
 	/* `claw-chat help` alone is the help; `claw-chat help me` and `claw-chat -- help` ask. */
 	if ((argc == 2 || (argc > 2 && argv[1][0] == '-'))

@@ -2,20 +2,25 @@
  * `claw config` is served here, since every other program reads what it writes. */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "base/buf.h"
 #include "base/cli.h"
 #include "base/err.h"
+#include "base/line.h"
 #include "base/path.h"
 #include "store/config.h"
+#include "store/secret.h"
 #include "store/store.h"
 
 #define CONFIG_SYNOPSIS \
-    "claw config set KEY=VALUE | set KEY VALUE | get [--reveal] KEY | unset KEY | list [--json]\n"
+    "claw config set KEY=VALUE | set KEY VALUE | set KEY [-] | get [--reveal] KEY" \
+    " | unset KEY | list [--json]\n"
 
 static const char usage[] =
     "usage: claw COMMAND [ARG...]\n"
@@ -95,14 +100,30 @@ exec_sub(const char *prog, const char *verb, int argc, char **argv)
 	return i;
 }
 
+/* Say, once, that an existing $CLAW_HOME (or keys/) open to others was made private. */
+static void
+say_tightened(void)
+{
+	const char *t = path_tightened();
+
+	if (t)
+		diag("%s: group and others had access", t);
+}
+
 /* claw CMD ARG...: argv[0] is CMD.  Returns only when claw-PROG did not start. */
 static int
 run_sub(int argc, char **argv)
 {
 	const struct command *c = command(argv[0]);
-	const char *prog = c ? c->prog : argv[0];
+	const char *prog = c ? c->prog : argv[0], *h = path_home();
+	int e;
+
+	/* Check an existing home here, where it can be said: the programs tighten it
+	 * quietly, and refuse one that is not ours themselves. */
+	if (c && h && access(h, F_OK) == 0 && path_mkhome(NULL) == 0)
+		say_tightened();
 	/* An option or a path is never a command (claw help ../x). */
-	int e = !c && (*prog == '-' || strchr(prog, '/')) ? ENOENT :
+	e = !c && (*prog == '-' || strchr(prog, '/')) ? ENOENT :
 	    exec_sub(prog, c && c->keep ? c->name : NULL, argc, argv);
 
 	if (!c && e == ENOENT) {
@@ -145,13 +166,65 @@ print_entry(const char *key, const char *value, enum config_source src, int secr
 	return 0;
 }
 
-/* claw config set KEY=VALUE | set KEY VALUE */
+#define VALUE_MAX 65536             /* the longest value read from standard input */
+
+static struct termios tty_saved;
+
+/* A signal while echo is off: give the terminal back, then die of it. */
+static void
+on_prompt_signal(int sig)
+{
+	tcsetattr(0, TCSAFLUSH, &tty_saved);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* KEY's value from standard input: one line, its newline dropped.  On a terminal
+ * it is asked for with echo off.  stdin is unbuffered, so no copy stays in stdio. */
+static int
+read_value(const char *key, char **value)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP };
+	struct sigaction sa = { .sa_handler = on_prompt_signal }, old[5];
+	size_t len = 0, cap = 0, i;
+	int tty = isatty(0) && tcgetattr(0, &tty_saved) == 0, toolong = 0, r;
+
+	*value = NULL;
+	setvbuf(stdin, NULL, _IONBF, 0);
+	if (tty) {
+		struct termios quiet = tty_saved;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+			sigaction(sigs[i], &sa, &old[i]);
+		tcsetattr(0, TCSANOW, &quiet);    /* TCSANOW: keep what was typed ahead */
+		fprintf(stderr, "%s: ", key);
+	}
+	r = line_read(stdin, VALUE_MAX, value, &len, &cap, &toolong);
+	if (tty) {
+		tcsetattr(0, TCSAFLUSH, &tty_saved);
+		for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+			sigaction(sigs[i], &old[i], NULL);
+		fputc('\n', stderr);
+	}
+	if (r == 1 && !toolong)
+		return 0;
+	if (*value)
+		memset(*value, 0, cap);
+	free(*value);
+	*value = NULL;
+	if (r < 0)
+		return err_set(EX_IOERR, "%s: standard input:", key);
+	return err_set(EX_DATAERR, toolong ? "%s: the value is longer than %d bytes"
+	    : "%s: no value on standard input", key, VALUE_MAX);
+}
+
+/* claw config set KEY=VALUE | set KEY VALUE | set KEY - | set SECRET-KEY */
 static int
 config_verb_set(int argc, char **argv)
 {
 	sqlite3 *db = NULL;
-	char *key, *value;
-	int rc;
+	char *key, *value, *input = NULL;
+	int rc = 0;
 
 	if (argc == 2 && (value = strchr(argv[1], '='))) {
 		key = argv[1];
@@ -159,13 +232,31 @@ config_verb_set(int argc, char **argv)
 	} else if (argc == 3 && !strchr(argv[1], '=')) {
 		key = argv[1];
 		value = argv[2];
+	} else if (argc == 2 && config_is_secret(argv[1])) {
+		key = argv[1];
+		value = "-";
 	} else
 		return cli_usage_error(config_usage);
-	if (config_check(key, value))
+	if (config_check_key(key))
 		return diag_err();
-	if ((rc = store_open(&db)) || (rc = config_set(db, key, value)))
+	if (strcmp(value, "-") == 0) {
+		/* Harden before the value is in memory, not at sealing. */
+		if ((config_is_secret(key) && secret_harden()) || read_value(key, &input))
+			return diag_err();
+		value = input;
+	}
+	if (config_check(key, value))
+		rc = diag_err();
+	else if (!input && config_is_secret(key))
+		diag("warning: %s: a value on the command line can be read by other users (ps);"
+		    " give it on standard input: claw config set %s -", key, key);
+	if (!rc && ((rc = store_open(&db)) || (rc = config_set(db, key, value))))
 		rc = diag_err();
 	store_close(db);
+	if (input) {
+		memset(input, 0, strlen(input));
+		free(input);
+	}
 	return rc;
 }
 
@@ -263,7 +354,9 @@ cmd_config(int argc, char **argv)
 		diag("config: unknown verb '%s'", argv[1]);
 		return cli_usage_error(config_usage);
 	}
-	return v->run(argc - 1, argv + 1);
+	rc = v->run(argc - 1, argv + 1);
+	say_tightened();
+	return rc;
 }
 
 /* claw help [COMMAND]: the command list, or the command's own usage. */

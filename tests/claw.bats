@@ -131,9 +131,9 @@ populated_store() {
 		assert_line --index 0 --partial "usage: claw-$p"
 	done
 	run -0 --separate-stderr claw help config
-	assert_output "usage: claw config set KEY=VALUE | set KEY VALUE | get [--reveal] KEY | unset KEY | list [--json]"
+	assert_output "usage: claw config set KEY=VALUE | set KEY VALUE | set KEY [-] | get [--reveal] KEY | unset KEY | list [--json]"
 	run -0 claw config --help
-	assert_output "usage: claw config set KEY=VALUE | set KEY VALUE | get [--reveal] KEY | unset KEY | list [--json]"
+	assert_output "usage: claw config set KEY=VALUE | set KEY VALUE | set KEY [-] | get [--reveal] KEY | unset KEY | list [--json]"
 	run -0 claw config help
 	assert_line --index 0 --partial "usage: claw config"
 	run claw help
@@ -455,25 +455,25 @@ populated_store() {
 	assert_output "imperial"
 }
 
-@test "a garbage claw.db: exit 74, one line on stderr, the file unchanged" {
+@test "a garbage claw.db: exit 70, one line on stderr, the file unchanged" {
 	mkdir -m 700 "$CLAW_HOME"
 	head -c 8192 /dev/urandom >"$CLAW_HOME/claw.db"
 	local sum
 	sum=$(sha256sum <"$CLAW_HOME/claw.db")
 	run --separate-stderr claw config set model=openai/gpt-4o
-	assert_failure 74
+	assert_failure 70
 	assert_stderr_lines 1
 	[[ $stderr == "claw: $CLAW_HOME/claw.db: "* ]]
 	run --separate-stderr claw config list
-	assert_failure 74
+	assert_failure 70
 	assert_stderr_lines 1
 	assert_output ""
 	run --separate-stderr claw config get model
-	assert_failure 74
+	assert_failure 70
 	assert_equal "$(sha256sum <"$CLAW_HOME/claw.db")" "$sum"
 }
 
-@test "a claw.db truncated to half its size: exit 74, one line on stderr, the file unchanged" {
+@test "a claw.db truncated to half its size: exit 70, one line on stderr, the file unchanged" {
 	populated_store
 	local size sum
 	size=$(stat -c %s "$CLAW_HOME/claw.db")
@@ -481,21 +481,21 @@ populated_store() {
 	truncate -s $((size / 2)) "$CLAW_HOME/claw.db"
 	sum=$(sha256sum <"$CLAW_HOME/claw.db")
 	run --separate-stderr claw config get skills.weather.units
-	assert_failure 74
+	assert_failure 70
 	assert_stderr_lines 1
 	run --separate-stderr claw config set skills.weather.units=imperial
-	assert_failure 74
+	assert_failure 70
 	assert_stderr_lines 1
 	assert_equal "$(sha256sum <"$CLAW_HOME/claw.db")" "$sum"
 }
 
-@test "a claw.db with its header zeroed: exit 74, the file unchanged" {
+@test "a claw.db with its header zeroed: exit 70, the file unchanged" {
 	populated_store
 	dd if=/dev/zero of="$CLAW_HOME/claw.db" bs=1 seek=16 count=84 conv=notrunc status=none
 	local sum
 	sum=$(sha256sum <"$CLAW_HOME/claw.db")
 	run --separate-stderr claw config list
-	assert_failure 74
+	assert_failure 70
 	assert_stderr_lines 1
 	assert_equal "$(sha256sum <"$CLAW_HOME/claw.db")" "$sum"
 }
@@ -531,7 +531,7 @@ populated_store() {
 @test "20 concurrent first runs on an empty home all succeed" {
 	local i pids=() fail=0
 	for i in $(seq 1 20); do
-		claw config set "providers.p$i.api_key=sk-$i" 2>"$BATS_TEST_TMPDIR/err.$i" 3>&- &
+		echo "sk-$i" | claw config set "providers.p$i.api_key" - 2>"$BATS_TEST_TMPDIR/err.$i" 3>&- &
 		pids+=($!)
 	done
 	for i in "${pids[@]}"; do
@@ -572,4 +572,229 @@ populated_store() {
 	assert_failure 64
 	assert_equal "${stderr_lines[0]}" "claw: config: unknown verb 'frob'"
 	[ ! -e "$CLAW_HOME" ]
+}
+
+# ---- issue 11 ----
+
+# A store with a session of two messages and a grant, checkpointed into claw.db.
+rows_store() {
+	populated_store
+	sqlite3 "$CLAW_HOME/claw.db" "insert into sessions(name, created, updated) values('trip', 1, 1);
+	    insert into messages(session, ts, role, body) values(1, 1, 'user', '{\"text\":\"hi\"}');
+	    insert into messages(session, ts, role, body) values(1, 2, 'assistant', '{\"text\":\"yo\"}');
+	    insert into grants(skill, perm, ts) values('files', 'fs.read:/tmp', 1);
+	    PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
+	[ ! -s "$CLAW_HOME/claw.db-wal" ]
+}
+
+# Write garbage over the root page of each table or index named: deterministic,
+# since a small table is one leaf page and 0x55 is no b-tree page type.
+corrupt_table() {
+	local db=$CLAW_HOME/claw.db root size name
+	size=$(sqlite3 "$db" "PRAGMA page_size")
+	for name in "$@"; do
+		root=$(sqlite3 "$db" "select rootpage from sqlite_schema where name = '$name'")
+		[ -n "$root" ] && [ "$root" -gt 1 ]
+		head -c "$size" /dev/zero | tr '\0' 'U' |
+		    dd of="$db" bs="$size" seek=$((root - 1)) conv=notrunc status=none
+	done
+}
+
+@test "issue 11 #9: a corrupt config table: claw config list and get exit 70, one line" {
+	rows_store
+	corrupt_table config
+	run --separate-stderr claw config list
+	assert_failure 70
+	assert_stderr_lines 1
+	[[ $stderr == *"damaged"*"move it aside"* ]]
+	assert_output ""
+	run --separate-stderr claw config get model
+	assert_failure 70
+	assert_stderr_lines 1
+}
+
+@test "issue 11 #9: a corrupt sessions table: claw-chat --sessions exits 70, one line" {
+	rows_store
+	run claw-chat --sessions
+	assert_success
+	assert_output --partial trip
+	corrupt_table sessions
+	run --separate-stderr claw-chat --sessions
+	assert_failure 70
+	assert_stderr_lines 1
+	assert_output ""
+}
+
+@test "issue 11 #9: a corrupt messages table: claw-chat --history exits 70, one line" {
+	rows_store
+	run claw-chat --history -s trip
+	assert_success
+	assert_output --partial '"yo"'
+	corrupt_table messages
+	run --separate-stderr claw-chat --history -s trip
+	assert_failure 70
+	assert_stderr_lines 1
+	refute_output --partial '"hi"'
+}
+
+@test "issue 11 #9: a corrupt grants table: claw-skill grants exits 70, one line" {
+	rows_store
+	run claw-skill grants
+	assert_success
+	assert_output --partial "fs.read:/tmp"
+	corrupt_table grants sqlite_autoindex_grants_1   # the query reads the index alone
+	run --separate-stderr claw-skill grants
+	assert_failure 70
+	assert_stderr_lines 1
+	assert_output ""
+}
+
+@test "issue 11 #9: a 0-byte claw.db is refused by every program and stays 0 bytes" {
+	populated_store
+	: >"$CLAW_HOME/claw.db"
+	rm -f "$CLAW_HOME/claw.db-wal" "$CLAW_HOME/claw.db-shm"
+	local cmd
+	for cmd in "claw config get model" "claw-chat --sessions" "claw-skill list" \
+	    "claw-gateway token"; do
+		run --separate-stderr $cmd
+		assert_failure 70
+		assert_stderr_lines 1
+		[[ $stderr == *"$CLAW_HOME/claw.db: empty"*"move it aside"* ]]
+		assert_output ""
+		[ -f "$CLAW_HOME/claw.db" ] && [ ! -s "$CLAW_HOME/claw.db" ]
+	done
+	head -c 4096 /dev/zero >"$CLAW_HOME/claw.db"
+	run --separate-stderr claw-gateway token
+	assert_failure 70
+	[[ $stderr == *"not a SQLite store"* ]]
+}
+
+@test "issue 11 #9: the inetd gateway on a damaged store answers 500 and logs one line" {
+	populated_store
+	: >"$CLAW_HOME/claw.db"
+	rm -f "$CLAW_HOME/claw.db-wal" "$CLAW_HOME/claw.db-shm"
+	printf 'GET /api/v1/sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer x.y.z\r\n\r\n' |
+	    claw-gateway >"$BATS_TEST_TMPDIR/ans" 2>"$BATS_TEST_TMPDIR/log" || true
+	run head -n 1 "$BATS_TEST_TMPDIR/ans"
+	assert_output --partial "HTTP/1.1 500 "
+	run grep -c "gateway's log" "$BATS_TEST_TMPDIR/ans"
+	assert_output 1
+	run cat "$BATS_TEST_TMPDIR/log"
+	assert_equal "${#lines[@]}" 1
+	assert_output "claw-gateway: $CLAW_HOME/claw.db: empty, not a store: restore claw.db from a backup or move it aside"
+	[ ! -s "$CLAW_HOME/claw.db" ]
+}
+
+@test "issue 11 #17: a secret from standard input is stored and never on the command line" {
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	exec 4<>"$BATS_TEST_TMPDIR/in"
+	claw config set providers.openai.api_key - <&4 4>&- 2>"$BATS_TEST_TMPDIR/err" &
+	local pid=$! i
+	for i in $(seq 1 200); do
+		[ "$(cat /proc/$pid/comm 2>/dev/null)" = claw ] && break
+		sleep 0.01
+	done
+	local cmdline
+	cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline")
+	echo sk-stdin-SECRET-77 >&4        # before any assert: a failed one must not leave it waiting
+	wait "$pid"
+	exec 4>&-
+	[[ $cmdline == *"claw config set providers.openai.api_key - " ]]
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output ""
+	run claw config get --reveal providers.openai.api_key
+	assert_output "sk-stdin-SECRET-77"
+	# No value at all: a secret key is read from standard input too.
+	printf 'sk-second\n' | claw config set providers.openai.api_key
+	run claw config get --reveal providers.openai.api_key
+	assert_output "sk-second"
+	run --separate-stderr claw config set providers.openai.api_key - </dev/null
+	assert_failure 65
+	assert_stderr_lines 1
+	run --separate-stderr claw config set modle -
+	assert_failure 78
+}
+
+@test "issue 11 #17: a secret on the command line is stored, with a one-line warning" {
+	run --separate-stderr claw config set providers.openai.api_key=sk-argv
+	assert_success
+	assert_stderr_lines 1
+	[[ $stderr == "claw: warning: providers.openai.api_key: "*"standard input"* ]]
+	run --separate-stderr claw config set model=openai/gpt-4o
+	assert_equal "$stderr" ""
+}
+
+@test "issue 11 #17: a prompt on a terminal does not echo the secret" {
+	# A pty: wait for the prompt (echo is off by then), then type; everything the terminal shows is kept.
+	run python3 - "$CLAW_BIN/claw" <<'PY'
+import os, pty, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "config", "set", "providers.openai.api_key"])
+screen, typed = b"", False
+end = time.time() + 10
+while time.time() < end:
+    try:
+        chunk = os.read(fd, 1024)
+    except OSError:
+        break
+    if not chunk:
+        break
+    screen += chunk
+    if not typed and b"api_key: " in screen:
+        os.write(fd, b"sk-typed-SECRET\n")
+        typed = True
+_, status = os.waitpid(pid, 0)
+print(repr(screen), os.waitstatus_to_exitcode(status))
+PY
+	assert_success
+	assert_output --partial "providers.openai.api_key: "
+	assert_output --regexp ' 0$'
+	refute_output --partial "sk-typed"
+	run claw config get --reveal providers.openai.api_key
+	assert_output "sk-typed-SECRET"
+}
+
+@test "issue 11 #20: an existing CLAW_HOME and keys/ open to others are made 0700, said once" {
+	mkdir -m 777 "$CLAW_HOME"
+	mkdir -m 755 "$CLAW_HOME/keys"
+	chmod 777 "$CLAW_HOME"
+	run --separate-stderr claw config set skills.weather.units=metric
+	assert_success
+	assert_stderr_lines 1
+	assert_equal "$stderr" "claw: $CLAW_HOME was 0777, now 0700: group and others had access"
+	assert_equal "$(file_mode "$CLAW_HOME")" 700
+	run --separate-stderr sh -c 'echo sk-x | "$0" config set providers.openai.api_key -' \
+	    "$CLAW_BIN/claw"
+	assert_success
+	assert_equal "$stderr" "claw: $CLAW_HOME/keys was 0755, now 0700: group and others had access"
+	assert_equal "$(file_mode "$CLAW_HOME/keys")" 700
+	run --separate-stderr claw config get skills.weather.units
+	assert_equal "$stderr" ""
+	# The front door says it for the programs it runs too.
+	chmod 770 "$CLAW_HOME"
+	run --separate-stderr claw skill list
+	[[ ${stderr_lines[0]} == "claw: $CLAW_HOME was 0770, now 0700: group and others had access" ]]
+	assert_equal "$(file_mode "$CLAW_HOME")" 700
+}
+
+@test "issue 11 #20: a keys/ that is a symbolic link is not followed to be chmod-ed" {
+	mkdir -m 700 "$CLAW_HOME"
+	mkdir -m 755 "$BATS_TEST_TMPDIR/elsewhere"
+	ln -s "$BATS_TEST_TMPDIR/elsewhere" "$CLAW_HOME/keys"
+	echo sk-x | claw config set providers.openai.api_key - 2>/dev/null
+	assert_equal "$(file_mode "$BATS_TEST_TMPDIR/elsewhere")" 755
+}
+
+@test "issue 11 #20: a CLAW_HOME owned by another user is refused: exit 77, one line" {
+	[ "$(id -u)" = 0 ] || skip "needs root to give a directory away"
+	mkdir -m 700 "$CLAW_HOME"
+	chown 65534 "$CLAW_HOME"
+	run --separate-stderr claw config set skills.weather.units=metric
+	assert_failure 77
+	assert_stderr_lines 1
+	[[ $stderr == "claw: $CLAW_HOME: owned by uid 65534, not by this user"* ]]
+	run --separate-stderr claw-chat --sessions
+	assert_failure 77
+	[ ! -e "$CLAW_HOME/claw.db" ]
 }

@@ -1,5 +1,6 @@
 /* path: $CLAW_HOME and the directories under it, created private (0700). */
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <pwd.h>
@@ -71,17 +72,56 @@ path_mkdirs(const char *dir, int mode)
 	return 0;
 }
 
+static char tightened[2 * PATH_MAX];
+
+const char *
+path_tightened(void)
+{
+	return tightened[0] ? tightened : NULL;
+}
+
+/* An existing directory of $CLAW_HOME: refuse one another user owns; take group
+ * and other access away from one of ours, through a descriptor opened without
+ * following a link (a link is left as it is, its target checked for its owner). */
+static int
+private_dir(const char *p)
+{
+	struct stat st;
+	int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), rc = 0;
+	size_t n;
+
+	if (fd < 0 ? (errno != ELOOP && errno != ENOTDIR) || stat(p, &st) < 0
+	    : fstat(fd, &st) < 0)
+		rc = err_set(EX_CANTCREAT, "%s:", p);
+	else if (st.st_uid != geteuid())
+		rc = err_set(EX_NOPERM, "%s: owned by uid %ld, not by this user (uid %ld): refused",
+		    p, (long)st.st_uid, (long)geteuid());
+	else if (fd >= 0 && (st.st_mode & 077)) {
+		if (fchmod(fd, 0700) < 0)
+			rc = err_set(EX_CANTCREAT, "%s: cannot make it private (0700):", p);
+		else if ((n = strlen(tightened)) < sizeof tightened)
+			snprintf(tightened + n, sizeof tightened - n, "%s%s was %04o, now 0700",
+			    n ? "; " : "", p, (unsigned)(st.st_mode & 07777));
+	}
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 int
 path_mkhome(const char *sub)
 {
 	char p[PATH_MAX];
 	const char *h = path_home();
+	int rc;
 
 	if (!h)
 		return err_code();
 	snprintf(p, sizeof p, "%s%s%s", h, sub ? "/" : "", sub ? sub : "");
 	if (path_mkdirs(p, 0700) < 0)
 		return err_set(EX_CANTCREAT, "%s:", p);
+	if ((rc = private_dir(h)) || (sub && (rc = private_dir(p))))
+		return rc;
 	if (access(p, W_OK | X_OK) < 0)
 		return err_set(EX_CANTCREAT, "%s:", p);
 	return 0;

@@ -7,8 +7,12 @@
 #define PATH_DEFAULT "/usr/local/bin:/usr/bin:/bin"
 
 const char *path_home(void);               /* $CLAW_HOME or ~/.claw; NULL (err set) if unknown */
-/* Create $CLAW_HOME[/sub] mode 0700: 0 or EX_CANTCREAT. */
+/* Create $CLAW_HOME[/sub] mode 0700: 0, EX_CANTCREAT, or EX_NOPERM when either is
+ * owned by another user.  One of ours that group or others may use is set to 0700,
+ * never through a symbolic link; path_tightened() then says which, for the caller
+ * to tell the user ("DIR was 0777, now 0700"), else it is NULL. */
 int path_mkhome(const char *sub);
+const char *path_tightened(void);
 int path_in_home(char *dst, size_t n, const char *name);  /* $CLAW_HOME/name: 0 or EX_CANTCREAT */
 int path_mkdirs(const char *dir, int mode); /* mkdir -p; 0 or -1 with errno */
 void path_rmtree(const char *dir);         /* rm -rf, never following a link; best effort */

@@ -29,8 +29,10 @@ cache_get(sqlite3 *db, const char *key, long ttl, jv *answer)
 		return rc;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, ttl > 0 ? clock_wall_ms() - (long long)ttl * 1000 : 0);
-	rc = EX_NORESULT;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW)
+		rc = rc == SQLITE_DONE ? EX_NORESULT : store_fail(db, "cache");
+	else {
+		rc = EX_NORESULT;
 		*answer = jv_parse((const char *)sqlite3_column_text(st, 0));
 		if (jv_get_kind(*answer) == JV_KIND_OBJECT)
 			rc = 0;

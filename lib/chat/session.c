@@ -131,11 +131,14 @@ session_context(sqlite3 *db, long long sid, jv *summary, long long *upto, jv *ms
 	    "SELECT upto, text FROM summaries WHERE session = ? ORDER BY upto DESC LIMIT 1")))
 		return rc;
 	sqlite3_bind_int64(st, 1, sid);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*upto = sqlite3_column_int64(st, 0);
 		*summary = jv_string((const char *)sqlite3_column_text(st, 1));
 	}
+	rc = store_step_done(db, rc, "summaries");
 	sqlite3_finalize(st);
+	if (rc)
+		return rc;
 	if ((rc = store_prepare(db, &st,
 	    "SELECT id, role, body FROM messages WHERE session = ? AND id > ? ORDER BY id")))
 		return rc;
@@ -145,7 +148,7 @@ session_context(sqlite3 *db, long long sid, jv *summary, long long *upto, jv *ms
 		*msgs = jv_array_append(*msgs, jv_object_set(jv_object_set(jv_object(),
 		    jv_string("id"), jv_number((double)sqlite3_column_int64(st, 0))),
 		    jv_string("msg"), row_msg(st, 1, 2)));
-	rc = rc == SQLITE_DONE ? 0 : store_fail(db, "messages");
+	rc = store_step_done(db, rc, "messages");
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -174,14 +177,14 @@ int
 session_history(sqlite3 *db, long long sid, session_fn *fn, void *ctx)
 {
 	sqlite3_stmt *st;
-	int rc;
+	int rc, r = SQLITE_DONE;
 
 	if ((rc = store_prepare(db, &st,
 	    "SELECT id, ts, role, body, model, incomplete FROM messages WHERE session = ?"
 	    " ORDER BY id")))
 		return rc;
 	sqlite3_bind_int64(st, 1, sid);
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
 		jv ev = jv_object_set(jv_object(), jv_string("type"), jv_string("message"));
 		ev = jv_object_set(ev, jv_string("id"),
 		    jv_number((double)sqlite3_column_int64(st, 0)));
@@ -195,6 +198,8 @@ session_history(sqlite3 *db, long long sid, session_fn *fn, void *ctx)
 			ev = jv_object_set(ev, jv_string("incomplete"), jv_true());
 		rc = fn(ev, ctx);
 	}
+	if (!rc)
+		rc = store_step_done(db, r, "messages");
 	sqlite3_finalize(st);
 	return rc;
 }

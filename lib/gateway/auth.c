@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include "base/clock.h"
+#include "base/err.h"
 #include "gateway/auth.h"
 #include "gateway/reply.h"
 #include "net/jwt.h"
@@ -79,13 +80,17 @@ gw_authorize(struct gw *g, const struct http_req *r, const char *scope, struct g
 	long long now = clock_wall_ms() / 1000;
 	size_t n = 0;
 	long count;
-	int b;
+	int b, rc = 0;
 
 	/* The store may not have been open yet. */
-	if (!g->secret && (gw_store(g) || !g->secret)) {
-		gw_error(o, 503, g->db ? "no gateway.jwt_secret: run claw-gateway start once,"
-		    " or claw config set gateway.jwt_secret=SECRET"
-		    : "the store cannot be opened to read gateway.jwt_secret: try again");
+	if (!g->secret && ((rc = gw_store(g)) || !g->secret)) {
+		if (rc && rc != EX_TEMPFAIL)
+			gw_error(o, 500, "the store cannot be opened: see the gateway's log");
+		else
+			gw_error(o, 503, g->db
+			    ? "no gateway.jwt_secret: run claw-gateway start once,"
+			    " or claw config set gateway.jwt_secret=SECRET"
+			    : "the store cannot be opened to read gateway.jwt_secret: try again");
 		return -1;
 	}
 	if ((b = bearer(r, &tok, &n)) == 0) {
@@ -109,8 +114,10 @@ gw_authorize(struct gw *g, const struct http_req *r, const char *scope, struct g
 		    "WWW-Authenticate: Bearer error=\"insufficient_scope\"\r\n");
 		return -1;
 	}
-	if (g->inetd && gw_store(g)) {             /* the stored gateway.rate, and its counts */
-		gw_error(o, 503, "the store cannot be opened: try again");
+	if (g->inetd && (rc = gw_store(g))) {      /* the stored gateway.rate, and its counts */
+		gw_error(o, rc == EX_TEMPFAIL ? 503 : 500, rc == EX_TEMPFAIL
+		    ? "the store cannot be opened: try again"
+		    : "the store cannot be opened: see the gateway's log");
 		return -1;
 	}
 	if (g->rate <= 0)

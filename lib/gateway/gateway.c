@@ -55,8 +55,13 @@ gw_store(struct gw *g)
 
 	if (g->db)
 		return 0;
-	if ((rc = store_open(&g->db)))
+	static int logged;
+
+	if ((rc = store_open(&g->db))) {
+		if (g->inetd && rc != EX_TEMPFAIL && !logged++)  /* stderr is inetd's log */
+			fprintf(stderr, "claw-gateway: %s\n", err_msg());
 		return rc;
+	}
 	if (!g->inetd)
 		sqlite3_busy_timeout(g->db, 250);   /* the loop answers 503 rather than stall */
 	load(g);

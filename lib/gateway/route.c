@@ -174,6 +174,8 @@ count_skills(sqlite3 *db)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
+	else
+		store_fail(db, "skills");
 	sqlite3_finalize(st);
 	return n;
 }

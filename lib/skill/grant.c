@@ -153,8 +153,8 @@ skill_grants_each(sqlite3 *db, const struct skill *k, skill_grant_fn *fn, void *
 		if ((rc = fn((const char *)sqlite3_column_text(st, 0),
 		    (const char *)sqlite3_column_text(st, 1), ctx)))
 			break;
-	if (!rc && r != SQLITE_DONE)
-		rc = store_fail(db, "grants");
+	if (!rc)
+		rc = store_step_done(db, r, "grants");
 	sqlite3_finalize(st);
 	return rc;
 }

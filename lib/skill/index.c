@@ -324,8 +324,11 @@ load_rows(sqlite3 *db, const struct seen *seen, struct skills *rows)
 	for (r = 0; r < seen->nroots && !rc; r++) {
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, seen->roots[r], -1, SQLITE_STATIC);
-		while (!rc && sqlite3_step(st) == SQLITE_ROW)
+		int step = SQLITE_DONE;
+		while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW)
 			rc = row_add(st, rows, &cap);
+		if (!rc)
+			rc = store_step_done(db, step, "skills");
 	}
 	sqlite3_finalize(st);
 	if (rows->n)

@@ -524,10 +524,13 @@ installed(sqlite3 *db, const char *name, char *dir, size_t dn, char hex[65])
 	if ((rc = store_prepare(db, &q, "SELECT dir, sha256 FROM installs WHERE name = ?")))
 		return rc;
 	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) == SQLITE_ROW) {
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		snprintf(dir, dn, "%s", (const char *)sqlite3_column_text(q, 0));
 		snprintf(hex, 65, "%s", (const char *)sqlite3_column_text(q, 1));
-	} else
+		rc = 0;
+	} else if (rc != SQLITE_DONE)
+		rc = store_fail(db, "installs");
+	else
 		rc = err_set(EX_NOINPUT,
 		    "%s: not an installed skill (built-in and CLAW_SKILLS_PATH skills are not)",
 		    name);

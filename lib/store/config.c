@@ -476,9 +476,12 @@ config_list(sqlite3 *db, config_fn *fn, void *ctx)
 		if (!strchr(keys[i].name, '*') && keys[i].dflt)
 			rc = add_row(&rows, &n, keys[i].name, keys[i].dflt, CONFIG_DEFAULT);
 	if (!rc && db && !(rc = store_prepare(db, &st, "SELECT key, value FROM config"))) {
-		while (!rc && sqlite3_step(st) == SQLITE_ROW)
+		int r = SQLITE_DONE;
+		while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW)
 			rc = add_row(&rows, &n, (const char *)sqlite3_column_text(st, 0),
 			    (const char *)sqlite3_column_text(st, 1), CONFIG_STORE);
+		if (!rc)
+			rc = store_step_done(db, r, "config");
 		sqlite3_finalize(st);
 	}
 	/* An environment override shows under its key; a key is found by its name. */

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -43,6 +45,16 @@ read_key(const char *path)
 	return rc;
 }
 
+int
+secret_harden(void)
+{
+	static const struct rlimit none = { .rlim_cur = 0, .rlim_max = 0 };
+
+	if (setrlimit(RLIMIT_CORE, &none) < 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return err_set(EX_SOFTWARE, "cannot turn core dumps off:");
+	return 0;
+}
+
 /* Create the key atomically: write a private temp file, then link() it into place.
  * Of many processes racing, one link wins and every other one reads the winner's. */
 static int
@@ -54,6 +66,8 @@ load_key(void)
 
 	if (have_key)
 		return 0;
+	if ((rc = secret_harden()))
+		return rc;
 	if (sodium_init() < 0)
 		return err_set(EX_SOFTWARE, "libsodium: cannot initialise");
 	if ((rc = path_mkhome("keys")) || (rc = path_in_home(dir, sizeof dir, "keys")))

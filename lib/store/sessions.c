@@ -7,14 +7,14 @@ int
 sessions_each(sqlite3 *db, sessions_fn *fn, void *ctx)
 {
 	sqlite3_stmt *st;
-	int rc;
+	int rc, r = SQLITE_DONE;
 
 	if ((rc = store_prepare(db, &st,
 	    "SELECT s.name, s.created, s.updated, count(m.id), coalesce(sum(m.tokens), 0)"
 	    " FROM sessions s LEFT JOIN messages m ON m.session = s.id"
 	    " GROUP BY s.id ORDER BY s.updated")))
 		return rc;
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(st, 0);
 		struct session_row s = {
 			.name = name ? name : "",
@@ -25,6 +25,8 @@ sessions_each(sqlite3 *db, sessions_fn *fn, void *ctx)
 		};
 		rc = fn(&s, ctx);
 	}
+	if (!rc)
+		rc = store_step_done(db, r, "sessions");
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -39,6 +41,8 @@ sessions_count(sqlite3 *db)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
+	else
+		store_fail(db, "sessions");
 	sqlite3_finalize(st);
 	return n;
 }

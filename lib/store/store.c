@@ -14,6 +14,9 @@
 #include "base/path.h"
 #include "store/store.h"
 
+/* What a damaged store's message tells the user to do. */
+#define DAMAGED "restore claw.db from a backup or move it aside"
+
 static const char *const migrations[] = {
 	/* 1: config and telemetry */
 	"CREATE TABLE config("
@@ -129,12 +132,20 @@ store_fail(sqlite3 *db, const char *what)
 		code = EX_CANTCREAT; break;
 	case SQLITE_BUSY: case SQLITE_LOCKED:
 		code = EX_TEMPFAIL; break;
-	case SQLITE_NOTADB: case SQLITE_CORRUPT: case SQLITE_IOERR: case SQLITE_FULL:
+	case SQLITE_NOTADB: case SQLITE_CORRUPT:
+		return err_set(EX_SOFTWARE, "%s: %s: the store is damaged: " DAMAGED, what, why);
+	case SQLITE_IOERR: case SQLITE_FULL:
 		code = EX_IOERR; break;
 	default:
 		code = EX_SOFTWARE;
 	}
 	return err_set(code, "%s: %s", what, why);
+}
+
+int
+store_step_done(sqlite3 *db, int step, const char *what)
+{
+	return step == SQLITE_DONE || step == SQLITE_ROW ? 0 : store_fail(db, what);
 }
 
 int
@@ -219,18 +230,65 @@ fail:
 	return i;
 }
 
-/* Create the file ourselves, private, before SQLite sees it: SQLite would use
- * 0644 and its -wal/-shm files copy the database's mode. */
+/* What is at path: 1 when nothing is (create it), 0 when it begins like a SQLite
+ * database, else an exit code with err set.  An empty or foreign file is refused,
+ * never created over: it is a store that was damaged, and its secrets with it. */
 static int
-precreate(const char *path)
+inspect(const char *path)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	char head[16];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	ssize_t n;
 
 	if (fd < 0)
-		return errno == EEXIST ? 0 : err_set(errno == ENOSPC ? EX_IOERR : EX_CANTCREAT,
-		    "%s:", path);
+		return errno == ENOENT ? 1 : err_set(EX_CANTCREAT, "%s:", path);
+	n = read(fd, head, sizeof head);
 	close(fd);
+	if (n < 0)
+		return err_set(EX_IOERR, "%s:", path);
+	if (n == 0)
+		return err_set(EX_SOFTWARE, "%s: empty, not a store: " DAMAGED, path);
+	if (n != sizeof head || memcmp(head, "SQLite format 3", sizeof head) != 0)
+		return err_set(EX_SOFTWARE, "%s: not a SQLite store: " DAMAGED, path);
 	return 0;
+}
+
+/* Create the store whole under a private name, then link() it into place, so
+ * claw.db is never seen empty: of many first runs one link wins and the others
+ * open the winner's.  We create the file ourselves, 0600: SQLite would use 0644,
+ * and its -wal/-shm files copy the database's mode. */
+static int
+create(const char *path)
+{
+	char tmp[PATH_MAX + 32];
+	sqlite3 *db = NULL;
+	int fd, rc;
+
+	if (snprintf(tmp, sizeof tmp, "%s.new.%ld", path, (long)getpid()) >= (int)sizeof tmp)
+		return err_set(EX_CANTCREAT, "%s: path too long", path);
+	if ((fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+		return err_set(errno == ENOSPC ? EX_IOERR : EX_CANTCREAT, "%s:", tmp);
+	close(fd);
+	if (sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL)
+	    != SQLITE_OK || (sqlite3_extended_result_codes(db, 0),
+	    sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL)) != SQLITE_OK) {
+		rc = store_fail(db, tmp);
+		goto out;
+	}
+	if ((rc = migrate(db, tmp)))
+		goto out;
+	/* The last close checkpoints the WAL into the file and removes it. */
+	if (sqlite3_close(db) != SQLITE_OK) {
+		rc = store_fail(db, tmp);
+		goto out;
+	}
+	db = NULL;
+	if (link(tmp, path) < 0 && errno != EEXIST)
+		rc = err_set(errno == ENOSPC ? EX_IOERR : EX_CANTCREAT, "%s:", path);
+out:
+	sqlite3_close(db);
+	unlink(tmp);
+	return rc;
 }
 
 int
@@ -240,7 +298,9 @@ store_open_path(sqlite3 **dbp, const char *path)
 	int rc, tries, v, wal;
 
 	*dbp = NULL;
-	if ((rc = precreate(path)))
+	if ((rc = inspect(path)) == 1 && (rc = create(path)) == 0)
+		rc = inspect(path);
+	if (rc)
 		return rc;
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW,
 	    NULL) != SQLITE_OK) {

@@ -21,4 +21,8 @@ int store_prepare(sqlite3 *db, sqlite3_stmt **st, const char *sql);
 
 /* Map the connection's last error to an exit code and record "what: why". */
 int store_fail(sqlite3 *db, const char *what);
+/* After the last sqlite3_step() of a statement: 0 when it said SQLITE_DONE (or
+ * SQLITE_ROW, for a caller that wanted one row), else store_fail(db, what).  Every
+ * loop over rows ends here, so a damaged table is an error, never an empty one. */
+int store_step_done(sqlite3 *db, int step, const char *what);
 #endif

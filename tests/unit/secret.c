@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -237,6 +239,16 @@ main(int argc, char **argv)
 		    "with a replaced key it does not open: EX_CONFIG");
 	}
 	free(a);
+
+	/* Having opened secrets, this process makes no core and cannot be attached to
+	 * (issue 11 #17): a core once held a decrypted key. */
+	{
+		struct rlimit rl;
+		is_int(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0, "after seal and open: not dumpable");
+		ok(getrlimit(RLIMIT_CORE, &rl) == 0 && rl.rlim_cur == 0 && rl.rlim_max == 0,
+		    "and RLIMIT_CORE is 0, hard and soft");
+		is_int(secret_harden(), 0, "secret_harden again is harmless");
+	}
 
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
 	if (system(cmd) != 0)
