@@ -582,7 +582,7 @@ rows_store() {
 	sqlite3 "$CLAW_HOME/claw.db" "insert into sessions(name, created, updated) values('trip', 1, 1);
 	    insert into messages(session, ts, role, body) values(1, 1, 'user', '{\"text\":\"hi\"}');
 	    insert into messages(session, ts, role, body) values(1, 2, 'assistant', '{\"text\":\"yo\"}');
-	    insert into grants(skill, perm, ts) values('files', 'fs.read:/tmp', 1);
+	    insert into grants(skill, dir, perm, ts) values('files', '', 'fs.read:/tmp', 1);
 	    PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
 	[ ! -s "$CLAW_HOME/claw.db-wal" ]
 }
