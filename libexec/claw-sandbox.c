@@ -417,24 +417,27 @@ main(int argc, char **argv)
 		return c;
 	if (sandbox_block_signals())
 		return diag_err();
+	/* From here on we may live in namespaces of our own, where LeakSanitizer's
+	 * exit-time check cannot stop the world and spins (SANITIZE=1): every way
+	 * out is _exit. */
 	if ((ns = sandbox_unshare(net)) == SANDBOX_UNAVAILABLE)
 		diag("namespaces unavailable: %s; continuing with landlock, seccomp and rlimits",
 		    err_msg());
 	else if (ns)
-		return diag_err();
+		_exit(diag_err());
 	if (*hide && (hidden = sandbox_hide(hide, keep, nkeep)) == SANDBOX_UNAVAILABLE) {
 		diag("mount namespace unavailable: %s; a grant holding %s is refused", err_msg(),
 		    hide);
 		hidden = 0;
 	} else if (*hide && hidden)
-		return diag_err();
+		_exit(diag_err());
 	else if (*hide)
 		hidden = 1;
 	if ((c = check_grants(hidden)))
-		return c;
+		_exit(c);
 	if (pipe2(chan, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
 		diag("fork:");
-		return EX_SOFTWARE;
+		_exit(EX_SOFTWARE);
 	}
 	if (pid == 0) {
 		close(chan[1]);
@@ -446,7 +449,5 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (!(c = send_filter(chan[1], pid)) && (c = sandbox_supervise(pid, wall, 1)) < 0)
 		c = diag_err();
-	/* _exit: we now live in a user and pid namespace of our own, where
-	 * LeakSanitizer's exit-time check cannot stop the world (SANITIZE=1). */
 	_exit(c);
 }
