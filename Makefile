@@ -141,7 +141,7 @@ uninstall:
 DEBS = build-essential clang libclang-rt-14-dev pkg-config libjq-dev jq libcurl4-openssl-dev \
        libsqlite3-dev sqlite3 libsodium-dev libyaml-dev libseccomp-dev \
        bats bats-assert bats-support bats-file parallel valgrind \
-       python3 ucspi-tcp socat netcat-openbsd curl hyperfine wrk mandoc nodejs
+       python3 ucspi-tcp socat netcat-openbsd curl hyperfine wrk mandoc bsdextrautils nodejs
 deps:
 	@if [ "$$(id -u)" != 0 ]; then SUDO=sudo; fi; \
 	if ! ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1; then $$SUDO apt-get update; fi; \
