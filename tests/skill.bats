@@ -511,7 +511,8 @@ mkskill() {
 with_builtins() {
 	local i="$BATS_TEST_TMPDIR/inst"
 	mkdir -p "$i/bin" "$i/share/claw/skills"
-	cp "$CLAW_BIN/claw-skill" "$i/bin/"
+	# claw-sandbox beside it, as installed: else PATH's (valgrind) wrapper would run it.
+	cp "$CLAW_BIN/claw-skill" "$CLAW_BIN/claw-sandbox" "$i/bin/"
 	cp -r "$BATS_TEST_DIRNAME/../skills/files" "$i/share/claw/skills/"
 	export CLAW_SKILLS_PATH="$FIX" B="$i/bin/claw-skill" BUILTIN="$i/bin/../share/claw/skills"
 }
