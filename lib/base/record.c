@@ -89,7 +89,7 @@ int
 record_take(struct buf *b, size_t *off, size_t maxline, const char **rec, size_t *len,
     const char **why)
 {
-	static char reason[96];
+	static _Thread_local char reason[96];     /* what *why points at */
 	const char *p, *nl;
 	size_t n;
 

@@ -164,22 +164,6 @@ r_sessions(struct gw *g, const struct http_req *r, const char *body, size_t n, s
 	buf_free(&l.b);
 }
 
-static long long
-count_skills(sqlite3 *db)
-{
-	sqlite3_stmt *st;
-	long long n = -1;
-
-	if (store_prepare(db, &st, "SELECT count(DISTINCT name) FROM skills"))
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	else
-		store_fail(db, "skills");
-	sqlite3_finalize(st);
-	return n;
-}
-
 static void
 r_status(struct gw *g, const struct http_req *r, const char *body, size_t n, struct gw_out *o)
 {
@@ -203,7 +187,7 @@ r_status(struct gw *g, const struct http_req *r, const char *body, size_t n, str
 	buf_add_json_str(&b, model ? model : "", model ? strlen(model) : 0);
 	buf_printf(&b, ",\"sessions\":%lld,\"skills\":%lld,\"store_version\":%d}",
 	    sessions_count(g->db),
-	    count_skills(g->db), store_version());
+	    store_int(g->db, "SELECT count(DISTINCT name) FROM skills", "skills"), store_version());
 	gw_answer_ok(o, &b);
 	buf_free(&b);
 	free(model);

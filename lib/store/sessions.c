@@ -34,15 +34,5 @@ sessions_each(sqlite3 *db, sessions_fn *fn, void *ctx)
 long long
 sessions_count(sqlite3 *db)
 {
-	sqlite3_stmt *st;
-	long long n = -1;
-
-	if (store_prepare(db, &st, "SELECT count(*) FROM sessions"))
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	else
-		store_fail(db, "sessions");
-	sqlite3_finalize(st);
-	return n;
+	return store_int(db, "SELECT count(*) FROM sessions", "sessions");
 }

@@ -209,25 +209,20 @@ migrate(sqlite3 *db, const char *path)
 		return store_fail(db, path);
 	if (user_version(db, &v) < 0)
 		goto fail;
-	if (v > NMIGRATIONS) {
-		store_rollback(db);
-		return err_set(EX_CONFIG,
+	if (v > NMIGRATIONS)
+		return store_end(db, err_set(EX_CONFIG,
 		    "%s: schema version %d is newer than this claw (%d): upgrade claw",
-		    path, v, NMIGRATIONS);
-	}
+		    path, v, NMIGRATIONS));
 	for (i = v; i < NMIGRATIONS; i++)
 		if (sqlite3_exec(db, migrations[i], NULL, NULL, NULL) != SQLITE_OK)
 			goto fail;
 	snprintf(sql, sizeof sql, "PRAGMA user_version=%d", NMIGRATIONS);
 	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		goto fail;
-	return 0;
+	if (store_commit(db) == 0)
+		return 0;
 fail:
-	i = store_fail(db, path);
-	store_rollback(db);
-	return i;
+	return store_end(db, store_fail(db, path));
 }
 
 /* What is at path: 1 when nothing is (create it), 0 when it begins like a SQLite
@@ -372,4 +367,20 @@ void
 store_close(sqlite3 *db)
 {
 	sqlite3_close(db);
+}
+
+long long
+store_int(sqlite3 *db, const char *sql, const char *what)
+{
+	sqlite3_stmt *st;
+	long long n = -1;
+
+	if (store_prepare(db, &st, sql))
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	else
+		store_fail(db, what);
+	sqlite3_finalize(st);
+	return n;
 }

@@ -18,6 +18,9 @@ void store_rollback(sqlite3 *db);
 int store_end(sqlite3 *db, int rc);
 int store_exec(sqlite3 *db, const char *sql);
 int store_prepare(sqlite3 *db, sqlite3_stmt **st, const char *sql);
+/* The one integer a query such as "SELECT count(*) FROM t" yields: the value, or
+ * -1 with err set naming what. */
+long long store_int(sqlite3 *db, const char *sql, const char *what);
 
 /* Map the connection's last error to an exit code and record "what: why". */
 int store_fail(sqlite3 *db, const char *what);

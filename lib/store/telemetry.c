@@ -193,17 +193,3 @@ telemetry_spool(struct telemetry *t, int *big)
 	}
 	return rc;
 }
-
-int
-telemetry_record(sqlite3 *db, const char *program, const char *kind, long long ms, int ok,
-    const char *detail)
-{
-	struct telemetry t;
-	int rc;
-
-	telemetry_init(&t, program);
-	telemetry_add(&t, kind, ms, ok, detail);
-	rc = telemetry_flush(&t, db);
-	telemetry_free(&t);
-	return rc;
-}

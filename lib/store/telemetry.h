@@ -32,8 +32,4 @@ int telemetry_flush(struct telemetry *t, sqlite3 *db);
 int telemetry_spool(struct telemetry *t, int *big);
 int telemetry_spooled(void);          /* 1 when the spool holds rows */
 void telemetry_free(struct telemetry *t);
-
-/* One row now, in its own transaction: telemetry_init + add + flush + free. */
-int telemetry_record(sqlite3 *db, const char *program, const char *kind, long long ms, int ok,
-    const char *detail);
 #endif

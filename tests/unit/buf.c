@@ -1,4 +1,4 @@
-/* Unit tests for lib/buf.c: growth, NUL termination, JSON strings, consume, steal. */
+/* Unit tests for lib/base/buf.c: growth, NUL termination, JSON strings, consume, steal. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* Unit tests for lib/config.c: key and value checks, defaults, environment names,
+/* Unit tests for lib/store/config.c: key and value checks, defaults, environment names,
  * secrets, and get/set/unset/list against a store in a scratch $CLAW_HOME. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* Unit tests for lib/jwt.c: tokens npm's jsonwebtoken minted verify here and ours
+/* Unit tests for lib/net/jwt.c: tokens npm's jsonwebtoken minted verify here and ours
  * match its bytes, and every way a token can be wrong is refused with its reason. */
 #include <stdio.h>
 #include <string.h>

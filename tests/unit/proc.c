@@ -1,4 +1,4 @@
-/* Unit tests for lib/proc.c: pipes both ways, exit statuses, the time limit that
+/* Unit tests for lib/base/proc.c: pipes both ways, exit statuses, the time limit that
  * kills the whole process group, the output cap, and a missing program. */
 #include <errno.h>
 #include <signal.h>

@@ -1,4 +1,4 @@
-/* Unit tests for lib/sandbox.c: the scrubbed environment, the rlimits, the supervisor's
+/* Unit tests for lib/sandbox/: the scrubbed environment, the rlimits, the supervisor's
  * exit statuses and wall clock, and what the seccomp filter refuses and lets through. */
 #include <errno.h>
 #include <sched.h>

@@ -1,4 +1,4 @@
-/* Unit tests for lib/secret.c: sealing round-trips, every seal is different, a
+/* Unit tests for lib/store/secret.c: sealing round-trips, every seal is different, a
  * changed byte is refused, and the key file is private and created once. */
 #include <dirent.h>
 #include <stdio.h>

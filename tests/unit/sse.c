@@ -1,4 +1,4 @@
-/* Unit tests for lib/sse.c: the provider stream shapes, line ends, and the same
+/* Unit tests for lib/net/sse.c: the provider stream shapes, line ends, and the same
  * events however the bytes are cut. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* Unit tests for lib/store.c (and event.c): the store is created private, in WAL
+/* Unit tests for lib/store/store.c (and telemetry rows): the store is created private, in WAL
  * mode, at the current schema version; a damaged file is refused untouched. */
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,6 +17,21 @@
 #include "tap.h"
 
 static char tmp[] = "/tmp/claw-store-XXXXXX";
+
+/* One telemetry row, flushed at once. */
+static int
+one_row(sqlite3 *db, const char *program, const char *kind, long long ms, int ok,
+    const char *detail)
+{
+	struct telemetry t;
+	int rc;
+
+	telemetry_init(&t, program);
+	telemetry_add(&t, kind, ms, ok, detail);
+	rc = telemetry_flush(&t, db);
+	telemetry_free(&t);
+	return rc;
+}
 
 static long long
 pragma_int(sqlite3 *db, const char *sql)
@@ -162,10 +177,10 @@ main(void)
 	t0 = clock_wall_ms();
 	ok(t0 / 1000 - (long long)time(NULL) <= 1 && (long long)time(NULL) - t0 / 1000 <= 1,
 	    "clock_wall_ms is wall-clock milliseconds");
-	is_int(telemetry_record(db, "claw", "config.set", 12, 1, "{\"key\":\"model\"}"), 0,
-	    "event_record");
-	is_int(telemetry_record(db, "claw-chat", "turn", -1, 0, NULL), 0,
-	    "event_record without ms and detail");
+	is_int(one_row(db, "claw", "config.set", 12, 1, "{\"key\":\"model\"}"), 0,
+	    "a telemetry row");
+	is_int(one_row(db, "claw-chat", "turn", -1, 0, NULL), 0,
+	    "a telemetry row without ms and detail");
 	is_int(pragma_int(db,
 	    "SELECT count(*) FROM events WHERE program = 'claw' AND kind = 'config.set'"
 	    " AND ms = 12 AND ok = 1 AND detail = '{\"key\":\"model\"}' AND ts >= " "0"), 1,

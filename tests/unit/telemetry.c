@@ -87,9 +87,11 @@ main(void)
 	is_int(count(db, "kind = 'many' AND ms = 8192"), 1, "the newest stayed");
 	telemetry_free(&t);
 
-	is_int(telemetry_record(db, "claw", "config.set", 7, 1, "{\"key\":\"model\"}"), 0,
-	    "telemetry_record: one row now");
+	telemetry_init(&t, "claw");
+	telemetry_add(&t, "config.set", 7, 1, "{\"key\":\"model\"}");
+	is_int(telemetry_flush(&t, db), 0, "a second telemetry of another program");
 	is_int(count(db, "program = 'claw' AND ms = 7"), 1, "its row");
+	telemetry_free(&t);
 	store_close(db);
 	snprintf(spool, sizeof spool, "rm -rf '%s'", tmp);
 	if (system(spool) != 0)
