@@ -1,5 +1,6 @@
 /* claw-chat: a conversation turn with a model provider, or a stream of them
  * (--requests).  Options and output here; the turn itself is lib/chat/turn.c. */
+#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -25,7 +26,8 @@
 static const char usage[] =
     "usage: claw-chat [-m MODEL] [-s SESSION] [-S SYSTEM] [-a FILE]... [--json] [--no-stream]\n"
     "                 [--thinking on|off] [--show-thinking] [--cache] [--no-tools]\n"
-    "                 [--chain-limit N] [--retries N] [--idle-timeout SECONDS] [PROMPT ...]\n"
+    "                 [--chain-limit N] [--retries N] [--idle-timeout SECONDS]\n"
+    "                 [--max-tokens N] [PROMPT ...]\n"
     "       claw-chat --requests [-P N] [options]\n"
     "       claw-chat --history -s SESSION\n"
     "       claw-chat --sessions [--json]\n"
@@ -53,6 +55,19 @@ static struct turn_opts base;   /* the config with the command line over it */
 static volatile int interrupted;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 static int out_failed;
+static volatile int out_closed;  /* the reader went away (| head -1): stop, quietly */
+
+/* A write to stdout failed: a closed pipe stops the turn as an interrupt would
+ * (what arrived is stored) and is no failure; any other error is. */
+static void
+out_error(void)
+{
+	if (errno == EPIPE) {
+		out_closed = 1;
+		interrupted = SIGPIPE;
+	} else
+		out_failed = 1;
+}
 
 static void on_signal(int sig) { interrupted = sig; }
 
@@ -62,6 +77,7 @@ struct sink {
 	jv id;              /* the request's id, or null */
 	int ended_nl;       /* text mode: did the last delta end with a newline? */
 	int wrote;
+	int thinking;       /* text mode: reasoning on stderr that wants its newline */
 };
 
 static void
@@ -72,8 +88,10 @@ emit_json(void *ctx, jv ev)
 	if (jv_get_kind(s->id) != JV_KIND_NULL)
 		ev = jv_object_set(ev, jv_string("id"), jv_copy(s->id));
 	pthread_mutex_lock(&out_lock);
-	if (ndjson_write(stdout, ev) < 0 || fflush(stdout) == EOF)
-		out_failed = 1;
+	if (!out_closed && (ndjson_write(stdout, ev) < 0 || fflush(stdout) == EOF))
+		out_error();
+	else if (out_closed)
+		jv_free(ev);
 	pthread_mutex_unlock(&out_lock);
 }
 
@@ -88,20 +106,32 @@ emit_text(void *ctx, jv ev)
 	const char *x = jv_get_kind(text) == JV_KIND_STRING ? jv_string_value(text) : "";
 	size_t n = strlen(x);
 
-	if (strcmp(t, "delta") == 0 && n) {
+	if (s->thinking && strcmp(t, "reasoning") != 0 && strcmp(t, "tool_call") != 0
+	    && strcmp(t, "tool_result") != 0) {
+		fputc('\n', stderr);      /* the reasoning ends before the answer starts */
+		s->thinking = 0;
+	}
+	if (out_closed) {
+		;                         /* nobody reads: no output, no diagnostics */
+	} else if (strcmp(t, "delta") == 0 && n) {
 		if (fwrite(x, 1, n, stdout) != n || fflush(stdout) == EOF)
-			out_failed = 1;
+			out_error();
 		s->ended_nl = x[n - 1] == '\n';
 		s->wrote = 1;
-	} else if (strcmp(t, "reasoning") == 0 && opt.show_thinking) {
+	} else if (strcmp(t, "reasoning") == 0 && opt.show_thinking && n) {
 		fputs(x, stderr);
+		s->thinking = x[n - 1] != '\n';
 	} else if (strcmp(t, "summary") == 0 && opt.mode == COMPACT) {
-		puts(x);
+		if (puts(x) == EOF)
+			out_error();
+	} else if (strcmp(t, "notice") == 0) {
+		diag("%s: %s", opt.session ? opt.session : "session", x);
 	} else if (strcmp(t, "message") == 0 || strcmp(t, "error") == 0) {
 		if (s->wrote && !s->ended_nl)
 			putchar('\n');
-		fflush(stdout);
-		if (*t == 'e')
+		if (fflush(stdout) == EOF)
+			out_error();
+		if (*t == 'e' && !out_closed)
 			diag("%s", n ? x : "error");
 	}
 	jv_free(type);
@@ -188,8 +218,12 @@ worker_stop(void *state)
 static int
 enqueue(jv rec, long lineno, void *ctx)
 {
-	struct job *j = malloc(sizeof *j);
+	struct job *j = out_closed ? NULL : malloc(sizeof *j);
 
+	if (out_closed) {          /* nobody reads the answers: ask no more */
+		jv_free(rec);
+		return -1;
+	}
 	if (!j) {
 		jv_free(rec);
 		return err_set(EX_SOFTWARE, "out of memory");
@@ -211,7 +245,7 @@ requests(sqlite3 *db, int argc, char **argv)
 		return diag_err();
 	rc = ndjson_each(stdin, NDJSON_MAXLINE, enqueue, p);
 	jobs = pool_finish(p);
-	return rc ? diag_err() : jobs;
+	return out_closed ? 0 : rc ? diag_err() : jobs;
 }
 
 /* --- history, sessions, compaction --- */
@@ -331,6 +365,7 @@ options(int argc, char **argv)
 		{ "chain-limit", required_argument, NULL, 'K' },
 		{ "retries", required_argument, NULL, 'K' },
 		{ "idle-timeout", required_argument, NULL, 'K' },
+		{ "max-tokens", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -338,6 +373,7 @@ options(int argc, char **argv)
 	static const char *const keyed[][2] = {
 		{ "thinking", "thinking" }, { "chain-limit", "chat.chain_limit" },
 		{ "retries", "chat.retries" }, { "idle-timeout", "chat.idle_timeout" },
+		{ "max-tokens", "chat.max_tokens" },
 	};
 	char flag[32], *end;
 	int c, i, li, rc = 0;
@@ -426,6 +462,8 @@ main(int argc, char **argv)
 		rc = run_mode[opt.mode](db, argc - optind, argv + optind);
 	store_close(db);
 	jv_free(opt.atts);
+	if (out_closed)               /* a closed pipe is not a failure (claw(7)) */
+		return 0;
 	if (out_failed && !rc)
 		rc = EX_IOERR;
 	return rc ? rc : out_finish();

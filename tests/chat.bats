@@ -275,7 +275,7 @@ db() { sqlite3 "$CLAW_HOME/claw.db" "$@"; }
 	[ "$(db 'select count(*) from summaries')" = 1 ]
 }
 
-@test "--compact forces a summary" {
+@test "--compact forces a summary; a second one says there is nothing new to compact" {
 	run -0 claw-chat -s c1 "first"
 	run -0 claw-chat -s c1 "second"
 	claw config set context.keep_recent=1
@@ -283,6 +283,12 @@ db() { sqlite3 "$CLAW_HOME/claw.db" "$@"; }
 	run -0 claw-chat --compact -s c1
 	assert_output "FORCED-SUMMARY"
 	[ "$(db "select text from summaries")" = FORCED-SUMMARY ]
+	run -0 --separate-stderr claw-chat --compact -s c1
+	[ -z "$output" ]
+	[[ $stderr == *"c1: nothing new to compact"* ]]
+	run -0 claw-chat --json --compact -s c1
+	echo "$output" | jq -e '.type == "notice" and (.text | test("nothing new"))'
+	[ "$(db "select count(*) from summaries")" = 1 ]
 }
 
 # --- tools ---
@@ -503,4 +509,174 @@ lone_chat() {
 	grep -q "interrupted" "$BATS_TEST_TMPDIR/out"
 	run -0 claw-chat --history -s killed
 	echo "$output" | jq -e -s '.[0].text == "hi" and .[1].incomplete == true and (.[1].text | startswith("first"))'
+}
+
+# --- what real providers and real clients do (issue 10), against the strict fake ---
+
+stub_chat() { PATH="$BATS_TEST_DIRNAME/fixtures/bin:$PATH" "$(lone_chat)" "$@"; }
+
+@test "--no-tools: a tool call the provider sends anyway is not run, answered with an error, stored" {
+	script '{"tool_calls":[{"id":"c1","name":"calc","arguments":"{\"expr\":\"1+1\"}"}]}' '{"text":"fine"}'
+	run -0 stub_chat --json --no-tools -s nt hi
+	[ ! -s "$FIXTURE_SKILL_LOG" ]
+	req 1 | jq -e '.body | has("tools") | not'
+	echo "$output" | jq -e -s '.[] | select(.type=="tool_result") | .refused and (.ok | not) and (.text | test("--no-tools"))'
+	req 2 | jq -e '.body.messages[-1] | .role == "tool" and .tool_call_id == "c1" and (.content | test("not run"))'
+	run -0 claw-chat --history -s nt
+	echo "$output" | jq -e -s 'map(.role) == ["user","assistant","tool","assistant"]'
+	[ "$(db "select count(*) from events where kind='tool_refused'")" = 1 ]
+}
+
+@test "a tool the model invents, or one not eligible, is never run (both formats)" {
+	for m in generic/test-model anth/claude-sonnet-4-5; do
+		: > "$FAKE_DIR/log"
+		script '{"tool_calls":[{"id":"i1","name":"rm_everything","arguments":"{}"},{"id":"i2","name":"absent","arguments":"{}"},{"id":"i3","name":"calc","arguments":"{\"expr\":\"2*3\"}"}]}' '{"text":"ok"}'
+		run -0 stub_chat --json -m "$m" hi
+		echo "$output" | jq -e -s '[.[] | select(.type=="tool_result")] | map(.ok) == [false,false,true]'
+		echo "$output" | jq -e -s '[.[] | select(.type=="tool_result" and .refused)] | length == 2'
+		[ "$(nreq)" = 2 ]
+	done
+	[ "$(cut -d' ' -f1 "$FIXTURE_SKILL_LOG" | sort -u)" = calc ]
+}
+
+@test "a skill name with a dot is offered under the tool-name pattern and mapped back (both formats)" {
+	script '{"tool_calls":[{"id":"d1","name":"webDsearch","arguments":"{}"},{"id":"d2","name":"web-search","arguments":"{}"}]}' '{"text":"done"}'
+	run -0 stub_chat --json -s dots hi
+	req 1 | jq -e '[.body.tools[].function.name] | index("webDsearch") and index("web-search")'
+	echo "$output" | jq -e -s '[.[] | select(.type=="tool_result")] | map(.name + "=" + .text) == ["web.search=dotted ran","web-search=dashed ran"]'
+	req 2 | jq -e '.body.messages[-3].tool_calls | map(.function.name) == ["webDsearch","web-search"]'
+	run -0 claw-chat --history -s dots
+	echo "$output" | jq -e -s '.[1].tool_calls[0].name == "web.search"'
+	script '{"tool_calls":[{"id":"toolu_d","name":"webDsearch","arguments":"{}"}]}' '{"text":"done"}'
+	run -0 stub_chat --json -m anth/claude-sonnet-4-5 -s dots "again"
+	req 3 | jq -e '[.body.tools[].name] | index("webDsearch")'
+	req 4 | jq -e '.body.messages[-1].content[0].tool_use_id == "toolu_d"'
+	grep -qx 'web.search {}' "$FIXTURE_SKILL_LOG"
+}
+
+@test "--chain-limit leaves a history every later turn can replay (both formats)" {
+	for m in generic/test-model anth/claude-sonnet-4-5; do
+		script '{"tool_calls":[{"id":"a1","name":"calc","arguments":"{\"expr\":\"1\"}"}]}' \
+		       '{"tool_calls":[{"id":"a2","name":"calc","arguments":"{\"expr\":\"2\"}"}]}'
+		run -70 claw-chat -m "$m" --chain-limit 1 -s "cl-$m" hi
+		assert_output --partial "chain-limit"
+		run -0 claw-chat -m "$m" -s "cl-$m" "and now?"
+		assert_output "echo: and now?"
+	done
+	run -0 claw-chat --history -s cl-generic/test-model
+	echo "$output" | jq -e -s 'map(.role) == ["user","assistant","tool","assistant","tool","user","assistant"]'
+	echo "$output" | jq -e -s '.[4].text | test("chain-limit")'
+}
+
+@test "a stored history with a call that has no result (an older claw's) still replays" {
+	run -0 claw-chat -s old hi
+	sid=$(db "select id from sessions where name='old'")
+	db "insert into messages(session, ts, role, body, tokens, incomplete) values($sid, 1, 'assistant', '{\"text\":\"\",\"tool_calls\":[{\"id\":\"lost\",\"name\":\"calc\",\"arguments\":\"{}\"}]}', 10, 1)"
+	db "insert into messages(session, ts, role, body, tokens, incomplete) values($sid, 1, 'tool', '{\"tool_call_id\":\"stray\",\"text\":\"x\"}', 10, 0)"
+	run -0 claw-chat -s old "still there?"
+	req 2 | jq -e '[.body.messages[] | select(.role=="tool")] == [{"role":"tool","tool_call_id":"lost","content":"error: no result was recorded for this call"}]'
+	run -0 claw-chat -m anth/claude-sonnet-4-5 -s old "and here?"
+	assert_output "echo: and here?"
+}
+
+@test "a stream cut in a tool call stores no unanswered call" {
+	script '{"text":"let me see","tool_calls":[{"id":"k1","name":"calc","arguments":"{\"expr\":\"12345\"}"}],"cut_after":4}'
+	run -75 claw-chat --retries 0 -s cutcall hi
+	db "select json_extract(body, '\$.tool_calls') is null from messages where role='assistant'" | grep -qx 1
+	run -0 claw-chat -s cutcall again
+}
+
+@test "DeepSeek thinking with a tool call: reasoning_content stored and passed back" {
+	claw config set thinking=on
+	script '{"reasoning":"I need calc","tool_calls":[{"id":"t1","name":"calc","arguments":"{\"expr\":\"6*7\"}"}]}' \
+	       '{"reasoning":"Now I know","text":"42"}' '{"text":"again 42"}'
+	run -0 claw-chat --json -m generic/deepseek-chat -s ds "what is 6*7?"
+	echo "$output" | jq -e -s '.[-1].text == "42"'
+	req 2 | jq -e '.body.messages[-2] | .tool_calls and .reasoning_content == "I need calc"'
+	run -0 claw-chat --no-stream -m generic/deepseek-chat -s ds "and again?"
+	assert_output "again 42"
+	req 3 | jq -e '[.body.messages[] | select(.role=="assistant") | .reasoning_content] == ["I need calc","Now I know"]'
+	run -0 claw-chat --history -s ds
+	echo "$output" | jq -e -s '[.[] | select(.role=="assistant")][0].reasoning_content == "I need calc"'
+}
+
+@test "Anthropic thinking and redacted_thinking blocks go back verbatim, streamed and not" {
+	claw config set thinking=on
+	for flag in "" --no-stream; do
+		: > "$FAKE_DIR/log"
+		script '{"redacted":"secret plan","reasoning":"calc it","tool_calls":[{"id":"toolu_r","name":"calc","arguments":"{\"expr\":\"2+2\"}"}]}' '{"reasoning":"done","text":"4"}'
+		run -0 claw-chat $flag -m anth/claude-sonnet-4-5 -s "rt$flag" "2+2?"
+		assert_output "4"
+		req 2 | jq -e '.body.messages[-2].content | map(.type) == ["redacted_thinking","thinking","tool_use"]'
+		run -0 claw-chat $flag -m anth/claude-sonnet-4-5 -s "rt$flag" "and 3+3?"
+		assert_output "echo: and 3+3?"
+	done
+}
+
+@test "thinking=on to a model that cannot think: asked again without, remembered" {
+	claw config set thinking=on
+	run -0 claw-chat -m generic/llama3.2 hi
+	assert_output "echo: hi"
+	[ "$(nreq)" = 2 ]
+	req 1 | jq -e '.body.reasoning_effort == "medium"'
+	req 2 | jq -e '.body | has("reasoning_effort") | not'
+	run -0 claw-chat -m generic/llama3.2 "hi again"
+	[ "$(nreq)" = 3 ]
+	req 3 | jq -e '.body | has("reasoning_effort") | not'
+	run -0 claw-chat --json -m generic/gpt-4o-mini hi
+	[ "$(nreq)" = 5 ]
+	run -0 claw-chat -m generic/test-model hi
+	req 6 | jq -e '.body.reasoning_effort == "medium"'
+}
+
+@test "Anthropic max_tokens: 4096 by default, chat.max_tokens or --max-tokens, a clear refusal" {
+	run -0 claw-chat -m anth/claude-3-haiku-20240307 hi
+	req 1 | jq -e '.body.max_tokens == 4096'
+	run -65 claw-chat -m anth/claude-3-haiku-20240307 --max-tokens 8192 hi
+	assert_output --partial "max_tokens: 8192 > 4096"
+	assert_output --partial "chat.max_tokens"
+	claw config set chat.max_tokens=2000
+	run -0 claw-chat -m anth/claude-sonnet-4-5 hi
+	req 3 | jq -e '.body.max_tokens == 2000'
+	run -0 claw-chat hi
+	req 4 | jq -e '.body.max_tokens == 2000'
+	claw config unset chat.max_tokens
+	run -0 claw-chat hi
+	req 5 | jq -e '.body | has("max_tokens") | not'
+	run -64 claw-chat --max-tokens lots hi
+}
+
+@test "an OpenAI stream that ends after finish_reason without [DONE] is whole" {
+	script '{"text":"all of it","no_done":true}'
+	run -0 claw-chat -s nodone hi
+	assert_output "all of it"
+	db "select incomplete from messages where role='assistant'" | grep -qx 0
+	script '{"text":"all of it","no_done":true,"usage_chunk":false}'
+	run -0 claw-chat hi
+	script '{"text":"not all of it","cut_after":2}'
+	run -75 claw-chat --retries 0 hi
+}
+
+@test "claw-chat | head -1 exits 0 quietly" {
+	script '{"text":"one\ntwo\nthree\nfour\nfive\n","token_delay_ms":100}'
+	run -0 bash -c 'claw-chat hi 2>"$1/err" | head -1; exit "${PIPESTATUS[0]}"' _ "$BATS_TEST_TMPDIR"
+	assert_output "one"
+	[ ! -s "$BATS_TEST_TMPDIR/err" ]
+	script '{"text":"one two three four five six","token_delay_ms":100}'
+	run -0 bash -c 'claw-chat --json hi 2>"$1/err" | head -1; exit "${PIPESTATUS[0]}"' _ "$BATS_TEST_TMPDIR"
+	[ ! -s "$BATS_TEST_TMPDIR/err" ]
+}
+
+@test "--show-thinking ends the reasoning with a newline before the answer" {
+	script '{"text":"answer","reasoning":"pondering"}'
+	claw-chat -m anth/claude-sonnet-4-5 --show-thinking hi >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = answer ]
+	[ "$(od -An -c "$BATS_TEST_TMPDIR/err" | tr -d ' \n')" = 'pondering\n' ]
+}
+
+@test "claw-skill's stderr goes into the tool_result event, never onto claw-chat's stderr" {
+	script '{"tool_calls":[{"id":"f1","name":"fails","arguments":"{}"}]}' '{"text":"it failed"}'
+	run -0 --separate-stderr stub_chat --json hi
+	[ -z "$stderr" ]
+	echo "$output" | jq -e -s '.[] | select(.type=="tool_result") | (.ok | not) and (.stderr | test("exited with status 65")) and (.text | test("bad input"))'
 }

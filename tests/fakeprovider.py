@@ -33,12 +33,36 @@ No line: answer "echo: " + the text of the last user message.  Fields, all optio
   delay_ms N        sleep before the response headers (default --delay-ms)
   token_delay_ms N  sleep between deltas
   usage_chunk bool  OpenAI: the usage-only last chunk (default: stream_options.include_usage)
+  no_done true      OpenAI stream: no "data: [DONE]" after the last chunk (llama.cpp before
+                    late 2024, ik_llama.cpp, MLC-LLM)
+  redacted "…"      Anthropic: a redacted_thinking block (its data made from the text) first
 A delta is any reasoning, text or tool-argument fragment.  Anthropic streams always have
 one ping after the first content_block_start, where the documented example has it.
 Usage: prompt tokens = request body characters / 4, completion tokens = characters of
 text + reasoning + tool arguments / 4 (integer division).
+
+Strict as the real APIs: a chat request is checked before it takes a script line, and a
+history the real service refuses gets its 400 with the real body (strict_openai and
+strict_anthropic below list each check and its words):
+  OpenAI     tool names outside ^[a-zA-Z0-9_-]{1,64}$ (in tools and in replayed calls); an
+             assistant tool_calls message not followed by a tool message for each id; a
+             tool message that answers no call; DeepSeek in thinking mode (deepseek-* with
+             reasoning_effort or thinking enabled, or deepseek-reasoner): every assistant
+             message between two user messages in which tools were called must carry its
+             reasoning_content; reasoning_effort to a model that cannot think (THINKLESS:
+             Ollama's and OpenAI's words).
+  Anthropic  tool names outside the pattern; tool_use without a tool_result for each id in
+             the next message; a tool_result that answers no tool_use of the message
+             before; max_tokens over the model's limit (MAX_OUTPUT); a thinking budget
+             under 1024 or not under max_tokens; with thinking on, a final assistant
+             message (the last message, or the one before a last user message of
+             tool_results) that does not start with thinking or redacted_thinking; a
+             thinking block whose signature is not the one this server gave its text, or
+             a redacted_thinking block whose data this server did not make.
 """
 import argparse
+import base64
+import hashlib
 import json
 import os
 import re
@@ -52,7 +76,33 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 LIFETIME = 3600
 CREATED = 1735689600
 FINGERPRINT = "fp_fake0001"
-SIGNATURE = "RmFrZVNpZ25hdHVyZUZvclRoaW5raW5nQmxvY2s="
+TOOL_NAME = re.compile(r"[a-zA-Z0-9_-]+")
+
+# Models that refuse reasoning_effort, and how their server says so.
+THINKLESS = {"llama3.2": "ollama", "llama3.2:latest": "ollama", "gpt-4o-mini": "openai",
+             "gpt-4o": "openai"}
+# Anthropic models whose output limit is below what a client may ask for.
+MAX_OUTPUT = {"claude-3-haiku": 4096, "claude-3-opus": 4096}
+THINKING_DOCS = "https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
+
+
+def signature(text):
+    """The signature of a thinking block's text: made here, checked when it comes back."""
+    return base64.b64encode(hashlib.sha256(("fake-thinking:" + text).encode()).digest()).decode()
+
+
+def redacted_data(text):
+    b = text.encode()
+    return base64.b64encode(b"fake-redacted:" + hashlib.sha256(b).digest()[:8] + b).decode()
+
+
+def redacted_ok(data):
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except (ValueError, TypeError):
+        return False
+    head, tag, body = raw[:14], raw[14:22], raw[22:]
+    return head == b"fake-redacted:" and hashlib.sha256(body).digest()[:8] == tag
 
 OPENAI_MODELS = ["gpt-4o-mini", "gpt-4o", "deepseek-chat", "deepseek-reasoner"]
 ANTHROPIC_MODELS = [("claude-sonnet-4-5", "Claude Sonnet 4.5"), ("claude-haiku-4-5", "Claude Haiku 4.5")]
@@ -160,6 +210,178 @@ def fragments(s, parts=4):
     return [s[i:i + n] for i in range(0, len(s), n)]
 
 
+# --- what the real services refuse ----------------------------------------------------
+
+def bad_tool_name(name):
+    """OpenAI's words for a tool name it refuses, or None."""
+    if not isinstance(name, str) or not TOOL_NAME.fullmatch(name):
+        return ("string does not match pattern. Expected a string that matches the pattern "
+                "'^[a-zA-Z0-9_-]+$'.", "invalid_value")
+    if len(name) > 64:
+        return ("string too long. Expected a string with maximum length 64, but got a string "
+                f"with length {len(name)} instead.", "string_above_max_length")
+    return None
+
+
+def openai_error(message, param=None, code=None):
+    return 400, json.dumps({"error": {"message": message, "type": "invalid_request_error",
+                                      "param": param, "code": code}}, indent=4) + "\n"
+
+
+def deepseek_thinking(body):
+    model = str(body.get("model") or "")
+    th = body.get("thinking") if isinstance(body.get("thinking"), dict) else {}
+    if not model.startswith("deepseek") or th.get("type") == "disabled":
+        return False
+    return model == "deepseek-reasoner" or th.get("type") == "enabled" \
+        or "reasoning_effort" in body
+
+
+def strict_openai(body):
+    """None, or (status, body) as OpenAI (or the server named) refuses this request."""
+    for i, t in enumerate(body.get("tools") or []):
+        name = ((t or {}).get("function") or {}).get("name")
+        bad = bad_tool_name(name)
+        if bad:
+            where = f"tools[{i}].function.name"
+            return openai_error(f"Invalid '{where}': {bad[0]}", where, bad[1])
+    msgs = [m if isinstance(m, dict) else {} for m in body.get("messages") or []]
+    for i, m in enumerate(msgs):
+        for j, c in enumerate(m.get("tool_calls") or []):
+            bad = bad_tool_name(((c or {}).get("function") or {}).get("name"))
+            if bad:
+                where = f"messages[{i}].tool_calls[{j}].function.name"
+                return openai_error(f"Invalid '{where}': {bad[0]}", where, bad[1])
+    for i, m in enumerate(msgs):
+        if m.get("role") == "assistant" and m.get("tool_calls"):
+            want = [c.get("id") for c in m["tool_calls"] if isinstance(c, dict)]
+            k = i + 1
+            while k < len(msgs) and msgs[k].get("role") == "tool":
+                if msgs[k].get("tool_call_id") in want:
+                    want.remove(msgs[k].get("tool_call_id"))
+                k += 1
+            if want:
+                return openai_error(
+                    "An assistant message with 'tool_calls' must be followed by tool messages "
+                    "responding to each 'tool_call_id'. The following tool_call_ids did not "
+                    "have response messages: " + ", ".join(str(w) for w in want),
+                    f"messages.[{k}].role")
+        if m.get("role") == "tool":
+            k = i - 1
+            while k >= 0 and msgs[k].get("role") == "tool":
+                k -= 1
+            calls = msgs[k].get("tool_calls") if k >= 0 and msgs[k].get("role") == "assistant" \
+                else None
+            ids = [c.get("id") for c in calls or [] if isinstance(c, dict)]
+            if m.get("tool_call_id") not in ids:
+                return openai_error(
+                    "Invalid parameter: messages with role 'tool' must be a response to a "
+                    "preceeding message with 'tool_calls'.", f"messages.[{i}].role")
+    if deepseek_thinking(body):
+        span = []
+        for m in msgs + [{"role": "user"}]:
+            if m.get("role") == "user":
+                if any(x.get("tool_calls") for x in span) and \
+                        any(not isinstance(x.get("reasoning_content"), str) for x in span):
+                    return 400, compact({"error": {
+                        "message": "The reasoning_content in the thinking mode must be passed "
+                                   "back to the API.",
+                        "type": "invalid_request_error", "param": None,
+                        "code": "invalid_request_error"}})
+                span = []
+            elif m.get("role") == "assistant":
+                span.append(m)
+    who = THINKLESS.get(str(body.get("model") or ""))
+    if who and "reasoning_effort" in body:
+        if who == "ollama":
+            return 400, compact({"error": {
+                "message": f'"{body["model"]}" does not support thinking',
+                "type": "invalid_request_error", "param": None, "code": None}})
+        return openai_error("Unsupported parameter: 'reasoning_effort' is not supported with "
+                            "this model.", "reasoning_effort", "unsupported_parameter")
+    return None
+
+
+def blocks(m):
+    c = m.get("content")
+    if isinstance(c, str):
+        return [{"type": "text", "text": c}]
+    return [b if isinstance(b, dict) else {} for b in c or []]
+
+
+def strict_anthropic(body):
+    """None, or the message of the 400 Anthropic answers this request with."""
+    for i, t in enumerate(body.get("tools") or []):
+        name = (t or {}).get("name")
+        if not isinstance(name, str) or not re.fullmatch(r"[a-zA-Z0-9_-]{1,64}", name):
+            return f"tools.{i}.custom.name: String should match pattern '^[a-zA-Z0-9_-]{{1,64}}$'"
+    model = str(body.get("model") or "")
+    max_tokens = body.get("max_tokens")
+    for prefix, limit in MAX_OUTPUT.items():
+        if model.startswith(prefix) and isinstance(max_tokens, int) and max_tokens > limit:
+            return (f"max_tokens: {max_tokens} > {limit}, which is the maximum allowed number "
+                    f"of output tokens for {model}")
+    th = body.get("thinking") if isinstance(body.get("thinking"), dict) else {}
+    thinking = th.get("type") == "enabled"
+    if thinking:
+        budget = th.get("budget_tokens")
+        if not isinstance(budget, int) or budget < 1024:
+            return "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024"
+        if not isinstance(max_tokens, int) or max_tokens <= budget:
+            return ("`max_tokens` must be greater than `thinking.budget_tokens`. Please consult "
+                    f"our documentation at {THINKING_DOCS}#max-tokens-and-context-window-size")
+    msgs = [m if isinstance(m, dict) else {} for m in body.get("messages") or []]
+    for i, m in enumerate(msgs):
+        bs = blocks(m)
+        if m.get("role") == "assistant":
+            for k, b in enumerate(bs):
+                if b.get("type") == "thinking" and b.get("signature") != signature(
+                        str(b.get("thinking"))):
+                    return f"messages.{i}.content.{k}: Invalid `signature` in `thinking` block"
+                if b.get("type") == "redacted_thinking" and not redacted_ok(b.get("data")):
+                    return (f"messages.{i}.content.{k}: Invalid `data` in `redacted_thinking` "
+                            "block")
+            uses = [b.get("id") for b in bs if b.get("type") == "tool_use"]
+            nxt = blocks(msgs[i + 1]) if i + 1 < len(msgs) and msgs[i + 1].get("role") == "user" \
+                else []
+            answered = {b.get("tool_use_id") for b in nxt if b.get("type") == "tool_result"}
+            missing = [u for u in uses if u not in answered]
+            if missing:
+                return (f"messages.{i}: `tool_use` ids were found without `tool_result` blocks "
+                        f"immediately after: {', '.join(str(u) for u in missing)}. Each "
+                        "`tool_use` block must have a corresponding `tool_result` block in the "
+                        "next message.")
+        else:
+            prev = blocks(msgs[i - 1]) if i > 0 and msgs[i - 1].get("role") == "assistant" else []
+            uses = {b.get("id") for b in prev if b.get("type") == "tool_use"}
+            for k, b in enumerate(bs):
+                if b.get("type") == "tool_result" and b.get("tool_use_id") not in uses:
+                    return (f"messages.{i}.content.{k}: unexpected `tool_use_id` found in "
+                            f"`tool_result` blocks: {b.get('tool_use_id')}. Each `tool_result` "
+                            "block must have a corresponding `tool_use` block in the previous "
+                            "message.")
+    if thinking and msgs:
+        last = len(msgs) - 1
+        final = None
+        if msgs[last].get("role") == "assistant":
+            final = last
+        elif last > 0 and msgs[last - 1].get("role") == "assistant" and any(
+                b.get("type") == "tool_result" for b in blocks(msgs[last])):
+            final = last - 1
+        if final is not None:
+            bs = blocks(msgs[final])
+            first = bs[0].get("type") if bs else "nothing"
+            if first not in ("thinking", "redacted_thinking"):
+                return (f"messages.{final}.content.0.type: Expected `thinking` or "
+                        f"`redacted_thinking`, but found `{first}`. When `thinking` is enabled, "
+                        "a final `assistant` message must start with a thinking block "
+                        "(preceeding the lastmost set of `tool_use` and `tool_result` blocks). "
+                        "We recommend you include thinking blocks from previous turns. To avoid "
+                        "this requirement, disable `thinking`. Please consult our documentation "
+                        f"at {THINKING_DOCS}")
+    return None
+
+
 class Cut(Exception):
     """cut_after reached: drop the connection."""
 
@@ -171,6 +393,7 @@ class Answer:
         self.line = line
         self.model = body.get("model") or "fake-model"
         self.reasoning = line.get("reasoning")
+        self.redacted = line.get("redacted")
         self.tool_calls = []
         for i, t in enumerate(line.get("tool_calls") or []):
             self.tool_calls.append({
@@ -415,6 +638,15 @@ class Handler(BaseHTTPRequestHandler):
                                      "last_id": data[-1]["id"]}), self.ids())
 
     def chat(self, body, raw_len):
+        # The service checks the request before anything else: no script line is taken.
+        if self.kind == "openai":
+            refused = strict_openai(body)
+            if refused:
+                return self.send_json(refused[0], refused[1], self.ids())
+        else:
+            why = strict_anthropic(body)
+            if why:
+                return self.send_error_body(400, {"error_message": why})
         line = pop_script()
         delay = line.get("delay_ms", args.delay_ms) or 0
         if delay:
@@ -518,7 +750,8 @@ class Handler(BaseHTTPRequestHandler):
                  "service_tier": "default", "system_fingerprint": FINGERPRINT, "choices": [],
                  "usage": self.openai_usage(a)}
             out.event(compact(c))
-        out.event("[DONE]")
+        if not a.line.get("no_done"):
+            out.event("[DONE]")
         out.end()
 
     # --- Anthropic ------------------------------------------------------------
@@ -529,8 +762,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def anthropic_message(self, a):
         content = []
+        if a.redacted is not None:
+            content.append({"type": "redacted_thinking", "data": redacted_data(a.redacted)})
         if a.reasoning is not None:
-            content.append({"type": "thinking", "thinking": a.reasoning, "signature": SIGNATURE})
+            content.append({"type": "thinking", "thinking": a.reasoning,
+                            "signature": signature(a.reasoning)})
         if a.text is not None:
             content.append({"type": "text", "text": a.text})
         for t in a.tool_calls:
@@ -583,10 +819,15 @@ class Handler(BaseHTTPRequestHandler):
         out.comment()
         ev("message_start", {"message": start})
         index = 0
+        if a.redacted is not None:
+            ev("content_block_start", {"index": index, "content_block": {
+                "type": "redacted_thinking", "data": redacted_data(a.redacted)}})
+            ev("content_block_stop", {"index": index})
+            index += 1
         if a.reasoning is not None:
             if not block(index, {"type": "thinking", "thinking": "", "signature": ""},
                          "thinking_delta", words(a.reasoning), "thinking",
-                         {"type": "signature_delta", "signature": SIGNATURE}):
+                         {"type": "signature_delta", "signature": signature(a.reasoning)}):
                 return error()
             index += 1
         if a.text is not None:

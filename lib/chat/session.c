@@ -153,6 +153,83 @@ session_context(sqlite3 *db, long long sid, jv *summary, long long *upto, jv *ms
 	return rc;
 }
 
+static jv
+get_str(jv m, const char *k)
+{
+	jv v = jv_get_kind(m) == JV_KIND_OBJECT ? jv_object_get(jv_copy(m), jv_string(k))
+	    : jv_null();
+
+	if (jv_get_kind(v) != JV_KIND_STRING) {
+		jv_free(v);
+		return jv_string("");
+	}
+	return v;
+}
+
+/* A result for each call still waiting (an array of {id, name}), then none wait. */
+static jv
+answer_pending(jv out, jv *pending)
+{
+	jv_array_foreach(*pending, i, c) {
+		jv r = jv_object_set(jv_object(), jv_string("role"), jv_string("tool"));
+		r = jv_object_set(r, jv_string("tool_call_id"), get_str(c, "id"));
+		r = jv_object_set(r, jv_string("name"), get_str(c, "name"));
+		r = jv_object_set(r, jv_string("text"),
+		    jv_string("error: no result was recorded for this call"));
+		out = jv_array_append(out, r);
+		jv_free(c);
+	}
+	jv_free(*pending);
+	*pending = jv_array();
+	return out;
+}
+
+jv
+session_replayable(jv msgs)
+{
+	jv out = jv_array(), pending = jv_array();
+
+	jv_array_foreach(msgs, i, m) {
+		jv role = get_str(m, "role");
+		if (strcmp(jv_string_value(role), "tool") == 0) {
+			jv id = get_str(m, "tool_call_id"), left = jv_array();
+			int found = 0;
+			jv_array_foreach(pending, j, c) {
+				jv cid = get_str(c, "id");
+				int same = strcmp(jv_string_value(cid), jv_string_value(id)) == 0;
+				if (!found && same)
+					found = 1, jv_free(c);
+				else
+					left = jv_array_append(left, c);
+				jv_free(cid);
+			}
+			jv_free(pending);
+			pending = left;
+			jv_free(id);
+			if (found)
+				out = jv_array_append(out, m);
+			else
+				jv_free(m);
+		} else {
+			jv calls = jv_get_kind(m) == JV_KIND_OBJECT
+			    ? jv_object_get(jv_copy(m), jv_string("tool_calls")) : jv_null();
+			out = answer_pending(out, &pending);
+			out = jv_array_append(out, m);
+			if (strcmp(jv_string_value(role), "assistant") == 0
+			    && jv_get_kind(calls) == JV_KIND_ARRAY) {
+				jv_free(pending);
+				pending = calls;
+			} else
+				jv_free(calls);
+		}
+		jv_free(role);
+	}
+	out = answer_pending(out, &pending);
+	jv_free(pending);
+	jv_free(msgs);
+	return out;
+}
+
 int
 session_add_summary(sqlite3 *db, long long sid, long long upto, const char *text)
 {

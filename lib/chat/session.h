@@ -16,6 +16,11 @@ int session_append(sqlite3 *db, long long sid, jv msg, const char *model, int in
 /* The newest summary (or null) and the messages after it, oldest first, each as
  * {"id", "msg"}: 0 or error. */
 int session_context(sqlite3 *db, long long sid, jv *summary, long long *upto, jv *msgs);
+/* msgs (consumed) as a history every provider takes: a tool call with no result
+ * (a session stored before claw answered every call) gets one saying none was
+ * recorded, and a tool result that answers no call of the message before it is
+ * left out.  What is stored is never changed. */
+jv session_replayable(jv msgs);
 int session_add_summary(sqlite3 *db, long long sid, long long upto, const char *text);
 
 /* Every message (fn gets a history event), or every session (fn gets a session event). */

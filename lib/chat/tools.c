@@ -229,7 +229,8 @@ tools_limit_ms(jv catalog, const char *name)
 }
 
 int
-tools_run(const char *name, const char *args, struct buf *out, int timeout_ms)
+tools_run(const char *name, const char *args, struct buf *out, struct buf *diag,
+    int timeout_ms)
 {
 	char prog[PATH_MAX];
 	char *argv[] = { prog, "run", (char *)name, (char *)args, NULL };
@@ -243,7 +244,10 @@ tools_run(const char *name, const char *args, struct buf *out, int timeout_ms)
 	}
 	char **env = skill_env();
 
-	rc = env ? proc_run(argv, env, NULL, 0, &raw, RESULT_MAX, timeout_ms) : PROC_NOSTART;
+	/* claw-skill's stderr ("calc: exited with status 65") is for the caller's event,
+	 * not for our stderr, which --json keeps for our own diagnostics. */
+	rc = env ? proc_run_err(argv, env, NULL, 0, &raw, RESULT_MAX, diag, TOOLS_DIAG_MAX, NULL,
+	    timeout_ms) : PROC_NOSTART;
 	free(env);
 	ndjson_each_mem(raw.p, raw.len, RESULT_MAX, add_event, &r);
 	buf_free(&raw);

@@ -18,7 +18,10 @@ jv tools_catalog(void);
  * ms: its timeout from the catalog plus TOOLS_GRACE; a skill the catalog gives no
  * timeout for gets PROC_TIMEOUT_MAX. */
 int tools_limit_ms(jv catalog, const char *name);
-/* Run one call; the text for the model goes to out.  0, or non-zero when the
- * skill failed (out then says why, for the model to read). */
-int tools_run(const char *name, const char *args, struct buf *out, int timeout_ms);
+/* Run one call; the text for the model goes to out, claw-skill's own stderr (at
+ * most TOOLS_DIAG_MAX bytes) to diag, never to ours.  0, or non-zero when the skill
+ * failed (out then says why, for the model to read). */
+#define TOOLS_DIAG_MAX 4096
+int tools_run(const char *name, const char *args, struct buf *out, struct buf *diag,
+    int timeout_ms);
 #endif

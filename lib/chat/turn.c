@@ -125,6 +125,8 @@ post(struct turn *t, struct provider *p, struct fetch *f, int stream, struct ans
 		f->ctx = body;
 	}
 	fetch_post(t->http, f);
+	if (stream && f->transport == FETCH_OK && f->status >= 200 && f->status < 300)
+		wire_stream_end(&w);
 	if (stream)
 		wire_stream_free(&w);
 	else if (f->transport == FETCH_OK && f->status >= 200 && f->status < 300)
@@ -163,8 +165,9 @@ verdict(struct turn *t, struct provider *p, struct fetch *f, struct answer *a, i
 		if ((*again = retryable(f->status)))
 			*wait = f->retry_after;
 		rc = *again ? EX_TEMPFAIL : f->status >= 500 ? EX_UNAVAILABLE : EX_DATAERR;
-		return err_set(rc,
-		    "%s/%s: HTTP %ld%s%s", who, model, f->status, *msg ? ": " : "", msg);
+		return err_set(rc, "%s/%s: HTTP %ld%s%s%s", who, model, f->status,
+		    *msg ? ": " : "", msg, f->status == 400 && strstr(msg, "max_tokens")
+		    ? ": set a lower chat.max_tokens, or give --max-tokens N" : "");
 	}
 	if (!a->failed && f->transport == FETCH_OK && a->done)
 		return 0;
@@ -179,8 +182,35 @@ verdict(struct turn *t, struct provider *p, struct fetch *f, struct answer *a, i
 	return err_set(EX_TEMPFAIL, "%s/%s: the answer was cut short", who, model);
 }
 
+/* The cache key under which a model that refused reasoning is remembered. */
+static void
+thinkless_key(const struct provider *p, char key[65])
+{
+	jv k = jv_object_set(jv_object(), jv_string("thinkless"),
+	    jv_string_fmt("%s/%s", p->name, p->model));
+
+	cache_key(k, key);
+	jv_free(k);
+}
+
+/* Did an OpenAI-format server refuse the request for asking it to think?  Ollama:
+ * "\"llama3.2\" does not support thinking"; OpenAI: "Unsupported parameter:
+ * 'reasoning_effort' ..." */
+static int
+thinking_refused(const struct provider *p, const struct fetch *f, const struct wire_opts *wo)
+{
+	char msg[512];
+
+	if (p->kind != WIRE_OPENAI || !wo->thinking || wo->deepseek || f->transport != FETCH_OK
+	    || f->status != 400)
+		return 0;
+	wire_error_message(f->errbody.p ? f->errbody.p : "", f->errbody.len, msg, sizeof msg);
+	return strstr(msg, "does not support thinking") || strstr(msg, "reasoning_effort");
+}
+
 /* One provider, with retries while nothing has been emitted.  0, or an exit
- * code with err set; a->text may hold a partial answer either way. */
+ * code with err set; a->text may hold a partial answer either way.  A model
+ * that refuses to think is asked once more without, and remembered as such. */
 static int
 ask_one(struct turn *t, struct provider *p, const char *system, jv msgs, jv tools, int stream,
     struct answer *a)
@@ -190,18 +220,38 @@ ask_one(struct turn *t, struct provider *p, const char *system, jv msgs, jv tool
 	    .deepseek = p->deepseek, .max_tokens = o->max_tokens };
 	struct fetch f = { .idle_timeout = o->idle_timeout, .cancel = o->cancel };
 	struct buf body = BUF_INIT;
-	char url[600];
-	int attempt, again, rc;
+	char url[600], key[65];
+	int attempt, again, rc, plain = 0;
 	long wait;
-	jv s = jv_dump_string(wire_request(p->kind, &wo, system, jv_copy(msgs), jv_copy(tools)), 0);
+	jv s, seen;
 
+	if (wo.thinking && p->kind == WIRE_OPENAI) {
+		thinkless_key(p, key);
+		if (cache_get(t->db, key, 0, &seen) == 0)
+			wo.thinking = 0;
+		jv_free(seen);
+	}
+	s = jv_dump_string(wire_request(p->kind, &wo, system, jv_copy(msgs), jv_copy(tools)), 0);
 	provider_url(p, url, sizeof url);
 	f.url = url;
 	f.headers = (const char *const *)p->headers;
-	f.body = jv_string_value(s);
-	f.len = (size_t)jv_string_length_bytes(jv_copy(s));
 	for (attempt = 0; ; attempt++) {
+		f.body = jv_string_value(s);
+		f.len = (size_t)jv_string_length_bytes(jv_copy(s));
 		post(t, p, &f, stream, a, &body);
+		if (!plain && thinking_refused(p, &f, &wo)) {
+			plain = 1;
+			wo.thinking = 0;
+			jv_free(s);
+			s = jv_dump_string(wire_request(p->kind, &wo, system, jv_copy(msgs),
+			    jv_copy(tools)), 0);
+			jv rec = jv_object_set(jv_object(), jv_string("thinking"), jv_false());
+			cache_put(t->db, key, rec);
+			jv_free(rec);
+			telemetry_add(&t->tel, "thinkless", -1, 1, NULL);
+			attempt--;
+			continue;
+		}
 		rc = verdict(t, p, &f, a, &again, &wait);
 		if (!rc || !again || attempt >= o->retries || t->emitted)
 			break;
@@ -389,7 +439,9 @@ compact(struct turn *t, jv *summary, jv *rows, int force)
 			    jv_string("text"), jv_copy(*summary)), jv_string("upto"),
 			    jv_number((double)upto)));
 		}
-	}
+	} else if (force && rc == 0)    /* --compact says so rather than nothing */
+		t->emit(t->ctx, jv_object_set(event("notice"), jv_string("text"),
+		    jv_string("nothing new to compact: the recent turns are kept as they are")));
 	answer_free(&a);
 	jv_free(msgs);
 	return rc;
@@ -493,6 +545,7 @@ build_context(struct turn *t)
 			jv_array_foreach(rows, i, r)
 				t->msgs = jv_array_append(t->msgs, jv_object_get(r,
 				    jv_string("msg")));
+			t->msgs = session_replayable(t->msgs);
 		}
 	}
 	if (rc == 0 && jv_get_kind(summary) == JV_KIND_STRING)
@@ -557,8 +610,11 @@ ask_model(struct turn *t)
 	t->in_tok += t->a.in_tokens;
 	t->out_tok += t->a.out_tokens;
 	if (rc) {
-		if (t->a.text.len || t->a.ncalls)
-			store_msg(t, answer_message(&t->a, t->model), t->model, 1, 0);
+		/* What arrived, marked incomplete; its tool calls never ran, and a call
+		 * with no result would make every later request of the session a 400. */
+		if (t->a.text.len)
+			store_msg(t, jv_object_delete(answer_message(&t->a, t->model),
+			    jv_string("tool_calls")), t->model, 1, 0);
 		return rc;
 	}
 	if (!t->o->stream) {
@@ -572,54 +628,116 @@ ask_model(struct turn *t)
 	return 0;
 }
 
-/* One call: its events, its result as the tool message. */
+/* The result of a call as the tool message, and its tool_result event (with
+ * claw-skill's stderr, if any, which never goes to ours). */
 static int
-run_call(struct turn *t, const struct wire_call *c)
+store_result(struct turn *t, const struct wire_call *c, const char *text, int ok,
+    const struct buf *diag, int refused)
+{
+	jv ev = jv_object_set(jv_object_set(jv_object_set(jv_object_set(event("tool_result"),
+	    jv_string("name"), jv_string(c->name)), jv_string("id"), jv_string(c->id)),
+	    jv_string("text"), jv_string(text)), jv_string("ok"), jv_bool(ok));
+
+	if (diag && diag->len)
+		ev = jv_object_set(ev, jv_string("stderr"), jv_string_sized(diag->p,
+		    (int)diag->len));
+	if (refused)
+		ev = jv_object_set(ev, jv_string("refused"), jv_true());
+	t->emit(t->ctx, ev);
+	return store_msg(t, jv_object_set(jv_object_set(jv_object_set(jv_object_set(jv_object(),
+	    jv_string("role"), jv_string("tool")), jv_string("tool_call_id"), jv_string(c->id)),
+	    jv_string("name"), jv_string(c->name)), jv_string("text"), jv_string(text)),
+	    NULL, 0, 1);
+}
+
+/* One call: its events, its result as the tool message.  Only a tool offered in
+ * this request runs; any other name (none are offered with --no-tools, and a
+ * model may invent one) is answered with an error the model reads, never run. */
+static int
+run_call(struct turn *t, const struct wire_call *c, int offered)
 {
 	const char *args = c->args.len ? c->args.p : "{}";
-	jv parsed = jv_parse(args), tm;
-	struct buf res = BUF_INIT;
-	int failed;
+	jv parsed = ndjson_value(args, strlen(args));
+	struct buf res = BUF_INIT, diag = BUF_INIT;
+	int failed, rc;
 
 	t->ncalls++;
 	t->emit(t->ctx, jv_object_set(jv_object_set(jv_object_set(event("tool_call"),
 	    jv_string("name"), jv_string(c->name)), jv_string("id"), jv_string(c->id)),
 	    jv_string("arguments"), jv_is_valid(parsed) ? parsed : (jv_free(parsed),
 	    jv_string(args))));
-	failed = tools_run(c->name, args, &res, tools_limit_ms(t->tools, c->name));
-	t->emit(t->ctx,
-	    jv_object_set(jv_object_set(jv_object_set(jv_object_set(event("tool_result"),
-	    jv_string("name"), jv_string(c->name)), jv_string("id"), jv_string(c->id)),
-	    jv_string("text"), jv_string(res.p ? res.p : "")), jv_string("ok"), jv_bool(!failed)));
-	tm = jv_object_set(jv_object_set(jv_object_set(jv_object_set(jv_object(), jv_string("role"),
-	    jv_string("tool")), jv_string("tool_call_id"), jv_string(c->id)), jv_string("name"),
-	    jv_string(c->name)), jv_string("text"), jv_string(res.p ? res.p : ""));
+	if (!offered) {
+		struct buf d = BUF_INIT;
+		buf_printf(&res, "error: %s %s", c->name, t->o->tools
+		    ? "is not a tool offered in this request: it was not run"
+		    : "was not run: no tools are offered in this turn (--no-tools)");
+		buf_adds(&d, "{\"name\":");
+		buf_add_json_str(&d, c->name, strlen(c->name));
+		buf_adds(&d, "}");
+		telemetry_add(&t->tel, "tool_refused", -1, 0, d.oom ? NULL : d.p);
+		buf_free(&d);
+		rc = store_result(t, c, res.p ? res.p : "", 0, NULL, 1);
+		buf_free(&res);
+		return rc;
+	}
+	failed = tools_run(c->name, args, &res, &diag, tools_limit_ms(t->tools, c->name));
+	rc = store_result(t, c, res.p ? res.p : "", !failed, &diag, 0);
 	buf_free(&res);
-	return store_msg(t, tm, NULL, 0, 1);
+	buf_free(&diag);
+	return rc;
+}
+
+/* The model's name for a tool back to the skill's: 1 when that skill was offered in
+ * this request (c->name is then the skill's name), else 0 (c->name as it came). */
+static int
+offered(struct turn *t, struct wire_call *c)
+{
+	char skill[sizeof c->name];
+	int found = 0;
+
+	wire_skill_name(c->name, skill, sizeof skill);
+	if (jv_get_kind(t->tools) == JV_KIND_ARRAY) {
+		jv_array_foreach(t->tools, i, tool) {
+			jv n = jv_object_get(tool, jv_string("name"));
+			found |= jv_get_kind(n) == JV_KIND_STRING
+			    && strcmp(jv_string_value(n), skill) == 0;
+			jv_free(n);
+		}
+	}
+	if (found)
+		snprintf(c->name, sizeof c->name, "%s", skill);
+	return found;
 }
 
 /* 4. The model called tools: store its message, run each call, hand the results
  * back for the next round.  Some local servers send calls without ids; the
- * result must name its call. */
+ * result must name its call.  Past --chain-limit the calls are answered, not run,
+ * so that the stored history stays one the provider takes. */
 static int
 run_tools(struct turn *t)
 {
 	struct answer *a = &t->a;
-	int i, rc;
+	int i, rc, ok[WIRE_MAXCALLS], over = t->chain++ >= t->o->chain_limit;
+	char why[128];
 
-	for (i = 0; i < a->ncalls; i++)
+	for (i = 0; i < a->ncalls; i++) {
 		if (!a->calls[i].id[0])
 			snprintf(a->calls[i].id, sizeof a->calls[i].id, "call_%d_%d", t->chain, i);
-	if (t->chain++ >= t->o->chain_limit) {
-		store_msg(t, answer_message(a, t->model), t->model, 1, 0);
-		return err_set(EX_SOFTWARE,
-		    "the model still called tools after %ld rounds (--chain-limit)",
-		    t->o->chain_limit);
+		ok[i] = offered(t, &a->calls[i]);
 	}
 	if ((rc = store_msg(t, answer_message(a, t->model), t->model, 0, 1)))
 		return rc;
+	if (over) {
+		snprintf(why, sizeof why, "error: not run: the turn reached its limit of %ld "
+		    "rounds of tool calls (--chain-limit)", t->o->chain_limit);
+		for (i = 0; i < a->ncalls && !rc; i++)
+			rc = store_result(t, &a->calls[i], why, 0, NULL, 1);
+		return rc ? rc : err_set(EX_SOFTWARE,
+		    "the model still called tools after %ld rounds (--chain-limit)",
+		    t->o->chain_limit);
+	}
 	for (i = 0; i < a->ncalls && !rc; i++)
-		rc = run_call(t, &a->calls[i]);
+		rc = run_call(t, &a->calls[i], ok[i]);
 	return rc;
 }
 

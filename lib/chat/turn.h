@@ -22,7 +22,7 @@ struct turn_opts {
 	long cache_ttl;          /* seconds; 0: no expiry */
 	long chain_limit, retries, idle_timeout, keep_recent;
 	long context_max;        /* tokens before compaction; 0: the model's window */
-	long max_tokens;
+	long max_tokens;         /* chat.max_tokens; 0: the provider's (Anthropic: 4096) */
 	const volatile int *cancel;   /* set by a signal handler: stop, keep what arrived */
 };
 

@@ -29,6 +29,7 @@ static const struct setting {
 	{ .key = "context.keep_recent", .type = S_LONG, .off = F(keep_recent), .hi = WHOLE },
 	{ .key = "context.max_tokens", .type = S_LONG, .off = F(context_max), .hi = WHOLE },
 	{ .key = "chat.chain_limit", .type = S_LONG, .off = F(chain_limit), .hi = 1000 },
+	{ .key = "chat.max_tokens", .type = S_LONG, .off = F(max_tokens), .hi = 1000000 },
 	{ .key = "chat.retries", .type = S_LONG, .off = F(retries), .hi = 100 },
 	{ .key = "chat.idle_timeout", .type = S_LONG, .off = F(idle_timeout), .lo = 1,
 	    .hi = 86400 },

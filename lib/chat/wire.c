@@ -13,6 +13,45 @@ static const struct wire_format *const formats[] = {
 	[WIRE_OPENAI] = &wire_openai, [WIRE_ANTHROPIC] = &wire_anthropic,
 };
 
+/* --- tool names --- */
+
+void
+wire_tool_name(const char *name, char out[WIRE_NAMEMAX + 1])
+{
+	size_t i;
+
+	for (i = 0; name[i] && i < WIRE_NAMEMAX; i++) {
+		char c = name[i];
+		out[i] = c == '.' ? 'D' : (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+		    || (c >= '0' && c <= '9') || c == '_' || c == '-' ? c : '_';
+	}
+	if (i == 0)
+		out[i++] = '_';
+	out[i] = '\0';
+}
+
+void
+wire_skill_name(const char *wire, char *out, size_t n)
+{
+	size_t i;
+
+	for (i = 0; wire[i] && i + 1 < n; i++)
+		out[i] = wire[i] == 'D' ? '.' : wire[i];
+	if (n)
+		out[i] = '\0';
+}
+
+/* A name as the format's pattern wants it, for a request (consumes name). */
+jv
+wire_name(jv name)
+{
+	char w[WIRE_NAMEMAX + 1];
+
+	wire_tool_name(jv_get_kind(name) == JV_KIND_STRING ? jv_string_value(name) : "", w);
+	jv_free(name);
+	return jv_string(w);
+}
+
 /* --- requests --- */
 
 static jv
@@ -28,7 +67,7 @@ tools_for(enum wire_kind kind, jv tools)
 			params = set(set(jv_object(), "type", jv_string("object")), "properties",
 			    jv_object());
 		}
-		out = jv_array_append(out, formats[kind]->tool(str_or_empty(t, "name"),
+		out = jv_array_append(out, formats[kind]->tool(wire_name(str_or_empty(t, "name")),
 		    str_or_empty(t, "description"), params));
 		jv_free(t);
 	}
@@ -59,7 +98,10 @@ answer_free(struct answer *a)
 
 	buf_free(&a->text);
 	buf_free(&a->reasoning);
-	buf_free(&a->signature);
+	for (i = 0; i < WIRE_MAXTHINK; i++) {
+		buf_free(&a->think[i].text);
+		buf_free(&a->think[i].sig);
+	}
 	for (i = 0; i < WIRE_MAXCALLS; i++)
 		buf_free(&a->calls[i].args);
 }
@@ -83,10 +125,24 @@ answer_message(const struct answer *a, const char *model)
 		}
 		m = set(m, "tool_calls", calls);
 	}
-	if (a->signature.len)
-		m = set(m, "thinking", jv_array_append(jv_array(), set(set(jv_object(), "text",
-		    jv_string_sized(a->reasoning.p ? a->reasoning.p : "", (int)a->reasoning.len)),
-		    "signature", jv_string_sized(a->signature.p, (int)a->signature.len))));
+	if (a->nthink > 0) {
+		jv th = jv_array();
+		for (i = 0; i < a->nthink; i++) {
+			const struct wire_think *k = &a->think[i];
+			jv text = jv_string_sized(k->text.p ? k->text.p : "", (int)k->text.len);
+			if (k->type == 'r')
+				th = jv_array_append(th, set(jv_object(), "redacted", text));
+			else if (k->sig.len)     /* unsigned thinking cannot go back */
+				th = jv_array_append(th, set(set(jv_object(), "text", text),
+				    "signature", jv_string_sized(k->sig.p, (int)k->sig.len)));
+			else
+				jv_free(text);
+		}
+		m = set(m, "thinking", th);
+	}
+	if (a->reasoning_content)
+		m = set(m, "reasoning_content",
+		    jv_string_sized(a->reasoning.p ? a->reasoning.p : "", (int)a->reasoning.len));
 	if (model)
 		m = set(m, "model", jv_string(model));
 	return m;
@@ -124,6 +180,13 @@ wire_stream_feed(const char *p, size_t n, void *ctx)
 		    "malformed event stream from the provider");
 	}
 	return rc != 0;
+}
+
+void
+wire_stream_end(struct wire_stream *w)
+{
+	if (w->kind == WIRE_OPENAI && !w->a->failed && w->a->stop[0])
+		w->a->done = 1;
 }
 
 void

@@ -11,7 +11,10 @@
 enum wire_kind { WIRE_OPENAI, WIRE_ANTHROPIC };
 
 /* A neutral message (as stored): {"role", "text", "images":[{media_type,data}],
- * "tool_calls":[{id,name,arguments}], "tool_call_id", "name", "thinking":[{text,signature}]}. */
+ * "tool_calls":[{id,name,arguments}], "tool_call_id", "name",
+ * "thinking":[{text,signature} or {redacted}] (Anthropic's blocks, passed back verbatim),
+ * "reasoning_content" (what an OpenAI-format server sent in that field: DeepSeek wants it
+ * back)}.  Tool names are skill names; each format maps them onto its tool-name pattern. */
 
 struct wire_opts {
 	const char *model;
@@ -26,7 +29,24 @@ struct wire_opts {
 jv wire_request(enum wire_kind kind, const struct wire_opts *o, const char *system, jv messages,
     jv tools);
 
+/* The tool-name pattern of both formats is ^[a-zA-Z0-9_-]{1,64}$; skill names are
+ * [a-z0-9][a-z0-9._-]{0,63}.  A skill's '.' is sent as 'D' (never in a skill name,
+ * so the mapping is one to one); anything else outside the pattern (a name the model
+ * made up) becomes '_'.  wire_tool_name writes at most WIRE_NAMEMAX bytes and a NUL;
+ * wire_skill_name is the inverse, for the names the model sends back. */
+#define WIRE_NAMEMAX 64
+void wire_tool_name(const char *name, char out[WIRE_NAMEMAX + 1]);
+void wire_skill_name(const char *wire, char *out, size_t n);
+
 #define WIRE_MAXCALLS 32
+#define WIRE_MAXTHINK 16
+
+/* An Anthropic thinking block ('k': text and signature) or redacted_thinking ('r':
+ * its data in text), kept whole: the next request must carry it unchanged. */
+struct wire_think {
+	char type;
+	struct buf text, sig;
+};
 
 struct wire_call {
 	char id[96], name[96];
@@ -34,7 +54,10 @@ struct wire_call {
 };
 
 struct answer {
-	struct buf text, reasoning, signature;
+	struct buf text, reasoning;
+	int reasoning_content;   /* reasoning came in an OpenAI-format reasoning_content */
+	struct wire_think think[WIRE_MAXTHINK];
+	int nthink;
 	struct wire_call calls[WIRE_MAXCALLS];
 	int ncalls;
 	long in_tokens, out_tokens;
@@ -56,12 +79,17 @@ struct wire_stream {
 	wire_emit_fn *emit;
 	void *ctx;
 	struct sse sse;
-	struct { char type; int call; } blocks[64];   /* Anthropic content blocks by index */
+	/* Anthropic content blocks by index: the call or thinking slot each fills */
+	struct { char type; int call; } blocks[64];
 };
 
 void wire_stream_init(struct wire_stream *w, enum wire_kind kind, struct answer *a,
     wire_emit_fn *emit, void *ctx);
 int wire_stream_feed(const char *p, size_t n, void *w);   /* a fetch_fn: non-zero stops */
+/* The body ended cleanly (no transport error): an OpenAI stream that said its
+ * finish_reason is whole even without "data: [DONE]", as OpenAI's own SDKs take it
+ * (llama.cpp before late 2024, ik_llama.cpp and MLC-LLM never send it). */
+void wire_stream_end(struct wire_stream *w);
 void wire_stream_free(struct wire_stream *w);
 
 /* A whole (non-streamed) answer body: 0, or -1 with a->error set. */

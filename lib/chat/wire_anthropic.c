@@ -38,10 +38,16 @@ assistant_parts(jv m, jv text)
 	int j, k;
 
 	for (j = 0; jv_get_kind(th) == JV_KIND_ARRAY && j < jv_array_length(jv_copy(th)); j++) {
-		jv t = at(th, j);
-		parts = jv_array_append(parts, set(set(set(jv_object(),
-		    "type", jv_string("thinking")), "thinking", str_or_empty(t, "text")),
-		    "signature", str_or_empty(t, "signature")));
+		jv t = at(th, j), r = get(t, "redacted");
+		if (jv_get_kind(r) == JV_KIND_STRING)
+			parts = jv_array_append(parts, set(set(jv_object(),
+			    "type", jv_string("redacted_thinking")), "data", r));
+		else {
+			jv_free(r);
+			parts = jv_array_append(parts, set(set(set(jv_object(),
+			    "type", jv_string("thinking")), "thinking", str_or_empty(t, "text")),
+			    "signature", str_or_empty(t, "signature")));
+		}
 		jv_free(t);
 	}
 	if (jv_string_length_bytes(jv_copy(text)) > 0)
@@ -50,14 +56,16 @@ assistant_parts(jv m, jv text)
 	k = jv_get_kind(calls) == JV_KIND_ARRAY ? jv_array_length(jv_copy(calls)) : 0;
 	for (j = 0; j < k; j++) {
 		jv c = at(calls, j), args = str_or_empty(c, "arguments");
-		jv input = jv_parse(jv_string_value(args));
+		/* The model's words: checked before libjq's parser, which leaks on some. */
+		jv input = ndjson_value(jv_string_value(args),
+		    (size_t)jv_string_length_bytes(jv_copy(args)));
 		if (jv_get_kind(input) != JV_KIND_OBJECT) {
 			jv_free(input);
 			input = jv_object();
 		}
 		parts = jv_array_append(parts, set(set(set(set(jv_object(),
 		    "type", jv_string("tool_use")), "id", str_or_empty(c, "id")),
-		    "name", str_or_empty(c, "name")), "input", input));
+		    "name", wire_name(str_or_empty(c, "name"))), "input", input));
 		jv_free(args);
 		jv_free(c);
 	}
@@ -113,10 +121,14 @@ anthropic_messages(jv msgs)
 	return out;
 }
 
+/* The API needs a limit; this is the largest that every Claude model takes
+ * (claude-3-haiku refuses more), chat.max_tokens sets another. */
+#define ANTHROPIC_MAX_TOKENS 4096
+
 static jv
 request(jv r, const struct wire_opts *o, const char *system, jv messages)
 {
-	long max = o->max_tokens > 0 ? o->max_tokens : 8192;    /* the API needs a limit */
+	long max = o->max_tokens > 0 ? o->max_tokens : ANTHROPIC_MAX_TOKENS;
 
 	if (o->thinking) {
 		long budget = max / 2 >= 1024 ? max / 2 : 1024;
@@ -171,8 +183,13 @@ on_block_start(struct wire_stream *w, jv v, long idx)
 	const char *c = jv_string_value(ct);
 
 	w->blocks[idx].type = strcmp(c, "tool_use") == 0 ? 'u'
-	    : strcmp(c, "thinking") == 0 ? 'k' : 't';
-	if (w->blocks[idx].type == 'u') {
+	    : strcmp(c, "thinking") == 0 ? 'k' : strcmp(c, "redacted_thinking") == 0 ? 'r' : 't';
+	if (w->blocks[idx].type == 'k' || w->blocks[idx].type == 'r') {
+		struct wire_think *k = think_slot(a, w->blocks[idx].type);
+		w->blocks[idx].call = k ? a->nthink - 1 : -1;
+		if (k && k->type == 'r')
+			take_str(cb, "data", &k->text);
+	} else if (w->blocks[idx].type == 'u') {
 		struct wire_call *slot = call_slot(a, a->ncalls);
 		w->blocks[idx].call = slot ? a->ncalls - 1 : -1;
 		if (slot) {
@@ -195,18 +212,21 @@ on_block_delta(struct wire_stream *w, jv v, long idx)
 	struct answer *a = w->a;
 	jv d = get(v, "delta"), dt = str_or_empty(d, "type");
 	const char *k = jv_string_value(dt);
+	struct wire_think *th = w->blocks[idx].type == 'k' && w->blocks[idx].call >= 0
+	    ? &a->think[w->blocks[idx].call] : NULL;
 	size_t before;
 
 	if (strcmp(k, "text_delta") == 0) {
 		before = a->text.len;
 		take_str(d, "text", &a->text);
 		emit(w, WIRE_TEXT, &a->text, before);
-	} else if (strcmp(k, "thinking_delta") == 0) {
+	} else if (strcmp(k, "thinking_delta") == 0 && th) {
 		before = a->reasoning.len;
 		take_str(d, "thinking", &a->reasoning);
+		buf_add(&th->text, a->reasoning.p + before, a->reasoning.len - before);
 		emit(w, WIRE_REASONING, &a->reasoning, before);
-	} else if (strcmp(k, "signature_delta") == 0) {
-		take_str(d, "signature", &a->signature);
+	} else if (strcmp(k, "signature_delta") == 0 && th) {
+		take_str(d, "signature", &th->sig);
 	} else if (strcmp(k, "input_json_delta") == 0 && w->blocks[idx].type == 'u'
 	    && w->blocks[idx].call >= 0) {
 		take_str(d, "partial_json", &a->calls[w->blocks[idx].call].args);
@@ -292,9 +312,16 @@ body(jv v, struct answer *a)
 		const char *t = jv_string_value(bt);
 		if (strcmp(t, "text") == 0)
 			take_str(b, "text", &a->text);
-		else if (strcmp(t, "thinking") == 0) {
-			take_str(b, "thinking", &a->reasoning);
-			take_str(b, "signature", &a->signature);
+		else if (strcmp(t, "thinking") == 0 || strcmp(t, "redacted_thinking") == 0) {
+			struct wire_think *k = think_slot(a, t[0] == 'r' ? 'r' : 'k');
+			if (k && k->type == 'r')
+				take_str(b, "data", &k->text);
+			else if (k) {
+				size_t from = a->reasoning.len;
+				take_str(b, "thinking", &a->reasoning);
+				buf_add(&k->text, a->reasoning.p + from, a->reasoning.len - from);
+				take_str(b, "signature", &k->sig);
+			}
 		} else if (strcmp(t, "tool_use") == 0) {
 			struct wire_call *c = call_slot(a, a->ncalls);
 			if (c) {

@@ -120,6 +120,18 @@ call_slot(struct answer *a, int i)
 	return &a->calls[i];
 }
 
+/* A thinking slot of the answer, or NULL when they are all taken. */
+static inline struct wire_think *
+think_slot(struct answer *a, char type)
+{
+	if (a->nthink >= WIRE_MAXTHINK)
+		return NULL;
+	a->think[a->nthink].type = type;
+	return &a->think[a->nthink++];
+}
+
+jv wire_name(jv name);   /* a tool name as the pattern wants it (consumes name) */
+
 /* One wire format: its request fields, its stream events, its whole body. */
 struct wire_format {
 	/* Add the format's fields to r ({model}): system, messages (consumed), limits. */

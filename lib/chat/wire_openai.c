@@ -32,6 +32,67 @@ openai_content(jv m)
 	return parts;
 }
 
+/* Does the span of msgs around i (between two user messages) hold a tool call?
+ * DeepSeek wants such a span's reasoning_content back in every later request. */
+static int
+span_called_tools(jv msgs, int i, int n)
+{
+	int j, from, to, called = 0;
+
+	for (from = i; from > 0; from--) {
+		jv m = at(msgs, from - 1), r = str_or_empty(m, "role");
+		int user = strcmp(jv_string_value(r), "user") == 0;
+		jv_free(r);
+		jv_free(m);
+		if (user)
+			break;
+	}
+	for (to = i; to < n; to++) {
+		jv m = at(msgs, to), r = str_or_empty(m, "role");
+		int user = strcmp(jv_string_value(r), "user") == 0;
+		jv_free(r);
+		jv_free(m);
+		if (user)
+			break;
+	}
+	for (j = from; j < to && !called; j++) {
+		jv m = at(msgs, j), c = get(m, "tool_calls");
+		called = jv_get_kind(c) == JV_KIND_ARRAY && jv_array_length(jv_copy(c)) > 0;
+		jv_free(c);
+		jv_free(m);
+	}
+	return called;
+}
+
+static jv
+assistant_message(jv m, jv msgs, int i, int n)
+{
+	jv o = set(set(jv_object(), "role", jv_string("assistant")), "content",
+	    str_or_empty(m, "text"));
+	jv calls = get(m, "tool_calls"), rc = get(m, "reasoning_content");
+	int j, nc = jv_get_kind(calls) == JV_KIND_ARRAY ? jv_array_length(jv_copy(calls)) : 0;
+
+	if (nc > 0) {
+		jv tc = jv_array();
+		for (j = 0; j < nc; j++) {
+			jv c = at(calls, j);
+			tc = jv_array_append(tc, set(set(set(jv_object(),
+			    "id", str_or_empty(c, "id")),
+			    "type", jv_string("function")), "function",
+			    set(set(jv_object(), "name", wire_name(str_or_empty(c, "name"))),
+			    "arguments", str_or_empty(c, "arguments"))));
+			jv_free(c);
+		}
+		o = set(o, "tool_calls", tc);
+	}
+	if (jv_get_kind(rc) == JV_KIND_STRING && span_called_tools(msgs, i, n))
+		o = set(o, "reasoning_content", rc);
+	else
+		jv_free(rc);
+	jv_free(calls);
+	return o;
+}
+
 static jv
 openai_messages(const char *system, jv msgs)
 {
@@ -42,37 +103,17 @@ openai_messages(const char *system, jv msgs)
 		out = jv_array_append(out, set(set(jv_object(), "role", jv_string("system")),
 		    "content", jv_string(system)));
 	for (i = 0; i < n; i++) {
-		jv m = at(msgs, i), role = str_or_empty(m, "role"), o = jv_object(), calls;
+		jv m = at(msgs, i), role = str_or_empty(m, "role"), o;
 		const char *r = jv_string_value(role);
-		if (strcmp(r, "tool") == 0) {
-			o = set(o, "role", jv_string("tool"));
-			o = set(o, "tool_call_id", str_or_empty(m, "tool_call_id"));
-			o = set(o, "content", str_or_empty(m, "text"));
-		} else if (strcmp(r, "assistant") == 0) {
-			o = set(o, "role", jv_string("assistant"));
-			calls = get(m, "tool_calls");
-			if (jv_get_kind(calls) == JV_KIND_ARRAY
-			    && jv_array_length(jv_copy(calls)) > 0) {
-				jv tc = jv_array();
-				int j, nc = jv_array_length(jv_copy(calls));
-				for (j = 0; j < nc; j++) {
-					jv c = at(calls, j);
-					tc = jv_array_append(tc, set(set(set(jv_object(),
-					    "id", str_or_empty(c, "id")),
-					    "type", jv_string("function")), "function",
-					    set(set(jv_object(), "name", str_or_empty(c, "name")),
-					    "arguments", str_or_empty(c, "arguments"))));
-					jv_free(c);
-				}
-				o = set(o, "content", str_or_empty(m, "text"));
-				o = set(o, "tool_calls", tc);
-			} else
-				o = set(o, "content", str_or_empty(m, "text"));
-			jv_free(calls);
-		} else {
-			o = set(o, "role", jv_string(strcmp(r, "system") == 0 ? "system" : "user"));
-			o = set(o, "content", openai_content(m));
-		}
+		if (strcmp(r, "tool") == 0)
+			o = set(set(set(jv_object(), "role", jv_string("tool")), "tool_call_id",
+			    str_or_empty(m, "tool_call_id")), "content", str_or_empty(m, "text"));
+		else if (strcmp(r, "assistant") == 0)
+			o = assistant_message(m, msgs, i, n);
+		else
+			o = set(set(jv_object(), "role",
+			    jv_string(strcmp(r, "system") == 0 ? "system" : "user")), "content",
+			    openai_content(m));
 		out = jv_array_append(out, o);
 		jv_free(role);
 		jv_free(m);
@@ -115,10 +156,13 @@ openai_usage(struct answer *a, jv u)
 static void
 openai_part(struct wire_stream *w, struct answer *a, jv d)
 {
-	jv calls = get(d, "tool_calls");
+	jv calls = get(d, "tool_calls"), rc = get(d, "reasoning_content");
 	size_t before;
 	int i, n;
 
+	if (jv_get_kind(rc) == JV_KIND_STRING)
+		a->reasoning_content = 1;      /* the field, even empty: DeepSeek's */
+	jv_free(rc);
 	before = a->reasoning.len;
 	take_str(d, "reasoning_content", &a->reasoning);
 	take_str(d, "reasoning", &a->reasoning);

@@ -22,6 +22,7 @@ static const struct key {
 	{ "cache.ttl", "0", T_UINT },
 	{ "chat.chain_limit", "8", T_UINT },
 	{ "chat.idle_timeout", "120", T_UINT },
+	{ "chat.max_tokens", NULL, T_UINT },      /* chat: unset = the provider's own */
 	{ "chat.retries", "3", T_UINT },
 	{ "context.keep_recent", "2000", T_UINT },
 	{ "context.max_tokens", NULL, T_UINT },
