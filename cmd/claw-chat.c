@@ -13,8 +13,9 @@
 #include "base/cli.h"
 #include "base/err.h"
 #include "base/file.h"
-#include "base/pool.h"
+#include "base/pool.h"   /* POOL_MAXWORKERS */
 #include "chat/ndjson.h"
+#include "chat/requests.h"
 #include "chat/session.h"
 #include "chat/turn.h"
 #include "net/fetch.h"
@@ -168,83 +169,19 @@ run_turn(sqlite3 *db, void *http, jv req, long lineno, const char *prompt, int f
 	return rc;
 }
 
-/* --- --requests: the reader puts each line in the pool; workers run the turns --- */
-
-struct worker {
-	sqlite3 *db;        /* opened at the first request */
-	void *http;
-};
-
-struct job {
-	jv req;             /* the request, or invalid with why the line is bad */
-	long lineno;
-};
-
-static void *
-worker_start(void *arg)
-{
-	return calloc(1, sizeof(struct worker));
-}
+/* --- --requests: lib/chat/requests.c reads them; each is run_turn's --- */
 
 static int
-worker_run(void *state, void *arg)
+request_turn(sqlite3 *db, void *http, jv req, long lineno, int failed, void *ctx)
 {
-	struct worker *w = state;
-	struct job *j = arg;
-	int rc = w ? 0 : err_set(EX_SOFTWARE, "out of memory");
-
-	if (!rc && !w->db)
-		rc = store_open(&w->db);
-	if (!rc && !w->http && !(w->http = fetch_handle()))
-		rc = err_set(EX_SOFTWARE, "cannot start libcurl");
-	rc = run_turn(rc ? NULL : w->db, rc ? NULL : w->http, j->req, j->lineno, NULL, rc);
-	jv_free(j->req);
-	free(j);
-	return rc;
-}
-
-static void
-worker_stop(void *state)
-{
-	struct worker *w = state;
-
-	if (w) {
-		store_close(w->db);
-		fetch_handle_free(w->http);
-		free(w);
-	}
-}
-
-static int
-enqueue(jv rec, long lineno, void *ctx)
-{
-	struct job *j = out_closed ? NULL : malloc(sizeof *j);
-
-	if (out_closed) {          /* nobody reads the answers: ask no more */
-		jv_free(rec);
-		return -1;
-	}
-	if (!j) {
-		jv_free(rec);
-		return err_set(EX_SOFTWARE, "out of memory");
-	}
-	*j = (struct job){ .req = rec, .lineno = lineno };
-	pool_put(ctx, j);
-	return 0;
+	return run_turn(db, http, req, lineno, NULL, failed);
 }
 
 static int
 requests(sqlite3 *db, int argc, char **argv)
 {
-	static const struct pool_ops ops = { .start = worker_start, .work = worker_run,
-	    .stop = worker_stop };
-	struct pool *p = pool_start(opt.par, (size_t)opt.par * 2, &ops);
-	int rc, jobs;
+	int jobs, rc = requests_run(stdin, opt.par, request_turn, NULL, &out_closed, &jobs);
 
-	if (!p)
-		return diag_err();
-	rc = ndjson_each(stdin, NDJSON_MAXLINE, enqueue, p);
-	jobs = pool_finish(p);
 	return out_closed ? 0 : rc ? diag_err() : jobs;
 }
 
