@@ -107,11 +107,21 @@ check-valgrind: all
 FUZZTIME ?= 20
 FUZZCC    = clang
 FUZZFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(CPPFLAGS)
-fuzz: $(patsubst fuzz/%.c,build-fuzz/%,$(FUZZSRC))
-	@for f in $^; do n=$$(basename $$f); mkdir -p build-fuzz/corpus-$$n; \
+FUZZBINS  = $(patsubst fuzz/%.c,build-fuzz/%,$(FUZZSRC))
+fuzz: $(FUZZBINS) build-fuzz/wire-canary
+	@for f in $(FUZZBINS); do n=$$(basename $$f); mkdir -p build-fuzz/corpus-$$n; \
 	  echo "fuzz: $$n for $(FUZZTIME)s"; \
 	  $$f -max_total_time=$(FUZZTIME) -max_len=65536 -artifact_prefix=build-fuzz/$$n- build-fuzz/corpus-$$n fuzz/corpus/$$n >build-fuzz/$$n.log 2>&1 \
 	    || { tail -30 build-fuzz/$$n.log; exit 1; }; tail -1 build-fuzz/$$n.log; done
+	@# No leak is suppressed, so a leak of ours must fail the run: the canary (fuzz/wire.c
+	@# built with FUZZ_LEAK_CANARY) leaks a parsed value on purpose, and must be caught.
+	@printf canary >build-fuzz/canary.in; \
+	  if build-fuzz/wire-canary build-fuzz/canary.in >build-fuzz/canary.log 2>&1 \
+	    || ! grep -q 'LeakSanitizer: detected memory leaks' build-fuzz/canary.log; then \
+	    echo "fuzz: the leak canary was not caught"; exit 1; fi; echo "fuzz: leak canary caught"
+build-fuzz/wire-canary: fuzz/wire.c $(LIBSRC) $(LIBHDR)
+	@mkdir -p $(@D)
+	$(FUZZCC) $(FUZZFLAGS) -DFUZZ_LEAK_CANARY -o $@ $< $(LIBSRC) -lyaml -ljq -lseccomp -lsqlite3 -lsodium -lm -ldl -lpthread
 build-fuzz/%: fuzz/%.c $(LIBSRC) $(LIBHDR)
 	@mkdir -p $(@D) fuzz/corpus/$*
 	$(FUZZCC) $(FUZZFLAGS) -o $@ $< $(LIBSRC) -lyaml -ljq -lseccomp -lsqlite3 -lsodium -lm -ldl -lpthread

@@ -18,7 +18,8 @@ static void
 names(void)
 {
 	static const char *const skills[] = { "calc", "web.search", "web-search", "web_search",
-	    "a.b.c", "v1.2", "x.", "0123456789012345678901234567890123456789012345678901234567.9ab" };
+	    "a.b.c", "v1.2", "x.",
+	    "0123456789012345678901234567890123456789012345678901234567.9ab" };
 	char w[WIRE_NAMEMAX + 1], back[128], seen[8][WIRE_NAMEMAX + 1];
 	regex_t re;
 	size_t i, j;
