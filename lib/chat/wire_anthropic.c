@@ -223,7 +223,8 @@ on_block_delta(struct wire_stream *w, jv v, long idx)
 	} else if (strcmp(k, "thinking_delta") == 0 && th) {
 		before = a->reasoning.len;
 		take_str(d, "thinking", &a->reasoning);
-		buf_add(&th->text, a->reasoning.p + before, a->reasoning.len - before);
+		if (a->reasoning.len > before)
+			buf_add(&th->text, a->reasoning.p + before, a->reasoning.len - before);
 		emit(w, WIRE_REASONING, &a->reasoning, before);
 	} else if (strcmp(k, "signature_delta") == 0 && th) {
 		take_str(d, "signature", &th->sig);
@@ -319,7 +320,9 @@ body(jv v, struct answer *a)
 			else if (k) {
 				size_t from = a->reasoning.len;
 				take_str(b, "thinking", &a->reasoning);
-				buf_add(&k->text, a->reasoning.p + from, a->reasoning.len - from);
+				if (a->reasoning.len > from)
+					buf_add(&k->text, a->reasoning.p + from,
+					    a->reasoning.len - from);
 				take_str(b, "signature", &k->sig);
 			}
 		} else if (strcmp(t, "tool_use") == 0) {
