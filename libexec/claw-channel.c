@@ -133,8 +133,8 @@ v_add(int argc, char **argv)
 	if (o.token && strcmp(o.token, "-") == 0 && (rc = read_token(&tok)))
 		return diag_err();
 	if (o.token && strcmp(o.token, "-"))
-		diag("warning: --token: a value on the command line can be read by other users (ps);"
-		    " --token=- reads it from standard input");
+		diag("warning: --token: a value on the command line can be read by other users"
+		    " (ps); --token=- reads it from standard input");
 	if ((rc = open_store(&db)))
 		return rc;
 	rc = chan_add(db, o.pos[0], tok ? tok : o.token, o.phone, o.base, !o.nocheck);

@@ -51,7 +51,8 @@ chan_add(sqlite3 *db, const char *kind, const char *token, const char *phone_id,
 	if ((rc = store_begin_write(db)))
 		return rc;
 	rc = exec_args(db, "INSERT INTO channels(name, kind, created) VALUES(?1, ?1,"
-	    " CAST(unixepoch('subsec') * 1000 AS INTEGER)) ON CONFLICT(name) DO NOTHING", kind,
+	    " CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)) ON CONFLICT(name) DO NOTHING",
+	    kind,
 	    NULL);
 	if ((rc = store_end(db, rc)))
 		return rc;

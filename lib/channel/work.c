@@ -220,7 +220,8 @@ fetch_media(struct chan *c, const struct q_in *q, struct buf *attach, int *voice
 		return err_set(EX_CANTCREAT, "%s: cannot create it:", dir);
 	while (!rc && json_array_next(q->media, strlen(q->media), &off, &it, &in)) {
 		long long size = 0;
-		if (!jp_str(it, in, "kind", kind, sizeof kind) || !jp_str(it, in, "id", id, sizeof id))
+		if (!jp_str(it, in, "kind", kind, sizeof kind)
+		    || !jp_str(it, in, "id", id, sizeof id))
 			continue;
 		jp_int(it, in, "size", &size);
 		if (!jp_str(it, in, "mime", mime, sizeof mime))
@@ -238,7 +239,8 @@ fetch_media(struct chan *c, const struct q_in *q, struct buf *attach, int *voice
 			continue;
 		}
 		snprintf(path, sizeof path, "%s/%lld-%d", dir, q->id, i++);
-		if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0)
 			return err_set(EX_CANTCREAT, "%s:", path);
 		rc = c->conn->media(c, id, fd, c->media_max, mime, sizeof mime);
 		close(fd);
@@ -449,7 +451,8 @@ run_chat(struct chan *c, struct slot *v, int n, const struct buf *reqs)
 	st = proc_wait(&p, 5000);
 	for (i = 0; !rc && i < n; i++)
 		if (v[i].started && !v[i].done)
-			rc = q_finish(c, v[i].q->id, "failed", "claw-chat gave no answer", v[i].q->peer,
+			rc = q_finish(c, v[i].q->id, "failed", "claw-chat gave no answer",
+			    v[i].q->peer,
 			    st == PROC_TIMEDOUT ? "Sorry, that took too long." :
 			    "Sorry, I could not answer (claw-chat stopped).", v[i].q->msgid);
 	buf_free(&out);
