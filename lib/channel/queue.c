@@ -230,9 +230,9 @@ enqueue(struct chan *c, long long ingress, const char *peer, const char *text,
 		if (!(part = strndup(text + off, len)))
 			return err_set(EX_SOFTWARE, "out of memory");
 		rc = run(c->db, "channel_egress", NULL,
-		    "INSERT INTO channel_egress(channel, peer, ingress, text, reply_to, edit, next_at,"
-		    " created) VALUES(?1, ?2, nullif(?3, 0), ?4, ?5, ?6, ?7, ?7)", "ttittti", c->name,
-		    peer, ingress, part, first ? reply_to : "", first ? edit : "", now);
+		    "INSERT INTO channel_egress(channel, peer, ingress, text, reply_to, edit,"
+		    " next_at, created) VALUES(?1, ?2, nullif(?3, 0), ?4, ?5, ?6, ?7, ?7)", "ttittti",
+		    c->name, peer, ingress, part, first ? reply_to : "", first ? edit : "", now);
 		free(part);
 		first = 0;
 		off += len + skip;
@@ -286,8 +286,9 @@ q_next_out(struct chan *c, struct q_out *o, long long *wait_ms)
 		return -rc;
 	if ((rc = store_prepare(c->db, &st,
 	    "SELECT id, peer, reply_to, text, attempts, next_at, edit FROM channel_egress e"
-	    " WHERE channel = ?1 AND state = 'queued' AND id = (SELECT min(id) FROM channel_egress f"
-	    "  WHERE f.channel = ?1 AND f.peer = e.peer AND f.state IN ('queued', 'sending'))"
+	    " WHERE channel = ?1 AND state = 'queued' AND id = (SELECT min(id)"
+	    "  FROM channel_egress f WHERE f.channel = ?1 AND f.peer = e.peer"
+	    "  AND f.state IN ('queued', 'sending'))"
 	    " ORDER BY next_at, id")))
 		return -store_end(c->db, rc);
 	sqlite3_bind_text(st, 1, c->name, -1, SQLITE_STATIC);

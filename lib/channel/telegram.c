@@ -312,7 +312,8 @@ tg_media(struct chan *c, const char *id, int fd, long max, char *mime, size_t ml
 	buf_addc(&req, '}');
 	st = call(c, "getFile", &req, &ans, 30, NULL);
 	if (st != 200 || !json_valid(ans.p, ans.len, NULL, 0)
-	    || !jp_str(ans.p, ans.len, "result.file_path", path, sizeof path) || strstr(path, "..")) {
+	    || !jp_str(ans.p, ans.len, "result.file_path", path, sizeof path)
+	    || strstr(path, "..")) {
 		describe(&ans, st, why, sizeof why, NULL);
 		rc = err_set(st == 0 || st >= 500 ? EX_TEMPFAIL : EX_DATAERR, "getFile: %s", why);
 		goto out;

@@ -189,8 +189,9 @@ command(struct chan *c, const struct q_in *q, int *rc)
 		else if (!*rc) {
 			*rc = q_chat(c, q->peer, session, sizeof session, model, sizeof model);
 			config_get(c->db, "model", &dflt, NULL);
-			snprintf(text, sizeof text, "This chat uses %s%s.", model[0] ? model
-			    : dflt ? dflt : "the configured model", model[0] ? "" : " (the default)");
+			snprintf(text, sizeof text, "This chat uses %s%s.",
+			    model[0] ? model : dflt ? dflt : "the configured model",
+			    model[0] ? "" : " (the default)");
 			free(dflt);
 		}
 		if (!*rc)
