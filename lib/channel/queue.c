@@ -204,8 +204,9 @@ q_claim(struct chan *c, struct q_in *v, int max, int *n)
 		rc = store_step_done(c->db, step, "channel_ingress");
 	sqlite3_finalize(st);
 	for (i = 0; !rc && i < *n; i++)
-		rc = run(c->db, "channel_ingress", NULL, "UPDATE channel_ingress SET state = 'working',"
-		    " pid = ?2 WHERE id = ?1", "ii", v[i].id, (long long)getpid());
+		rc = run(c->db, "channel_ingress", NULL,
+		    "UPDATE channel_ingress SET state = 'working', pid = ?2 WHERE id = ?1", "ii",
+		    v[i].id, (long long)getpid());
 	if ((rc = store_end(c->db, rc))) {
 		q_in_free(v, *n);
 		*n = 0;
@@ -231,8 +232,9 @@ enqueue(struct chan *c, long long ingress, const char *peer, const char *text,
 			return err_set(EX_SOFTWARE, "out of memory");
 		rc = run(c->db, "channel_egress", NULL,
 		    "INSERT INTO channel_egress(channel, peer, ingress, text, reply_to, edit,"
-		    " next_at, created) VALUES(?1, ?2, nullif(?3, 0), ?4, ?5, ?6, ?7, ?7)", "ttittti",
-		    c->name, peer, ingress, part, first ? reply_to : "", first ? edit : "", now);
+		    " next_at, created) VALUES(?1, ?2, nullif(?3, 0), ?4, ?5, ?6, ?7, ?7)",
+		    "ttittti", c->name, peer, ingress, part, first ? reply_to : "",
+		    first ? edit : "", now);
 		free(part);
 		first = 0;
 		off += len + skip;
