@@ -51,7 +51,8 @@ chan_add(sqlite3 *db, const char *kind, const char *token, const char *phone_id,
 	if ((rc = store_begin_write(db)))
 		return rc;
 	rc = exec_args(db, "INSERT INTO channels(name, kind, created) VALUES(?1, ?1,"
-	    " CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)) ON CONFLICT(name) DO NOTHING",
+	    " CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))"
+	    " ON CONFLICT(name) DO NOTHING",
 	    kind,
 	    NULL);
 	if ((rc = store_end(db, rc)))
@@ -119,7 +120,8 @@ chan_remove(sqlite3 *db, const char *name)
 	if (!rc)
 		rc = exec_args(db, "DELETE FROM channel_pairing WHERE channel = ?", name, NULL);
 	if (!rc)
-		rc = exec_args(db, "UPDATE channel_egress SET state = 'dead', error = 'channel removed'"
+		rc = exec_args(db, "UPDATE channel_egress SET state = 'dead',"
+		    " error = 'channel removed'"
 		    " WHERE channel = ? AND state IN ('queued', 'sending')", name, NULL);
 	if ((rc = store_end(db, rc)) == 0)
 		printf("%s: removed\n", name);
@@ -139,7 +141,8 @@ counts(sqlite3 *db, const char *sql, const char *name, struct buf *b, int json)
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *s = (const char *)sqlite3_column_text(st, 0);
 		if (json)
-			buf_printf(b, "%s\"%s\":%lld", first ? "" : ",", s, sqlite3_column_int64(st, 1));
+			buf_printf(b, "%s\"%s\":%lld", first ? "" : ",", s,
+			    sqlite3_column_int64(st, 1));
 		else
 			buf_printf(b, " %s=%lld", s, sqlite3_column_int64(st, 1));
 		first = 0;
@@ -175,7 +178,8 @@ chan_status(sqlite3 *db, const char *name, int json, FILE *out)
 			buf_add_json_str(&b, (const char *)sqlite3_column_text(st, 2),
 			    (size_t)sqlite3_column_bytes(st, 2));
 			buf_printf(&b, ",\"cursor\":\"%s\",\"pairing\":%lld,\"last_received\":%lld,"
-			    "\"inbound\":{", sqlite3_column_text(st, 3), sqlite3_column_int64(st, 4),
+			    "\"inbound\":{", sqlite3_column_text(st, 3),
+			    sqlite3_column_int64(st, 4),
 			    sqlite3_column_int64(st, 5));
 		} else
 			buf_printf(&b, "%s\t%s\t%s\tpairing=%lld\tinbound:", n,
@@ -185,7 +189,8 @@ chan_status(sqlite3 *db, const char *name, int json, FILE *out)
 		    " GROUP BY state ORDER BY state", n, &b, json);
 		buf_adds(&b, json ? "},\"outbound\":{" : "\toutbound:");
 		if (!rc)
-			rc = counts(db, "SELECT state, count(*) FROM channel_egress WHERE channel = ?"
+			rc = counts(db, "SELECT state, count(*) FROM channel_egress"
+			    " WHERE channel = ?"
 			    " GROUP BY state ORDER BY state", n, &b, json);
 		buf_adds(&b, json ? "}}\n" : "\n");
 		if (!rc)
@@ -227,7 +232,8 @@ chan_queue(sqlite3 *db, const char *name, int dead, int json, FILE *out)
 			buf_adds(&b, ",\"peer\":");
 			buf_add_json_str(&b, (const char *)sqlite3_column_text(st, 2),
 			    (size_t)sqlite3_column_bytes(st, 2));
-			buf_printf(&b, ",\"state\":\"%s\",\"attempts\":%lld,\"next_at\":%lld,\"error\":",
+			buf_printf(&b, ",\"state\":\"%s\",\"attempts\":%lld,\"next_at\":%lld,"
+			    "\"error\":",
 			    sqlite3_column_text(st, 3), sqlite3_column_int64(st, 4),
 			    sqlite3_column_int64(st, 7));
 			buf_add_json_str(&b, err, strlen(err));
@@ -271,7 +277,8 @@ pair_line(const struct pair_row *r, void *ctx)
 		buf_add_json_str(&b, r->name, strlen(r->name));
 		buf_printf(&b, ",\"created\":%lld,\"expires\":%lld}\n", r->created, r->expires);
 	} else
-		buf_printf(&b, "%s\t%s\t%s\t%s\t%lld min\n", r->channel, r->code, r->sender, r->name,
+		buf_printf(&b, "%s\t%s\t%s\t%s\t%lld min\n", r->channel, r->code, r->sender,
+		    r->name,
 		    (r->expires - clock_wall_ms() + 59999) / 60000);
 	fwrite(b.p, 1, b.len, out);
 	buf_free(&b);

@@ -41,7 +41,8 @@ pending(sqlite3 *db, const char *channel, const char *sender, char *code, long l
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		(*n)++;
 		if (sqlite3_column_int(st, 1))
-			snprintf(code, PAIR_LEN + 1, "%s", (const char *)sqlite3_column_text(st, 0));
+			snprintf(code, PAIR_LEN + 1, "%s",
+			    (const char *)sqlite3_column_text(st, 0));
 	}
 	rc = store_step_done(db, step, "channel_pairing");
 	sqlite3_finalize(st);
@@ -102,13 +103,14 @@ pair_decide(sqlite3 *db, const char *channel, const char *code, int approve, cha
 		norm[k++] = (char)toupper((unsigned char)*code);
 	}
 	if (k != PAIR_LEN || *code)
-		return err_set(EX_NOINPUT, "%s: not a pairing code (%d letters and digits)", channel,
-		    PAIR_LEN);
+		return err_set(EX_NOINPUT, "%s: not a pairing code (%d letters and digits)",
+		    channel, PAIR_LEN);
 	norm[PAIR_LEN] = '\0';
 	if ((rc = store_begin_write(db)))
 		return rc;
 	if ((rc = expire(db, clock_wall_ms())) || (rc = store_prepare(db, &st,
-	    "DELETE FROM channel_pairing WHERE channel = ? AND code = ? RETURNING sender, peer, name")))
+	    "DELETE FROM channel_pairing WHERE channel = ? AND code = ?"
+	    " RETURNING sender, peer, name")))
 		return store_end(db, rc);
 	sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, norm, -1, SQLITE_STATIC);
@@ -134,7 +136,8 @@ pair_each(sqlite3 *db, const char *channel, pair_fn *fn, void *ctx)
 	sqlite3_stmt *st;
 	int rc, step;
 
-	if ((rc = store_prepare(db, &st, "SELECT channel, code, sender, peer, name, created, expires"
+	if ((rc = store_prepare(db, &st, "SELECT channel, code, sender, peer, name, created,"
+	    " expires"
 	    " FROM channel_pairing WHERE (?1 IS NULL OR channel = ?1) AND expires > ?2"
 	    " ORDER BY created")))
 		return rc;
@@ -143,10 +146,13 @@ pair_each(sqlite3 *db, const char *channel, pair_fn *fn, void *ctx)
 	sqlite3_bind_int64(st, 2, clock_wall_ms());
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		struct pair_row r = {
-			(const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
-			(const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3),
-			(const char *)sqlite3_column_text(st, 4), sqlite3_column_int64(st, 5),
-			sqlite3_column_int64(st, 6) };
+			.channel = (const char *)sqlite3_column_text(st, 0),
+			.code = (const char *)sqlite3_column_text(st, 1),
+			.sender = (const char *)sqlite3_column_text(st, 2),
+			.peer = (const char *)sqlite3_column_text(st, 3),
+			.name = (const char *)sqlite3_column_text(st, 4),
+			.created = sqlite3_column_int64(st, 5),
+			.expires = sqlite3_column_int64(st, 6) };
 		if ((rc = fn(&r, ctx))) {
 			sqlite3_finalize(st);
 			return rc;

@@ -45,7 +45,8 @@ run(sqlite3 *db, const char *what, int *changes, const char *sql, const char *ty
 	va_start(ap, types);
 	for (i = 0; types[i]; i++)
 		if (types[i] == 't')
-			sqlite3_bind_text(st, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(st, i + 1, va_arg(ap, const char *), -1,
+			    SQLITE_TRANSIENT);
 		else
 			sqlite3_bind_int64(st, i + 1, va_arg(ap, long long));
 	va_end(ap);
