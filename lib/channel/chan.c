@@ -94,8 +94,7 @@ chan_open(struct chan *c, sqlite3 *db, const char *name, int need_token)
 		snprintf(c->botid, sizeof c->botid, "%.*s", (int)strcspn(c->token, ":"), c->token);
 	chan_key(c, "base_url", c->base_url, sizeof c->base_url);
 	if (!c->base_url[0])
-		snprintf(c->base_url, sizeof c->base_url, "%s",
-		    strcmp(c->conn->kind, "telegram") == 0 ? "https://api.telegram.org" : "https://graph.facebook.com");
+		snprintf(c->base_url, sizeof c->base_url, "%s", c->conn->base_url);
 	while (c->base_url[0] && c->base_url[strlen(c->base_url) - 1] == '/')
 		c->base_url[strlen(c->base_url) - 1] = '\0';
 	chan_key(c, "dm_policy", v, sizeof v);

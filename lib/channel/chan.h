@@ -55,6 +55,7 @@ typedef int chan_msg_fn(struct chan *c, struct chan_msg *m, void *ctx);
 
 struct chan_conn {
 	const char *kind;
+	const char *base_url;         /* the public API, when channels.NAME.base_url is unset */
 	size_t text_max;              /* a message's limit in UTF-16 units */
 	/* A webhook body (or one poll's result): fn for each message in it.  0, or
 	 * EX_DATAERR when it is not what the service sends. */

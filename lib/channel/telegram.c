@@ -390,6 +390,7 @@ tg_hook(struct chan *c, const char *u, const char *secret)
 const struct chan_conn chan_telegram = {
 	.hook = tg_hook,
 	.kind = "telegram",
+	.base_url = "https://api.telegram.org",
 	.text_max = 4096,
 	.parse = tg_parse,
 	.poll = tg_poll,

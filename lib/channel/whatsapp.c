@@ -406,6 +406,7 @@ wa_check(struct chan *c)
 
 const struct chan_conn chan_whatsapp = {
 	.kind = "whatsapp",
+	.base_url = "https://graph.facebook.com",
 	.text_max = 4096,
 	.parse = wa_parse,
 	.send = wa_send,
