@@ -267,14 +267,14 @@ class Handler(BaseHTTPRequestHandler):
         if len(parts) == 3 and parts[1] == "media" and parts[2] in wa_media:
             return self.answer(200, raw=wa_media[parts[2]][1], ctype=wa_media[parts[2]][0])
         if len(parts) == 4 and parts[2] == args.phone_id and parts[3] == "messages":
+            if body.get("status") == "read":
+                return self.answer(200, {"success": True})
             s = pop_script("messages")
             if s.get("status"):
                 code = s.get("code", 131000)
                 msg = {131047: "Re-engagement message", 130429: "Rate limit hit"}.get(
                     code, "Something went wrong")
                 return self.wa_error(s["status"], code, msg, s["status"] >= 500)
-            if body.get("status") == "read":
-                return self.answer(200, {"success": True})
             if body.get("messaging_product") != "whatsapp" or not body.get("to"):
                 return self.wa_error(400, 100, "Invalid parameter")
             text = body.get("text", {}).get("body", "")
