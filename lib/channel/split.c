@@ -1,7 +1,5 @@
 /* split: find the longest prefix within the limit, then walk back to the best
  * boundary in its second half: a blank line, a line end, a sentence end, a space. */
-#include <string.h>
-
 #include "base/utf8.h"
 #include "channel/split.h"
 
@@ -28,6 +26,13 @@ split_units(const char *s, size_t n)
 		u += cu;
 	}
 	return u;
+}
+
+/* Blank space a cut may drop (never a NUL, which strchr would call one). */
+static int
+blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
 static int
@@ -65,10 +70,10 @@ split_next(const char *s, size_t n, size_t max, size_t *skip)
 		}
 	if (!cut)
 		cut = i;                      /* no boundary: between two characters */
-	while (cut + *skip < n && strchr(" \t\r\n", s[cut + *skip]))
+	while (cut + *skip < n && blank(s[cut + *skip]))
 		(*skip)++;
 	/* The part itself without the blank space it ends with. */
-	while (cut > 1 && strchr(" \t\r\n", s[cut - 1]))
+	while (cut > 1 && blank(s[cut - 1]))
 		cut--, (*skip)++;
 	return cut;
 }
