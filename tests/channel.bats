@@ -504,3 +504,16 @@ print(json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "W", "
 	run jq -c 'select(.path | endswith("chat/completions")) | .body.messages[-1].content | map(.type)' "$TMP/prov/log"
 	assert_output --partial '"image_url"'
 }
+
+@test "stream=edit: the answer grows in one message, edited, the last edit the whole answer" {
+	tg_add
+	claw config set channels.telegram.dm_policy=open
+	claw config set channels.telegram.stream=edit
+	echo '{"text":"one two three four five six seven","token_delay_ms":500}' >"$TMP/prov/script"
+	tg_say 42 hello
+	claw channel poll --once telegram
+	[ "$(sent sendMessage | wc -l)" -eq 1 ]
+	[ "$(sent editMessageText | wc -l)" -ge 2 ]
+	run sent editMessageText
+	assert_line --index -1 '{"chat_id":42,"message_id":1,"text":"one two three four five six seven"}'
+}

@@ -7,8 +7,9 @@ usage: fakechannel.py --port-file FILE --log FILE [--script FILE] [--token T]
        fakechannel.py sign SECRET < BODY      (prints sha256=HEX, as Meta signs)
 
 Binds 127.0.0.1 on a free port, writes it to FILE (atomically), serves until killed or
-for an hour.  Every request is logged as one JSON line {"method","path","body"} (body
-parsed from JSON, a form or the query string; the token never appears in the log path).
+for an hour.  Every request is logged as one JSON line {"method","path","body","ts"} (body
+parsed from JSON, a form or the query string; the token never appears in the log path;
+ts the Unix time it came, in seconds), and so is each update queued by the control.
 
 Telegram, on /bot<TOKEN>/<method> (methods case-insensitive; JSON, form or query):
   getMe, getUpdates (offset rule: updates below offset are confirmed and forgotten;
@@ -70,7 +71,7 @@ def compact(obj):
 
 def log(method, path, body):
     with log_lock, open(args.log, "a", encoding="utf-8") as f:
-        f.write(compact({"method": method, "path": path, "body": body}) + "\n")
+        f.write(compact({"method": method, "path": path, "body": body, "ts": time.time()}) + "\n")
 
 
 def pop_script(method):
@@ -158,6 +159,7 @@ class Handler(BaseHTTPRequestHandler):
                     upd = {"update_id": next_update[0], **upd}
                 next_update[0] = max(next_update[0], upd["update_id"] + 1)
                 updates.append(upd)
+                log("POST", "/_control/telegram/update", upd)
                 updates.sort(key=lambda x: x["update_id"])
                 lock.notify_all()
             return self.answer(200, {"update_id": upd["update_id"]})
