@@ -517,3 +517,24 @@ print(json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "W", "
 	run sent editMessageText
 	assert_line --index -1 '{"chat_id":42,"message_id":1,"text":"one two three four five six seven"}'
 }
+
+@test "allowlist: only the senders named are answered; an expired code lets no one in" {
+	tg_add
+	claw config set channels.telegram.dm_policy=allowlist
+	claw config set channels.telegram.allow=41,42
+	tg_say 42 hello 42 1
+	tg_say 43 hello 43 2
+	claw channel poll --once telegram
+	run sent sendMessage
+	assert_output --partial '"chat_id":42,"text":"echo: hello"'
+	refute_output --partial '"chat_id":43'
+	[ "$(claw channel pair list | wc -l)" -eq 0 ]
+	claw config set channels.telegram.dm_policy=pairing
+	tg_say 44 hello 44 3
+	claw channel poll --once telegram
+	code=$(claw channel pair list --json | jq -r .code)
+	db "UPDATE channel_pairing SET expires = 1"
+	run -66 claw channel pair approve telegram "$code"
+	run db "SELECT count(*) FROM channel_senders"
+	assert_output 0
+}
