@@ -57,6 +57,7 @@ struct chan_conn {
 	const char *kind;
 	const char *base_url;         /* the public API, when channels.NAME.base_url is unset */
 	size_t text_max;              /* a message's limit in UTF-16 units */
+	int can_edit;                 /* send may replace a sent message (stream=edit) */
 	/* A webhook body (or one poll's result): fn for each message in it.  0, or
 	 * EX_DATAERR when it is not what the service sends. */
 	int (*parse)(struct chan *c, const char *body, size_t n, chan_msg_fn *fn, void *ctx);

@@ -392,6 +392,7 @@ const struct chan_conn chan_telegram = {
 	.kind = "telegram",
 	.base_url = "https://api.telegram.org",
 	.text_max = 4096,
+	.can_edit = 1,
 	.parse = tg_parse,
 	.poll = tg_poll,
 	.send = tg_send,

@@ -245,15 +245,11 @@ fetch_media(struct chan *c, const struct q_in *q, struct buf *attach, int *voice
 			return err_set(EX_CANTCREAT, "%s:", path);
 		rc = c->conn->media(c, id, fd, c->media_max, mime, sizeof mime);
 		close(fd);
-		if (rc == EX_DATAERR) {
+		if (rc) {               /* too big, gone, or the service away: say so */
 			unlink(path);
 			snprintf(say, sn, "I could not take that file: %s.", err_msg());
 			rc = 0;
-			continue;
-		}
-		if (rc)
-			unlink(path);
-		else if (strcmp(kind, "voice") == 0 || strcmp(kind, "audio") == 0)
+		} else if (strcmp(kind, "voice") == 0 || strcmp(kind, "audio") == 0)
 			*voice = 1;           /* kept for speech-to-text when it comes */
 		else {
 			buf_adds(attach, attach->len ? "," : "");
@@ -366,7 +362,7 @@ event(struct chan *c, struct slot *v, int n, const char *ev, size_t len, int *le
 
 	if (!jp_str(ev, len, "type", type, sizeof type) || !(s = slot_of(v, n, ev, len)))
 		return 0;
-	if (strcmp(type, "delta") == 0 && c->stream_edit && c->conn->send) {
+	if (strcmp(type, "delta") == 0 && c->stream_edit && c->conn->can_edit) {
 		jp_text(ev, len, "text", &s->text);
 		preview(c, s);
 	} else if (strcmp(type, "message") == 0) {
@@ -377,9 +373,11 @@ event(struct chan *c, struct slot *v, int n, const char *ev, size_t len, int *le
 		(*left)--;
 		telemetry_add(&c->tel, "turn", -1, 1, NULL);
 	} else if (strcmp(type, "error") == 0) {
-		buf_adds(&t, "Sorry, I could not answer: ");
+		static const char sorry[] = "Sorry, I could not answer: ";
+		buf_adds(&t, sorry);
 		jp_text(ev, len, "message", &t);
-		rc = q_finish(c, s->q->id, "failed", t.p + 27, s->q->peer, t.p, s->q->msgid);
+		rc = t.oom ? err_set(EX_SOFTWARE, "out of memory") : q_finish(c, s->q->id, "failed",
+		    t.p + sizeof sorry - 1, s->q->peer, t.p, s->q->msgid);
 		s->done = 1;
 		(*left)--;
 		telemetry_add(&c->tel, "turn", -1, 0, NULL);

@@ -31,7 +31,8 @@ main(void)
 	    "\"type\":\"supergroup\"},\"text\":\"caf\\u00e9\",\"from\":{\"is_bot\":false}}}";
 
 	is_int((long)split_units("abc", 3), 3, "ASCII: a unit a character");
-	is_int((long)split_units("\xc3\xa9\xe2\x82\xac", 5), 2, "2- and 3-byte characters: one unit");
+	is_int((long)split_units("\xc3\xa9\xe2\x82\xac", 5), 2,
+	    "2- and 3-byte characters: one unit");
 	is_int((long)split_units("\xf0\x9f\x98\x80", 4), 2, "an emoji: two UTF-16 units");
 	parts("short", 10, got, sizeof got);
 	is_str(got, "short", "what fits is one part");
@@ -54,7 +55,8 @@ main(void)
 	    "a nested number as text");
 	ok(jp_text(doc, strlen(doc), "message.text", &b) && strcmp(b.p, "caf\xc3\xa9") == 0,
 	    "a string decoded");
-	ok(!jp_str(doc, strlen(doc), "message.chat.title", v, sizeof v) && !v[0], "absent: 0, \"\"");
+	ok(!jp_str(doc, strlen(doc), "message.chat.title", v, sizeof v) && !v[0],
+	    "absent: 0, \"\"");
 	ok(!jp_str(doc, strlen(doc), "message.text.x", v, sizeof v), "through a string: 0");
 	ok(!jp_text(doc, strlen(doc), "message.chat", &b), "an object is not text");
 	ok(!jp_int(doc, strlen(doc), "message.chat.type", &x), "a word is not an integer");
