@@ -40,6 +40,7 @@ LIBS_claw-chat = -ljq $(STORE_LIBS)
 LIBS_claw-skill = -lyaml $(STORE_LIBS)
 LIBS_claw-gateway = -Wl,-Bstatic -lyaml -Wl,-Bdynamic $(STORE_LIBS)
 LIBS_claw-sandbox = -Wl,-Bstatic -lseccomp -Wl,-Bdynamic
+LIBS_claw-channel = $(STORE_LIBS)
 
 PROGS    = $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
 # Helpers the programs run (claw-sandbox, claw-node-runner): built or copied
@@ -131,6 +132,7 @@ bench: all
 	bench/chat
 	bench/skill
 	bench/gateway
+	bench/channel
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SHAREDIR)/skills \

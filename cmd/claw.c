@@ -42,6 +42,7 @@ static const struct command {
 	{ "node", "node", 0, "identity, peers and remote execution (claw-node)" },
 	{ "cluster", "node", 1, "balance work across nodes (claw-node cluster)" },
 	{ "gateway", "gateway", 0, "the HTTP API (claw-gateway)" },
+	{ "channel", "channel", 0, "Telegram and WhatsApp channels (claw-channel)" },
 	{ "monitor", "monitor", 0, "live metrics (claw-monitor)" },
 	{ "status", "monitor", 1, "what claw is doing (claw-monitor status)" },
 	{ "profile", "monitor", 1, "where the time goes (claw-monitor profile)" },

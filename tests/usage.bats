@@ -7,7 +7,7 @@ load helper
 SRC=${CLAW_SRC:-$BATS_TEST_DIRNAME/..}
 
 # Every program in $CLAW_BIN that has a man page; the last test says when one is missing here.
-PROGRAMS="claw claw-chat claw-skill claw-gateway claw-sandbox"
+PROGRAMS="claw claw-chat claw-skill claw-gateway claw-sandbox claw-channel"
 
 # Programs whose first word may be anything (claw-chat's PROMPT): no unknown verb to try.
 FREE_WORDS="claw-chat"
@@ -157,6 +157,12 @@ check_long_options() {
 @test "claw-sandbox: usage errors" { check_usage_error claw-sandbox; }
 @test "claw-sandbox: usage is the SYNOPSIS" { check_synopsis claw-sandbox; }
 @test "claw-sandbox: long options in usage and SYNOPSIS" { check_long_options claw-sandbox; }
+
+@test "claw-channel: help" { check_help claw-channel; }
+@test "claw-channel: version" { check_version claw-channel; }
+@test "claw-channel: usage errors" { check_usage_error claw-channel; }
+@test "claw-channel: usage is the SYNOPSIS" { check_synopsis claw-channel; }
+@test "claw-channel: long options in usage and SYNOPSIS" { check_long_options claw-channel; }
 
 @test "every program in CLAW_BIN with a man page is checked here" {
 	local f p missing=

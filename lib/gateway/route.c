@@ -10,6 +10,7 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "gateway/auth.h"
+#include "gateway/channel_hook.h"
 #include "gateway/reply.h"
 #include "gateway/route.h"
 #include "skill/index.h"
@@ -304,6 +305,10 @@ static const struct route {
 	{ "POST", "/api/v1/skills/NAME/run", "skills", r_skillrun },
 	{ "GET", "/api/v1/sessions", "admin", r_sessions },
 	{ "GET", "/api/v1/status", "admin", r_status },
+	/* the services' webhooks: their own signature or secret header, no JWT */
+	{ "POST", "/channels/telegram/webhook", NULL, gw_hook_telegram },
+	{ "POST", "/channels/whatsapp/webhook", NULL, gw_hook_whatsapp },
+	{ "GET", "/channels/whatsapp/webhook", NULL, gw_hook_verify },
 };
 
 static int

@@ -132,9 +132,13 @@ fetch_curl_post(void **handle, struct fetch *f)
 	C.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	C.easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
 	C.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	C.easy_setopt(h, CURLOPT_POST, 1L);
-	C.easy_setopt(h, CURLOPT_POSTFIELDS, f->body);
-	C.easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)f->len);
+	if (f->method && strcmp(f->method, "GET") == 0)
+		C.easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	else {
+		C.easy_setopt(h, CURLOPT_POST, 1L);
+		C.easy_setopt(h, CURLOPT_POSTFIELDS, f->body);
+		C.easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)f->len);
+	}
 	C.easy_setopt(h, CURLOPT_HTTPHEADER, hl);
 	C.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
 	C.easy_setopt(h, CURLOPT_WRITEDATA, &s);

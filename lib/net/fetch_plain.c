@@ -163,7 +163,7 @@ fetch_plain_post(struct fetch *f)
 	size_t off = 0;
 	long long last;
 	char chunk[16384];
-	int fd, rc = FETCH_OK, r;
+	int fd, rc = FETCH_OK, r, get = f->method && strcmp(f->method, "GET") == 0;
 
 	if (parse_url(f->url, &url) < 0) {
 		snprintf(f->error, sizeof f->error, "bad URL");
@@ -171,14 +171,17 @@ fetch_plain_post(struct fetch *f)
 	}
 	if ((fd = dial(f, &url)) < 0)
 		return f->transport = FETCH_CONNECT;
-	buf_printf(&req, "POST %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nUser-Agent: %s\r\nAccept: */*\r\n"
-	    "Connection: close\r\nContent-Length: %zu\r\n", url.path,
+	buf_printf(&req, "%s %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nUser-Agent: %s\r\nAccept: */*\r\n"
+	    "Connection: close\r\n", get ? "GET" : "POST", url.path,
 	    strchr(url.host, ':') ? "[" : "", url.host, strchr(url.host, ':') ? "]" : "", url.port,
-	    FETCH_USER_AGENT, f->len);
+	    FETCH_USER_AGENT);
+	if (!get)
+		buf_printf(&req, "Content-Length: %zu\r\n", f->len);
 	for (hp = f->headers; hp && *hp; hp++)
 		buf_printf(&req, "%s\r\n", *hp);
 	buf_adds(&req, "\r\n");
-	buf_add(&req, f->body, f->len);
+	if (!get)
+		buf_add(&req, f->body, f->len);
 	if (req.oom) {
 		close(fd);
 		buf_free(&req);

@@ -12,7 +12,8 @@
 #include "store/secret.h"
 #include "store/store.h"
 
-enum type { T_STRING, T_MODEL, T_ONOFF, T_UINT, T_FRACTION, T_ADDR, T_URL, T_KIND, T_SECRET };
+enum type { T_STRING, T_MODEL, T_ONOFF, T_UINT, T_FRACTION, T_ADDR, T_URL, T_KIND, T_SECRET,
+    T_POLICY, T_STREAM };
 
 static const struct key {
 	const char *name;     /* '*' stands for one segment, e.g. a provider name */
@@ -20,6 +21,21 @@ static const struct key {
 	enum type type;
 } keys[] = {
 	{ "cache.ttl", "0", T_UINT },
+	/* channels (claw-channel): NAME is the channel, telegram or whatsapp */
+	{ "channels.*.allow", NULL, T_STRING },
+	{ "channels.*.api_version", "v23.0", T_STRING },
+	{ "channels.*.app_secret", NULL, T_SECRET },
+	{ "channels.*.base_url", NULL, T_URL },
+	{ "channels.*.dm_policy", "pairing", T_POLICY },
+	{ "channels.*.max_attempts", "5", T_UINT },
+	{ "channels.*.media_max", "20971520", T_UINT },
+	{ "channels.*.parallel", "8", T_UINT },
+	{ "channels.*.phone_number_id", NULL, T_STRING },
+	{ "channels.*.poll_timeout", "25", T_UINT },
+	{ "channels.*.stream", "off", T_STREAM },
+	{ "channels.*.token", NULL, T_SECRET },
+	{ "channels.*.verify_token", NULL, T_SECRET },
+	{ "channels.*.webhook_secret", NULL, T_SECRET },
 	{ "chat.chain_limit", "8", T_UINT },
 	{ "chat.idle_timeout", "120", T_UINT },
 	{ "chat.max_tokens", NULL, T_UINT },      /* chat: unset = the provider's own */
@@ -274,6 +290,14 @@ config_check(const char *key, const char *value)
 			want = "openai or anthropic";
 		break;
 	case T_SECRET: if (!*value) want = "a non-empty value"; break;
+	case T_POLICY:
+		if (strcmp(value, "pairing") && strcmp(value, "allowlist") && strcmp(value, "open"))
+			want = "pairing, allowlist or open";
+		break;
+	case T_STREAM:
+		if (strcmp(value, "off") && strcmp(value, "edit"))
+			want = "off or edit";
+		break;
 	case T_STRING: break;
 	}
 	if (want)
