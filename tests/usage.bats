@@ -152,6 +152,12 @@ check_long_options() {
 @test "claw-gateway: usage is the SYNOPSIS" { check_synopsis claw-gateway; }
 @test "claw-gateway: long options in usage and SYNOPSIS" { check_long_options claw-gateway; }
 
+@test "claw-evolve: help" { check_help claw-evolve; }
+@test "claw-evolve: version" { check_version claw-evolve; }
+@test "claw-evolve: usage errors" { check_usage_error claw-evolve; }
+@test "claw-evolve: usage is the SYNOPSIS" { check_synopsis claw-evolve; }
+@test "claw-evolve: long options in usage and SYNOPSIS" { check_long_options claw-evolve; }
+
 @test "claw-sandbox: help" { check_help claw-sandbox; }
 @test "claw-sandbox: version" { check_version claw-sandbox; }
 @test "claw-sandbox: usage errors" { check_usage_error claw-sandbox; }
