@@ -617,8 +617,11 @@ prepare(struct cyc *c)
 		return err_set(EX_NORESULT, "no skill of the signals to %s", c->strategy);
 	if ((rc = pick_base(c)))
 		return rc;
-	if (c->k && (rc = tree_read(c->k->dir, &c->old)))
-		return err_set(rc, "%s: protected: %s", c->target, err_msg());
+	if (c->k && (rc = tree_read(c->k->dir, &c->old))) {
+		char why[512];
+		snprintf(why, sizeof why, "%s", err_msg());
+		return err_set(rc, "%s: protected: %s", c->target, why);
+	}
 	if (c->k && strcmp(c->strategy, "repair") == 0)
 		child_test(NULL, c->target, &c->report);
 	c->max_files = (long)config_num(c->db, "evolve.max_files", 25);

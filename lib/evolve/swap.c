@@ -128,8 +128,8 @@ void
 swap_forget(sqlite3 *db, long long id)
 {
 	static const char *const sql[] = {
-		"DELETE FROM skills WHERE dir >= ?1 AND dir < ?1 || '0'",
-		"DELETE FROM grants WHERE dir >= ?1 AND dir < ?1 || '0'",
+		"DELETE FROM skills WHERE dir >= ?1 || '/' AND dir < ?1 || '0'",
+		"DELETE FROM grants WHERE dir >= ?1 || '/' AND dir < ?1 || '0'",
 	};
 	char dir[PATH_MAX];
 	sqlite3_stmt *st;
@@ -137,7 +137,6 @@ swap_forget(sqlite3 *db, long long id)
 
 	if (swap_path(dir, sizeof dir, id, NULL, NULL) || store_begin_write(db))
 		return;
-	strncat(dir, "/", sizeof dir - strlen(dir) - 1);
 	for (i = 0; i < sizeof sql / sizeof sql[0]; i++)
 		if (!store_prepare(db, &st, sql[i])) {
 			sqlite3_bind_text(st, 1, dir, -1, SQLITE_STATIC);
