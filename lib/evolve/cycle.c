@@ -40,8 +40,9 @@ const char cycle_system[] =
     "each one case: {\"args\":{...},\"expect\":{\"equals\"|\"contains\"|\"matches\":\"...\"}}\n"
     "or {\"args\":{...},\"error\":true}.\n"
     "Answer with exactly one JSON object and nothing else:\n"
-    "{\"skill\":\"NAME\",\"summary\":\"one line\",\"files\":[{\"path\":\"run\",\"text\":\"the whole\n"
-    "new file\",\"executable\":true},{\"path\":\"old-file\",\"remove\":true}]}\n"
+    "{\"skill\":\"NAME\",\"summary\":\"one line\",\"files\":[{\"path\":\"run\",\n"
+    "\"text\":\"the whole new file\",\"executable\":true},\n"
+    "{\"path\":\"old-file\",\"remove\":true}]}\n"
     "Rules: change only the one skill named; whole files; relative paths inside it; no\n"
     "links; stay within the blast radius given; never add permissions; a new skill comes\n"
     "with SKILL.md, its program and at least one test; every test must pass.\n";
@@ -297,8 +298,9 @@ pick_base(struct cyc *c)
 			snprintf(item, sizeof item, "%.*s", (int)len, sp);
 			n = strlen(item);
 			if (n && strncmp(c->k->dir, item, n) == 0 && c->k->dir[n] == '/')
-				return err_set(EX_NOPERM, "%s: protected: it is in CLAW_SKILLS_PATH "
-				    "(evolution changes only $CLAW_HOME/skills)", c->target);
+				return err_set(EX_NOPERM,
+				    "%s: protected: it is in CLAW_SKILLS_PATH (evolution "
+				    "changes only $CLAW_HOME/skills)", c->target);
 			sp += len + (sp[len] == ':');
 		}
 	}
@@ -313,7 +315,8 @@ add_tree(struct buf *b, const struct tree *t)
 	size_t i;
 
 	for (i = 0; i < t->n; i++) {
-		buf_printf(b, "=== FILE %s%s ===\n", t->v[i].path, t->v[i].exec ? " (executable)" : "");
+		buf_printf(b, "=== FILE %s%s ===\n", t->v[i].path,
+		    t->v[i].exec ? " (executable)" : "");
 		buf_add(b, t->v[i].text.p ? t->v[i].text.p : "", t->v[i].text.len);
 		if (t->v[i].text.len && t->v[i].text.p[t->v[i].text.len - 1] != '\n')
 			buf_addc(b, '\n');
@@ -367,8 +370,8 @@ protected_paths(struct cyc *c)
 			if (n && strncmp(c->p.v[i].path, item, n) == 0 &&
 			    (c->p.v[i].path[n] == '\0' || c->p.v[i].path[n] == '/' ||
 			    item[n - 1] == '/'))
-				return err_set(EX_DATAERR, "%s: protected by gene %s", c->p.v[i].path,
-				    c->gene.id);
+				return err_set(EX_DATAERR, "%s: protected by gene %s",
+				    c->p.v[i].path, c->gene.id);
 		}
 	return 0;
 }
@@ -404,7 +407,8 @@ permissions(struct cyc *c)
 					break;
 			if (j == was.permissions.n)
 				rc = err_set(EX_NOPERM, "protected: the change widens the "
-				    "permissions (%s); grants are the user's", now.permissions.v[i]);
+				    "permissions (%s); grants are the user's",
+				    now.permissions.v[i]);
 		}
 		skillmd_free(&was);
 	}
@@ -448,8 +452,9 @@ check(struct cyc *c)
 	if (c->files == 0)
 		return err_set(EX_DATAERR, "the proposal changes nothing");
 	if (c->files > c->max_files || c->lines > c->max_lines)
-		return err_set(EX_DATAERR, "blast radius: %ld files and %ld lines is over %ld and %ld",
-		    c->files, c->lines, c->max_files, c->max_lines);
+		return err_set(EX_DATAERR,
+		    "blast radius: %ld files and %ld lines is over %ld and %ld", c->files,
+		    c->lines, c->max_files, c->max_lines);
 	if ((rc = permissions(c)))
 		return rc;
 	if (!has_tests(&c->new))

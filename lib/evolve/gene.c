@@ -128,8 +128,8 @@ gene_add(sqlite3 *db, const struct gene *g)
 		rc = store_step_done(db, sqlite3_step(st), "genes");
 		sqlite3_finalize(st);
 		if (!rc && sqlite3_changes(db) == 0)
-			rc = err_set(EX_CANTCREAT, "%s: a gene of that id exists (genes set changes it)",
-			    g->id);
+			rc = err_set(EX_CANTCREAT,
+			    "%s: a gene of that id exists (genes set changes it)", g->id);
 	}
 	if (!rc)
 		rc = history(db, g->id, 0, g->priority, "added");

@@ -54,7 +54,8 @@ history_list(sqlite3 *db, int json, struct buf *out)
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		if (json) {
 			const char *sig = col(st, 13);
-			buf_printf(out, "{\"type\":\"cycle\",\"id\":%lld", sqlite3_column_int64(st, 0));
+			buf_printf(out, "{\"type\":\"cycle\",\"id\":%lld",
+			    sqlite3_column_int64(st, 0));
 			jnum(out, "parent", st, 1);
 			jnum(out, "started", st, 2);
 			jnum(out, "ended", st, 3);
@@ -71,8 +72,9 @@ history_list(sqlite3 *db, int json, struct buf *out)
 			jstr(out, "report", st, 14);
 			buf_adds(out, "}\n");
 		} else
-			buf_printf(out, "%lld\t%s\t%s\t%s\t%s\t%s\t%s\n", sqlite3_column_int64(st, 0),
-			    col(st, 4), *col(st, 5) ? col(st, 5) : "-", *col(st, 6) ? col(st, 6) : "-",
+			buf_printf(out, "%lld\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			    sqlite3_column_int64(st, 0), col(st, 4),
+			    *col(st, 5) ? col(st, 5) : "-", *col(st, 6) ? col(st, 6) : "-",
 			    *col(st, 7) ? col(st, 7) : "-",
 			    sqlite3_column_type(st, 9) == SQLITE_NULL ? "-" : col(st, 9),
 			    col(st, 12));

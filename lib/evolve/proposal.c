@@ -154,7 +154,8 @@ proposal_parse(const char *text, size_t len, struct proposal *p)
 
 	memset(p, 0, sizeof *p);
 	if (len > PROPOSAL_MAXTEXT)
-		return err_set(EX_DATAERR, "the proposal is over the %u-byte cap", PROPOSAL_MAXTEXT);
+		return err_set(EX_DATAERR, "the proposal is over the %u-byte cap",
+		    PROPOSAL_MAXTEXT);
 	if ((rc = object_of(text, len, &o, &on)))
 		return rc;
 	if (json_member_text(o, on, "skill", &b) != 1 || !b.p ||

@@ -89,7 +89,8 @@ signals_assess(sqlite3 *db, long long slow_ms, struct signals *s)
 	if ((ev = store_int(db, "SELECT ifnull(max(upto_event), 0) FROM cycles", "cycles")) < 0 ||
 	    (sg = store_int(db, "SELECT ifnull(max(upto_suggest), 0) FROM cycles", "cycles")) < 0)
 		return err_code();
-	if ((s->upto_event = store_int(db, "SELECT ifnull(max(id), 0) FROM events", "events")) < 0 ||
+	if ((s->upto_event = store_int(db, "SELECT ifnull(max(id), 0) FROM events",
+	    "events")) < 0 ||
 	    (s->upto_suggest = store_int(db, "SELECT ifnull(max(id), 0) FROM suggest",
 	    "suggest")) < 0)
 		return err_code();

@@ -75,7 +75,8 @@ swap_in(long long id, const char *name, int *exchanged)
 	int rc;
 
 	*exchanged = 0;
-	if ((rc = path_mkhome("skills")) || (rc = swap_path(scratch, sizeof scratch, id, "new", name)) ||
+	if ((rc = path_mkhome("skills")) ||
+	    (rc = swap_path(scratch, sizeof scratch, id, "new", name)) ||
 	    (rc = swap_skill_path(skill, sizeof skill, name)) ||
 	    (rc = swap_path(news, sizeof news, id, "new", NULL)) ||
 	    (rc = swap_path(olds, sizeof olds, id, "old", NULL)))
