@@ -100,7 +100,7 @@ one_file(const char *o, size_t on, struct proposal *p)
 	static const char *const refused[] = { "symlink", "link", "target", "mode", "device" };
 	struct pfile *f = &p->v[p->n];
 	struct buf path = BUF_INIT;
-	const char *why, *x;
+	const char *why = NULL, *x;
 	size_t i, xn;
 	int rc, t;
 
@@ -110,7 +110,7 @@ one_file(const char *o, size_t on, struct proposal *p)
 		if (json_member(o, on, refused[i], &x, &xn))
 			return err_set(EX_DATAERR, "files: \"%s\": %s", refused[i],
 			    i < 3 ? "symbolic links are refused" : "only whole plain files");
-	if ((t = json_member_text(o, on, "path", &path)) != 1 || path.oom) {
+	if ((t = json_member_text(o, on, "path", &path)) != 1 || path.oom || !path.len) {
 		buf_free(&path);
 		return err_set(EX_DATAERR, "files: an entry without a \"path\" string");
 	}
