@@ -122,6 +122,7 @@ bench: all
 	bench/chat
 	bench/skill
 	bench/gateway
+	bench/evolve
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SHAREDIR)/skills \

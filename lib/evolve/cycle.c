@@ -65,7 +65,19 @@ struct cyc {
 	struct buf prompt, answer, diff, report, sigjson;
 	struct proposal p;
 	char hash[65];
+	long long ms[5];          /* where the time went: assess, prompt, model, validate, swap */
+	long long mark;
 };
+
+/* The time since the last mark into ms[i]. */
+static void
+lap(struct cyc *c, int i)
+{
+	long long now = clock_mono_ms();
+
+	c->ms[i] = now - c->mark;
+	c->mark = now;
+}
 
 /* --- small pieces --- */
 
@@ -210,8 +222,11 @@ finish(struct cyc *c, const char *outcome, int ok, double share, int code)
 		buf_add_json_str(c->out, why, strlen(why));
 		buf_printf(c->out, ",\"skill\":");
 		buf_add_json_str(c->out, c->target, strlen(c->target));
-		buf_printf(c->out, ",\"files\":%ld,\"lines\":%ld,\"priority\":%s}\n", c->files,
+		buf_printf(c->out, ",\"files\":%ld,\"lines\":%ld,\"priority\":%s", c->files,
 		    c->lines, now >= 0 ? num : "null");
+		buf_printf(c->out, ",\"ms\":{\"assess\":%lld,\"prompt\":%lld,\"model\":%lld,"
+		    "\"validate\":%lld,\"swap\":%lld,\"total\":%lld}}\n", c->ms[0], c->ms[1],
+		    c->ms[2], c->ms[3], c->ms[4], clock_mono_ms() - c->t0);
 	} else
 		buf_printf(c->out, "cycle\t%lld\t%s\t%s\n", c->id, outcome, why);
 	return code;
@@ -649,7 +664,10 @@ change(struct cyc *c)
 		return rc;
 	swap_crash("recorded");
 	snprintf(session, sizeof session, "evolve:%lld", c->id);
-	if ((rc = child_ask(session, cycle_system, c->prompt.p, &c->answer)))
+	lap(c, 1);
+	rc = child_ask(session, cycle_system, c->prompt.p, &c->answer);
+	lap(c, 2);
+	if (rc)
 		return finish(c, "error", 0, 0, rc);
 	swap_crash("answered");
 	if ((rc = proposal_parse(c->answer.p, c->answer.len, &c->p)) || (rc = check(c)))
@@ -657,7 +675,9 @@ change(struct cyc *c)
 	if (row_update(c, "UPDATE cycles SET skill = ?2, diff = ?3 WHERE id = ?1", c->target,
 	    c->diff.p))
 		return finish(c, "error", 0, 0, err_code());
-	if ((rc = validate(c))) {
+	rc = validate(c);
+	lap(c, 3);
+	if (rc) {
 		char news[PATH_MAX];
 		if (!swap_path(news, sizeof news, c->id, "new", NULL))
 			path_rmtree(news);
@@ -671,6 +691,7 @@ change(struct cyc *c)
 		return finish(c, "error", 0, 0, rc);
 	swap_crash("swapped");
 	swap_forget(c->db, c->id);
+	lap(c, 4);
 	err_set(0, "%s", c->p.summary);
 	return finish(c, "applied", 1, 0.1, 0);
 }
@@ -681,7 +702,7 @@ cycle_run(sqlite3 *db, const struct cycle_opts *o, struct buf *out)
 	struct cyc c = { .db = db, .o = o, .out = out };
 	int fd = -1, rc, n;
 
-	c.t0 = clock_mono_ms();
+	c.t0 = c.mark = clock_mono_ms();
 	err_set(0, "%s", "");
 	if ((rc = lock(&fd)))
 		goto done;
@@ -690,6 +711,7 @@ cycle_run(sqlite3 *db, const struct cycle_opts *o, struct buf *out)
 		goto done;
 	if (decide(&c, &rc))
 		goto done;
+	lap(&c, 0);
 	if ((rc = prepare(&c))) {
 		if (o->dry_run)
 			goto done;
