@@ -175,14 +175,16 @@ child_canary(const char *skills_path, const char *name, const char *args, struct
 	char prog[PATH_MAX];
 	char *argv[] = { prog, "run", (char *)name, (char *)args, NULL };
 	char **env;
-	struct buf out = BUF_INIT;
+	struct buf out = BUF_INIT, err = BUF_INIT;
 	int rc;
 
 	if (path_find_prog("claw-skill", prog, sizeof prog) < 0)
 		return err_set(EX_UNAVAILABLE, "claw-skill is not installed: nothing can validate");
 	if (!(env = env_with(skills_path)))
 		return err_set(EX_SOFTWARE, "out of memory");
-	rc = proc_run_err(argv, env, "", 0, &out, 1u << 20, NULL, 0, NULL, CHILD_TEST_MS);
+	/* Its stderr is the skill's: kept out of ours, as a test's is. */
+	rc = proc_run_err(argv, env, "", 0, &out, 1u << 20, &err, 8192, NULL, CHILD_TEST_MS);
+	buf_free(&err);
 	env_free(env, skills_path);
 	buf_printf(report, "# canary: claw-skill run %s %s: exit %d\n", name, args, rc);
 	if (rc < 0)
