@@ -488,3 +488,26 @@ Says hello.
 	assert_line --regexp $'^signal\tmissing_skill\twordcount\t1'
 	assert_output --partial 'Propose a new skill named wordcount'
 }
+
+@test "a built-in skill is never changed in place: the repair goes into \$CLAW_HOME/skills" {
+	# An installed layout: the programs in bin/, the built-in skills in share/claw/skills.
+	local inst=$BATS_TEST_TMPDIR/inst
+	mkdir -p "$inst/bin" "$inst/share/claw/skills"
+	cp "$CLAW_BIN"/claw-* "$CLAW_BIN/claw" "$inst/bin/"
+	mv "$CLAW_HOME/skills/greet" "$inst/share/claw/skills/"
+	cp -a "$inst/share/claw/skills/greet" "$BATS_TEST_TMPDIR/old"
+	"$inst/bin/claw-skill" run greet name=Ann >/dev/null 2>&1 || true
+	propose "$(proposal greet "run=$GOOD_RUN")"
+	run -0 "$inst/bin/claw-evolve" cycle --strategy repair --json
+	assert_line --partial '"outcome":"applied"'
+	diff -r "$BATS_TEST_TMPDIR/old" "$inst/share/claw/skills/greet"
+	[ "$(db "SELECT base FROM cycles WHERE id = 1")" = builtin ]
+	run -0 "$inst/bin/claw-skill" run greet name=Ann
+	assert_output '{"type":"result","text":"hello Ann"}'
+	run -0 "$inst/bin/claw-skill" info greet
+	assert_line $'dir\t'"$CLAW_HOME/skills/greet"
+	run -0 "$inst/bin/claw-evolve" rollback 1
+	[ ! -e "$CLAW_HOME/skills/greet" ]
+	run "$inst/bin/claw-skill" run greet name=Ann
+	assert_output --partial broken
+}
