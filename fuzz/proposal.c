@@ -32,7 +32,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!proposal_path_ok(f->path, strlen(f->path), &why) || f->path[0] == '/' ||
 		    strstr(wrapped, "/../") || strstr(wrapped, "/./") || strstr(wrapped, "//"))
 			abort();
-		if ((f->remove && f->text.len) || memchr(f->text.p ? f->text.p : "", 0, f->text.len))
+		if ((f->remove && f->text.len) ||
+		    memchr(f->text.p ? f->text.p : "", 0, f->text.len))
 			abort();
 		for (j = 0; j < i; j++)
 			if (strcmp(p.v[j].path, f->path) == 0)

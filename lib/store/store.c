@@ -118,7 +118,7 @@ static const char *const migrations[] = {
 
 	/* evolve: the gene pool (seeded as REFERENCE.md §8's stock genes), each gene's
 	 * priority history, the user's wishes, and one row per cycle */
-	"CREATE TABLE genes("
+	"CREATE TABLE IF NOT EXISTS genes("
 	"  id TEXT PRIMARY KEY,"
 	"  category TEXT NOT NULL CHECK(category IN ('repair','optimize','innovate')),"
 	"  signals TEXT NOT NULL,"          /* the signal kinds it matches, one per line */
@@ -128,18 +128,18 @@ static const char *const migrations[] = {
 	"  protected TEXT NOT NULL DEFAULT '',"   /* paths in the skill it may not touch */
 	"  validation TEXT NOT NULL DEFAULT 'tests canary',"
 	"  updated INTEGER NOT NULL) STRICT;"
-	"CREATE TABLE gene_history("
+	"CREATE TABLE IF NOT EXISTS gene_history("
 	"  id INTEGER PRIMARY KEY,"
 	"  gene TEXT NOT NULL,"
 	"  ts INTEGER NOT NULL,"
 	"  cycle INTEGER,"
 	"  priority REAL NOT NULL,"
 	"  why TEXT NOT NULL) STRICT;"
-	"CREATE TABLE suggest("
+	"CREATE TABLE IF NOT EXISTS suggest("
 	"  id INTEGER PRIMARY KEY,"
 	"  ts INTEGER NOT NULL,"
 	"  text TEXT NOT NULL) STRICT;"
-	"CREATE TABLE cycles("
+	"CREATE TABLE IF NOT EXISTS cycles("
 	"  id INTEGER PRIMARY KEY,"
 	"  parent INTEGER,"
 	"  started INTEGER NOT NULL,"
@@ -156,8 +156,8 @@ static const char *const migrations[] = {
 	"  priority REAL,"
 	"  diff TEXT,"
 	"  new_hash TEXT) STRICT;"
-	"CREATE INDEX cycles_skill ON cycles(skill, id);"
-	"INSERT INTO genes VALUES"
+	"CREATE INDEX IF NOT EXISTS cycles_skill ON cycles(skill, id);"
+	"INSERT OR IGNORE INTO genes VALUES"
 	"  ('gene_gep_repair_from_errors','repair','failed\ntimeout\nerror',0.5,NULL,NULL,'',"
 	"   'tests canary',0),"
 	"  ('gene_gep_optimize_prompt_and_assets','optimize','slow',0.5,NULL,NULL,'',"

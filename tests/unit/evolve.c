@@ -73,15 +73,16 @@ main(void)
 	ok(proposal_parse("{\"skill\":\"x\",\"files\":[{\"path\":\"run\",\"text\":\"a\"}]}",
 	    52, &p) == 0 && p.n == 1 && strcmp(p.v[0].path, "run") == 0, "a minimal proposal");
 	proposal_free(&p);
-	ok(proposal_parse("```\n{\"skill\":\"x\",\"files\":[{\"path\":\"r\",\"remove\":true}]}\n```",
-	    58, &p) == 0 && p.v[0].remove, "a fenced proposal with a removal");
+	ok(proposal_parse("```\n{\"skill\":\"x\",\"files\":"
+	    "[{\"path\":\"r\",\"remove\":true}]}\n```", 58, &p) == 0 && p.v[0].remove, "a fenced proposal with a removal");
 	proposal_free(&p);
 	ok(proposal_parse("{\"skill\":\"x\",\"files\":[]} trailing", 33, &p) != 0, "trailing text");
 	proposal_free(&p);
 
 	radius("a\nb\nc\n", "a\nb\nc\n", 0, 0, "");
 	radius("a\nb\nc\n", "a\nB\nc\n", 1, 2,
-	    "diff --git a/s/run b/s/run\n--- a/s/run\n+++ b/s/run\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n");
+	    "diff --git a/s/run b/s/run\n--- a/s/run\n+++ b/s/run\n"
+	    "@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n");
 	radius(NULL, "x\n", 1, 1,
 	    "diff --git a/s/run b/s/run\nnew file mode 100755\n--- /dev/null\n+++ b/s/run\n"
 	    "@@ -0,0 +1,1 @@\n+x\n");
@@ -110,6 +111,7 @@ main(void)
 		draw_seed(&d, (uint64_t)i);
 		innovate += strcmp(strategy_draw(&s, 0.6, draw_next(&d)), "innovate") == 0;
 	}
-	ok(innovate > 5800 && innovate < 6200, "innovate 60%% of 10000 seeded draws (%d)", innovate);
+	ok(innovate > 5800 && innovate < 6200, "innovate 60%% of 10000 seeded draws (%d)",
+	    innovate);
 	return done_testing();
 }
