@@ -74,7 +74,8 @@ main(void)
 	    52, &p) == 0 && p.n == 1 && strcmp(p.v[0].path, "run") == 0, "a minimal proposal");
 	proposal_free(&p);
 	ok(proposal_parse("```\n{\"skill\":\"x\",\"files\":"
-	    "[{\"path\":\"r\",\"remove\":true}]}\n```", 58, &p) == 0 && p.v[0].remove, "a fenced proposal with a removal");
+	    "[{\"path\":\"r\",\"remove\":true}]}\n```", 58, &p) == 0 && p.v[0].remove,
+	    "a fenced proposal with a removal");
 	proposal_free(&p);
 	ok(proposal_parse("{\"skill\":\"x\",\"files\":[]} trailing", 33, &p) != 0, "trailing text");
 	proposal_free(&p);
