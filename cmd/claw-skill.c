@@ -75,6 +75,24 @@ load_find(const char *name, struct skill **k)
 
 /* --- list, info, check --- */
 
+/* 1 when claw-evolve's last applied change to skill k's name stands in its directory
+ * (the cycles table: a change rolled back, or a skill found elsewhere, is not). */
+static int
+evolved(const struct skill *k)
+{
+	sqlite3_stmt *st;
+	int yes = 0;
+
+	if (store_prepare(db, &st, "SELECT 1 FROM cycles WHERE skill = ?1 AND outcome = 'applied'"
+	    " AND ?2 LIKE '%/skills/' || ?1"))
+		return 0;
+	sqlite3_bind_text(st, 1, k->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, k->dir, -1, SQLITE_STATIC);
+	yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return yes;
+}
+
 static int
 cmd_list(int argc, char **argv)
 {
@@ -87,13 +105,17 @@ cmd_list(int argc, char **argv)
 		return rc;
 	for (i = 0; i < all.n; i++) {
 		struct buf b = BUF_INIT;
-		if (json)
-			skill_json(db, &all.v[i], &b), buf_addc(&b, '\n');
-		else {
+		int ev = evolved(&all.v[i]);
+		if (json) {
+			skill_json(db, &all.v[i], &b);
+			if (ev && b.len && b.p[b.len - 1] == '}')
+				b.len--, buf_adds(&b, ",\"evolved\":true}");
+			buf_addc(&b, '\n');
+		} else {
 			struct buf why = BUF_INIT;
 			skill_missing(db, &all.v[i], &why);
-			buf_printf(&b, "%s\t%s\t%s\t%s\n", all.v[i].name, all.v[i].kind,
-			    why.len ? why.p : "ok", all.v[i].description);
+			buf_printf(&b, "%s\t%s\t%s\t%s%s\n", all.v[i].name, all.v[i].kind,
+			    why.len ? why.p : "ok", all.v[i].description, ev ? "\tevolved" : "");
 			buf_free(&why);
 		}
 		if (!b.oom)
@@ -241,6 +263,18 @@ record_run(const struct skill *k, int rc, long long ms, void *ctx)
 	buf_free(&detail);
 }
 
+static void
+record_missing(struct telemetry *t, const char *name)
+{
+	struct buf detail = BUF_INIT;
+
+	buf_adds(&detail, "{\"skill\":");
+	buf_add_json_str(&detail, name, strlen(name));
+	buf_adds(&detail, "}");
+	telemetry_add(t, "missing", -1, 0, detail.oom ? NULL : detail.p);
+	buf_free(&detail);
+}
+
 static int
 cmd_run(int argc, char **argv)
 {
@@ -253,8 +287,13 @@ cmd_run(int argc, char **argv)
 
 	if (argc < 2)
 		return cli_usage_error(usage);
-	if ((rc = load_find(argv[1], &k)))
+	if ((rc = load_find(argv[1], &k))) {
+		/* A call of a skill that does not exist: claw-evolve's missing_skill signal. */
+		if (rc == EX_NOINPUT && db && strlen(argv[1]) <= 64)
+			telemetry_init(&t, "claw-skill"), record_missing(&t, argv[1]),
+			    telemetry_flush(&t, db), telemetry_free(&t);
 		return rc;
+	}
 	telemetry_init(&t, "claw-skill");
 	/* NDJSON requests on stdin, unless it is empty (cron, </dev/null): then one
 	 * run with no arguments. */

@@ -7,7 +7,7 @@ load helper
 SRC=${CLAW_SRC:-$BATS_TEST_DIRNAME/..}
 
 # Every program in $CLAW_BIN that has a man page; the last test says when one is missing here.
-PROGRAMS="claw claw-chat claw-skill claw-gateway claw-sandbox claw-channel"
+PROGRAMS="claw claw-chat claw-skill claw-gateway claw-evolve claw-sandbox claw-channel"
 
 # Programs whose first word may be anything (claw-chat's PROMPT): no unknown verb to try.
 FREE_WORDS="claw-chat"
@@ -151,6 +151,12 @@ check_long_options() {
 @test "claw-gateway: usage errors" { check_usage_error claw-gateway; }
 @test "claw-gateway: usage is the SYNOPSIS" { check_synopsis claw-gateway; }
 @test "claw-gateway: long options in usage and SYNOPSIS" { check_long_options claw-gateway; }
+
+@test "claw-evolve: help" { check_help claw-evolve; }
+@test "claw-evolve: version" { check_version claw-evolve; }
+@test "claw-evolve: usage errors" { check_usage_error claw-evolve; }
+@test "claw-evolve: usage is the SYNOPSIS" { check_synopsis claw-evolve; }
+@test "claw-evolve: long options in usage and SYNOPSIS" { check_long_options claw-evolve; }
 
 @test "claw-sandbox: help" { check_help claw-sandbox; }
 @test "claw-sandbox: version" { check_version claw-sandbox; }

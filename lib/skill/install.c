@@ -170,6 +170,28 @@ skillinst_hash(const char *src, char hex[65])
 	return rc;
 }
 
+int
+skillinst_files(const char *src, struct buf *out)
+{
+	struct walk w = { 0 };
+	char path[PATH_MAX];
+	struct stat st;
+	size_t i;
+	int rc;
+
+	snprintf(w.root, sizeof w.root, "%s", src);
+	if (!(rc = scan(&w, ""))) {
+		qsort(w.paths, w.n, sizeof *w.paths, cmp);
+		for (i = 0; i < w.n; i++) {
+			snprintf(path, sizeof path, "%s/%s", src, w.paths[i]);
+			if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+				buf_printf(out, "%s\n", w.paths[i]);
+		}
+	}
+	walk_free(&w);
+	return rc;
+}
+
 /* Copy the checked tree w into dst, file modes reduced to 0644/0755. */
 static int
 copy_tree(struct walk *w, const char *dst)

@@ -13,6 +13,9 @@
 /* Check the tree at src (links out of it, special files, caps) and hash it into
  * hex (65 bytes): 0 or EX_DATAERR naming the first problem. */
 int skillinst_hash(const char *src, char hex[65]);
+/* The plain files of the checked tree at src (as skillinst_hash checks it), relative
+ * paths in byte order, one per line, appended to out: 0 or EX_DATAERR.  For claw-evolve. */
+int skillinst_files(const char *src, struct buf *out);
 /* Install src (a directory, or a .tar/.tar.gz/.tar.xz file) as
  * $CLAW_HOME/skills/NAME; *name gets the name (malloc'd).  notes gets one line for
  * each skill of that name it shadows or is hidden by, and one for each broad

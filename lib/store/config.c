@@ -45,6 +45,7 @@ static const struct key {
 	{ "evolve.innovation", "0.6", T_FRACTION },
 	{ "evolve.max_files", "25", T_UINT },
 	{ "evolve.max_lines", "2000", T_UINT },
+	{ "evolve.slow_ms", "10000", T_UINT },
 	{ "gateway.body_timeout", "30", T_UINT },
 	{ "gateway.head_timeout", "10", T_UINT },
 	{ "gateway.jwt_secret", NULL, T_SECRET },

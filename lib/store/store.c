@@ -187,6 +187,56 @@ static const char *const migrations[] = {
 	"  model TEXT NOT NULL DEFAULT '',"
 	"  last_inbound INTEGER NOT NULL DEFAULT 0,"
 	"  PRIMARY KEY(channel, peer)) STRICT;",
+
+	/* evolve: the gene pool (seeded as REFERENCE.md §8's stock genes), each gene's
+	 * priority history, the user's wishes, and one row per cycle */
+	"CREATE TABLE IF NOT EXISTS genes("
+	"  id TEXT PRIMARY KEY,"
+	"  category TEXT NOT NULL CHECK(category IN ('repair','optimize','innovate')),"
+	"  signals TEXT NOT NULL,"          /* the signal kinds it matches, one per line */
+	"  priority REAL NOT NULL CHECK(priority >= 0 AND priority <= 1),"
+	"  max_files INTEGER,"              /* NULL: evolve.max_files alone */
+	"  max_lines INTEGER,"
+	"  protected TEXT NOT NULL DEFAULT '',"   /* paths in the skill it may not touch */
+	"  validation TEXT NOT NULL DEFAULT 'tests canary',"
+	"  updated INTEGER NOT NULL) STRICT;"
+	"CREATE TABLE IF NOT EXISTS gene_history("
+	"  id INTEGER PRIMARY KEY,"
+	"  gene TEXT NOT NULL,"
+	"  ts INTEGER NOT NULL,"
+	"  cycle INTEGER,"
+	"  priority REAL NOT NULL,"
+	"  why TEXT NOT NULL) STRICT;"
+	"CREATE TABLE IF NOT EXISTS suggest("
+	"  id INTEGER PRIMARY KEY,"
+	"  ts INTEGER NOT NULL,"
+	"  text TEXT NOT NULL) STRICT;"
+	"CREATE TABLE IF NOT EXISTS cycles("
+	"  id INTEGER PRIMARY KEY,"
+	"  parent INTEGER,"
+	"  started INTEGER NOT NULL,"
+	"  ended INTEGER,"
+	"  upto_event INTEGER NOT NULL,"    /* the signals it saw: events and wishes up to */
+	"  upto_suggest INTEGER NOT NULL,"
+	"  signals TEXT NOT NULL DEFAULT '[]',"
+	"  strategy TEXT, gene TEXT, skill TEXT,"
+	"  base TEXT,"                      /* home, builtin or new: what the change started from */
+	"  files INTEGER, lines INTEGER,"
+	"  report TEXT,"
+	"  outcome TEXT NOT NULL,"
+	"  reason TEXT,"
+	"  priority REAL,"
+	"  diff TEXT,"
+	"  new_hash TEXT) STRICT;"
+	"CREATE INDEX IF NOT EXISTS cycles_skill ON cycles(skill, id);"
+	"INSERT OR IGNORE INTO genes VALUES"
+	"  ('gene_gep_repair_from_errors','repair','failed\ntimeout\nerror',0.5,NULL,NULL,'',"
+	"   'tests canary',0),"
+	"  ('gene_gep_optimize_prompt_and_assets','optimize','slow',0.5,NULL,NULL,'',"
+	"   'tests canary',0),"
+	"  ('gene_gep_innovate_from_opportunity','innovate',"
+	"   'wish\nmissing_skill\nerror\nfailed\ntimeout\nslow',0.984,NULL,NULL,'',"
+	"   'tests canary',0);",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
