@@ -514,8 +514,8 @@ outcome(const struct skill *k, int status, const struct buf *out, skillrun_fn *f
 	} else if (status == 0)
 		rc = 0;
 	else
-		rc = err_set(passed_on(status) ? status : EX_NORESULT, "%s: exited with status %d%s",
-		    k->name, status, said.p ? said.p : "");
+		rc = err_set(passed_on(status) ? status : EX_NORESULT,
+		    "%s: exited with status %d%s", k->name, status, said.p ? said.p : "");
 	buf_free(&said);
 	buf_free(&t.msg);
 	*quiet = t.error;                       /* it said why itself */
