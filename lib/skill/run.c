@@ -273,7 +273,8 @@ forward(const struct buf *out, skillrun_fn *fn, void *ctx, struct told *t, int o
 				t->error = 1;
 				buf_reset(&t->msg);
 				json_member_text(p, n, "message", &t->msg);
-				t->code = json_member(p, n, "code", &v, &vn) ? strtol(v, NULL, 10) : 0;
+				t->code = json_member(p, n, "code", &v, &vn)
+				    ? strtol(v, NULL, 10) : 0;
 			}
 			fn(p, n, ctx);
 		} else if (n || plain.len) {
