@@ -822,6 +822,13 @@ PNG=iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9
 	[ "$(status_of "$output")" = 400 ]
 	run -0 api /v1/responses -X GET
 	[ "$(status_of "$output")" = 405 ]
+	# Only instructions, or only a system message: nothing for the model to answer.
+	run -0 api /v1/responses -d '{"input":[],"instructions":"be brief"}'
+	[ "$(status_of "$output")" = 400 ]
+	body_of "$output" | jq -e '.error.message == "input: want a user message, not only a system one"'
+	run -0 api /v1/chat/completions -d '{"messages":[{"role":"system","content":"x"}]}'
+	[ "$(status_of "$output")" = 400 ]
+	[ ! -s "$FAKE_DIR/log" ]
 }
 
 @test "a provider error before output is an HTTP error; after it, an error event" {

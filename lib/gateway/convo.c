@@ -16,7 +16,7 @@ static const char *const image_types[] = {
 struct conv {
 	const char *what;
 	struct buf msgs, atts, system, prompt;
-	size_t nmsgs, natts;
+	size_t nmsgs, natts, nsaid;      /* nsaid: messages that are not system */
 	char why[200];
 };
 
@@ -132,6 +132,7 @@ message(struct conv *c, const char *m, size_t mn, size_t i, int flat)
 		    " new user message"
 		    : "%s: role %s: want system, developer, user, assistant or tool", i, -1, role);
 	sys = k < 2;                   /* developer is what newer clients call system */
+	c->nsaid += !sys;
 	if (json_member(m, mn, "content", &v, &vn)
 	    && (rc = content(c, v, vn, i, strcmp(role, "user") == 0, &text)))
 		goto out;
@@ -172,8 +173,10 @@ gw_convo(const char *arr, size_t n, const char *what, int flat, struct buf *req,
 
 	for (i = 0; !rc && json_array_next(arr, n, &off, &m, &mn); i++)
 		rc = message(&c, m, mn, i, flat);
-	if (!rc && !i)
-		rc = fail(&c, "%s: want at least one message%s", 0, -1, "");
+	if (!rc && !c.nsaid) {
+		snprintf(c.why, sizeof c.why, "%s: want a user message, not only a system one", what);
+		rc = -1;
+	}
 	if (rc)
 		gw_error(o, 400, c.why);
 	else if (flat) {
