@@ -174,7 +174,8 @@ gw_convo(const char *arr, size_t n, const char *what, int flat, struct buf *req,
 	for (i = 0; !rc && json_array_next(arr, n, &off, &m, &mn); i++)
 		rc = message(&c, m, mn, i, flat);
 	if (!rc && !c.nsaid) {
-		snprintf(c.why, sizeof c.why, "%s: want a user message, not only a system one", what);
+		snprintf(c.why, sizeof c.why, "%s: want a user message, not only a system one",
+		    what);
 		rc = -1;
 	}
 	if (rc)
