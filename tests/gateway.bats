@@ -833,10 +833,10 @@ PNG=iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9
 
 @test "a provider error before output is an HTTP error; after it, an error event" {
 	start
-	script '{"status":400,"error_message":"context too long"}'
+	script '{"status":400,"error_message":"context too long: see https://docs.example/limits"}'
 	run -0 api /v1/responses -d '{"input":"x"}'
 	[ "$(status_of "$output")" = 400 ]
-	body_of "$output" | jq -e '.error.message | test("context too long")'
+	body_of "$output" | jq -e '.error.message | test("context too long: see \\[URL\\]$")'
 	script '{"text":"a b c d","error_after":2}'
 	run -0 api /v1/responses -N -d '{"input":"x","stream":true}'
 	sse_data "$output" | jq -e -s '.[-1].type == "error" and (.[-1].message | length > 0)
