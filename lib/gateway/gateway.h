@@ -57,7 +57,7 @@ struct gw_out {
 	int job;                      /* GW_CHAT, _COMPLETIONS, _RESPONSES or _SKILL: gw_job */
 	int stream;
 	struct buf arg;               /* the job's input line (claw-chat request or skill args) */
-	char name[96];                /* the skill, or the model as the client named it */
+	char name[96];                /* the skill, or the model named (else the chain's first) */
 	int usage_chunk;              /* completions: stream_options.include_usage */
 	char route[48];               /* for telemetry: the route's pattern, never the URL */
 	char id[48];                  /* Responses: the answer's id, resp_… */
