@@ -12,11 +12,13 @@
 #include <unistd.h>
 #include <sodium.h>
 
+#include "base/addr.h"
 #include "base/buf.h"
 #include "base/cli.h"
 #include "base/clock.h"
 #include "base/daemon.h"
 #include "base/err.h"
+#include "base/utf8.h"
 #include "gateway/conn.h"
 #include "gateway/gateway.h"
 #include "net/jwt.h"
@@ -118,8 +120,9 @@ cmd_start(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 } };
-	char *spec = NULL, bound[300], msg[512];
+	char *spec = NULL, bound[300], msg[512], host[256], why[128];
 	struct daemon d;
+	unsigned port;
 	int c, fg = 0, rc;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
@@ -130,6 +133,10 @@ cmd_start(int argc, char **argv)
 		}
 	if (optind != argc)
 		return free(spec), cli_usage_error(usage);
+	if (spec && addr_split(spec, host, sizeof host, &port, why, sizeof why)) {
+		diag("--listen %s: %s", spec, why);
+		return free(spec), EX_USAGE;
+	}
 	if (!spec) {
 		sqlite3 *db;
 		if ((rc = store_open(&db)))
@@ -233,8 +240,13 @@ cmd_token(int argc, char **argv)
 		return diag("--ttl %s: want N, Ns, Nm, Nh or Nd, at most 366d", ttl), EX_USAGE;
 	if (!sub || !*sub)
 		sub = "claw";
-	if (strlen(sub) >= 120)
-		return diag("--sub: at most 119 bytes"), EX_USAGE;
+	/* The gateway reads sub into 127 bytes (net/jwt.h); invalid UTF-8 would
+	 * grow on the way, each bad byte becoming U+FFFD. */
+	if (strlen(sub) >= sizeof ((struct jwt_claims *)0)->sub)
+		return diag("--sub: at most %zu bytes", sizeof ((struct jwt_claims *)0)->sub - 1),
+		    EX_USAGE;
+	if (!utf8_valid(sub, strlen(sub)))
+		return diag("--sub: not UTF-8"), EX_USAGE;
 	snprintf(sc, sizeof sc, "%s", scope);
 	for (c = 0; sc[c]; c++)
 		if (sc[c] == ',')

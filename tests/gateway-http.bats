@@ -933,6 +933,21 @@ check_cases() {
 	run -64 claw-gateway token extra
 }
 
+@test "token --sub takes up to 127 bytes, as claw-gateway(1) says, and the gateway accepts that token" {
+	local t sub
+	sub=$(printf 'a%.0s' $(seq 127))
+	tok t --sub "$sub" --scope chat
+	part 2 "$t"
+	jq -e --arg s "$sub" '.sub == $s' <<<"$PART"
+	inetd "GET /v1/models HTTP/1.1\r\n${H}Authorization: Bearer $t\r\n\r\n"
+	expect 200
+	run -64 --separate-stderr claw-gateway token --sub "${sub}b"
+	[ "$stderr" = "claw-gateway: --sub: at most 127 bytes" ]
+	run -64 --separate-stderr claw-gateway token --sub $'caf\xe9'
+	[ "$stderr" = "claw-gateway: --sub: not UTF-8" ]
+	grep -q 'may be up to 127 bytes' "$CLAW_SRC/man/claw-gateway.1"
+}
+
 @test "no secret: token and start make one, sealed, and say so; inetd mode answers 503 naming gateway.jwt_secret" {
 	claw config unset gateway.jwt_secret
 	run -0 --separate-stderr claw-gateway token --scope chat

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # claw-gateway: start/stop/status and every route, against tests/fakeprovider.py on
-# loopback, with curl and with the official openai npm client.  HTTP hygiene and
-# auth failures are in gateway-http.bats.
+# loopback, with curl, the official openai npm client and the Vercel AI SDK (the
+# Responses API too).  HTTP hygiene and auth failures are in gateway-http.bats.
 
 load helper
 
@@ -99,10 +99,33 @@ s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1]
 	kill %1 2>/dev/null || true
 }
 
-@test "bad --listen addresses are config errors; a bad option is a usage error" {
-	run -78 claw-gateway start --listen nonsense
-	assert_output --partial "want ADDR:PORT"
-	run -78 claw-gateway start --listen 127.0.0.1:http
+@test "bad --listen addresses are usage errors, refused before anything starts" {
+	run -64 claw-gateway start --listen nonsense
+	assert_output "claw-gateway: --listen nonsense: want ADDR:PORT (e.g. 127.0.0.1:3000 or [::1]:3000)"
+	run -64 claw-gateway start --listen 127.0.0.1:http
+	# A port past 65535 is refused, not wrapped onto another port.
+	run -64 claw-gateway start --listen 127.0.0.1:99999
+	assert_output "claw-gateway: --listen 127.0.0.1:99999: 99999: want a port number from 0 to 65535"
+	run -64 claw-gateway start --listen 999.1.1.1:41000
+	assert_output --partial "999.1.1.1: not an IP address or host name"
+	run -64 claw-gateway start --listen '[::1:41000'
+	run -64 claw-gateway start --listen ::1:41000
+	assert_output --partial "brackets"
+	run -1 claw-gateway status
+}
+
+@test "gateway.listen is checked by the same parser when it is set; a bad one from the environment is a config error" {
+	run -78 claw config set gateway.listen=999.1.1.1:41000
+	run -78 claw config set gateway.listen=127.0.0.1:99999
+	run -78 claw config set gateway.listen=127.0.0.1
+	run -0 claw config set gateway.listen=localhost:41000
+	run -0 claw config set 'gateway.listen=[::1]:41000'
+	run -0 claw config set gateway.listen=127.0.0.1:0
+	CLAW_GATEWAY_LISTEN=127.0.0.1:70000 run -78 claw-gateway start --foreground
+	assert_output --partial "127.0.0.1:70000: 70000: want a port number from 0 to 65535"
+}
+
+@test "a bad option is a usage error" {
 	run -64 claw-gateway start --bogus
 	assert_line --index 0 --partial "unrecognized option"
 	run -64 claw-gateway frobnicate
@@ -280,7 +303,8 @@ s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1]
 	start
 	run -0 api /v1/chat/completions -d '{"model":"claw","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"yo"}]}'
 	[ "$(status_of "$output")" = 200 ]
-	body_of "$output" | jq -e '.object == "chat.completion" and (.id | startswith("chatcmpl-")) and .model == "claw"
+	body_of "$output" | jq -e '.object == "chat.completion" and (.id | startswith("chatcmpl-"))
+	    and .model == "generic/test-model"
 	    and .choices[0].message.role == "assistant" and .choices[0].message.content == "echo: yo"
 	    and .choices[0].finish_reason == "stop"
 	    and .usage.total_tokens == .usage.prompt_tokens + .usage.completion_tokens'
@@ -568,4 +592,282 @@ print(got.split(b"\r\n")[0].decode(), "in time" if time.monotonic() - t0 < 2.5 e
 	    '$t' ${#body} '$body' | PATH=/usr/bin:/bin '$BATS_TEST_TMPDIR/alone/claw-gateway'"
 	assert_line --index 0 --partial "HTTP/1.1 503"
 	tail -n1 <<<"$output" | jq -e '.error.type == "unavailable" and (.error.message | test("claw-chat is not installed"))'
+}
+
+# --- OpenAI's newer clients: roles, parts, images, answers, mistakes, Responses ---
+
+sse_data() { grep '^data: {' <<<"$1" | sed 's/^data: //'; }
+need_npm() {
+	[ -d "$CLAW_SRC/tests/npm/node_modules/$1" ] || skip "npm packages not installed (make deps)"
+}
+
+# A 1x1 png, as clients send one.
+PNG=iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==
+
+# --- roles, parts, images ---
+
+@test "the developer role reaches the model as system (completions and responses)" {
+	start
+	run -0 api /v1/chat/completions -d '{"messages":[{"role":"developer","content":"be terse"},{"role":"user","content":"hi"}]}'
+	[ "$(status_of "$output")" = 200 ]
+	tail -n1 "$FAKE_DIR/log" | jq -e '.body.messages[0] == {"role":"system","content":"be terse"}
+	    and (.body.messages | map(select(.role == "user").content) | index("be terse") == null)'
+	run -0 api /v1/responses -d '{"input":[{"role":"developer","content":"be kind"},{"role":"user","content":"hi"}]}'
+	[ "$(status_of "$output")" = 200 ]
+	tail -n1 "$FAKE_DIR/log" | jq -e '.body.messages[0] == {"role":"system","content":"be kind"}'
+}
+
+@test "text parts are joined with a newline, as the man page says" {
+	start
+	run -0 api /v1/chat/completions -d '{"messages":[{"role":"user","content":[{"type":"text","text":"one"},{"type":"text","text":"two"}]}]}'
+	[ "$(status_of "$output")" = 200 ]
+	body_of "$output" | jq -e '.choices[0].message.content == "echo: one\ntwo"'
+	grep -q 'joined with a newline' "$CLAW_SRC/man/claw-gateway.1"
+}
+
+@test "a data: image reaches the model as an image; other images are 400s that say why" {
+	start
+	run -0 api /v1/chat/completions -d '{"messages":[{"role":"user","content":[{"type":"text","text":"what is it"},{"type":"image_url","image_url":{"url":"data:image/png;base64,'"$PNG"'"}}]}]}'
+	[ "$(status_of "$output")" = 200 ]
+	tail -n1 "$FAKE_DIR/log" | jq -e --arg png "$PNG" '.body.messages[-1].content
+	    | (map(select(.type == "image_url").image_url.url) == ["data:image/png;base64," + $png])
+	    and (map(select(.type == "text").text) == ["what is it"])'
+	: > "$FAKE_DIR/log"
+	run -0 api /v1/chat/completions -d '{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://example.com/cat.png"}}]}]}'
+	[ "$(status_of "$output")" = 400 ]
+	body_of "$output" | jq -e '.error.message | test("messages\\[0\\].content\\[0\\]: image not passed on: only data: URLs")'
+	run -0 api /v1/chat/completions -d '{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/svg+xml;base64,PHN2Zy8+"}}]}]}'
+	[ "$(status_of "$output")" = 400 ]
+	body_of "$output" | jq -e '.error.message | test("png, jpeg, gif or webp")'
+	run -0 api /v1/chat/completions -d '{"messages":[{"role":"user","content":[{"type":"input_audio","input_audio":{"data":"AAAA","format":"wav"}}]}]}'
+	[ "$(status_of "$output")" = 400 ]
+	body_of "$output" | jq -e '.error.message | test("input_audio part is not passed on")'
+	# Bytes that are no image, and a picture over claw-chat's cap: claw-chat says so.
+	run -0 api /v1/chat/completions -d '{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/png;base64,!!!!"}}]}]}'
+	[ "$(status_of "$output")" = 400 ]
+	body_of "$output" | jq -e '.error.message | test("not base64")'
+	claw config set gateway.max_body=8000000
+	claw-gateway stop
+	start
+	head -c 5300000 /dev/zero | sed 's/^/\x89PNG\r\n\x1a\n/' | base64 -w0 > "$BATS_TEST_TMPDIR/big"
+	printf '{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:image/png;base64,%s"}}]}]}' \
+	    "$(cat "$BATS_TEST_TMPDIR/big")" > "$BATS_TEST_TMPDIR/body"
+	run -0 api /v1/chat/completions --data-binary @"$BATS_TEST_TMPDIR/body"
+	[ "$(status_of "$output")" = 413 ]
+	body_of "$output" | jq -e '.error.message | test("request too large: a turn is at most 4194304 bytes")'
+	[ ! -s "$FAKE_DIR/log" ]
+}
+
+@test "claw-chat --requests takes data: URLs as attachments, classified by their bytes" {
+	start
+	run -0 claw-chat --requests <<<'{"prompt":"look","attachments":["data:image/png;base64,'"$PNG"'"]}'
+	tail -n1 "$FAKE_DIR/log" | jq -e '.body.messages[-1].content | map(.type) | sort == ["image_url","text"]'
+	# Text in a data: URL is text, whatever it calls itself.
+	run -0 claw-chat --requests <<<'{"prompt":"read","attachments":["data:image/png;base64,'"$(printf 'plain words' | base64)"'"]}'
+	tail -n1 "$FAKE_DIR/log" | jq -e '.body.messages[-1].content | test("plain words")'
+	run -65 claw-chat --requests <<<'{"prompt":"x","attachments":["data:image/png;base64,@@@"]}'
+	assert_output --partial "data: URL: not base64"
+	run -65 claw-chat --requests <<<'{"prompt":"x","attachments":["data:image/png,raw"]}'
+	assert_output --partial "want data:TYPE;base64,DATA"
+}
+
+@test "an image in the Responses API's input_image reaches the model" {
+	start
+	run -0 api /v1/responses -d '{"input":[{"role":"user","content":[{"type":"input_text","text":"see"},{"type":"input_image","image_url":"data:image/png;base64,'"$PNG"'"}]}]}'
+	[ "$(status_of "$output")" = 200 ]
+	tail -n1 "$FAKE_DIR/log" | jq -e '.body.messages[-1].content | map(.type) | sort == ["image_url","text"]'
+	run -0 api /v1/responses -d '{"input":[{"role":"user","content":[{"type":"input_image","file_id":"file-123"}]}]}'
+	[ "$(status_of "$output")" = 400 ]
+	body_of "$output" | jq -e '.error.message | test("no file_id")'
+}
+
+# --- the answer ---
+
+@test "when tools ran, streamed and whole answers are the same: every round's text, a blank line between" {
+	start
+	local calls='[{"id":"c1","name":"calc","arguments":"{\"expr\":\"2+2\"}"}]'
+	script '{"text":"Let me work it out.","tool_calls":'"$calls"'}' '{"text":"It is 4."}'
+	run -0 api /v1/chat/completions -d '{"messages":[{"role":"user","content":"2+2?"}]}'
+	[ "$(status_of "$output")" = 200 ]
+	body_of "$output" | jq -e '.choices[0].message.content == "Let me work it out.\n\nIt is 4."'
+	script '{"text":"Let me work it out.","tool_calls":'"$calls"'}' '{"text":"It is 4."}'
+	run -0 api /v1/chat/completions -N -d '{"stream":true,"messages":[{"role":"user","content":"2+2?"}]}'
+	sse_data "$output" | jq -e -s '[.[].choices[0].delta.content // ""] | add == "Let me work it out.\n\nIt is 4."'
+	script '{"text":"Let me work it out.","tool_calls":'"$calls"'}' '{"text":"It is 4."}'
+	run -0 api /api/v1/chat -d '{"message":"2+2?"}'
+	body_of "$output" | jq -e '.reply == "Let me work it out.\n\nIt is 4."'
+	script '{"text":"Let me work it out.","tool_calls":'"$calls"'}' '{"text":"It is 4."}'
+	run -0 api /api/v1/chat -N -d '{"message":"2+2?","stream":true}'
+	sse_data "$output" | jq -e -s '([.[] | select(.type == "delta").text] | add) == "Let me work it out.\n\nIt is 4."
+	    and (map(select(.type == "message"))[0].text == "Let me work it out.\n\nIt is 4.")'
+	script '{"text":"Let me work it out.","tool_calls":'"$calls"'}' '{"text":"It is 4."}'
+	run -0 api /v1/responses -N -d '{"stream":true,"input":"2+2?"}'
+	sse_data "$output" | jq -e -s '([.[] | select(.type == "response.output_text.delta").delta] | add) == "Let me work it out.\n\nIt is 4."
+	    and (map(select(.type == "response.completed"))[0].response.output[0].content[0].text == "Let me work it out.\n\nIt is 4.")'
+}
+
+@test "the answer names the model that answered, streamed or not" {
+	start
+	claw config set model=generic/missing,generic/test-model
+	script '{"status":404}'
+	run -0 api /v1/chat/completions -d '{"messages":[{"role":"user","content":"hi"}]}'
+	body_of "$output" | jq -e '.model == "generic/test-model"'
+	script '{"status":404}'
+	run -0 api /v1/chat/completions -N -d '{"stream":true,"messages":[{"role":"user","content":"hi"}]}'
+	sse_data "$output" | jq -e -s '.[-1].model == "generic/test-model"'
+	run -0 api /v1/chat/completions -d '{"model":"claw","messages":[{"role":"user","content":"hi"}]}'
+	body_of "$output" | jq -e '.model == "generic/missing"'
+}
+
+# --- client mistakes ---
+
+@test "a model the client names that is not there is a 404 with nothing of the server in it" {
+	start
+	run -0 api /v1/chat/completions -d '{"model":"nosuch/x","messages":[{"role":"user","content":"hi"}]}'
+	[ "$(status_of "$output")" = 404 ]
+	body_of "$output" | jq -e '.error.type == "not_found" and .error.message == "no such model: nosuch/x"'
+	script '{"status":404}'
+	run -0 api /v1/chat/completions -d '{"model":"generic/gone","messages":[{"role":"user","content":"hi"}]}'
+	[ "$(status_of "$output")" = 404 ]
+	body_of "$output" | jq -e '.error.message == "no such model: generic/gone"'
+	refute_output --partial "127.0.0.1"
+	refute_output --partial "claw config"
+	# The owner finds the details in the gateway's log.
+	grep -q 'generic/gone: not found at http://127.0.0.1' "$CLAW_HOME/log/gateway.log"
+	run -0 api /api/v1/chat -d '{"message":"x","model":"nosuch/x"}'
+	[ "$(status_of "$output")" = 404 ]
+	run -0 api /v1/responses -d '{"input":"x","model":"nosuch/x"}'
+	[ "$(status_of "$output")" = 404 ]
+}
+
+@test "a provider the gateway cannot reach is its owner's problem: 503, the details in its log only" {
+	start
+	claw config set providers.generic.base_url=http://127.0.0.1:1/v1
+	run -0 api /v1/chat/completions -d '{"messages":[{"role":"user","content":"hi"}]}'
+	[ "$(status_of "$output")" = 503 ]
+	refute_output --partial "127.0.0.1"
+	refute_output --partial "claw config"
+	grep -q 'cannot reach http://127.0.0.1:1/v1' "$CLAW_HOME/log/gateway.log"
+}
+
+@test "an unknown skill is 404 no such skill: NAME" {
+	start
+	run -0 api /api/v1/skills/nope/run -d '{}'
+	[ "$(status_of "$output")" = 404 ]
+	body_of "$output" | jq -e '.error.message == "no such skill: nope"'
+}
+
+# --- the Responses API ---
+
+@test "POST /v1/responses answers a response object (curl)" {
+	start
+	run -0 api /v1/responses -d '{"model":"generic/test-model","instructions":"be brief","input":"hello"}'
+	[ "$(status_of "$output")" = 200 ]
+	body_of "$output" | jq -e '.object == "response" and (.id | test("^resp_[0-9a-f]{32}$")) and .status == "completed"
+	    and .model == "generic/test-model" and (.created_at | type) == "number"
+	    and (.output | length) == 1 and .output[0].type == "message" and .output[0].role == "assistant"
+	    and .output[0].status == "completed" and (.output[0].id | startswith("msg_"))
+	    and .output[0].content == [{"type":"output_text","annotations":[],"text":"echo: hello"}]
+	    and .usage.total_tokens == .usage.input_tokens + .usage.output_tokens and .usage.input_tokens > 0'
+	tail -n1 "$FAKE_DIR/log" | jq -e '.body.messages == [{"role":"system","content":"be brief"},{"role":"user","content":"hello"}]'
+}
+
+@test "POST /v1/responses with stream sends OpenAI's event sequence" {
+	start
+	run -0 curl -sS -N -i -H "Authorization: Bearer $TOKEN" "http://$ADDR/v1/responses" \
+	    -d '{"input":[{"type":"message","role":"user","content":[{"type":"input_text","text":"a b c"}]}],"stream":true}'
+	assert_line --partial "Content-Type: text/event-stream"
+	# Each event is named, and its data says the same type.
+	paste -d' ' <(grep '^event: ' <<<"$output" | cut -d' ' -f2) <(sse_data "$output" | jq -r .type) |
+	    awk '$1 != $2 { exit 1 }'
+	sse_data "$output" > "$BATS_TEST_TMPDIR/ev"
+	jq -e -s 'map(.type) | (.[0:4] == ["response.created","response.in_progress","response.output_item.added","response.content_part.added"])
+	    and (.[-4:] == ["response.output_text.done","response.content_part.done","response.output_item.done","response.completed"])
+	    and (.[4:-4] | length > 0 and all(. == "response.output_text.delta"))' "$BATS_TEST_TMPDIR/ev"
+	jq -e -s '(map(.sequence_number) == [range(length)])
+	    and ([.[] | select(.type == "response.output_text.delta").delta] | add) == "echo: a b c"
+	    and (.[0].response.status == "in_progress") and (.[-1].response.status == "completed")
+	    and (.[-1].response.output[0].content[0].text == "echo: a b c")
+	    and ([.[] | .item_id // empty] | unique | length == 1)
+	    and (.[0].response.id == .[-1].response.id)' "$BATS_TEST_TMPDIR/ev"
+	! grep -q '\[DONE\]' <<<"$output"
+}
+
+@test "previous_response_id goes on with that conversation; an unknown one is 404" {
+	start
+	run -0 api /v1/responses -d '{"input":"my name is Ada"}'
+	id=$(body_of "$output" | jq -r .id)
+	run -0 api /v1/responses -d '{"input":"what is my name","previous_response_id":"'"$id"'"}'
+	[ "$(status_of "$output")" = 200 ]
+	tail -n1 "$FAKE_DIR/log" | jq -e '[.body.messages[].content] == ["my name is Ada","echo: my name is Ada","what is my name"]'
+	body_of "$output" | jq -e --arg id "$id" '.id != $id and (.id[0:29] == $id[0:29])'
+	run -0 api /v1/responses -d '{"input":"x","previous_response_id":"resp_00000000000000000000000000000000"}'
+	[ "$(status_of "$output")" = 404 ]
+	body_of "$output" | jq -e '.error.message | test("no such response")'
+	run -0 api /v1/responses -d '{"input":[{"role":"assistant","content":"hm"}],"previous_response_id":"'"$id"'"}'
+	[ "$(status_of "$output")" = 400 ]
+}
+
+@test "bad Responses bodies are 400s" {
+	start
+	run -0 api /v1/responses -d '{}'
+	[ "$(status_of "$output")" = 400 ]
+	body_of "$output" | jq -e '.error.message | test("input")'
+	run -0 api /v1/responses -d '{"input":[{"type":"function_call_output","call_id":"x","output":"1"}]}'
+	[ "$(status_of "$output")" = 400 ]
+	body_of "$output" | jq -e '.error.message | test("function_call_output item is not passed on")'
+	run -0 api /v1/responses -d '{"input":7}'
+	[ "$(status_of "$output")" = 400 ]
+	run -0 api /v1/responses -d '{"input":"x","instructions":3}'
+	[ "$(status_of "$output")" = 400 ]
+	run -0 api /v1/responses -X GET
+	[ "$(status_of "$output")" = 405 ]
+	# Only instructions, or only a system message: nothing for the model to answer.
+	run -0 api /v1/responses -d '{"input":[],"instructions":"be brief"}'
+	[ "$(status_of "$output")" = 400 ]
+	body_of "$output" | jq -e '.error.message == "input: want a user message, not only a system one"'
+	run -0 api /v1/chat/completions -d '{"messages":[{"role":"system","content":"x"}]}'
+	[ "$(status_of "$output")" = 400 ]
+	[ ! -s "$FAKE_DIR/log" ]
+}
+
+@test "a provider error before output is an HTTP error; after it, an error event" {
+	start
+	script '{"status":400,"error_message":"context too long: see https://docs.example/limits"}'
+	run -0 api /v1/responses -d '{"input":"x"}'
+	[ "$(status_of "$output")" = 400 ]
+	body_of "$output" | jq -e '.error.message | test("context too long: see \\[URL\\]$")'
+	script '{"text":"a b c d","error_after":2}'
+	run -0 api /v1/responses -N -d '{"input":"x","stream":true}'
+	sse_data "$output" | jq -e -s '.[-1].type == "error" and (.[-1].message | length > 0)
+	    and (.[-1].error.message == .[-1].message)'
+}
+
+@test "the official openai npm client's responses.create (plain and streaming)" {
+	start
+	need_npm openai
+	export OPENAI_API_KEY=$TOKEN
+	run -0 node "$CLAW_SRC/tests/npm/openai-responses.js" "http://$ADDR/v1" "hello client"
+	assert_line --index 0 "echo: hello client"
+	assert_line --index 1 --regexp '^usage [0-9]+ [0-9]+$'
+	run -0 node "$CLAW_SRC/tests/npm/openai-responses.js" "http://$ADDR/v1" "hello stream" stream
+	assert_line --index 0 "echo: hello stream"
+	assert_line --index 1 --regexp '^usage [0-9]+ [0-9]+$'
+	assert_line --index 2 "completed"
+}
+
+@test "the Vercel AI SDK's default openai provider (generateText, streamText)" {
+	start
+	need_npm @ai-sdk/openai
+	export OPENAI_API_KEY=$TOKEN
+	run -0 node "$CLAW_SRC/tests/npm/ai-sdk.mjs" "http://$ADDR/v1" "hello sdk"
+	assert_line --index 0 "echo: hello sdk"
+	assert_line --index 1 "finish stop"
+	assert_line --index 2 --regexp '^usage [0-9]+ [0-9]+$'
+	run -0 node "$CLAW_SRC/tests/npm/ai-sdk.mjs" "http://$ADDR/v1" "hello sdk stream" stream
+	assert_line --index 0 "echo: hello sdk stream"
+	assert_line --index 1 "finish stop"
+	assert_line --index 2 --regexp '^usage [0-9]+ [0-9]+$'
+	# The SDK sent the system prompt as the Responses API's system role.
+	grep -q '"be brief"' "$FAKE_DIR/log"
 }

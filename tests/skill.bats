@@ -704,3 +704,49 @@ with_builtins() {
 	run -0 claw-skill grants probe
 	refute_output --partial "root"
 }
+
+# ---- issue 10 ----
+
+@test "remove refuses a skill made with new (exit 66), naming its directory and how to delete it" {
+	run -0 claw-skill new mine
+	local dir=$output
+	run -66 --separate-stderr claw-skill remove mine
+	[ "$stderr" = "claw-skill: mine: made by claw-skill new, not installed: it is your own work, not a copy; to delete it: rm -r $dir" ]
+	[ -x "$dir/run" ]
+	run -66 claw-skill verify mine
+	run -66 --separate-stderr claw-skill remove nosuch
+	[[ $stderr == *"nosuch: not an installed skill"* ]]
+}
+
+@test "a skill's own error event is the one error event; its words and the code reach stderr and the exit" {
+	run -65 --separate-stderr claw-skill run calc '{"expr":"1/0"}'
+	assert_output '{"type":"error","message":"1/0: division by zero"}'
+	[ "$stderr" = "claw-skill: calc: 1/0: division by zero (exit 65)" ]
+	# The man page shows exactly that.
+	sed -n '/^\$ claw-skill run calc .{"expr": "1\/0"}/,/^65$/p' "$CLAW_SRC/man/claw-skill.1" > "$BATS_TEST_TMPDIR/page"
+	printf '%s\n' "\$ claw-skill run calc '{\"expr\": \"1/0\"}'; echo \$?" "$output" "$stderr" 65 |
+	    diff -u - "$BATS_TEST_TMPDIR/page"
+}
+
+@test "a skill that writes an error event and exits 0 fails with a meaningful code and message" {
+	local d="$BATS_TEST_TMPDIR/s"
+	mkdir -p "$d/says" "$d/coded" "$d/mute"
+	for s in says coded mute; do
+		printf -- '---\nname: %s\ndescription: reports a failure\n---\n' "$s" > "$d/$s/SKILL.md"
+	done
+	printf '#!/bin/sh\necho %s\n' "'{\"type\":\"error\",\"message\":\"no such city\"}'" > "$d/says/run"
+	printf '#!/bin/sh\necho %s\n' "'{\"type\":\"error\",\"code\":75,\"message\":\"busy\"}'" > "$d/coded/run"
+	printf '#!/bin/sh\necho plain words >&2\nexit 3\n' > "$d/mute/run"
+	chmod +x "$d"/*/run
+	export CLAW_SKILLS_PATH="$d"
+	run -1 --separate-stderr claw-skill run says
+	assert_output '{"type":"error","message":"no such city"}'
+	[ "$stderr" = "claw-skill: says: no such city (exit 0)" ]
+	# A code the skill gives that means what claw-skill(1) says is passed on.
+	run -75 --separate-stderr claw-skill run coded
+	[ "$stderr" = "claw-skill: coded: busy (exit 0)" ]
+	# A skill that says nothing gets claw-skill's own event.
+	run -1 --separate-stderr claw-skill run mute
+	assert_output '{"type":"error","code":1,"message":"mute: exited with status 3"}'
+	[[ $stderr == *"claw-skill: mute: exited with status 3" ]]
+}

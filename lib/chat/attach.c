@@ -58,6 +58,37 @@ add_text(const char *path, const char *name, const struct buf *b, struct buf *te
 	return 0;
 }
 
+/* A data: URL (RFC 2397) in base64, as claw-gateway passes a client's image;
+ * what it holds is classified as a file's bytes are. */
+static int
+load_data_url(const char *url, struct buf *text, jv *images)
+{
+	const char *comma = strchr(url, ','), *label = "data: URL";
+	size_t n = comma ? strlen(comma + 1) : 0, len;
+	struct buf b = BUF_INIT;
+	const char *type;
+	int rc;
+
+	if (!comma || (size_t)(comma - url) < 7 || memcmp(comma - 7, ";base64", 7))
+		return err_set(EX_DATAERR, "%s: want data:TYPE;base64,DATA", label);
+	if (n / 4 * 3 > ATTACH_IMAGE_MAX + 3)
+		return err_set(EX_DATAERR, "%s: over the %u-byte attachment cap", label,
+		    ATTACH_IMAGE_MAX);
+	if (buf_grow(&b, n / 4 * 3 + 3) < 0)
+		return err_set(EX_SOFTWARE, "out of memory");
+	if (sodium_base642bin((unsigned char *)b.p, b.cap, comma + 1, n, NULL, &len, NULL,
+	    sodium_base64_VARIANT_ORIGINAL) < 0)
+		rc = err_set(EX_DATAERR, "%s: not base64", label);
+	else if ((b.len = len) > ATTACH_IMAGE_MAX)
+		rc = err_set(EX_DATAERR, "%s: over the %u-byte attachment cap", label,
+		    ATTACH_IMAGE_MAX);
+	else
+		rc = (type = image_type((unsigned char *)b.p, b.len))
+		    ? add_image("image", type, &b, images) : add_text(label, "data", &b, text);
+	buf_free(&b);
+	return rc;
+}
+
 int
 attach_load(const char *path, struct buf *text, jv *images)
 {
@@ -66,6 +97,8 @@ attach_load(const char *path, struct buf *text, jv *images)
 	struct stat st;
 	int fd, rc;
 
+	if (strncmp(path, "data:", 5) == 0)
+		return load_data_url(path, text, images);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0)
 		return err_set(EX_NOINPUT, "%s:", path);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))

@@ -510,6 +510,18 @@ store_user(struct turn *t)
 		return rc;
 	if (jv_get_kind(o->messages) == JV_KIND_ARRAY) {
 		jv given = neutral(jv_copy(o->messages), &t->system);
+		int last = -1;
+		/* The request's attachments go with its last user message. */
+		jv_array_foreach(given, i, m) {
+			jv h;
+			last = strcmp(str(m, "role", &h), "user") == 0 ? i : last;
+			jv_free(h);
+			jv_free(m);
+		}
+		if (last >= 0 && jv_get_kind(o->images) == JV_KIND_ARRAY
+		    && jv_array_length(jv_copy(o->images)) > 0)
+			given = jv_array_set(given, last, jv_object_set(jv_array_get(jv_copy(given),
+			    last), jv_string("images"), jv_copy(o->images)));
 		t->msgs = jv_array();
 		jv_array_foreach(given, i, m)
 			if (!rc)

@@ -54,14 +54,15 @@ struct gw_out {
 	int close;                    /* close the connection after the answer */
 	int http10;                   /* an HTTP/1.0 client: keep-alive must be said */
 	struct buf resp;              /* the whole answer, head and body, when job is 0 */
-	int job;                      /* GW_CHAT, GW_COMPLETIONS or GW_SKILL: run it with gw_job */
+	int job;                      /* GW_CHAT, _COMPLETIONS, _RESPONSES or _SKILL: gw_job */
 	int stream;
 	struct buf arg;               /* the job's input line (claw-chat request or skill args) */
-	char name[96];                /* the skill, or the model as the client named it */
+	char name[96];                /* the skill, or the model named (else the chain's first) */
 	int usage_chunk;              /* completions: stream_options.include_usage */
 	char route[48];               /* for telemetry: the route's pattern, never the URL */
+	char id[48];                  /* Responses: the answer's id, resp_… */
 };
-enum { GW_CHAT = 1, GW_COMPLETIONS, GW_SKILL };
+enum { GW_CHAT = 1, GW_COMPLETIONS, GW_RESPONSES, GW_SKILL };
 
 /* Read the gateway.* keys from the environment and the defaults (the store
  * follows when gw_store opens it), and a secret from the environment. */

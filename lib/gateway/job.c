@@ -18,6 +18,7 @@
 #include "base/record.h"
 #include "gateway/job.h"
 #include "gateway/reply.h"
+#include "gateway/responses.h"
 
 #define SSE_KEEPALIVE_MS 15000
 #define JOB_MAXOUT (4u << 20)     /* what a skill run may answer */
@@ -37,15 +38,21 @@ put(int fd, const char *p, size_t n)
 	return 0;
 }
 
+#define ROUND_SEP "\n\n"          /* between the text of rounds that tools split */
+
 struct chat {
 	struct gw_out *o;
 	int out;
 	int started;                  /* the 200 and its head went out */
 	int gone;                     /* the client went away */
 	int status;
+	int round_break;              /* tools ran since the last text */
 	struct buf message, error;    /* the last message and error events */
+	struct buf said;              /* the answer: every round's text, ROUND_SEP between */
 	char id[40];
+	char model[160];              /* the one that answered, once known */
 	long long created;
+	struct gw_resp resp;
 };
 
 static long long
@@ -65,7 +72,7 @@ chunk_start(struct chat *c, struct buf *b)
 	buf_printf(b, "data: {\"id\":\"%s\",\"object\":\"chat.completion.chunk\","
 	    "\"created\":%lld,\"model\":",
 	    c->id, c->created);
-	buf_add_json_str(b, c->o->name, strlen(c->o->name));
+	buf_add_json_str(b, c->model, strlen(c->model));
 	buf_adds(b, ",\"choices\":[");
 }
 
@@ -76,66 +83,159 @@ send_or_gone(struct chat *c, struct buf *b)
 		c->gone = 1;
 }
 
+/* The message event with its text the whole answer's (said), for /api/v1/chat. */
+static void
+message_said(struct chat *c, const char *ev, size_t n, struct buf *b)
+{
+	const char *v;
+	size_t vn;
+
+	if (!json_member(ev, n, "text", &v, &vn)) {
+		buf_add(b, ev, n);
+		return;
+	}
+	buf_add(b, ev, (size_t)(v - ev));
+	buf_add_json_str(b, c->said.p ? c->said.p : "", c->said.len);
+	buf_add(b, v + vn, n - (size_t)(v + vn - ev));
+}
+
+/* The stream's opening, as each route's format has it. */
+static void
+open_stream(struct chat *c, struct buf *b)
+{
+	gw_head(b, 200, "text/event-stream", -1, 1, "X-Accel-Buffering: no\r\n");
+	if (c->o->job == GW_COMPLETIONS) {
+		chunk_start(c, b);
+		buf_adds(b, "{\"index\":0,\"delta\":{\"role\":\"assistant\","
+		    "\"content\":\"\"},\"finish_reason\":null}]}\n\n");
+	} else if (c->o->job == GW_RESPONSES)
+		gw_resp_begin(b, &c->resp, c->model);
+	c->started = 1;
+	c->status = 200;
+}
+
+/* A piece of the answer's text (sep: ROUND_SEP before it) in the route's format. */
+static void
+stream_text(struct chat *c, struct buf *b, const char *type, const char *t, size_t tn, int sep)
+{
+	int delta = strcmp(type, "delta") == 0;
+
+	if (c->o->job == GW_RESPONSES) {
+		if (delta && sep)
+			gw_resp_delta(b, &c->resp, ROUND_SEP, strlen(ROUND_SEP));
+		if (delta)
+			gw_resp_delta(b, &c->resp, t, tn);
+		return;                /* reasoning is not in the Responses subset */
+	}
+	if (sep) {
+		chunk_start(c, b);
+		buf_adds(b, "{\"index\":0,\"delta\":{\"content\":\"" "\\n\\n" "\"},"
+		    "\"finish_reason\":null}]}\n\n");
+	}
+	chunk_start(c, b);
+	buf_adds(b, delta ? "{\"index\":0,\"delta\":{\"content\":"
+	    : "{\"index\":0,\"delta\":{\"reasoning_content\":");
+	buf_add_json_str(b, t, tn);
+	buf_adds(b, "},\"finish_reason\":null}]}\n\n");
+}
+
+static void
+stream_end(struct chat *c, struct buf *b, const char *ev, size_t n)
+{
+	long long in = event_num(ev, n, "usage", "in");
+	long long out = event_num(ev, n, "usage", "out");
+
+	if (c->o->job == GW_RESPONSES) {
+		gw_resp_end(b, &c->resp, c->model, c->said.p, c->said.len, in, out);
+		return;
+	}
+	chunk_start(c, b);
+	buf_adds(b, "{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n");
+	if (c->o->usage_chunk) {
+		chunk_start(c, b);
+		buf_printf(b, "],\"usage\":{\"prompt_tokens\":%lld,"
+		    "\"completion_tokens\":%lld,\"total_tokens\":%lld}}\n\n",
+		    in, out, in + out);
+	}
+	buf_adds(b, "data: [DONE]\n\n");
+}
+
+static void
+stream_error(struct chat *c, struct buf *b, const char *ev, size_t n)
+{
+	struct buf t = BUF_INIT, m = BUF_INIT;
+	int status;
+
+	json_member_text(ev, n, "message", &t);
+	status = gw_client_error(event_num(ev, n, "code", NULL), t.p ? t.p : "error", &m, NULL);
+	if (c->o->job == GW_RESPONSES)
+		gw_resp_error(b, &c->resp, status, m.p ? m.p : "error");
+	else {
+		buf_adds(b, "data: ");
+		gw_error_body(b, status, m.p ? m.p : "error");
+		buf_adds(b, "\n\n");
+	}
+	buf_free(&t);
+	buf_free(&m);
+}
+
 /* The first event that is not an error opens the stream; an error before it
- * becomes an ordinary error answer with its proper status. */
+ * becomes an ordinary error answer with its proper status.  Every route's
+ * answer is the text of every round, ROUND_SEP between rounds that tools
+ * split, streamed or whole alike. */
 static void
 chat_event(struct chat *c, const char *ev, size_t n)
 {
 	struct buf b = BUF_INIT, t = BUF_INIT;
 	char type[24];
+	int sep = 0;
 
 	if (!json_member_str(ev, n, "type", type, sizeof type))
 		return;
 	if (strcmp(type, "message") == 0) {
 		buf_reset(&c->message);
 		buf_add(&c->message, ev, n);
+		json_member_text(ev, n, "model", &t);
+		if (t.len && t.len < sizeof c->model)
+			memcpy(c->model, t.p, t.len + 1);
+		buf_reset(&t);
 	} else if (strcmp(type, "error") == 0) {
 		buf_reset(&c->error);
 		buf_add(&c->error, ev, n);
-	}
-	if (!c->o->stream || (!c->started && strcmp(type, "error") == 0))
-		return;
-	if (!c->started) {
-		gw_head(&b, 200, "text/event-stream", -1, 1, "X-Accel-Buffering: no\r\n");
-		if (c->o->job == GW_COMPLETIONS) {
-			chunk_start(c, &b);
-			buf_adds(&b, "{\"index\":0,\"delta\":{\"role\":\"assistant\","
-			    "\"content\":\"\"},\"finish_reason\":null}]}\n\n");
-		}
-		c->started = 1;
-		c->status = 200;
-	}
-	if (c->o->job == GW_CHAT) {
-		buf_adds(&b, "data: ");
-		buf_add(&b, ev, n);
-		buf_adds(&b, "\n\n");
-	} else if (strcmp(type, "delta") == 0 || strcmp(type, "reasoning") == 0) {
+	} else if (strcmp(type, "tool_call") == 0)
+		c->round_break = 1;
+	else if (strcmp(type, "delta") == 0) {
 		json_member_text(ev, n, "text", &t);
-		chunk_start(c, &b);
-		buf_adds(&b, strcmp(type, "delta") == 0 ? "{\"index\":0,\"delta\":{\"content\":"
-		    : "{\"index\":0,\"delta\":{\"reasoning_content\":");
-		buf_add_json_str(&b, t.p ? t.p : "", t.len);
-		buf_adds(&b, "},\"finish_reason\":null}]}\n\n");
-	} else if (strcmp(type, "message") == 0) {
-		long long in = event_num(ev, n, "usage", "in");
-		long long out = event_num(ev, n, "usage", "out");
-		chunk_start(c, &b);
-		buf_adds(&b, "{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n");
-		if (c->o->usage_chunk) {
-			chunk_start(c, &b);
-			buf_printf(&b, "],\"usage\":{\"prompt_tokens\":%lld,"
-			    "\"completion_tokens\":%lld,\"total_tokens\":%lld}}\n\n",
-			    in, out, in + out);
+		if (t.len) {
+			sep = c->round_break && c->said.len;
+			if (sep)
+				buf_adds(&c->said, ROUND_SEP);
+			buf_add(&c->said, t.p, t.len);
+			c->round_break = 0;
 		}
-		buf_adds(&b, "data: [DONE]\n\n");
-	} else if (strcmp(type, "error") == 0) {
-		json_member_text(ev, n, "message", &t);
+	} else if (strcmp(type, "reasoning") == 0)
+		json_member_text(ev, n, "text", &t);
+	if (!c->o->stream || (!c->started && strcmp(type, "error") == 0))
+		goto out;
+	if (!c->started)
+		open_stream(c, &b);
+	if (c->o->job == GW_CHAT) {
+		if (sep)
+			buf_adds(&b, "data: {\"type\":\"delta\",\"text\":\"\\n\\n\"}\n\n");
 		buf_adds(&b, "data: ");
-		gw_error_body(&b, gw_exit_status(event_num(ev, n, "code", NULL), NULL),
-		    t.p ? t.p : "error");
+		if (strcmp(type, "message") == 0)
+			message_said(c, ev, n, &b);
+		else
+			buf_add(&b, ev, n);
 		buf_adds(&b, "\n\n");
-	}
+	} else if ((strcmp(type, "delta") == 0 || strcmp(type, "reasoning") == 0) && t.len)
+		stream_text(c, &b, type, t.p, t.len, sep);
+	else if (strcmp(type, "message") == 0)
+		stream_end(c, &b, ev, n);
+	else if (strcmp(type, "error") == 0)
+		stream_error(c, &b, ev, n);
 	send_or_gone(c, &b);
+out:
 	buf_free(&b);
 	buf_free(&t);
 }
@@ -146,44 +246,45 @@ chat_answer(struct chat *c)
 {
 	struct gw_out *o = c->o;
 	struct buf b = BUF_INIT, t = BUF_INIT;
-	const char *ev = c->message.p;
+	const char *ev = c->message.p, *said = c->said.p ? c->said.p : "";
 	size_t n = c->message.len;
 	long long in, out;
 
 	if (!n) {
 		long long code = c->error.len ? event_num(c->error.p, c->error.len, "code", NULL)
 		    : EX_SOFTWARE;
-		int retry, status = gw_exit_status(code, &retry);
+		struct buf m = BUF_INIT;
+		int retry, status;
 		if (c->error.len)
 			json_member_text(c->error.p, c->error.len, "message", &t);
+		status = gw_client_error(code, t.len ? t.p : "claw-chat gave no answer", &m,
+		    &retry);
 		o->close = 1;
-		gw_error_extra(o, status, t.len ? t.p : "claw-chat gave no answer",
-		    retry ? "Retry-After: 1\r\n" : NULL);
+		gw_error_extra(o, status, m.p ? m.p : "error", retry ? "Retry-After: 1\r\n" : NULL);
 		buf_free(&t);
+		buf_free(&m);
 		return;
 	}
 	in = event_num(ev, n, "usage", "in");
 	out = event_num(ev, n, "usage", "out");
-	json_member_text(ev, n, "text", &t);
 	if (o->job == GW_CHAT) {
 		buf_adds(&b, "{\"reply\":");
-		buf_add_json_str(&b, t.p ? t.p : "", t.len);
-		buf_reset(&t);
+		buf_add_json_str(&b, said, c->said.len);
 		json_member_text(ev, n, "session", &t);
 		buf_adds(&b, ",\"session\":");
 		buf_add_json_str(&b, t.p ? t.p : "", t.len);
-		buf_reset(&t);
-		json_member_text(ev, n, "model", &t);
 		buf_adds(&b, ",\"model\":");
-		buf_add_json_str(&b, t.p ? t.p : "", t.len);
+		buf_add_json_str(&b, c->model, strlen(c->model));
 		buf_printf(&b, ",\"usage\":{\"in\":%lld,\"out\":%lld}}", in, out);
-	} else {
+	} else if (o->job == GW_RESPONSES)
+		gw_resp_object(&b, &c->resp, c->model, said, c->said.len, in, out);
+	else {
 		buf_printf(&b, "{\"id\":\"%s\",\"object\":\"chat.completion\",\"created\":%lld,"
 		    "\"model\":", c->id, c->created);
-		buf_add_json_str(&b, o->name, strlen(o->name));
+		buf_add_json_str(&b, c->model, strlen(c->model));
 		buf_adds(&b, ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
 		    "\"content\":");
-		buf_add_json_str(&b, t.p ? t.p : "", t.len);
+		buf_add_json_str(&b, said, c->said.len);
 		buf_printf(&b, "},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":%lld,"
 		    "\"completion_tokens\":%lld,\"total_tokens\":%lld}}", in, out, in + out);
 	}
@@ -198,7 +299,8 @@ job_chat(struct gw *g, struct gw_out *o, int out)
 {
 	char prog[4096], chunk[16384];
 	char *argv[] = { prog, "--requests", NULL };
-	struct chat c = { .o = o, .out = out, .message = BUF_INIT, .error = BUF_INIT };
+	struct chat c = { .o = o, .out = out, .message = BUF_INIT, .error = BUF_INIT,
+	    .said = BUF_INIT };
 	struct buf line = BUF_INIT;
 	unsigned char rnd[12];
 	struct proc p;
@@ -210,6 +312,8 @@ job_chat(struct gw *g, struct gw_out *o, int out)
 	for (i = 0; i < sizeof rnd; i++)
 		snprintf(c.id + 9 + 2 * i, 3, "%02x", rnd[i]);
 	c.created = clock_wall_ms() / 1000;
+	snprintf(c.model, sizeof c.model, "%s", o->name[0] ? o->name : "claw");
+	gw_resp_init(&c.resp, o->id, c.created);
 	if (path_find_prog("claw-chat", prog, sizeof prog) < 0 || proc_spawn(&p, argv, NULL)) {
 		gw_error(o, 503, "claw-chat is not installed");
 		goto send;
@@ -270,6 +374,7 @@ send:
 	o->status = c.gone ? 0 : c.started ? 200 : o->status;
 	buf_free(&c.message);
 	buf_free(&c.error);
+	buf_free(&c.said);
 	buf_free(&line);
 	return o->status;
 }
@@ -302,7 +407,7 @@ skill_event(const char *ev, size_t n, long lineno, const char *why, void *ctx)
 static int
 job_skill(struct gw *g, struct gw_out *o, int out)
 {
-	char prog[4096], m[64];
+	char prog[4096], m[160];
 	char *argv[] = { prog, "run", o->name, NULL };
 	struct skillout s = { BUF_INIT, BUF_INIT, BUF_INIT, 0 };
 	struct buf res = BUF_INIT;
@@ -328,9 +433,15 @@ job_skill(struct gw *g, struct gw_out *o, int out)
 	if (status == 200)
 		gw_answer_ok(o, &s.b);
 	else {
-		snprintf(m, sizeof m, "claw-skill run ended with status %d", rc);
-		gw_error_extra(o, status, s.error.len ? s.error.p : m,
-		    retry ? "Retry-After: 1\r\n" : NULL);
+		struct buf cm = BUF_INIT;
+		if (rc == EX_NOINPUT)
+			snprintf(m, sizeof m, "no such skill: %s", o->name);
+		else
+			snprintf(m, sizeof m, "claw-skill run ended with status %d", rc);
+		status = gw_client_error(rc, s.error.len && rc != EX_NOINPUT ? s.error.p : m, &cm,
+		    &retry);
+		gw_error_extra(o, status, cm.p ? cm.p : m, retry ? "Retry-After: 1\r\n" : NULL);
+		buf_free(&cm);
 	}
 send:
 	buf_free(&res);

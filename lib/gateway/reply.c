@@ -50,8 +50,8 @@ gw_exit_status(long code, int *retry)
 	return i < sizeof exits / sizeof exits[0] ? exits[i].status : 500;
 }
 
-static const char *
-type_of(int status)
+const char *
+gw_error_type(int status)
 {
 	size_t i;
 
@@ -127,7 +127,7 @@ gw_error_body(struct buf *b, int status, const char *message)
 {
 	buf_adds(b, "{\"error\":{\"message\":");
 	buf_add_json_str(b, message, strlen(message));
-	buf_printf(b, ",\"type\":\"%s\"}}", type_of(status));
+	buf_printf(b, ",\"type\":\"%s\"}}", gw_error_type(status));
 }
 
 void
@@ -155,4 +155,46 @@ gw_out_free(struct gw_out *o)
 {
 	buf_free(&o->resp);
 	buf_free(&o->arg);
+}
+
+/* URLs out of a message: a provider's base URL is the owner's business. */
+static void
+scrub_urls(const char *msg, struct buf *m)
+{
+	const char *p = msg, *u;
+
+	while ((u = strstr(p, "://"))) {
+		const char *s = u;
+		while (s > p && ((s[-1] >= 'a' && s[-1] <= 'z') || (s[-1] >= 'A' && s[-1] <= 'Z')))
+			s--;
+		buf_add(m, p, (size_t)(s - p));
+		buf_adds(m, s == u ? "://" : "[URL]");
+		p = u + 3;
+		if (s != u)
+			p += strcspn(p, " \t\n\"')],;");
+	}
+	buf_adds(m, p);
+}
+
+int
+gw_client_error(long code, const char *msg, struct buf *m, int *retry)
+{
+	int status = gw_exit_status(code, retry);
+	const char *c;
+
+	if (code == EX_CONFIG && strstr(msg, "(HTTP 404") && (c = strstr(msg, ": "))
+	    && memchr(msg, '/', (size_t)(c - msg))) {
+		fprintf(stderr, "claw-gateway: %s\n", msg);
+		buf_printf(m, "no such model: %.*s", (int)(c - msg), msg);
+		return 404;
+	}
+	if (code == EX_CONFIG || code == EX_UNAVAILABLE) {
+		fprintf(stderr, "claw-gateway: %s\n", msg);     /* stderr is the gateway's log */
+		buf_adds(m, code == EX_CONFIG
+		    ? "the gateway is not configured for this: its log says why"
+		    : "unavailable: the gateway's log says why");
+		return status;
+	}
+	scrub_urls(msg, m);
+	return status;
 }

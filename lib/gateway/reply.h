@@ -19,6 +19,7 @@ void gw_answer(struct gw_out *o, int status, const char *json, size_t n, const c
 void gw_answer_ok(struct gw_out *o, const struct buf *b);
 /* {"error":{"message":M,"type":T}} with the status's type, into b. */
 void gw_error_body(struct buf *b, int status, const char *message);
+const char *gw_error_type(int status);       /* "bad_request", "not_found", … */
 void gw_error(struct gw_out *o, int status, const char *message);
 void gw_error_extra(struct gw_out *o, int status, const char *message, const char *extra);
 void gw_out_free(struct gw_out *o);
@@ -27,4 +28,10 @@ void gw_out_free(struct gw_out *o);
  * HTTP status; *retry (retry may be NULL) set when the client should try again
  * later: the answer says Retry-After. */
 int gw_exit_status(long code, int *retry);
+/* A child's error (code and message) as the client gets it: the status, and
+ * into m a message meant for the client.  An upstream 404 for a model is the
+ * client's 404 ("no such model"); what only the gateway's owner can mend
+ * (EX_CONFIG, EX_UNAVAILABLE) goes to stderr, the gateway's log, and the
+ * client is told only that; URLs never go out. */
+int gw_client_error(long code, const char *msg, struct buf *m, int *retry);
 #endif

@@ -5,12 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sodium.h>
 
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/json.h"
+#include "base/record.h"
 #include "gateway/auth.h"
 #include "gateway/channel_hook.h"
+#include "gateway/convo.h"
 #include "gateway/reply.h"
 #include "gateway/route.h"
 #include "skill/index.h"
@@ -52,27 +55,62 @@ want_object(const char *body, size_t n, struct gw_out *o)
 	return 0;
 }
 
-/* A model as the client names it: "", "claw" or "default" mean the configured chain. */
+/* Each provider of a chain must be one the gateway knows: else the client named
+ * a model that is not there, which is the client's mistake, not the owner's. */
 static int
-model_arg(const char *body, size_t n, struct gw_out *o, struct buf *req)
+chain_known(struct gw *g, const char *chain, struct gw_out *o)
+{
+	const char *p, *end;
+	char key[160], m[200];
+
+	for (p = chain; *p; p = *end ? end + 1 : end) {
+		char *v = NULL;
+		int rc;
+		end = p + strcspn(p, ",");
+		snprintf(key, sizeof key, "providers.%.*s.base_url",
+		    (int)strcspn(p, "/"), p);
+		rc = config_get(g->db, key, &v, NULL);
+		free(v);
+		if (rc == EX_NORESULT) {
+			snprintf(m, sizeof m, "no such model: %.*s", (int)(end - p), p);
+			gw_error(o, 404, m);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A model as the client names it: "", "claw" or "default" mean the configured
+ * chain.  o->name is what the answer reports until the one that answered is
+ * known: the client's, else the chain's first. */
+static int
+model_arg(struct gw *g, const char *body, size_t n, struct gw_out *o, struct buf *req)
 {
 	struct buf m = BUF_INIT;
+	char *chain = NULL;
 	int r = json_member_text(body, n, "model", &m);
 
 	if (r < 0) {
 		gw_error(o, 400, "model: want a string");
 		return -1;
 	}
+	gw_store(g);
 	if (r > 0 && m.len && strcmp(m.p, "claw") && strcmp(m.p, "default")) {
 		if (config_check("model", m.p)) {
-			gw_error(o, 400, err_msg());
+			gw_error(o, 400, "model: want provider/model[,provider/model…]");
+			buf_free(&m);
+			return -1;
+		}
+		if (chain_known(g, m.p, o)) {
 			buf_free(&m);
 			return -1;
 		}
 		buf_adds(req, ",\"model\":");
 		buf_add_json_str(req, m.p, m.len);
-		snprintf(o->name, sizeof o->name, "%s", m.p);
-	}
+		snprintf(o->name, sizeof o->name, "%.*s", (int)strcspn(m.p, ","), m.p);
+	} else if (config_get(g->db, "model", &chain, NULL) == 0 && chain)
+		snprintf(o->name, sizeof o->name, "%.*s", (int)strcspn(chain, ","), chain);
+	free(chain);
 	buf_free(&m);
 	return 0;
 }
@@ -232,7 +270,7 @@ r_chat(struct gw *g, const struct http_req *r, const char *body, size_t n, struc
 			buf_add_json_str(&o->arg, v.p, v.len);
 		}
 	}
-	if (model_arg(body, n, o, &o->arg))
+	if (model_arg(g, body, n, o, &o->arg))
 		goto out;
 	buf_adds(&o->arg, "}\n");
 	o->stream = member_true(body, n, "stream");
@@ -242,7 +280,8 @@ out:
 	buf_free(&v);
 }
 
-/* POST /v1/chat/completions: OpenAI's request; the messages go to claw-chat as they are. */
+/* POST /v1/chat/completions: OpenAI's request; the messages go to claw-chat as
+ * convo.c makes them (developer as system, images as attachments). */
 static void
 r_completions(struct gw *g, const struct http_req *r, const char *body, size_t n, struct gw_out *o)
 {
@@ -255,17 +294,122 @@ r_completions(struct gw *g, const struct http_req *r, const char *body, size_t n
 		gw_error(o, 400, "messages: want a non-empty array of {role, content}");
 		return;
 	}
-	buf_adds(&o->arg, "{\"messages\":");
-	json_compact(m, mn, &o->arg);
-	if (model_arg(body, n, o, &o->arg))
+	buf_addc(&o->arg, '{');
+	if (gw_convo(m, mn, "messages", 0, &o->arg, o))
+		return;
+	if (model_arg(g, body, n, o, &o->arg))
 		return;
 	buf_adds(&o->arg, "}\n");
 	o->stream = member_true(body, n, "stream");
 	if (json_member(body, n, "stream_options", &so, &son) && *so == '{')
 		o->usage_chunk = member_true(so, son, "include_usage");
-	if (!o->name[0])
-		snprintf(o->name, sizeof o->name, "claw");
 	o->job = GW_COMPLETIONS;
+}
+
+/* A Responses id is resp_ + the conversation's key (24 hex digits, its session
+ * resp-KEY) + 8 of its own: the key of id, or 0 when it is not one. */
+static int
+response_key(const char *id, size_t n, char key[25])
+{
+	if (n != 5 + 24 + 8 || memcmp(id, "resp_", 5) || strspn(id + 5, "0123456789abcdef") != 32)
+		return 0;
+	memcpy(key, id + 5, 24);
+	key[24] = '\0';
+	return 1;
+}
+
+static int
+session_exists(sqlite3 *db, const char *name)
+{
+	sqlite3_stmt *st;
+	int found = 0;
+
+	if (store_prepare(db, &st, "SELECT 1 FROM sessions WHERE name = ?1"))
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
+
+/* POST /v1/responses: OpenAI's Responses API, the part a chat needs — input (a
+ * string or message items), instructions, model, stream, previous_response_id.
+ * Each conversation is a claw-chat session, resp-KEY; previous_response_id
+ * goes on with it, its new input as the next user turn. */
+static void
+r_responses(struct gw *g, const struct http_req *r, const char *body, size_t n, struct gw_out *o)
+{
+	struct buf items = BUF_INIT, instr = BUF_INIT, prev = BUF_INIT;
+	unsigned char rnd[16];
+	const char *in;
+	size_t inn, i;
+	char key[25], sess[40];
+	int k = 0, flat;
+
+	if (want_object(body, n, o))
+		return;
+	if (!json_member(body, n, "input", &in, &inn) || (*in != '"' && *in != '[')) {
+		gw_error(o, 400, "input: want a string or an array of messages");
+		return;
+	}
+	if (json_member_text(body, n, "instructions", &instr) < 0
+	    || (k = json_member_text(body, n, "previous_response_id", &prev)) < 0) {
+		gw_error(o, 400, k < 0 ? "previous_response_id: want a string"
+		    : "instructions: want a string");
+		goto out;
+	}
+	randombytes_buf(rnd, sizeof rnd);
+	for (i = 0; i < 12; i++)
+		snprintf(key + 2 * i, 3, "%02x", rnd[i]);
+	if ((flat = k > 0)) {
+		if (!response_key(prev.p, prev.len, key) || gw_store(g)
+		    || (snprintf(sess, sizeof sess, "resp-%s", key), session_exists(g->db, sess))
+		    <= 0) {
+			char m[120];
+			snprintf(m, sizeof m, "previous_response_id: no such response: %.60s",
+			    prev.p);
+			gw_error(o, 404, m);
+			goto out;
+		}
+	}
+	snprintf(sess, sizeof sess, "resp-%s", key);
+	snprintf(o->id, sizeof o->id, "resp_%s", key);
+	for (i = 12; i < 16; i++)
+		snprintf(o->id + 5 + 24 + 2 * (i - 12), 3, "%02x", rnd[i]);
+	/* One array of items: the instructions as a developer message first. */
+	buf_addc(&items, '[');
+	if (instr.len) {
+		buf_adds(&items, "{\"role\":\"developer\",\"content\":");
+		buf_add_json_str(&items, instr.p, instr.len);
+		buf_addc(&items, '}');
+	}
+	if (*in == '"') {
+		if (instr.len)
+			buf_addc(&items, ',');
+		buf_adds(&items, "{\"role\":\"user\",\"content\":");
+		buf_add(&items, in, inn);
+		buf_addc(&items, '}');
+	} else {
+		const char *p = in + 1, *e = in + inn - 1;
+		while (p < e && strchr(" \t\r\n", *p))
+			p++;
+		if (p < e && instr.len)
+			buf_addc(&items, ',');
+		buf_add(&items, p, (size_t)(e - p));
+	}
+	buf_addc(&items, ']');
+	buf_adds(&o->arg, "{\"session\":");
+	buf_add_json_str(&o->arg, sess, strlen(sess));
+	if (gw_convo(items.p, items.len, "input", flat, &o->arg, o)
+	    || model_arg(g, body, n, o, &o->arg))
+		goto out;
+	buf_adds(&o->arg, "}\n");
+	o->stream = member_true(body, n, "stream");
+	o->job = GW_RESPONSES;
+out:
+	buf_free(&items);
+	buf_free(&instr);
+	buf_free(&prev);
 }
 
 /* POST /api/v1/skills/NAME/run: the body is the arguments object (or nothing). */
@@ -300,6 +444,7 @@ static const struct route {
 	{ "GET", "/healthz", NULL, r_healthz },
 	{ "GET", "/v1/models", "chat", r_models },
 	{ "POST", "/v1/chat/completions", "chat", r_completions },
+	{ "POST", "/v1/responses", "chat", r_responses },
 	{ "POST", "/api/v1/chat", "chat", r_chat },
 	{ "GET", "/api/v1/skills", "skills", r_skills },
 	{ "POST", "/api/v1/skills/NAME/run", "skills", r_skillrun },
@@ -405,5 +550,12 @@ gw_serve(struct gw *g, const struct http_req *r, const char *body, size_t blen, 
 		gw_error_extra(o, 405, "method not allowed", allow);
 	} else                         /* a token it needs passed gw_route_head */
 		rt->fn(g, r, body, blen, o);
+	if (o->job && o->job != GW_SKILL && o->arg.len > RECORD_MAXLINE) {
+		char m[96];
+		o->job = 0;                /* claw-chat would refuse the line */
+		snprintf(m, sizeof m, "request too large: a turn is at most %u bytes of JSON,"
+		    " images included", RECORD_MAXLINE);
+		gw_error(o, 413, m);
+	}
 	head_only(r, o);
 }

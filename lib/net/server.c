@@ -20,6 +20,7 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 
+#include "base/addr.h"
 #include "base/clock.h"
 #include "base/err.h"
 #include "net/server.h"
@@ -564,25 +565,16 @@ is_loopback(const struct sockaddr *sa)
 	    && IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)sa)->sin6_addr);
 }
 
-/* ADDR:PORT or [V6]:PORT into host and port. */
+/* ADDR:PORT or [V6]:PORT into host and port, by base/addr's one parser. */
 static int
 split_addr(const char *spec, char *host, size_t hn, char *port, size_t pn)
 {
-	const char *colon = strrchr(spec, ':');
-	size_t hl;
+	char why[128];
+	unsigned n;
 
-	if (!colon || colon == spec || strlen(colon + 1) == 0 || strlen(colon + 1) >= pn
-	    || strspn(colon + 1, "0123456789") != strlen(colon + 1))
-		return err_set(EX_CONFIG, "%s: want ADDR:PORT (e.g. 127.0.0.1:3000 or [::1]:3000)",
-		    spec);
-	hl = (size_t)(colon - spec);
-	if (spec[0] == '[' && hl > 2 && spec[hl - 1] == ']')
-		spec++, hl -= 2;
-	if (hl >= hn)
-		return err_set(EX_CONFIG, "%s: address too long", spec);
-	memcpy(host, spec, hl);
-	host[hl] = '\0';
-	snprintf(port, pn, "%s", colon + 1);
+	if (addr_split(spec, host, hn, &n, why, sizeof why))
+		return err_set(EX_CONFIG, "%s: %s", spec, why);
+	snprintf(port, pn, "%u", n);
 	return 0;
 }
 

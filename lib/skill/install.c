@@ -582,14 +582,18 @@ skillinst_remove(sqlite3 *db, const char *name)
 	int rc;
 
 	if ((rc = installed(db, name, dir, sizeof dir, hex))) {
-		/* One made by claw-skill new is in $CLAW_HOME/skills without a record. */
+		/* One made by claw-skill new is in $CLAW_HOME/skills without a record:
+		 * its directory is the user's own work and likely its only copy, so it
+		 * is refused, as an unrecorded file is by git rm, with the way to do it. */
 		struct stat st;
 		char sub[PATH_MAX];
 		snprintf(sub, sizeof sub, "skills/%s", name);
-		if (!skill_name_valid(name, strlen(name)) || path_in_home(dir, sizeof dir, sub)
-		    || lstat(dir, &st) < 0
-		    || !S_ISDIR(st.st_mode))
-			return rc;
+		if (rc == EX_NOINPUT && skill_name_valid(name, strlen(name))
+		    && path_in_home(dir, sizeof dir, sub) == 0 && lstat(dir, &st) == 0
+		    && S_ISDIR(st.st_mode))
+			rc = err_set(EX_NOINPUT, "%s: made by claw-skill new, not installed: it is"
+			    " your own work, not a copy; to delete it: rm -r %s", name, dir);
+		return rc;
 	}
 	if ((rc = store_begin_write(db)))
 		return rc;

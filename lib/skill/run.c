@@ -243,10 +243,18 @@ exec_flags(const struct skill *k, const char *prog, const char *grants, char **a
 	return n;
 }
 
+/* What the skill said of its failure: its last error event's message and code. */
+struct told {
+	int error;
+	long code;                    /* 0 when the event had none */
+	struct buf msg;
+};
+
 /* Hand out each line of the child's output: events as they are, plain text
  * gathered into one result at the end. */
 static int
-forward(const struct buf *out, skillrun_fn *fn, void *ctx, int *saw_error, int ok, struct buf *said)
+forward(const struct buf *out, skillrun_fn *fn, void *ctx, struct told *t, int ok,
+    struct buf *said)
 {
 	const char *p = out->p, *end = out->p + out->len;
 	struct buf plain = BUF_INIT;
@@ -259,7 +267,15 @@ forward(const struct buf *out, skillrun_fn *fn, void *ctx, int *saw_error, int o
 		if (record_check(p, &n, why, sizeof why) == RECORD_OK
 		    && json_member_str(p, n, "type", type, sizeof type)) {
 			results += strcmp(type, "result") == 0;
-			*saw_error |= strcmp(type, "error") == 0;
+			if (strcmp(type, "error") == 0) {
+				const char *v;
+				size_t vn;
+				t->error = 1;
+				buf_reset(&t->msg);
+				json_member_text(p, n, "message", &t->msg);
+				t->code = json_member(p, n, "code", &v, &vn)
+				    ? strtol(v, NULL, 10) : 0;
+			}
 			fn(p, n, ctx);
 		} else if (n || plain.len) {
 			buf_add(&plain, p, n);
@@ -271,7 +287,7 @@ forward(const struct buf *out, skillrun_fn *fn, void *ctx, int *saw_error, int o
 		plain.len--;
 	/* Plain text is the result of a program that exited 0; otherwise it is
 	 * what the program said before it failed, and goes into the error. */
-	if (!results && !*saw_error && ok)
+	if (!results && !t->error && ok)
 		emit_result(fn, ctx, plain.p ? plain.p : "", plain.len), results = 1;
 	else if (!ok && plain.len && said)
 		buf_printf(said, ": %.*s", (int)(plain.len > 300 ? 300 : plain.len), plain.p);
@@ -456,40 +472,54 @@ launch_argv(const struct skill *k, struct launch *l)
 	return 0;
 }
 
+/* The exit codes a skill's own status (or its error event's code) may pass on:
+ * they say what claw-skill(1) says they mean; any other is EX_NORESULT. */
+static int
+passed_on(long code)
+{
+	return code == EX_DATAERR || code == EX_UNAVAILABLE || code == EX_NOPERM
+	    || code == EX_TEMPFAIL || code == EX_CONFIG || code == EX_NOINPUT;
+}
+
 /* What the child's status and output mean: 0 or an exit code (err set);
- * *quiet when the skill handed out its own error event. */
+ * *quiet when the skill handed out its own error event: no second one is
+ * written, and err says the skill's own words. */
 static int
 outcome(const struct skill *k, int status, const struct buf *out, skillrun_fn *fn, void *ctx,
     int *quiet)
 {
 	struct buf said = BUF_INIT;
-	int rc, saw_error = 0;
+	struct told t = { 0, 0, BUF_INIT };
+	int rc;
 
 	if (status == PROC_NOSTART)
 		return err_code();
 	if (status == PROC_TOOBIG) {
-		forward(out, fn, ctx, &saw_error, 0, NULL);
+		forward(out, fn, ctx, &t, 0, NULL);
+		buf_free(&t.msg);
 		return err_set(EX_DATAERR, "%s: output over the %u-byte cap: stopped", k->name,
 		    SKILLRUN_MAXOUT);
 	}
 	if (status == PROC_TIMEDOUT || status == 124)
 		return err_set(EX_TEMPFAIL, "%s: out of time after %ld s: stopped", k->name,
 		    k->timeout);
-	forward(out, fn, ctx, &saw_error, status == 0, &said);
-	if (status == 0)
-		rc = saw_error ? EX_NORESULT
-		    : 0;   /* it said it failed: believe it, whatever its status */
-	else if (status > 128)
+	forward(out, fn, ctx, &t, status == 0, &said);
+	if (status > 128)
 		rc = err_set(EX_SOFTWARE, "%s: killed by signal %d (a resource limit?)", k->name,
 		    status - 128);
-	else {
-		rc = status == EX_DATAERR || status == EX_UNAVAILABLE || status == EX_NOPERM
-		    || status == EX_TEMPFAIL || status == EX_CONFIG || status == EX_NOINPUT
-		    ? status : EX_NORESULT;
-		err_set(rc, "%s: exited with status %d%s", k->name, status, said.p ? said.p : "");
-	}
+	else if (t.error) {
+		/* It said it failed: believe it, whatever its status; the code is its
+		 * status's, else its event's, else EX_NORESULT. */
+		rc = passed_on(status) ? status : passed_on(t.code) ? (int)t.code : EX_NORESULT;
+		err_set(rc, "%s: %s (exit %d)", k->name, t.msg.len ? t.msg.p : "error", status);
+	} else if (status == 0)
+		rc = 0;
+	else
+		rc = err_set(passed_on(status) ? status : EX_NORESULT,
+		    "%s: exited with status %d%s", k->name, status, said.p ? said.p : "");
 	buf_free(&said);
-	*quiet = saw_error;                     /* it said why itself */
+	buf_free(&t.msg);
+	*quiet = t.error;                       /* it said why itself */
 	return rc;
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/addr.h"
 #include "base/clock.h"
 #include "base/buf.h"
 #include "store/config.h"
@@ -251,18 +252,10 @@ valid_fraction(const char *v)
 static int
 valid_addr(const char *v)
 {
-	const char *colon = strrchr(v, ':');
-	char *end;
-	long port;
+	char host[256], why[96];
+	unsigned port;
 
-	if (!colon || colon == v)
-		return 0;
-	if (*v == '[' && colon[-1] != ']')
-		return 0;
-	errno = 0;
-	port = strtol(colon + 1, &end, 10);
-	return colon[1] && *end == '\0' && errno == 0 && port > 0 && port < 65536 &&
-	    isdigit((unsigned char)colon[1]);
+	return addr_split(v, host, sizeof host, &port, why, sizeof why) == 0;
 }
 
 int
