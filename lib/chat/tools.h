@@ -18,7 +18,8 @@ jv tools_catalog(void);
  * ms: its timeout from the catalog plus TOOLS_GRACE; a skill the catalog gives no
  * timeout for gets PROC_TIMEOUT_MAX. */
 int tools_limit_ms(jv catalog, const char *name);
-/* Run one call; the text for the model goes to out.  0, or non-zero when the
+/* Run one call; the text for the model goes to out, the images the skill returned as
+ * attachments are appended to *images (NULL: none wanted).  0, or non-zero when the
  * skill failed (out then says why, for the model to read). */
-int tools_run(const char *name, const char *args, struct buf *out, int timeout_ms);
+int tools_run(const char *name, const char *args, struct buf *out, jv *images, int timeout_ms);
 #endif

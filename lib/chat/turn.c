@@ -572,9 +572,10 @@ ask_model(struct turn *t)
 	return 0;
 }
 
-/* One call: its events, its result as the tool message. */
+/* One call: its events, its result as the tool message; the images it returned are
+ * appended to *images. */
 static int
-run_call(struct turn *t, const struct wire_call *c)
+run_call(struct turn *t, const struct wire_call *c, jv *images)
 {
 	const char *args = c->args.len ? c->args.p : "{}";
 	jv parsed = jv_parse(args), tm;
@@ -586,7 +587,7 @@ run_call(struct turn *t, const struct wire_call *c)
 	    jv_string("name"), jv_string(c->name)), jv_string("id"), jv_string(c->id)),
 	    jv_string("arguments"), jv_is_valid(parsed) ? parsed : (jv_free(parsed),
 	    jv_string(args))));
-	failed = tools_run(c->name, args, &res, tools_limit_ms(t->tools, c->name));
+	failed = tools_run(c->name, args, &res, images, tools_limit_ms(t->tools, c->name));
 	t->emit(t->ctx,
 	    jv_object_set(jv_object_set(jv_object_set(jv_object_set(event("tool_result"),
 	    jv_string("name"), jv_string(c->name)), jv_string("id"), jv_string(c->id)),
@@ -618,8 +619,18 @@ run_tools(struct turn *t)
 	}
 	if ((rc = store_msg(t, answer_message(a, t->model), t->model, 0, 1)))
 		return rc;
+	jv images = jv_array();
 	for (i = 0; i < a->ncalls && !rc; i++)
-		rc = run_call(t, &a->calls[i]);
+		rc = run_call(t, &a->calls[i], &images);
+	/* A tool message carries text only (OpenAI): the pictures the skills returned
+	 * (a screenshot) follow all the results as a user message of their own. */
+	if (!rc && jv_array_length(jv_copy(images)) > 0)
+		rc = store_msg(t, jv_object_set(jv_object_set(jv_object_set(jv_object(),
+		    jv_string("role"), jv_string("user")), jv_string("text"),
+		    jv_string("[the images the tools returned]")), jv_string("images"), images),
+		    NULL, 0, 1);
+	else
+		jv_free(images);
 	return rc;
 }
 

@@ -20,6 +20,7 @@
 #include "base/proc.h"
 #include "base/record.h"
 #include "skill/grant.h"
+#include "skill/attach.h"
 #include "skill/run.h"
 #include "skill/skillmd.h"
 #include "store/config.h"
@@ -246,7 +247,8 @@ exec_flags(const struct skill *k, const char *prog, const char *grants, char **a
 /* Hand out each line of the child's output: events as they are, plain text
  * gathered into one result at the end. */
 static int
-forward(const struct buf *out, skillrun_fn *fn, void *ctx, int *saw_error, int ok, struct buf *said)
+forward(const struct buf *out, skillrun_fn *fn, void *ctx, int *saw_error, int ok, struct buf *said,
+    const char *dir)
 {
 	const char *p = out->p, *end = out->p + out->len;
 	struct buf plain = BUF_INIT;
@@ -261,6 +263,8 @@ forward(const struct buf *out, skillrun_fn *fn, void *ctx, int *saw_error, int o
 			results += strcmp(type, "result") == 0;
 			*saw_error |= strcmp(type, "error") == 0;
 			fn(p, n, ctx);
+			if (ok && strcmp(type, "result") == 0)   /* its files, before dir goes */
+				skill_attach_events(p, n, dir, fn, ctx);
 		} else if (n || plain.len) {
 			buf_add(&plain, p, n);
 			buf_addc(&plain, '\n');
@@ -460,7 +464,7 @@ launch_argv(const struct skill *k, struct launch *l)
  * *quiet when the skill handed out its own error event. */
 static int
 outcome(const struct skill *k, int status, const struct buf *out, skillrun_fn *fn, void *ctx,
-    int *quiet)
+    int *quiet, const char *dir)
 {
 	struct buf said = BUF_INIT;
 	int rc, saw_error = 0;
@@ -468,14 +472,14 @@ outcome(const struct skill *k, int status, const struct buf *out, skillrun_fn *f
 	if (status == PROC_NOSTART)
 		return err_code();
 	if (status == PROC_TOOBIG) {
-		forward(out, fn, ctx, &saw_error, 0, NULL);
+		forward(out, fn, ctx, &saw_error, 0, NULL, NULL);
 		return err_set(EX_DATAERR, "%s: output over the %u-byte cap: stopped", k->name,
 		    SKILLRUN_MAXOUT);
 	}
 	if (status == PROC_TIMEDOUT || status == 124)
 		return err_set(EX_TEMPFAIL, "%s: out of time after %ld s: stopped", k->name,
 		    k->timeout);
-	forward(out, fn, ctx, &saw_error, status == 0, &said);
+	forward(out, fn, ctx, &saw_error, status == 0, &said, dir);
 	if (status == 0)
 		rc = saw_error ? EX_NORESULT
 		    : 0;   /* it said it failed: believe it, whatever its status */
@@ -595,7 +599,7 @@ skill_run(sqlite3 *db, const struct skill *k, const struct skillrun_opts *o, ski
 	status = proc_run_err(l.argv, NULL, in.p, in.len, &out, SKILLRUN_MAXOUT, &err,
 	    SKILLRUN_MAXERR, &cut, (int)(k->timeout + 5) * 1000);
 	pass_stderr(k, &err, cut);
-	rc = outcome(k, status, &out, fn, ctx, &quiet);
+	rc = outcome(k, status, &out, fn, ctx, &quiet, l.scratch);
 	if (status != PROC_NOSTART && data_within(db, k, l.data, 1)) {
 		if (!rc || quiet)
 			rc = err_code(), quiet = 0;
