@@ -355,7 +355,7 @@ transcribe_attachment(void *ctx, const char *path, struct buf *text)
 	if (stt_rc)
 		return err_set(stt_rc, "%s: stt: %s", path, stt_why);
 	if ((rc = media_transcribe(ctx, path, &t, NULL)) == 0)
-		buf_printf(text, "\n\n--- %s (transcript of the audio) ---\n%s\n--- end of %s ---\n",
+		buf_printf(text, "\n\n--- %s (audio, transcribed) ---\n%s\n--- end of %s ---\n",
 		    name ? name + 1 : path, t.p ? t.p : "", name ? name + 1 : path);
 	buf_free(&t);
 	return rc;

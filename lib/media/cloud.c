@@ -228,5 +228,20 @@ cloud_speak(const struct media_svc *s, const char *text, const char *format, FIL
 	buf_free(&body);
 	if (!rc && sk.n == 0)
 		rc = err_set(EX_DATAERR, "tts: the service sent no audio");
+	/* Into a file, the WAV header's sizes can be made true. */
+	if (!rc && s->kind == MEDIA_ELEVENLABS && !strcmp(format, "wav") && out
+	    && fseek(out, 4, SEEK_SET) == 0) {
+		unsigned char le[4];
+		unsigned long riff = (unsigned long)sk.n + 36, data = (unsigned long)sk.n;
+		int i;
+		for (i = 0; i < 4; i++)
+			le[i] = (unsigned char)(riff >> (8 * i));
+		fwrite(le, 1, 4, out);
+		for (i = 0; i < 4; i++)
+			le[i] = (unsigned char)(data >> (8 * i));
+		if (fseek(out, 40, SEEK_SET) == 0)
+			fwrite(le, 1, 4, out);
+		fseek(out, 0, SEEK_END);
+	}
 	return rc;
 }
