@@ -39,23 +39,27 @@ sniff_type(const void *v, size_t n)
 	if (at(p, n, 0, "\x89PNG\r\n\x1a\n", 8)) return "image/png";
 	if (at(p, n, 0, "\xff\xd8\xff", 3)) return "image/jpeg";
 	if (at(p, n, 0, "GIF87a", 6) || at(p, n, 0, "GIF89a", 6)) return "image/gif";
-	if (at(p, n, 0, "RIFF", 4) && at(p, n, 8, "WEBP", 4)) return "image/webp";
-	if (at(p, n, 0, "RIFF", 4) && at(p, n, 8, "WAVE", 4)) return "audio/wav";
-	if (at(p, n, 0, "RIFF", 4) && at(p, n, 8, "RF64", 4)) return "audio/wav";
-	if (at(p, n, 0, "RF64", 4) && at(p, n, 8, "WAVE", 4)) return "audio/wav";
+	/* A container's magic decides alone: once it matches, no later rule may, so
+	 * that a prefix is never given another type than the whole. */
+	if (at(p, n, 0, "RIFF", 4) || at(p, n, 0, "RF64", 4))
+		return at(p, n, 8, "WEBP", 4) && p[0] == 'R' && p[1] == 'I' ? "image/webp"
+		    : at(p, n, 8, "WAVE", 4) || at(p, n, 8, "RF64", 4) ? "audio/wav" : NULL;
 	/* The first Ogg page is the codec's identification header alone: 27 bytes of
 	 * page header, one lacing value, then the codec's magic. */
-	if (at(p, n, 0, "OggS", 4) && n >= 36)
-		return at(p, n, 28, "OpusHead", 8) ? "audio/opus" : "audio/ogg";
+	if (at(p, n, 0, "OggS", 4))
+		return n < 36 ? NULL : at(p, n, 28, "OpusHead", 8) ? "audio/opus" : "audio/ogg";
 	if (at(p, n, 0, "fLaC", 4)) return "audio/flac";
-	if (at(p, n, 0, "FORM", 4) && (at(p, n, 8, "AIFF", 4) || at(p, n, 8, "AIFC", 4)))
-		return "audio/aiff";
-	if (at(p, n, 4, "ftyp", 4) && n >= 12) return "audio/mp4";
+	if (at(p, n, 0, "FORM", 4))
+		return at(p, n, 8, "AIFF", 4) || at(p, n, 8, "AIFC", 4) ? "audio/aiff" : NULL;
 	/* EBML: Matroska and WebM alike; the doctype says which. */
-	if (at(p, n, 0, "\x1a\x45\xdf\xa3", 4) && holds(p, n, "webm", 4)) return "audio/webm";
-	if (at(p, n, 0, "ID3", 3) && n >= 10 && p[3] < 0xff && p[4] < 0xff)
-		return "audio/mpeg";
+	if (at(p, n, 0, "\x1a\x45\xdf\xa3", 4))
+		return holds(p, n, "webm", 4) ? "audio/webm" : NULL;
+	if (at(p, n, 0, "ID3", 3))
+		return n >= 10 && p[3] < 0xff && p[4] < 0xff ? "audio/mpeg" : NULL;
 	if (mpeg_frame(p, n)) return "audio/mpeg";
+	/* Last: a rule that decides on fewer bytes must come first, or a prefix and the
+	 * whole would be told apart (fuzz/sniff checks it). */
+	if (at(p, n, 4, "ftyp", 4) && n >= 12) return "audio/mp4";
 	return NULL;
 }
 
