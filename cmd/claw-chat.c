@@ -500,6 +500,10 @@ options(int argc, char **argv)
 		diag("--%s needs -s SESSION", mode_name[opt.mode]);
 		return EX_USAGE;
 	}
+	if (opt.speak && opt.mode != TURN) {
+		diag("--speak goes with a single turn, not with --%s", mode_name[opt.mode]);
+		return EX_USAGE;
+	}
 	if (opt.mode != TURN && opt.mode != SAY
 	    && (optind < argc || jv_array_length(jv_copy(opt.atts)) > 0)) {
 		diag("a prompt and -a go with a single turn, not with --%s", mode_name[opt.mode]);
