@@ -135,6 +135,7 @@ bench: all
 	bench/gateway
 	bench/channel
 	bench/evolve
+	bench/media
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SHAREDIR)/skills \
@@ -156,6 +157,7 @@ DEBS = build-essential clang libclang-rt-14-dev pkg-config libjq-dev jq libcurl4
        libsqlite3-dev sqlite3 libsodium-dev libyaml-dev libseccomp-dev \
        bats bats-assert bats-support bats-file parallel valgrind \
        python3 ucspi-tcp socat netcat-openbsd curl hyperfine wrk mandoc bsdextrautils nodejs
+DEBS += tesseract-ocr tesseract-ocr-eng pocketsphinx pocketsphinx-en-us espeak-ng flite sox libsox-fmt-all imagemagick xvfb x11-apps grim ffmpeg fonts-dejavu-core  # voice and images (media)
 deps:
 	@if [ "$$(id -u)" != 0 ]; then SUDO=sudo; fi; \
 	if ! ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1; then $$SUDO apt-get update; fi; \

@@ -16,9 +16,12 @@
 #include "base/pool.h"   /* POOL_MAXWORKERS */
 #include "chat/ndjson.h"
 #include "chat/requests.h"
+#include "chat/provider.h"
 #include "chat/session.h"
 #include "chat/turn.h"
+#include "media/media.h"
 #include "net/fetch.h"
+#include "store/config.h"
 #include "store/secret.h"
 #include "store/store.h"
 
@@ -28,17 +31,19 @@ static const char usage[] =
     "usage: claw-chat [-m MODEL] [-s SESSION] [-S SYSTEM] [-a FILE]... [--json] [--no-stream]\n"
     "                 [--thinking on|off] [--show-thinking] [--cache] [--no-tools]\n"
     "                 [--chain-limit N] [--retries N] [--idle-timeout SECONDS]\n"
-    "                 [--max-tokens N] [PROMPT ...]\n"
+    "                 [--max-tokens N] [--speak FILE|-] [--format FORMAT] [PROMPT ...]\n"
+    "       claw-chat --transcribe FILE [--json]\n"
+    "       claw-chat --say FILE|- [--format FORMAT] [TEXT ...]\n"
     "       claw-chat --requests [-P N] [options]\n"
     "       claw-chat --history -s SESSION\n"
     "       claw-chat --sessions [--json]\n"
     "       claw-chat --compact -s SESSION\n"
     "       claw-chat -h | --help | --version\n";
 
-enum mode { TURN, REQUESTS, HISTORY, SESSIONS, COMPACT };
+enum mode { TURN, REQUESTS, HISTORY, SESSIONS, COMPACT, TRANSCRIBE, SAY };
 static const char *const mode_name[] = {
 	[TURN] = "turn", [REQUESTS] = "requests", [HISTORY] = "history", [SESSIONS] = "sessions",
-	[COMPACT] = "compact",
+	[COMPACT] = "compact", [TRANSCRIBE] = "transcribe", [SAY] = "say",
 };
 
 /* The command line: flags here, settings as config keys and values for turn_opts_set. */
@@ -50,9 +55,15 @@ static struct {
 	struct { const char *key, *value; } set[MAXSET];
 	int nset;
 	jv atts;            /* -a FILE... */
+	const char *audio, *speak, *format;   /* --transcribe or --say FILE, --speak FILE */
 } opt = { .par = 1 };
 
 static struct turn_opts base;   /* the config with the command line over it */
+static struct media_svc stt, tts;   /* the stt and tts config (media/), keys borrowed */
+static struct provider stt_key, tts_key;
+static struct buf answer;           /* --speak: the last answer's text */
+static int stt_rc;                  /* why stt cannot be had, said at the first audio */
+static char stt_why[300];
 static volatile int interrupted;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 static int out_failed;
@@ -140,9 +151,28 @@ emit_text(void *ctx, jv ev)
 	jv_free(ev);
 }
 
+/* --speak: the answer's text kept for speaking, the event passed on. */
+static void
+emit_keep(void *ctx, jv ev)
+{
+	jv type = jv_object_get(jv_copy(ev), jv_string("type"));
+	jv text = jv_object_get(jv_copy(ev), jv_string("text"));
+
+	if (jv_get_kind(type) == JV_KIND_STRING && strcmp(jv_string_value(type), "message") == 0
+	    && jv_get_kind(text) == JV_KIND_STRING) {
+		buf_reset(&answer);
+		buf_adds(&answer, jv_string_value(text));
+	}
+	jv_free(type);
+	jv_free(text);
+	(opt.json ? emit_json : emit_text)(ctx, ev);
+}
+
 static turn_emit_fn *
 sink_fn(void)
 {
+	if (opt.speak && opt.mode == TURN)
+		return emit_keep;
 	return opt.json || opt.mode == REQUESTS ? emit_json : emit_text;
 }
 
@@ -250,17 +280,104 @@ one_turn(sqlite3 *db, int argc, char **argv)
 		rc = cli_usage_error(usage);
 	} else if (!(http = fetch_handle()))
 		rc = err_set(EX_SOFTWARE, "cannot start libcurl"), diag_err();
-	else
-		rc = run_turn(db, http, req, 0, prompt.p, 0);
+	else if (!(rc = run_turn(db, http, req, 0, prompt.p, 0)) && opt.speak
+	    && (rc = media_speak(&tts, answer.p ? answer.p : "", opt.speak, opt.format)))
+		rc = diag_err();
 	fetch_handle_free(http);
 	jv_free(req);
 	buf_free(&prompt);
 	return rc;
 }
 
+/* --- voice: speech to text and back (lib/media) --- */
+
+/* The stt or tts config's service; for a cloud one, its provider's base URL and key
+ * (providers.NAME.*, OPENAI_API_KEY..., as for a model). */
+static int
+media_load(sqlite3 *db, const char *key, struct media_svc *s, struct provider *p)
+{
+	char *v = NULL, spec[320];
+	int rc = config_get(db, key, &v, NULL);
+
+	if (!rc)
+		rc = media_svc_parse(v, s);
+	free(v);
+	if (rc || s->kind == MEDIA_OFF || s->kind == MEDIA_LOCAL)
+		return rc == EX_NORESULT ? 0 : rc;
+	snprintf(spec, sizeof spec, "%s/%s", s->provider, s->model);
+	if ((rc = provider_resolve(db, spec, p)))
+		return rc;
+	snprintf(s->base_url, sizeof s->base_url, "%s", p->base_url);
+	s->key = p->api_key;
+	return 0;
+}
+
+/* turn_opts.audio: an audio attachment's transcript into the turn's text. */
+static int
+transcribe_attachment(void *ctx, const char *path, struct buf *text)
+{
+	struct buf t = BUF_INIT;
+	const char *name = strrchr(path, '/');
+	int rc;
+
+	if (!media_audio_type(path, &rc))
+		return rc ? rc : EX_NORESULT;
+	if (stt_rc)
+		return err_set(stt_rc, "%s: stt: %s", path, stt_why);
+	if ((rc = media_transcribe(ctx, path, &t, NULL)) == 0)
+		buf_printf(text, "\n\n--- %s (audio, transcribed) ---\n%s\n--- end of %s ---\n",
+		    name ? name + 1 : path, t.p ? t.p : "", name ? name + 1 : path);
+	buf_free(&t);
+	return rc;
+}
+
+static int
+transcribe(sqlite3 *db, int argc, char **argv)
+{
+	struct buf text = BUF_INIT, seg = BUF_INIT;
+	int rc = media_transcribe(&stt, opt.audio, &text, opt.json ? &seg : NULL);
+
+	if (rc)
+		rc = diag_err();
+	else if (opt.json) {
+		struct buf o = BUF_INIT;
+		buf_adds(&o, "{\"type\":\"transcript\",\"file\":");
+		buf_add_json_str(&o, opt.audio, strlen(opt.audio));
+		buf_adds(&o, ",\"text\":");
+		buf_add_json_str(&o, text.p ? text.p : "", text.len);
+		buf_adds(&o, ",\"segments\":");
+		buf_add(&o, seg.p ? seg.p : "[]", seg.p ? seg.len : 2);
+		buf_adds(&o, "}\n");
+		if (o.oom || fwrite(o.p, 1, o.len, stdout) != o.len)
+			rc = EX_IOERR;
+		buf_free(&o);
+	} else
+		printf("%s\n", text.p ? text.p : "");
+	buf_free(&text);
+	buf_free(&seg);
+	return rc;
+}
+
+/* --say: the words, else stdin, spoken without a model. */
+static int
+say(sqlite3 *db, int argc, char **argv)
+{
+	struct buf text = BUF_INIT;
+	int i, rc = 0;
+
+	for (i = 0; i < argc; i++)
+		buf_printf(&text, "%s%s", i ? " " : "", argv[i]);
+	if (!argc && (rc = file_read_fd(0, "stdin", STDIN_MAX, &text)) == EX_DATAERR)
+		err_set(rc, "stdin: over %u bytes", STDIN_MAX);
+	if (!rc)
+		rc = media_speak(&tts, text.p ? text.p : "", opt.audio, opt.format);
+	buf_free(&text);
+	return rc ? diag_err() : 0;
+}
+
 static int (*const run_mode[])(sqlite3 *db, int argc, char **argv) = {
 	[TURN] = one_turn, [REQUESTS] = requests, [HISTORY] = history, [SESSIONS] = sessions,
-	[COMPACT] = one_turn,
+	[COMPACT] = one_turn, [TRANSCRIBE] = transcribe, [SAY] = say,
 };
 
 /* --- options --- */
@@ -303,6 +420,10 @@ options(int argc, char **argv)
 		{ "retries", required_argument, NULL, 'K' },
 		{ "idle-timeout", required_argument, NULL, 'K' },
 		{ "max-tokens", required_argument, NULL, 'K' },
+		{ "transcribe", required_argument, NULL, 'T' },
+		{ "say", required_argument, NULL, 'Y' },
+		{ "speak", required_argument, NULL, 'O' },
+		{ "format", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -336,6 +457,10 @@ options(int argc, char **argv)
 			snprintf(flag, sizeof flag, "--%s", keyed[i][0]);
 			rc = setting(flag, keyed[i][1], optarg);
 			break;
+		case 'T': opt.mode = TRANSCRIBE; opt.audio = optarg; break;
+		case 'Y': opt.mode = SAY; opt.audio = optarg; break;
+		case 'O': opt.speak = optarg; break;
+		case 'F': opt.format = optarg; break;
 		case 'h': fputs(usage, stdout); return out_finish() ? EX_IOERR : -1;
 		case 'V': puts("claw-chat " CLAW_VERSION); return out_finish() ? EX_IOERR : -1;
 		default: return cli_usage_error(usage);
@@ -347,7 +472,12 @@ options(int argc, char **argv)
 		diag("--%s needs -s SESSION", mode_name[opt.mode]);
 		return EX_USAGE;
 	}
-	if (opt.mode != TURN && (optind < argc || jv_array_length(jv_copy(opt.atts)) > 0)) {
+	if (opt.speak && opt.mode != TURN) {
+		diag("--speak goes with a single turn, not with --%s", mode_name[opt.mode]);
+		return EX_USAGE;
+	}
+	if (opt.mode != TURN && opt.mode != SAY
+	    && (optind < argc || jv_array_length(jv_copy(opt.atts)) > 0)) {
 		diag("a prompt and -a go with a single turn, not with --%s", mode_name[opt.mode]);
 		return EX_USAGE;
 	}
@@ -368,6 +498,15 @@ load_base(sqlite3 *db)
 	base.tools = !opt.notools;
 	base.cache = opt.cache;
 	base.compact_only = opt.mode == COMPACT;
+	base.audio = transcribe_attachment;
+	base.audio_ctx = &stt;
+	if (!rc && opt.mode != SAY && (stt_rc = media_load(db, "stt", &stt, &stt_key))) {
+		snprintf(stt_why, sizeof stt_why, "%s", err_msg());
+		if (opt.mode == TRANSCRIBE)     /* else it matters only if audio comes */
+			rc = stt_rc;
+	}
+	if (!rc && (opt.speak || opt.mode == SAY))
+		rc = media_load(db, "tts", &tts, &tts_key);
 	return rc;
 }
 
@@ -398,6 +537,9 @@ main(int argc, char **argv)
 	else
 		rc = run_mode[opt.mode](db, argc - optind, argv + optind);
 	store_close(db);
+	provider_free(&stt_key);
+	provider_free(&tts_key);
+	buf_free(&answer);
 	jv_free(opt.atts);
 	if (out_closed)               /* a closed pipe is not a failure (claw(7)) */
 		return 0;

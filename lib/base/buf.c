@@ -26,6 +26,7 @@ buf_grow(struct buf *b, size_t extra)
 		goto fail;
 	b->p = p;
 	b->cap = cap;
+	b->p[b->len] = '\0';     /* "always NUL-terminated", from the first allocation on */
 	return 0;
 fail:
 	b->oom = 1;

@@ -14,6 +14,7 @@ static const struct {
 	{ "openai", "OPENAI_API_KEY" },
 	{ "anthropic", "ANTHROPIC_API_KEY" },
 	{ "deepseek", "DEEPSEEK_API_KEY" },
+	{ "elevenlabs", "ELEVENLABS_API_KEY" },         /* text to speech (media) */
 };
 
 /* Context windows of well-known model families, by name prefix. */

@@ -11,7 +11,7 @@
 #include "chat/tools.h"
 
 #define CATALOG_MAX (4u << 20)
-#define RESULT_MAX (1u << 20)
+#define RESULT_MAX (16u << 20)   /* a result, and its attachments in base64 */
 #define DESC_MAX 160
 #define ARGDESC_MAX 64     /* an argument's description in the tool schema */
 
@@ -167,6 +167,7 @@ tools_catalog(void)
 struct result {
 	struct buf *out;
 	int failed;
+	jv *images;         /* the images the skill returned ({media_type, data, name}) */
 };
 
 static int
@@ -184,6 +185,25 @@ add_event(jv v, long lineno, void *ctx)
 	type = jv_object_get(jv_copy(v), jv_string("type"));
 	t = jv_get_kind(type) == JV_KIND_STRING ? jv_string_value(type) : "";
 	err = strcmp(t, "error") == 0;
+
+	/* claw-skill hands on a result's files as attachment events: images go to the
+	 * model (Anthropic's and OpenAI's formats alike), anything else is named. */
+	if (strcmp(t, "attachment") == 0 && r->images) {
+		jv mt = jv_object_get(jv_copy(v), jv_string("media_type"));
+		jv name = jv_object_get(jv_copy(v), jv_string("path"));
+		if (jv_get_kind(mt) == JV_KIND_STRING && jv_get_kind(name) == JV_KIND_STRING
+		    && strncmp(jv_string_value(mt), "image/", 6) == 0)
+			*r->images = jv_array_append(*r->images, jv_object_set(jv_object_set(
+			    jv_object_set(jv_object(), jv_string("media_type"), jv_copy(mt)),
+			    jv_string("data"), jv_object_get(jv_copy(v), jv_string("data"))),
+			    jv_string("name"), jv_copy(name)));
+		else if (jv_get_kind(name) == JV_KIND_STRING)
+			buf_printf(r->out, "%s[attachment %s (%s) not shown: not an image]",
+			    r->out->len ? "\n" : "", jv_string_value(name),
+			    jv_get_kind(mt) == JV_KIND_STRING ? jv_string_value(mt) : "?");
+		jv_free(mt);
+		jv_free(name);
+	}
 
 	if (strcmp(t, "result") == 0 || err) {
 		jv s = jv_object_get(jv_copy(v), jv_string(err ? "message" : "text"));
@@ -230,12 +250,12 @@ tools_limit_ms(jv catalog, const char *name)
 
 int
 tools_run(const char *name, const char *args, struct buf *out, struct buf *diag,
-    int timeout_ms)
+    jv *images, int timeout_ms)
 {
 	char prog[PATH_MAX];
 	char *argv[] = { prog, "run", (char *)name, (char *)args, NULL };
 	struct buf raw = BUF_INIT;
-	struct result r = { out, 0 };
+	struct result r = { out, 0, images };
 	int rc;
 
 	if (path_find_prog("claw-skill", prog, sizeof prog) < 0) {

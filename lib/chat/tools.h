@@ -19,9 +19,10 @@ jv tools_catalog(void);
  * timeout for gets PROC_TIMEOUT_MAX. */
 int tools_limit_ms(jv catalog, const char *name);
 /* Run one call; the text for the model goes to out, claw-skill's own stderr (at
- * most TOOLS_DIAG_MAX bytes) to diag, never to ours.  0, or non-zero when the skill
- * failed (out then says why, for the model to read). */
+ * most TOOLS_DIAG_MAX bytes) to diag, never to ours; the images the skill returned
+ * as attachments are appended to *images (NULL: none wanted).  0, or non-zero when
+ * the skill failed (out then says why, for the model to read). */
 #define TOOLS_DIAG_MAX 4096
 int tools_run(const char *name, const char *args, struct buf *out, struct buf *diag,
-    int timeout_ms);
+    jv *images, int timeout_ms);
 #endif

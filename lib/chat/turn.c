@@ -662,11 +662,12 @@ store_result(struct turn *t, const struct wire_call *c, const char *text, int ok
 	    NULL, 0, 1);
 }
 
-/* One call: its events, its result as the tool message.  Only a tool offered in
- * this request runs; any other name (none are offered with --no-tools, and a
- * model may invent one) is answered with an error the model reads, never run. */
+/* One call: its events, its result as the tool message; the images it returned are
+ * appended to *images.  Only a tool offered in this request runs; any other name
+ * (none are offered with --no-tools, and a model may invent one) is answered with
+ * an error the model reads, never run. */
 static int
-run_call(struct turn *t, const struct wire_call *c, int offered)
+run_call(struct turn *t, const struct wire_call *c, int offered, jv *images)
 {
 	const char *args = c->args.len ? c->args.p : "{}";
 	jv parsed = ndjson_value(args, strlen(args));
@@ -692,7 +693,8 @@ run_call(struct turn *t, const struct wire_call *c, int offered)
 		buf_free(&res);
 		return rc;
 	}
-	failed = tools_run(c->name, args, &res, &diag, tools_limit_ms(t->tools, c->name));
+	failed = tools_run(c->name, args, &res, &diag, images,
+	    tools_limit_ms(t->tools, c->name));
 	rc = store_result(t, c, res.p ? res.p : "", !failed, &diag, 0);
 	buf_free(&res);
 	buf_free(&diag);
@@ -748,8 +750,18 @@ run_tools(struct turn *t)
 		    "the model still called tools after %ld rounds (--chain-limit)",
 		    t->o->chain_limit);
 	}
+	jv images = jv_array();
 	for (i = 0; i < a->ncalls && !rc; i++)
-		rc = run_call(t, &a->calls[i], ok[i]);
+		rc = run_call(t, &a->calls[i], ok[i], &images);
+	/* A tool message carries text only (OpenAI): the pictures the skills returned
+	 * (a screenshot) follow all the results as a user message of their own. */
+	if (!rc && jv_array_length(jv_copy(images)) > 0)
+		rc = store_msg(t, jv_object_set(jv_object_set(jv_object_set(jv_object(),
+		    jv_string("role"), jv_string("user")), jv_string("text"),
+		    jv_string("[the images the tools returned]")), jv_string("images"), images),
+		    NULL, 0, 1);
+	else
+		jv_free(images);
 	return rc;
 }
 

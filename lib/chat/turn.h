@@ -24,6 +24,11 @@ struct turn_opts {
 	long context_max;        /* tokens before compaction; 0: the model's window */
 	long max_tokens;         /* chat.max_tokens; 0: the provider's (Anthropic: 4096) */
 	const volatile int *cancel;   /* set by a signal handler: stop, keep what arrived */
+	/* An attachment that is audio: its transcript appended to text (0), EX_NORESULT when
+	 * path is not audio (then read as any attachment), else an exit code with err set.
+	 * claw-chat fills it from media/ (speech to text); NULL: audio is refused. */
+	int (*audio)(void *ctx, const char *path, struct buf *text);
+	void *audio_ctx;
 };
 
 /* The options from the config (store, environment, the key table's defaults):

@@ -107,15 +107,19 @@ req_str(jv req, const char *k)
 }
 
 static int
-attachments(jv req, struct buf *text, jv *images)
+attachments(const struct turn_opts *o, jv req, struct buf *text, jv *images)
 {
 	jv atts = jv_object_get(jv_copy(req), jv_string("attachments"));
 	int rc = 0;
 
 	if (jv_get_kind(atts) == JV_KIND_ARRAY) {
 		jv_array_foreach(atts, i, a) {
-			if (!rc && jv_get_kind(a) == JV_KIND_STRING)
-				rc = attach_load(jv_string_value(a), text, images);
+			if (!rc && jv_get_kind(a) == JV_KIND_STRING) {
+				rc = o->audio ? o->audio(o->audio_ctx, jv_string_value(a), text)
+				    : EX_NORESULT;
+				if (rc == EX_NORESULT)
+					rc = attach_load(jv_string_value(a), text, images);
+			}
 			else if (!rc)
 				rc = err_set(EX_DATAERR,
 				    "attachments: want an array of file names");
@@ -147,7 +151,7 @@ turn_opts_request(struct turn_opts *o, jv req, const char *prompt, struct buf *t
 	v = req_str(req, "prompt");
 	buf_adds(text, v ? v : prompt ? prompt : "");
 	if (!rc)
-		rc = attachments(req, text, &o->images);
+		rc = attachments(o, req, text, &o->images);
 	if (!rc && !o->compact_only && jv_get_kind(o->messages) == JV_KIND_NULL && text->len == 0
 	    && jv_array_length(jv_copy(o->images)) == 0)
 		rc = err_set(EX_DATAERR, "nothing to say: give a prompt or messages");

@@ -20,6 +20,7 @@
 #include "base/proc.h"
 #include "base/record.h"
 #include "skill/grant.h"
+#include "skill/attach.h"
 #include "skill/run.h"
 #include "skill/skillmd.h"
 #include "store/config.h"
@@ -254,7 +255,7 @@ struct told {
  * gathered into one result at the end. */
 static int
 forward(const struct buf *out, skillrun_fn *fn, void *ctx, struct told *t, int ok,
-    struct buf *said)
+    struct buf *said, const char *dir)
 {
 	const char *p = out->p, *end = out->p + out->len;
 	struct buf plain = BUF_INIT;
@@ -277,6 +278,8 @@ forward(const struct buf *out, skillrun_fn *fn, void *ctx, struct told *t, int o
 				    ? strtol(v, NULL, 10) : 0;
 			}
 			fn(p, n, ctx);
+			if (ok && strcmp(type, "result") == 0)   /* its files, before dir goes */
+				skill_attach_events(p, n, dir, fn, ctx);
 		} else if (n || plain.len) {
 			buf_add(&plain, p, n);
 			buf_addc(&plain, '\n');
@@ -486,7 +489,7 @@ passed_on(long code)
  * written, and err says the skill's own words. */
 static int
 outcome(const struct skill *k, int status, const struct buf *out, skillrun_fn *fn, void *ctx,
-    int *quiet)
+    int *quiet, const char *dir)
 {
 	struct buf said = BUF_INIT;
 	struct told t = { 0, 0, BUF_INIT };
@@ -495,7 +498,7 @@ outcome(const struct skill *k, int status, const struct buf *out, skillrun_fn *f
 	if (status == PROC_NOSTART)
 		return err_code();
 	if (status == PROC_TOOBIG) {
-		forward(out, fn, ctx, &t, 0, NULL);
+		forward(out, fn, ctx, &t, 0, NULL, NULL);
 		buf_free(&t.msg);
 		return err_set(EX_DATAERR, "%s: output over the %u-byte cap: stopped", k->name,
 		    SKILLRUN_MAXOUT);
@@ -503,7 +506,7 @@ outcome(const struct skill *k, int status, const struct buf *out, skillrun_fn *f
 	if (status == PROC_TIMEDOUT || status == 124)
 		return err_set(EX_TEMPFAIL, "%s: out of time after %ld s: stopped", k->name,
 		    k->timeout);
-	forward(out, fn, ctx, &t, status == 0, &said);
+	forward(out, fn, ctx, &t, status == 0, &said, dir);
 	if (status > 128)
 		rc = err_set(EX_SOFTWARE, "%s: killed by signal %d (a resource limit?)", k->name,
 		    status - 128);
@@ -625,7 +628,7 @@ skill_run(sqlite3 *db, const struct skill *k, const struct skillrun_opts *o, ski
 	status = proc_run_err(l.argv, NULL, in.p, in.len, &out, SKILLRUN_MAXOUT, &err,
 	    SKILLRUN_MAXERR, &cut, (int)(k->timeout + 5) * 1000);
 	pass_stderr(k, &err, cut);
-	rc = outcome(k, status, &out, fn, ctx, &quiet);
+	rc = outcome(k, status, &out, fn, ctx, &quiet, l.scratch);
 	if (status != PROC_NOSTART && data_within(db, k, l.data, 1)) {
 		if (!rc || quiet)
 			rc = err_code(), quiet = 0;

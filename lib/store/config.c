@@ -14,7 +14,7 @@
 #include "store/store.h"
 
 enum type { T_STRING, T_MODEL, T_ONOFF, T_UINT, T_FRACTION, T_ADDR, T_URL, T_KIND, T_SECRET,
-    T_POLICY, T_STREAM };
+    T_POLICY, T_STREAM, T_SPEECH };
 
 static const struct key {
 	const char *name;     /* '*' stands for one segment, e.g. a provider name */
@@ -60,6 +60,9 @@ static const struct key {
 	{ "providers.*.base_url", NULL, T_URL },
 	{ "providers.*.kind", "openai", T_KIND },
 	{ "skills.data_max", "67108864", T_UINT },
+	/* voice (media): off, local[/ENGINE[:VOICE]], or provider/model[:voice] */
+	{ "stt", "off", T_SPEECH },
+	{ "tts", "off", T_SPEECH },
 	{ "thinking", "off", T_ONOFF },
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -75,6 +78,7 @@ static const struct provider {
 } providers[] = {
 	{ "anthropic", "https://api.anthropic.com/v1", "anthropic" },
 	{ "deepseek", "https://api.deepseek.com/v1", "openai" },
+	{ "elevenlabs", "https://api.elevenlabs.io/v1", "openai" },   /* tts only */
 	{ "ollama", "http://127.0.0.1:11434/v1", "openai" },
 	{ "openai", "https://api.openai.com/v1", "openai" },
 };
@@ -291,6 +295,11 @@ config_check(const char *key, const char *value)
 	case T_STREAM:
 		if (strcmp(value, "off") && strcmp(value, "edit"))
 			want = "off or edit";
+		break;
+	case T_SPEECH:
+		if (strcmp(value, "off") && strcmp(value, "local") && (strchr(value, ',')
+		    || !valid_model(value)))
+			want = "off, local, local/ENGINE[:VOICE] or provider/model[:voice]";
 		break;
 	case T_STRING: break;
 	}
