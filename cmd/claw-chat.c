@@ -320,6 +320,8 @@ transcribe_attachment(void *ctx, const char *path, struct buf *text)
 	const char *name = strrchr(path, '/');
 	int rc;
 
+	if (strncmp(path, "data:", 5) == 0)    /* inline bytes: attach_load's (images, text) */
+		return EX_NORESULT;
 	if (!media_audio_type(path, &rc))
 		return rc ? rc : EX_NORESULT;
 	if (stt_rc)
