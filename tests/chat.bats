@@ -665,6 +665,12 @@ stub_chat() { PATH="$BATS_TEST_DIRNAME/fixtures/bin:$PATH" "$(lone_chat)" "$@"; 
 	script '{"text":"one two three four five six","token_delay_ms":100}'
 	run -0 bash -c 'claw-chat --json hi 2>"$1/err" | head -1; exit "${PIPESTATUS[0]}"' _ "$BATS_TEST_TMPDIR"
 	[ ! -s "$BATS_TEST_TMPDIR/err" ]
+	# --requests stops asking once nobody reads the answers.
+	for i in $(seq 20); do script '{"text":"a b c d e f","token_delay_ms":50}'; done
+	run -0 bash -c 'seq 20 | jq -c "{id: ., prompt: \"q\"}" | claw-chat --requests 2>"$1/err" | head -1
+	    exit "${PIPESTATUS[2]}"' _ "$BATS_TEST_TMPDIR"
+	[ ! -s "$BATS_TEST_TMPDIR/err" ]
+	[ "$(nreq)" -le 8 ]   # 2 above, then at most the pool's queue, not all 20
 }
 
 @test "--show-thinking ends the reasoning with a newline before the answer" {
