@@ -323,6 +323,7 @@ print(json.dumps({"message": {"message_id": 1, "from": {"id": 42, "is_bot": Fals
 	echo $! >"$TMP/bg.poll.pid"
 	wait_for grep -q chat/completions "$TMP/prov/log"
 	kill -9 "$(cat "$TMP/bg.poll.pid")"
+	wait "$(cat "$TMP/bg.poll.pid")" 2>/dev/null || true     # gone, its lock with it
 	run db "SELECT state FROM channel_ingress"
 	assert_output working
 	claw channel poll --once telegram
@@ -338,6 +339,7 @@ print(json.dumps({"message": {"message_id": 1, "from": {"id": 42, "is_bot": Fals
 	echo $! >"$TMP/bg.poll.pid"
 	wait_for grep -q getUpdates "$TMP/ch/log"
 	kill -9 "$(cat "$TMP/bg.poll.pid")"
+	wait "$(cat "$TMP/bg.poll.pid")" 2>/dev/null || true     # gone, its lock with it
 	tg_say 42 "while it was down"
 	claw channel poll --once telegram
 	run sent sendMessage
@@ -353,6 +355,7 @@ print(json.dumps({"message": {"message_id": 1, "from": {"id": 42, "is_bot": Fals
 	echo $! >"$TMP/bg.poll.pid"
 	wait_for grep -q sendMessage "$TMP/ch/log"
 	kill -9 "$(cat "$TMP/bg.poll.pid")"
+	wait "$(cat "$TMP/bg.poll.pid")" 2>/dev/null || true     # gone, its lock with it
 	claw channel poll --once telegram
 	[ "$(sent sendMessage | wc -l)" -eq 1 ]
 	run claw channel queue --dead
