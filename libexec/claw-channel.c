@@ -215,6 +215,8 @@ v_queue(int argc, char **argv)
 	return rc ? (rc == EX_NORESULT ? (out_finish(), EX_NORESULT) : diag_err()) : out_finish();
 }
 
+static void spawn_work(const char *name);
+
 static int
 v_pair(int argc, char **argv)
 {
@@ -233,7 +235,15 @@ v_pair(int argc, char **argv)
 	rc = list ? chan_pair_list(db, o.pos[1], o.json, stdout)
 	    : chan_pair_decide(db, o.pos[1], o.pos[2], strcmp(o.pos[0], "approve") == 0, stdout);
 	store_close(db);
-	return rc ? diag_err() : out_finish();
+	if (rc)
+		return diag_err();
+	if ((rc = out_finish()))
+		return rc;
+	/* A channel with no poller of its own sends "you are in" now. */
+	if (!list && strcmp(o.pos[0], "approve") == 0 && chan_conn(o.pos[1])
+	    && !chan_conn(o.pos[1])->poll)
+		spawn_work(o.pos[1]);
+	return 0;
 }
 
 /* $CLAW_HOME/run/channel-NAME.lock, held while this process polls or works. */

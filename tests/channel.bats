@@ -323,6 +323,7 @@ print(json.dumps({"message": {"message_id": 1, "from": {"id": 42, "is_bot": Fals
 	echo $! >"$TMP/bg.poll.pid"
 	wait_for grep -q chat/completions "$TMP/prov/log"
 	kill -9 "$(cat "$TMP/bg.poll.pid")"
+	wait "$(cat "$TMP/bg.poll.pid")" 2>/dev/null || true     # gone, its lock with it
 	run db "SELECT state FROM channel_ingress"
 	assert_output working
 	claw channel poll --once telegram
@@ -338,6 +339,7 @@ print(json.dumps({"message": {"message_id": 1, "from": {"id": 42, "is_bot": Fals
 	echo $! >"$TMP/bg.poll.pid"
 	wait_for grep -q getUpdates "$TMP/ch/log"
 	kill -9 "$(cat "$TMP/bg.poll.pid")"
+	wait "$(cat "$TMP/bg.poll.pid")" 2>/dev/null || true     # gone, its lock with it
 	tg_say 42 "while it was down"
 	claw channel poll --once telegram
 	run sent sendMessage
@@ -353,6 +355,7 @@ print(json.dumps({"message": {"message_id": 1, "from": {"id": 42, "is_bot": Fals
 	echo $! >"$TMP/bg.poll.pid"
 	wait_for grep -q sendMessage "$TMP/ch/log"
 	kill -9 "$(cat "$TMP/bg.poll.pid")"
+	wait "$(cat "$TMP/bg.poll.pid")" 2>/dev/null || true     # gone, its lock with it
 	claw channel poll --once telegram
 	[ "$(sent sendMessage | wc -l)" -eq 1 ]
 	run claw channel queue --dead
@@ -503,6 +506,32 @@ print(json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "W", "
 	claw channel work whatsapp
 	run jq -c 'select(.path | endswith("chat/completions")) | .body.messages[-1].content | map(.type)' "$TMP/prov/log"
 	assert_output --partial '"image_url"'
+	# the two steps: the media's URL, then its bytes there
+	run jq -r 'select(.path | endswith("/'"$mid"'")) | .method + " " + .path' "$TMP/ch/log"
+	assert_output $'GET /v23.0/'"$mid"$'\nGET /media/'"$mid"
+	# a voice note: kept, and the sender told
+	vid=$(printf 'OggS-voice' | curl -sf -XPOST --data-binary @- "$FAKE/_control/whatsapp/media?mime=audio/ogg" | jq -r .id)
+	sed "s/wamid.IMG/wamid.VOICE/; s/\"type\": \"image\"/\"type\": \"audio\"/; s/\"image\": {\"caption\": \"look\", \"mime_type\": \"image\/png\", \"id\": \"$mid\"}/\"audio\": {\"mime_type\": \"audio\/ogg; codecs=opus\", \"id\": \"$vid\", \"voice\": true}/" \
+	    "$TMP/i.json" >"$TMP/v.json"
+	grep -q '"voice": true' "$TMP/v.json"
+	CLAW_CHANNEL_NO_WORK=1 claw channel ingest whatsapp <"$TMP/v.json"
+	claw channel work whatsapp
+	run jq -r 'select(.path | endswith("/messages")) | .body.text.body // empty' "$TMP/ch/log"
+	assert_line --partial "Voice messages are not set up yet"
+	[ "$(model_calls)" -eq 1 ]
+	[ "$(ls "$CLAW_HOME/media/whatsapp" | wc -l)" -eq 2 ]
+}
+
+@test "whatsapp: an approved sender is told at once (no poller to wait for)" {
+	wa_add
+	claw config set channels.whatsapp.dm_policy=pairing
+	wa_body "$TMP/b.json" hello
+	CLAW_CHANNEL_NO_WORK=1 claw channel ingest whatsapp <"$TMP/b.json"
+	claw channel work whatsapp
+	code=$(claw channel pair list --json | jq -r .code)
+	run claw channel pair approve whatsapp "$code"
+	assert_output "whatsapp: approved"
+	wait_for grep -q "You are in" "$TMP/ch/log"
 }
 
 @test "stream=edit: the answer grows in one message, edited, the last edit the whole answer" {
