@@ -457,3 +457,26 @@ EOF
 		and .[3].message == "attachment link.png not returned: no such file (or a symbolic link)"
 		and (.[4].message | startswith("attachment ../x not returned: want a file name"))' <<<"$output"
 }
+
+@test "--requests: a request's audio attachment goes through the cloud stt into its turn" {
+	claw config set "providers.generic.base_url=$AUDIO"
+	claw config set stt=generic/whisper-1
+	claw config set "providers.fake.base_url=http://127.0.0.1:$(cat "$M/fake/port")/v1"
+	cp "$M/s1.wav" "$T/memo.wav"
+	printf '{"id":"r1","model":"fake/test-model","prompt":"what did I say?","attachments":["%s"]}\n' \
+		"$T/memo.wav" > "$T/req.ndjson"
+	CLAW_API_KEY=k run -0 --separate-stderr claw-chat --requests --no-tools < "$T/req.ndjson"
+	jq -se 'map(select(.type == "message")) | length == 1 and .[0].id == "r1"' <<<"$output" ||
+		{ echo "$output"; false; }
+	sed -n 1p "$M/fake/log" | jq -e --arg sum "$(sha256sum "$T/memo.wav" | cut -d' ' -f1)" \
+		'.body.messages[-1].content | test("what did I say\\?") and test("sha256 " + $sum)'
+}
+
+@test "voice options: usage errors say what goes with what (64)" {
+	run -64 --separate-stderr claw-chat --requests --speak "$T/x.wav"
+	assert_equal "$stderr" "claw-chat: --speak goes with a single turn, not with --requests"
+	run -64 --separate-stderr claw-chat --transcribe "$T/x.wav" extra words
+	assert_equal "$stderr" "claw-chat: a prompt and -a go with a single turn, not with --transcribe"
+	run -64 --separate-stderr claw-chat --transcribe
+	[[ $stderr == *"option '--transcribe' requires an argument"* ]]
+}
