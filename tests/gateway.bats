@@ -120,7 +120,8 @@ s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1]
 	run -78 claw config set gateway.listen=127.0.0.1
 	run -0 claw config set gateway.listen=localhost:41000
 	run -0 claw config set 'gateway.listen=[::1]:41000'
-	run -0 claw config set gateway.listen=127.0.0.1:0
+	# Port 0, any free one, is for --listen: not an address clients are told.
+	run -78 claw config set gateway.listen=127.0.0.1:0
 	CLAW_GATEWAY_LISTEN=127.0.0.1:70000 run -78 claw-gateway start --foreground
 	assert_output --partial "127.0.0.1:70000: 70000: want a port number from 0 to 65535"
 }

@@ -35,11 +35,12 @@ host_ok(const char *h)
 int
 addr_split(const char *spec, char *host, size_t hn, unsigned *port, char *why, size_t wn)
 {
-	const char *colon = strrchr(spec, ':'), *d;
+	const char *colon, *d, *close = spec[0] == '[' ? strchr(spec, ']') : NULL;
 	struct in6_addr a6;
 	unsigned long n = 0;
 	size_t hl;
 
+	colon = spec[0] == '[' ? (close && close[1] == ':' ? close + 1 : NULL) : strrchr(spec, ':');
 	if (!colon || colon == spec || !colon[1]) {
 		snprintf(why, wn, "want ADDR:PORT (e.g. 127.0.0.1:3000 or [::1]:3000)");
 		return -1;
@@ -51,13 +52,9 @@ addr_split(const char *spec, char *host, size_t hn, unsigned *port, char *why, s
 		}
 	}
 	hl = (size_t)(colon - spec);
-	if (spec[0] == '[') {
-		if (hl < 3 || spec[hl - 1] != ']') {
-			snprintf(why, wn, "want [IPV6]:PORT");
-			return -1;
-		}
+	if (close)
 		spec++, hl -= 2;
-	} else if (memchr(spec, ':', hl)) {
+	else if (memchr(spec, ':', hl)) {
 		snprintf(why, wn, "an IPv6 address goes in brackets: [ADDR]:PORT");
 		return -1;
 	}
@@ -67,7 +64,7 @@ addr_split(const char *spec, char *host, size_t hn, unsigned *port, char *why, s
 	}
 	memcpy(host, spec, hl);
 	host[hl] = '\0';
-	if (colon[-1] == ']' ? inet_pton(AF_INET6, host, &a6) != 1 : !host_ok(host)) {
+	if (close ? inet_pton(AF_INET6, host, &a6) != 1 : !host_ok(host)) {
 		snprintf(why, wn, "%s: not an IP address or host name", host);
 		return -1;
 	}

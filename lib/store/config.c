@@ -259,7 +259,8 @@ valid_addr(const char *v)
 	char host[256], why[96];
 	unsigned port;
 
-	return addr_split(v, host, sizeof host, &port, why, sizeof why) == 0;
+	/* Port 0 (any free one) suits --listen, not an address clients are told. */
+	return addr_split(v, host, sizeof host, &port, why, sizeof why) == 0 && port > 0;
 }
 
 int
