@@ -115,6 +115,33 @@ static const char *const migrations[] = {
 	"  FROM grants g;"
 	"DROP TABLE grants;"
 	"ALTER TABLE grants_dir RENAME TO grants;",
+
+	/* node (claw-node): pinned peers with their health, one-time pairing invites,
+	 * and the round-robin counter every process shares */
+	"CREATE TABLE peers("
+	"  name TEXT PRIMARY KEY,"
+	"  host TEXT NOT NULL DEFAULT '',"   /* HOST:PORT, or ssh:[USER@]HOST */
+	"  key BLOB UNIQUE,"                 /* Ed25519, 32 bytes; NULL until pinned */
+	"  weight INTEGER NOT NULL DEFAULT 1,"
+	"  allow TEXT,"                      /* what it may run here, one a line; NULL: default */
+	"  added INTEGER NOT NULL,"
+	"  healthy INTEGER NOT NULL DEFAULT 1,"
+	"  fails INTEGER NOT NULL DEFAULT 0,"
+	"  down_until INTEGER NOT NULL DEFAULT 0,"
+	"  last_seen INTEGER,"
+	"  load REAL,"
+	"  jobs INTEGER,"
+	"  rtt_ms INTEGER,"
+	"  last_error TEXT) STRICT;"
+	"CREATE TABLE invites("
+	"  id BLOB PRIMARY KEY,"             /* 8 bytes derived from the code */
+	"  key BLOB NOT NULL,"               /* the proof key derived from the code */
+	"  expires INTEGER NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  used INTEGER NOT NULL DEFAULT 0) STRICT;"
+	"CREATE TABLE cluster_rr("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  next INTEGER NOT NULL) STRICT;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
