@@ -23,9 +23,10 @@ node_start() {
 	h=$(node_home "$n")
 	f=$BATS_FILE_TMPDIR/$n
 	rm -f "$f.out"
-	CLAW_HOME=$h PATH="$BATS_FILE_TMPDIR/stubs:$PATH" CLAW_NODE_TIMEOUT=${2:-10} \
-	    "$CLAW_BIN/claw-node" serve --listen 127.0.0.1:0 >"$f.out" 2>>"$f.err" 3>&- &
-	echo $! >"$f.pid"
+	# its own session: node_kill takes the listener, its sessions and their runs
+	(CLAW_HOME=$h PATH="$BATS_FILE_TMPDIR/stubs:$PATH" CLAW_NODE_TIMEOUT=${2:-10} \
+	    setsid "$CLAW_BIN/claw-node" serve --listen 127.0.0.1:0 >"$f.out" 2>>"$f.err" 3>&- &
+	 echo $! >"$f.pid")
 	for _ in $(seq 100); do grep -q listening "$f.out" 2>/dev/null && break; sleep 0.05; done
 	sed -n 's/^listening on 127.0.0.1://p' "$f.out" >"$f.port"
 	[ -s "$f.port" ]
@@ -36,6 +37,12 @@ node_stop() {
 	[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
 	rm -f "$f"
 	sleep 0.1
+}
+
+node_kill() {
+	local f=$BATS_FILE_TMPDIR/$1.pid
+	kill -9 -- "-$(cat "$f")" 2>/dev/null
+	rm -f "$f"
 }
 
 port() { cat "$BATS_FILE_TMPDIR/$1.port"; }
@@ -83,13 +90,21 @@ setup_file() {
 	stub claw-where 'basename "$CLAW_HOME"'
 	stub claw-sleep 'echo $$ >"$1"; echo started; exec sleep 60'
 	stub claw-big 'head -c 3000000 /dev/zero'
+	# claw-chat --requests as the fan-out sees it: an event on starting, then the answer
+	stub claw-reqs 'while IFS= read -r l; do id=$(printf "%s" "$l" | jq -c .id)
+printf "{\"type\":\"delta\",\"id\":%s,\"text\":\".\"}\n" "$id"
+echo "$id $(basename "$CLAW_HOME")" >>"'"$BATS_FILE_TMPDIR"'/ran"
+sleep "$(cat "'"$BATS_FILE_TMPDIR"'/slow" 2>/dev/null || echo 0)"
+printf "{\"type\":\"message\",\"id\":%s,\"node\":\"%s\"}\n" "$id" "$(basename "$CLAW_HOME")"
+done'
 	for n in $NODES; do
 		node_start "$n"
 		code=$(CLAW_HOME=$(node_home "$n") "$CLAW_BIN/claw-node" invite --ttl 5m)
 		CLAW_HOME=$(node_home client) CLAW_NODE_NAME=client "$CLAW_BIN/claw-node" connect \
 		    --master="$n" --host="127.0.0.1:$(port "$n")" --code="$code" >/dev/null
 		CLAW_HOME=$(node_home "$n") "$CLAW_BIN/claw-node" allow client claw-cat claw-three \
-		    claw-where claw-sleep claw-big 'claw-skill list'
+		    claw-where claw-sleep claw-big claw-reqs 'claw-skill list' \
+		    'claw-chat --requests'
 	done
 }
 
@@ -436,4 +451,90 @@ open(sys.argv[1],"w").write(str(s.getsockname()[1])); c,_=s.accept(); time.sleep
 	assert_success
 	assert_output via-stdio
 	node_stop stdio
+}
+
+# ---- fan-out ----
+
+@test "exec --requests spreads request lines over the peers and merges events by id" {
+	rm -f "$BATS_FILE_TMPDIR/ran"
+	{ for i in $(seq 11); do echo "{\"id\":$i,\"prompt\":\"p$i\"}"; done
+	  echo '{"prompt":"no id"}'; echo 'not json'; } >"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr nd client exec --strategy round-robin --requests -- claw-reqs \
+	    <"$BATS_TEST_TMPDIR/in"
+	assert_failure 65
+	[ "$(grep -c '"type":"message"' <<<"$output")" = 12 ]
+	for i in $(seq 12); do
+		[ "$(grep -c "\"type\":\"message\",\"id\":$i," <<<"$output")" = 1 ]
+	done
+	assert_line --partial '"type":"error","code":65,"line":13'
+	# each node had some of them
+	for n in $NODES; do grep -q " $n$" "$BATS_FILE_TMPDIR/ran"; done
+}
+
+@test "kill one node mid-batch: its unstarted work goes to the others, nothing lost or run twice" {
+	rm -f "$BATS_FILE_TMPDIR/ran"
+	echo 0.2 >"$BATS_FILE_TMPDIR/slow"
+	for i in $(seq 30); do echo "{\"id\":$i}"; done >"$BATS_TEST_TMPDIR/in"
+	CLAW_HOME=$(node_home client) "$CLAW_BIN/claw-node" exec --strategy round-robin --requests \
+	    -- claw-reqs <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	c=$!
+	sleep 0.8
+	node_kill beta
+	wait "$c" || true
+	rm -f "$BATS_FILE_TMPDIR/slow"
+	for i in $(seq 30); do
+		m=$(grep -c "\"type\":\"message\",\"id\":$i," "$BATS_TEST_TMPDIR/out" || true)
+		e=$(grep -c "\"type\":\"error\",\"id\":$i," "$BATS_TEST_TMPDIR/out" || true)
+		[ $((m + e)) = 1 ] || { echo "id $i: $m answers, $e errors" >&2; false; }
+		[ "$(grep -c "^$i " "$BATS_FILE_TMPDIR/ran")" -le 1 ]
+	done
+	grep -q 'beta' "$BATS_TEST_TMPDIR/err"
+	# what beta had not started ran on the others
+	[ "$(grep -c '"type":"message"' "$BATS_TEST_TMPDIR/out")" -ge 25 ]
+	node_start beta
+	sqlite3 "$(node_home client)/claw.db" \
+	    "UPDATE peers SET host = '127.0.0.1:$(port beta)', down_until = 0 WHERE name = 'beta'"
+}
+
+@test "GNU parallel fans claw-chat --requests out (pipelines/parallel-requests)" {
+	command -v parallel >/dev/null || skip "no GNU parallel"
+	claw_stub claw-chat 'while IFS= read -r l; do printf "{\"type\":\"message\",\"echo\":%s}\n" "$l"; done'
+	run bash -c "for i in 1 2 3 4 5; do echo {\\\"id\\\":\$i}; done | $CLAW_SRC/pipelines/parallel-requests"
+	assert_success
+	assert_equal "${#lines[@]}" 5
+	for i in 1 2 3 4 5; do
+		assert_line --index $((i - 1)) "{\"type\":\"message\",\"echo\":{\"id\":$i}}"
+	done
+}
+
+# ---- the gateway through the cluster ----
+
+@test "gateway.dispatch=cluster serves /v1/chat/completions while a node is down" {
+	fakeprovider_start "$BATS_TEST_TMPDIR/fake"
+	fp=$(cat "$BATS_TEST_TMPDIR/fake/port")
+	for n in $NODES client; do
+		CLAW_HOME=$(node_home "$n") claw config set \
+		    "providers.generic.base_url=http://127.0.0.1:$fp/v1" >/dev/null
+		CLAW_HOME=$(node_home "$n") claw config set model=generic/test-model >/dev/null
+	done
+	CLAW_HOME=$(node_home client) claw config set gateway.jwt_secret=test-secret-0123456789
+	CLAW_HOME=$(node_home client) claw config set gateway.dispatch=cluster
+	CLAW_HOME=$(node_home client) claw config set gateway.rate=0
+	node_stop gamma
+	body='{"model":"generic/test-model","messages":[{"role":"user","content":"hi there"}]}'
+	tok=$(CLAW_HOME=$(node_home client) claw-gateway token)
+	for i in 1 2 3; do
+		run bash -c "printf 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Length: %d\r\n\r\n%s' \
+		    '$tok' ${#body} '$body' | CLAW_HOME=$(node_home client) claw-gateway"
+		assert_line --index 0 --partial "HTTP/1.1 200 OK"
+		tail -n1 <<<"$output" | jq -e '.choices[0].message.content == "echo: hi there"'
+	done
+	# the turns ran on the nodes, not here
+	run sqlite3 "$(node_home client)/claw.db" "SELECT count(*) FROM events WHERE program = 'claw-node' AND kind = 'exec' AND ok = 1 AND detail LIKE '%claw-chat%'"
+	[ "$output" -ge 3 ]
+	kill "$(cat "$BATS_TEST_TMPDIR/fake/pid")"
+	node_start gamma
+	sqlite3 "$(node_home client)/claw.db" \
+	    "UPDATE peers SET host = '127.0.0.1:$(port gamma)', down_until = 0 WHERE name = 'gamma'"
+	CLAW_HOME=$(node_home client) claw config set gateway.dispatch=local
 }
