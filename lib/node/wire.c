@@ -53,10 +53,13 @@ node_code_keys(const char *code, struct node_invite *inv)
 {
 	crypto_generichash_state st;
 
-	crypto_generichash_init(&st, NULL, 0, sizeof inv->id);
+	unsigned char id[16];   /* BLAKE2b's shortest output; the id is its first 8 bytes */
+
+	crypto_generichash_init(&st, NULL, 0, sizeof id);
 	crypto_generichash_update(&st, (const unsigned char *)"claw-node/1 invite id", 21);
 	crypto_generichash_update(&st, (const unsigned char *)code, strlen(code));
-	crypto_generichash_final(&st, inv->id, sizeof inv->id);
+	crypto_generichash_final(&st, id, sizeof id);
+	memcpy(inv->id, id, sizeof inv->id);
 	crypto_generichash_init(&st, NULL, 0, sizeof inv->key);
 	crypto_generichash_update(&st, (const unsigned char *)"claw-node/1 invite key", 22);
 	crypto_generichash_update(&st, (const unsigned char *)code, strlen(code));
