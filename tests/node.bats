@@ -248,9 +248,7 @@ teardown() {
 
 @test "a 100 MB stream goes through the channel intact" {
 	head -c 100000000 /dev/urandom >"$BATS_TEST_TMPDIR/big"
-	want=$(sha256sum <"$BATS_TEST_TMPDIR/big")
-	got=$(nd client exec --node beta -- claw-cat <"$BATS_TEST_TMPDIR/big" | sha256sum)
-	[ "$got" = "$want" ]
+	nd client exec --node beta -- claw-cat <"$BATS_TEST_TMPDIR/big" | cmp - "$BATS_TEST_TMPDIR/big"
 	rm -f "$BATS_TEST_TMPDIR/big"
 }
 
@@ -362,8 +360,8 @@ teardown() {
 	run --separate-stderr nd client exec --node alpha -- claw-where
 	assert_failure 69
 	[[ $stderr == *"a frame length over the cap was refused"* ]]
-	# refused when the length arrived, not when the proxy let go 5 s later
-	[ $(($(date +%s) - start)) -lt 4 ]
+	# refused when the length arrived, not when the proxy let go 3 s later
+	[ $(($(date +%s) - start)) -lt 3 ]
 }
 
 @test "a slow handshake times out on both sides" {
@@ -473,12 +471,12 @@ open(sys.argv[1],"w").write(str(s.getsockname()[1])); c,_=s.accept(); time.sleep
 
 @test "kill one node mid-batch: its unstarted work goes to the others, nothing lost or run twice" {
 	rm -f "$BATS_FILE_TMPDIR/ran"
-	echo 0.2 >"$BATS_FILE_TMPDIR/slow"
+	echo 0.1 >"$BATS_FILE_TMPDIR/slow"
 	for i in $(seq 30); do echo "{\"id\":$i}"; done >"$BATS_TEST_TMPDIR/in"
 	CLAW_HOME=$(node_home client) "$CLAW_BIN/claw-node" exec --strategy round-robin --requests \
 	    -- claw-reqs <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
 	c=$!
-	sleep 0.8
+	sleep 0.6
 	node_kill beta
 	wait "$c" || true
 	rm -f "$BATS_FILE_TMPDIR/slow"

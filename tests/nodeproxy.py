@@ -54,7 +54,7 @@ def pump(src, dst, mode, args, direction, log):
                 dst.sendall(data[:args.at - n] + b"\xff\xff\xff\xff")
             except OSError:
                 pass
-            time.sleep(5)       # hold the connection: the refusal must not need its end
+            time.sleep(3)       # hold the connection: the refusal must not need its end
             break
         try:
             dst.sendall(data)
@@ -81,7 +81,7 @@ def main():
         s = socket.create_connection(("127.0.0.1", args.to))
         with open(args.file, "rb") as f:
             s.sendall(f.read())
-        s.settimeout(5)
+        s.settimeout(2)
         got = b""
         try:
             while True:

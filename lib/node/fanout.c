@@ -166,7 +166,7 @@ lane_read(struct fan *f, int li)
 	struct lane *l = &f->l[li];
 	const unsigned char *d;
 	size_t dn, off;
-	int kind, x;
+	int kind, x = 0;
 	const char *rec, *why;
 	size_t len;
 
