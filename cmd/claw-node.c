@@ -535,9 +535,7 @@ cmd_exec(int argc, char **argv)
 		rc = fanout_run(db, &me, &ps, order, n, argv, timeout_ms(), note);
 	else
 		rc = node_exec(db, &me, ps.v, order, n, argv, timeout_ms(), &res);
-	if (rc && err_msg()[0] && !res.relayed)
-		diag_err();
-	else if (rc && err_msg()[0] && res.relayed && rc == EX_TEMPFAIL)
+	if (rc && (requests || res.ours))
 		diag_err();
 	telemetry_init(&tel, "claw-node");
 	snprintf(detail, sizeof detail, "{\"peer\":\"%s\",\"program\":\"%.64s\",\"exit\":%d,"
@@ -605,6 +603,8 @@ cmd_cluster(int argc, char **argv)
 	const char *v;
 	int i = 2, rc;
 
+	if ((rc = cli_front(argc, argv, usage)) >= 0)    /* claw help cluster */
+		return rc;
 	if (argc >= 2 && strcmp(argv[1], "status") == 0)
 		return list_peers(argc - 1, argv + 1, 1);
 	if (argc != 3 || strcmp(argv[1], "balance") || !(v = opt(argc, argv, &i, "--strategy")))

@@ -515,19 +515,20 @@ open(sys.argv[1],"w").write(str(s.getsockname()[1])); c,_=s.accept(); time.sleep
 		    "providers.generic.base_url=http://127.0.0.1:$fp/v1" >/dev/null
 		CLAW_HOME=$(node_home "$n") claw config set model=generic/test-model >/dev/null
 	done
-	CLAW_HOME=$(node_home client) claw config set gateway.jwt_secret=test-secret-0123456789
+	echo test-secret-0123456789 | CLAW_HOME=$(node_home client) claw config set gateway.jwt_secret -
 	CLAW_HOME=$(node_home client) claw config set gateway.dispatch=cluster
 	CLAW_HOME=$(node_home client) claw config set gateway.rate=0
 	node_stop gamma
 	body='{"model":"generic/test-model","messages":[{"role":"user","content":"hi there"}]}'
 	tok=$(CLAW_HOME=$(node_home client) claw-gateway token)
 	for i in 1 2 3; do
-		run bash -c "printf 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Length: %d\r\n\r\n%s' \
+		run --separate-stderr bash -c "printf 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Length: %d\r\n\r\n%s' \
 		    '$tok' ${#body} '$body' | CLAW_HOME=$(node_home client) claw-gateway"
 		assert_line --index 0 --partial "HTTP/1.1 200 OK"
 		tail -n1 <<<"$output" | jq -e '.choices[0].message.content == "echo: hi there"'
 	done
-	# the turns ran on the nodes, not here
+	# the turns ran on the nodes, not here; the dead one was passed over
+	[[ $stderr == *"gamma: "*"trying the next peer"* ]] || [ "$(nd client cluster status --json | grep -c '"name":"gamma".*"healthy":false')" = 1 ]
 	run sqlite3 "$(node_home client)/claw.db" "SELECT count(*) FROM events WHERE program = 'claw-node' AND kind = 'exec' AND ok = 1 AND detail LIKE '%claw-chat%'"
 	[ "$output" -ge 3 ]
 	kill "$(cat "$BATS_TEST_TMPDIR/fake/pid")"

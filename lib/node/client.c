@@ -301,7 +301,11 @@ node_exec(sqlite3 *db, const struct node_id *me, struct peer *peers, const int *
 	char last[256] = "no peer to run it on (claw-node add, claw-node connect)";
 	int t, rc = EX_UNAVAILABLE;
 
+	void (*note)(const char *) = res->note;
+
 	memset(res, 0, sizeof *res);
+	res->note = note;
+	res->ours = 1;
 	if (!(r.chunk = malloc(CHUNK)))
 		return err_set(EX_SOFTWARE, "out of memory");
 	for (t = 0; t < n; t++) {
@@ -311,6 +315,7 @@ node_exec(sqlite3 *db, const struct node_id *me, struct peer *peers, const int *
 		if (try_peer(&r, me, p, argv, timeout_ms) == TRY_DONE) {
 			peer_health(db, p->name, 1, -1, p->load, p->jobs, NULL);
 			rc = res->exit;
+			res->ours = 0;
 			goto out;
 		}
 		peer_health(db, p->name, 0, -1, -1, -1, r.why);

@@ -32,6 +32,7 @@ struct node_result {
 	int relayed;              /* output reached our stdout or stderr */
 	char peer[PEER_NAMEMAX];  /* who ran it */
 	int tries;
+	int ours;                 /* the exit is ours (err set), not the program's */
 	void (*note)(const char *why);   /* told of each peer that failed over, or NULL */
 };
 

@@ -117,8 +117,9 @@ static const char *const migrations[] = {
 	"ALTER TABLE grants_dir RENAME TO grants;",
 
 	/* node (claw-node): pinned peers with their health, one-time pairing invites,
-	 * and the round-robin counter every process shares */
-	"CREATE TABLE peers("
+	 * and the round-robin counter every process shares (IF NOT EXISTS: a store
+	 * whose user_version was set back, as tests do, migrates forward again) */
+	"CREATE TABLE IF NOT EXISTS peers("
 	"  name TEXT PRIMARY KEY,"
 	"  host TEXT NOT NULL DEFAULT '',"   /* HOST:PORT, or ssh:[USER@]HOST */
 	"  key BLOB UNIQUE,"                 /* Ed25519, 32 bytes; NULL until pinned */
@@ -133,13 +134,13 @@ static const char *const migrations[] = {
 	"  jobs INTEGER,"
 	"  rtt_ms INTEGER,"
 	"  last_error TEXT) STRICT;"
-	"CREATE TABLE invites("
+	"CREATE TABLE IF NOT EXISTS invites("
 	"  id BLOB PRIMARY KEY,"             /* 8 bytes derived from the code */
 	"  key BLOB NOT NULL,"               /* the proof key derived from the code */
 	"  expires INTEGER NOT NULL,"
 	"  attempts INTEGER NOT NULL DEFAULT 0,"
 	"  used INTEGER NOT NULL DEFAULT 0) STRICT;"
-	"CREATE TABLE cluster_rr("
+	"CREATE TABLE IF NOT EXISTS cluster_rr("
 	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
 	"  next INTEGER NOT NULL) STRICT;",
 };
