@@ -39,6 +39,7 @@ LIBS_claw      = $(STORE_LIBS)
 LIBS_claw-chat = -ljq $(STORE_LIBS)
 LIBS_claw-skill = -lyaml $(STORE_LIBS)
 LIBS_claw-evolve = -lyaml $(STORE_LIBS)
+LIBS_claw-node = $(STORE_LIBS)
 LIBS_claw-gateway = -Wl,-Bstatic -lyaml -Wl,-Bdynamic $(STORE_LIBS)
 LIBS_claw-sandbox = -Wl,-Bstatic -lseccomp -Wl,-Bdynamic
 LIBS_claw-channel = $(STORE_LIBS)
@@ -136,6 +137,7 @@ bench: all
 	bench/channel
 	bench/evolve
 	bench/media
+	bench/node
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SHAREDIR)/skills \

@@ -7,7 +7,7 @@ load helper
 SRC=${CLAW_SRC:-$BATS_TEST_DIRNAME/..}
 
 # Every program in $CLAW_BIN that has a man page; the last test says when one is missing here.
-PROGRAMS="claw claw-chat claw-skill claw-gateway claw-evolve claw-sandbox claw-channel"
+PROGRAMS="claw claw-chat claw-skill claw-gateway claw-evolve claw-sandbox claw-channel claw-node"
 
 # Programs whose first word may be anything (claw-chat's PROMPT): no unknown verb to try.
 FREE_WORDS="claw-chat"
@@ -169,6 +169,12 @@ check_long_options() {
 @test "claw-channel: usage errors" { check_usage_error claw-channel; }
 @test "claw-channel: usage is the SYNOPSIS" { check_synopsis claw-channel; }
 @test "claw-channel: long options in usage and SYNOPSIS" { check_long_options claw-channel; }
+
+@test "claw-node: help" { check_help claw-node; }
+@test "claw-node: version" { check_version claw-node; }
+@test "claw-node: usage errors" { check_usage_error claw-node; }
+@test "claw-node: usage is the SYNOPSIS" { check_synopsis claw-node; }
+@test "claw-node: long options in usage and SYNOPSIS" { check_long_options claw-node; }
 
 @test "every program in CLAW_BIN with a man page is checked here" {
 	local f p missing=

@@ -1,5 +1,5 @@
 /* addr: the one parser of ADDR:PORT listen addresses, shared by the config
- * validator (gateway.listen) and the code that binds (net/server). */
+ * validator (gateway.listen, node.listen) and the code that binds and dials (net/tcp). */
 #ifndef CLAW_ADDR_H
 #define CLAW_ADDR_H
 #include <stddef.h>

@@ -86,6 +86,12 @@ proc_spawn(struct proc *p, char *const argv[], char *const envp[])
 	return spawn(p, argv, envp, 0);
 }
 
+int
+proc_spawn_err(struct proc *p, char *const argv[], char *const envp[])
+{
+	return spawn(p, argv, envp, 1);
+}
+
 void
 proc_kill(struct proc *p)
 {

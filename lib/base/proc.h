@@ -27,6 +27,9 @@ struct proc {
 /* Start argv[0] (searched on PATH when it has no '/') with envp (NULL: ours).
  * Its stderr is ours.  0, or an exit code with err set. */
 int proc_spawn(struct proc *p, char *const argv[], char *const envp[]);
+/* The same with its stderr a pipe of ours too (p->err), for a caller that carries
+ * stdout and stderr apart (claw-node's remote runs). */
+int proc_spawn_err(struct proc *p, char *const argv[], char *const envp[]);
 
 /* Wait for the child; kill its group after timeout_ms (< 0: never).  Returns the
  * exit status as a shell reports it (128+signal), or PROC_TIMEDOUT. */

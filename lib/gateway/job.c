@@ -16,6 +16,7 @@
 #include "base/path.h"
 #include "base/proc.h"
 #include "base/record.h"
+#include "store/config.h"
 #include "gateway/job.h"
 #include "gateway/reply.h"
 #include "gateway/responses.h"
@@ -297,8 +298,10 @@ chat_answer(struct chat *c)
 static int
 job_chat(struct gw *g, struct gw_out *o, int out)
 {
-	char prog[4096], chunk[16384];
+	char prog[4096], chunk[16384], node[4096], *dispatch = NULL;
 	char *argv[] = { prog, "--requests", NULL };
+	/* gateway.dispatch=cluster: the turn runs on a peer by cluster.strategy (claw-node(1)) */
+	char *cluster[] = { node, "exec", "--", "claw-chat", "--requests", NULL }, **av = argv;
 	struct chat c = { .o = o, .out = out, .message = BUF_INIT, .error = BUF_INIT,
 	    .said = BUF_INIT };
 	struct buf line = BUF_INIT;
@@ -314,7 +317,14 @@ job_chat(struct gw *g, struct gw_out *o, int out)
 	c.created = clock_wall_ms() / 1000;
 	snprintf(c.model, sizeof c.model, "%s", o->name[0] ? o->name : "claw");
 	gw_resp_init(&c.resp, o->id, c.created);
-	if (path_find_prog("claw-chat", prog, sizeof prog) < 0 || proc_spawn(&p, argv, NULL)) {
+	gw_store(g);
+	if (config_get(g->db, "gateway.dispatch", &dispatch, NULL) == 0 && dispatch
+	    && strcmp(dispatch, "cluster") == 0
+	    && path_find_prog("claw-node", node, sizeof node) == 0)
+		av = cluster;
+	free(dispatch);
+	if ((av == argv && path_find_prog("claw-chat", prog, sizeof prog) < 0)
+	    || proc_spawn(&p, av, NULL)) {
 		gw_error(o, 503, "claw-chat is not installed");
 		goto send;
 	}

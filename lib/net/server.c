@@ -20,10 +20,10 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 
-#include "base/addr.h"
 #include "base/clock.h"
 #include "base/err.h"
 #include "net/server.h"
+#include "net/tcp.h"
 
 enum { READING, WRITING, DRAINING };
 
@@ -556,64 +556,13 @@ server_run(struct server *s)
 	return 0;
 }
 
-static int
-is_loopback(const struct sockaddr *sa)
-{
-	if (sa->sa_family == AF_INET)
-		return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
-	return sa->sa_family == AF_INET6
-	    && IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)sa)->sin6_addr);
-}
-
-/* ADDR:PORT or [V6]:PORT into host and port, by base/addr's one parser. */
-static int
-split_addr(const char *spec, char *host, size_t hn, char *port, size_t pn)
-{
-	char why[128];
-	unsigned n;
-
-	if (addr_split(spec, host, hn, &n, why, sizeof why))
-		return err_set(EX_CONFIG, "%s: %s", spec, why);
-	snprintf(port, pn, "%u", n);
-	return 0;
-}
-
 int
 server_listen(struct server *s, const char *spec, char *bound, size_t n)
 {
-	char host[256], port[16], a[INET6_ADDRSTRLEN];
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-	    .ai_flags = AI_NUMERICSERV | AI_PASSIVE }, *ai = NULL;
-	struct sockaddr_storage sa;
-	socklen_t len = sizeof sa;
-	int fd, one = 1, e;
+	int fd = tcp_listen(spec, bound, n, &s->exposed);
 
-	if ((e = split_addr(spec, host, sizeof host, port, sizeof port)))
-		return e;
-	if ((e = getaddrinfo(host, port, &hints, &ai)) || !ai)
-		return err_set(EX_CONFIG, "%s: %s", spec, gai_strerror(e));
-	if ((fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0) {
-		freeaddrinfo(ai);
-		return err_set(EX_UNAVAILABLE, "socket:");
-	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 511) < 0) {
-		e = errno;
-		close(fd);
-		freeaddrinfo(ai);
-		errno = e;
-		return err_set(e == EACCES ? EX_NOPERM : EX_UNAVAILABLE, "%s:", spec);
-	}
-	freeaddrinfo(ai);
-	getsockname(fd, (struct sockaddr *)&sa, &len);
-	if (sa.ss_family == AF_INET6) {
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&sa)->sin6_addr, a, sizeof a);
-		snprintf(bound, n, "[%s]:%u", a, ntohs(((struct sockaddr_in6 *)&sa)->sin6_port));
-	} else {
-		inet_ntop(AF_INET, &((struct sockaddr_in *)&sa)->sin_addr, a, sizeof a);
-		snprintf(bound, n, "%s:%u", a, ntohs(((struct sockaddr_in *)&sa)->sin_port));
-	}
-	s->exposed = !is_loopback((struct sockaddr *)&sa);
+	if (fd < 0)
+		return err_code();
 	s->lfd = fd;
 	return 0;
 }

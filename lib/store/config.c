@@ -14,7 +14,15 @@
 #include "store/store.h"
 
 enum type { T_STRING, T_MODEL, T_ONOFF, T_UINT, T_FRACTION, T_ADDR, T_URL, T_KIND, T_SECRET,
-    T_POLICY, T_STREAM, T_SPEECH };
+    T_POLICY, T_STREAM, T_SPEECH, T_STRATEGY, T_DISPATCH, NTYPES };
+
+/* The values a key of a choice type may take, separated by '|'. */
+static const char *const choices[NTYPES] = {
+	[T_POLICY] = "pairing|allowlist|open",
+	[T_STREAM] = "off|edit",
+	[T_STRATEGY] = "round-robin|least-loaded|random|weighted",
+	[T_DISPATCH] = "local|cluster",
+};
 
 static const struct key {
 	const char *name;     /* '*' stands for one segment, e.g. a provider name */
@@ -41,6 +49,7 @@ static const struct key {
 	{ "chat.idle_timeout", "120", T_UINT },
 	{ "chat.max_tokens", NULL, T_UINT },      /* chat: unset = the provider's own */
 	{ "chat.retries", "3", T_UINT },
+	{ "cluster.strategy", "round-robin", T_STRATEGY },
 	{ "context.keep_recent", "2000", T_UINT },
 	{ "context.max_tokens", NULL, T_UINT },
 	{ "evolve.innovation", "0.6", T_FRACTION },
@@ -48,6 +57,7 @@ static const struct key {
 	{ "evolve.max_lines", "2000", T_UINT },
 	{ "evolve.slow_ms", "10000", T_UINT },
 	{ "gateway.body_timeout", "30", T_UINT },
+	{ "gateway.dispatch", "local", T_DISPATCH },
 	{ "gateway.head_timeout", "10", T_UINT },
 	{ "gateway.jwt_secret", NULL, T_SECRET },
 	{ "gateway.listen", "127.0.0.1:3000", T_ADDR },
@@ -56,6 +66,10 @@ static const struct key {
 	{ "gateway.max_per_peer", "64", T_UINT },
 	{ "gateway.rate", "60", T_UINT },
 	{ "model", "ollama/llama3.2", T_MODEL },
+	{ "node.listen", "127.0.0.1:7077", T_ADDR },
+	{ "node.max_children", "32", T_UINT },
+	{ "node.name", NULL, T_STRING },
+	{ "node.timeout", "10", T_UINT },
 	{ "providers.*.api_key", NULL, T_SECRET },
 	{ "providers.*.base_url", NULL, T_URL },
 	{ "providers.*.kind", "openai", T_KIND },
@@ -263,6 +277,21 @@ valid_addr(const char *v)
 	return addr_split(v, host, sizeof host, &port, why, sizeof why) == 0 && port > 0;
 }
 
+/* Is value one of the '|'-separated choices? */
+static int
+choice(const char *list, const char *value)
+{
+	size_t n = strlen(value);
+
+	while (*list) {
+		size_t c = strcspn(list, "|");
+		if (c == n && strncmp(list, value, n) == 0)
+			return 1;
+		list += c + (list[c] == '|');
+	}
+	return 0;
+}
+
 int
 config_check(const char *key, const char *value)
 {
@@ -289,19 +318,16 @@ config_check(const char *key, const char *value)
 			want = "openai or anthropic";
 		break;
 	case T_SECRET: if (!*value) want = "a non-empty value"; break;
-	case T_POLICY:
-		if (strcmp(value, "pairing") && strcmp(value, "allowlist") && strcmp(value, "open"))
-			want = "pairing, allowlist or open";
-		break;
-	case T_STREAM:
-		if (strcmp(value, "off") && strcmp(value, "edit"))
-			want = "off or edit";
+	case T_POLICY: case T_STREAM: case T_STRATEGY: case T_DISPATCH:
+		if (!choice(choices[k->type], value))
+			want = choices[k->type];
 		break;
 	case T_SPEECH:
 		if (strcmp(value, "off") && strcmp(value, "local") && (strchr(value, ',')
 		    || !valid_model(value)))
 			want = "off, local, local/ENGINE[:VOICE] or provider/model[:voice]";
 		break;
+	case NTYPES: break;
 	case T_STRING: break;
 	}
 	if (want)

@@ -241,6 +241,34 @@ static const char *const migrations[] = {
 	"  ('gene_gep_innovate_from_opportunity','innovate',"
 	"   'wish\nmissing_skill\nerror\nfailed\ntimeout\nslow',0.984,NULL,NULL,'',"
 	"   'tests canary',0);",
+
+	/* node (claw-node): pinned peers with their health, one-time pairing invites,
+	 * and the round-robin counter every process shares (IF NOT EXISTS: a store
+	 * whose user_version was set back, as tests do, migrates forward again) */
+	"CREATE TABLE IF NOT EXISTS peers("
+	"  name TEXT PRIMARY KEY,"
+	"  host TEXT NOT NULL DEFAULT '',"   /* HOST:PORT, or ssh:[USER@]HOST */
+	"  key BLOB UNIQUE,"                 /* Ed25519, 32 bytes; NULL until pinned */
+	"  weight INTEGER NOT NULL DEFAULT 1,"
+	"  allow TEXT,"                      /* what it may run here, one a line; NULL: default */
+	"  added INTEGER NOT NULL,"
+	"  healthy INTEGER NOT NULL DEFAULT 1,"
+	"  fails INTEGER NOT NULL DEFAULT 0,"
+	"  down_until INTEGER NOT NULL DEFAULT 0,"
+	"  last_seen INTEGER,"
+	"  load REAL,"
+	"  jobs INTEGER,"
+	"  rtt_ms INTEGER,"
+	"  last_error TEXT) STRICT;"
+	"CREATE TABLE IF NOT EXISTS invites("
+	"  id BLOB PRIMARY KEY,"             /* 8 bytes derived from the code */
+	"  key BLOB NOT NULL,"               /* the proof key derived from the code */
+	"  expires INTEGER NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  used INTEGER NOT NULL DEFAULT 0) STRICT;"
+	"CREATE TABLE IF NOT EXISTS cluster_rr("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  next INTEGER NOT NULL) STRICT;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
