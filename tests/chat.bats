@@ -396,6 +396,12 @@ lone_chat() {
 	jq -e -s 'map(select(.body.messages[0].content == "sys")) | length == 1' "$FAKE_DIR/log"
 }
 
+@test "--requests messages: developer is a system message; text parts joined by a newline" {
+	run -0 claw-chat --requests <<<'{"messages":[{"role":"developer","content":"be terse"},{"role":"user","content":[{"type":"text","text":"one"},{"type":"text","text":"two"}]}]}'
+	tail -n1 "$FAKE_DIR/log" | jq -e '.body.messages[0] == {"role":"system","content":"be terse"}'
+	tail -n1 "$FAKE_DIR/log" | jq -e '.body.messages[-1].content == "one\ntwo"'
+}
+
 @test "--requests: invalid UTF-8 and over-long lines are errors, the stream goes on" {
 	{ printf '{"id":1,"prompt":"\xff\xfe"}\n'; printf '{"id":2,"prompt":"fine"}\n'; } > "$BATS_TEST_TMPDIR/in"
 	run -65 claw-chat --requests < "$BATS_TEST_TMPDIR/in"

@@ -447,7 +447,9 @@ compact(struct turn *t, jv *summary, jv *rows, int force)
 	return rc;
 }
 
-/* Explicit messages ({role, content}) as neutral ones; a system message moves to *system. */
+/* Explicit messages ({role, content}) as neutral ones; a system message (or a
+ * developer one, what OpenAI's newer clients send instead) moves to *system.  Text
+ * parts are joined by a newline, as the gateway joins them. */
 static jv
 neutral(jv given, struct buf *system)
 {
@@ -463,12 +465,15 @@ neutral(jv given, struct buf *system)
 		else if (jv_get_kind(c) == JV_KIND_ARRAY) {
 			jv_array_foreach(c, j, part) {
 				jv h2;
-				buf_adds(&text, str(part, "text", &h2));
+				const char *pt = str(part, "text", &h2);
+				if (text.len && *pt)
+					buf_addc(&text, '\n');
+				buf_adds(&text, pt);
 				jv_free(h2);
 				jv_free(part);
 			}
 		}
-		if (strcmp(role, "system") == 0)
+		if (strcmp(role, "system") == 0 || strcmp(role, "developer") == 0)
 			buf_printf(system, "%s%s", system->len ? "\n\n" : "", text.p ? text.p : "");
 		else
 			out = jv_array_append(out, jv_object_set(jv_object_set(jv_object(),
