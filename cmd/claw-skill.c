@@ -251,14 +251,18 @@ static void
 print_line(const char *line, size_t n, void *ctx)
 {
 	char type[8];
+	const char *v;
+	size_t vn;
 
 	(void)ctx;
 	fwrite(line, 1, n, stdout);
 	putchar('\n');
 	fflush(stdout);
-	/* The first is the skill's own word on what went wrong; later ones are ours. */
+	/* The first is the skill's own word on what went wrong; later ones are ours.
+	 * One with a line number is a request line that was no object: no run. */
 	if (!run_error.len && json_member_str(line, n, "type", type, sizeof type) &&
-	    strcmp(type, "error") == 0 && json_member_text(line, n, "message", &run_error) != 1)
+	    strcmp(type, "error") == 0 && !json_member(line, n, "line", &v, &vn) &&
+	    json_member_text(line, n, "message", &run_error) != 1)
 		buf_reset(&run_error);
 }
 

@@ -191,6 +191,12 @@ asks() {
 	    '^run\|0\|weather\|77\|1\|\{"skill":"weather","exit":77,"error":"weather asks for net, '
 	assert_line --index 3 $'run|1|calc|0|1|{"skill":"calc","exit":0}'
 	refute_output --partial SecretCity
+	# A request line that is no object is no run: its error is not the next run's.
+	printf '%s\n' 'not json' '{"expr":"1+"}' | claw-skill run calc || true
+	run -0 ev
+	[ "${#lines[@]}" = 5 ]
+	assert_line --index 4 --regexp '^run\|0\|calc\|[0-9]+\|1\|\{.*"error":"'
+	refute_line --index 4 --partial malformed
 }
 
 @test "new makes a skill that passes its own test" {
