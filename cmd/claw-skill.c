@@ -11,7 +11,9 @@
 #include "base/cli.h"
 #include "base/clock.h"
 #include "base/err.h"
+#include "base/json.h"
 #include "base/path.h"
+#include "base/utf8.h"
 #include "skill/eligible.h"
 #include "skill/grant.h"
 #include "skill/index.h"
@@ -241,26 +243,49 @@ cmd_match(int argc, char **argv)
 
 /* --- run --- */
 
+#define RUN_ERRMAX 300            /* bytes of a failed run's error message in its event */
+
+static struct buf run_error = BUF_INIT;   /* this run's first error event's message */
+
 static void
 print_line(const char *line, size_t n, void *ctx)
 {
+	char type[8];
+	const char *v;
+	size_t vn;
+
 	(void)ctx;
 	fwrite(line, 1, n, stdout);
 	putchar('\n');
 	fflush(stdout);
+	/* The first is the skill's own word on what went wrong; later ones are ours.
+	 * One with a line number is a request line that was no object: no run. */
+	if (!run_error.len && json_member_str(line, n, "type", type, sizeof type) &&
+	    strcmp(type, "error") == 0 && !json_member(line, n, "line", &v, &vn) &&
+	    json_member_text(line, n, "message", &run_error) != 1)
+		buf_reset(&run_error);
 }
 
-/* Every run's events row: the skill, its exit code, the time; never the arguments. */
+/* Every run's events row: the skill, its exit code, the time, and for a failed run
+ * the start of its error message (the skill's output, for claw-evolve's repairs);
+ * never the arguments. */
 static void
 record_run(const struct skill *k, int rc, long long ms, void *ctx)
 {
 	struct buf detail = BUF_INIT;
+	size_t n = run_error.len < RUN_ERRMAX ? run_error.len : RUN_ERRMAX;
 
 	buf_adds(&detail, "{\"skill\":");
 	buf_add_json_str(&detail, k->name, strlen(k->name));
-	buf_printf(&detail, ",\"exit\":%d}", rc);
+	buf_printf(&detail, ",\"exit\":%d", rc);
+	if (rc && n && !run_error.oom) {
+		buf_adds(&detail, ",\"error\":");
+		buf_add_json_str(&detail, run_error.p, utf8_complete(run_error.p, n));
+	}
+	buf_addc(&detail, '}');
 	telemetry_add(ctx, "run", ms, rc == 0, detail.oom ? NULL : detail.p);
 	buf_free(&detail);
+	buf_reset(&run_error);
 }
 
 static void

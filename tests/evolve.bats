@@ -489,6 +489,69 @@ Says hello.
 	assert_output --partial 'Propose a new skill named wordcount'
 }
 
+@test "a tool a chat model named that does not exist is a missing_skill signal, name mapped back" {
+	# wordDcount is how claw-chat would send word.count on the wire; nosuch is invented.
+	jq -cn '{tool_calls: [{id: "c1", name: "wordDcount", arguments: "{\"text\":\"hi\"}"},
+	    {id: "c2", name: "no such", arguments: "{}"}]}' >>"$FAKE_DIR/script"
+	echo '{"text":"I cannot count words."}' >>"$FAKE_DIR/script"
+	run -0 claw-chat -s ask "count the words of hi"
+	[ "$(db "SELECT count(*) FROM events WHERE kind = 'tool_refused'")" = 2 ]
+	db "SELECT detail FROM events WHERE kind = 'tool_refused' ORDER BY id LIMIT 1" |
+	    jq -e '.name == "wordDcount" and .skill == "word.count" and .tools == true'
+	run -0 claw-evolve cycle --dry-run --strategy innovate --json
+	assert_line --partial '"type":"signal","kind":"missing_skill","skill":"word.count","count":1'
+	# A name no skill could have is shown, but names nothing to make.
+	assert_line --partial '"kind":"missing_skill","skill":"","count":1,"detail":"no such"'
+	assert_output --partial 'Propose a new skill named word.count'
+}
+
+@test "a tool call in a --no-tools turn (claw-evolve's own) is no signal" {
+	jq -cn '{tool_calls: [{id: "c1", name: "wordcount", arguments: "{}"}]}' >>"$FAKE_DIR/script"
+	echo '{"text":"fine"}' >>"$FAKE_DIR/script"
+	run -0 claw-chat --no-tools -s nt hi
+	db "SELECT detail FROM events WHERE kind = 'tool_refused'" | jq -e '.tools == false'
+	run -0 claw-evolve cycle --dry-run
+	assert_output $'cycle\tidle'
+}
+
+@test "a failed run from a chat: the repair prompt has its error text and its arguments" {
+	jq -cn '{tool_calls: [{id: "c1", name: "greet", arguments: "{\"name\":\"Ann\"}"}]}' \
+	    >>"$FAKE_DIR/script"
+	echo '{"text":"greet is broken"}' >>"$FAKE_DIR/script"
+	run -0 claw-chat -s g "greet Ann"
+	# The run's event keeps the skill's error message, never its arguments.
+	db "SELECT detail FROM events WHERE program = 'claw-skill' AND kind = 'run'" |
+	    jq -e '. == {skill: "greet", exit: 1, error: "broken"}'
+	run -0 claw-evolve cycle --dry-run --strategy repair --json
+	assert_line --partial '"kind":"failed","skill":"greet","count":1'
+	echo "$output" | jq -e -s 'map(select(.type == "signal"))[0] |
+	    .error == "broken" and .arguments == "{\"name\":\"Ann\"}"'
+	echo "$output" | jq -e -s 'map(select(.type == "prompt"))[0].text |
+	    contains("\"error\":\"broken\"") and contains("\"arguments\":\"{\\\"name\\\":\\\"Ann\\\"}\"")'
+	# Stored messages of any shape never fail the lookup.
+	db "INSERT INTO messages(session, ts, role, body) SELECT session, ts, 'assistant', b
+	    FROM messages, (SELECT 'not json' AS b UNION SELECT '{\"tool_calls\":[\"x\",1]}'
+	    UNION SELECT '[1]') WHERE role = 'user'"
+	db "INSERT INTO messages(session, ts, role, body) SELECT session, ts, 'tool', 'x'
+	    FROM messages WHERE role = 'user'"
+	# A run not from a chat has its error text and no arguments.
+	greet_fails
+	run -0 claw-evolve cycle --dry-run --strategy repair --json
+	echo "$output" | jq -e -s 'map(select(.type == "signal"))[0] |
+	    .count == 2 and .error == "broken" and (has("arguments") | not)'
+}
+
+@test "a failed run's error text in its event is bounded, cut at a character" {
+	local d=$CLAW_HOME/skills/greet long
+	long=$(printf 'é%.0s' $(seq 400))
+	printf '#!/bin/sh\necho '"'"'{"type":"error","message":"%s"}'"'"'\necho '"'"'{"type":"error","message":"second"}'"'"'\nexit 1\n' "$long" >"$d/run"
+	greet_fails
+	db "SELECT detail FROM events WHERE program = 'claw-skill' AND kind = 'run'" |
+	    jq -e '.error | (utf8bytelength == 300) and test("^é+$")'
+	run -0 claw-evolve cycle --dry-run --strategy repair --json
+	echo "$output" | jq -e -s 'map(select(.type == "signal"))[0].error | test("^é+$")'
+}
+
 @test "a built-in skill is never changed in place: the repair goes into \$CLAW_HOME/skills" {
 	# An installed layout: the programs in bin/, the built-in skills in share/claw/skills.
 	local inst=$BATS_TEST_TMPDIR/inst

@@ -176,7 +176,7 @@ asks() {
 	echo "$output" | jq -e -s 'all(.timeout >= 1 and .timeout <= 3600)'
 }
 
-@test "every run leaves its events row: skill, exit, ms, ok; never the arguments" {
+@test "every run leaves its events row: skill, exit, ms, ok, a failure's error; never the arguments" {
 	ev() { sqlite3 "$CLAW_HOME/claw.db" "select kind, ok, json_extract(detail, '$.skill'),
 	    json_extract(detail, '$.exit'), ms >= 0, detail from events where program = 'claw-skill' order by id"; }
 	run -0 claw-skill run calc expr='6*7'
@@ -186,9 +186,17 @@ asks() {
 	printf '%s\n' '{"expr":"1+1"}' '{"expr":"2+2"}' | claw-skill run calc
 	run -0 ev
 	[ "${#lines[@]}" = 4 ]
-	assert_line --index 1 $'run|0|weather|77|1|{"skill":"weather","exit":77}'
+	# A failed run keeps the start of its error message (the skill's output, or ours).
+	assert_line --index 1 --regexp \
+	    '^run\|0\|weather\|77\|1\|\{"skill":"weather","exit":77,"error":"weather asks for net, '
 	assert_line --index 3 $'run|1|calc|0|1|{"skill":"calc","exit":0}'
 	refute_output --partial SecretCity
+	# A request line that is no object is no run: its error is not the next run's.
+	printf '%s\n' 'not json' '{"expr":"1+"}' | claw-skill run calc || true
+	run -0 ev
+	[ "${#lines[@]}" = 5 ]
+	assert_line --index 4 --regexp '^run\|0\|calc\|[0-9]+\|1\|\{.*"error":"'
+	refute_line --index 4 --partial malformed
 }
 
 @test "new makes a skill that passes its own test" {

@@ -686,12 +686,19 @@ run_call(struct turn *t, const struct wire_call *c, int offered, jv *images)
 	    jv_string(args))));
 	if (!offered) {
 		struct buf d = BUF_INIT;
+		char skill[sizeof c->name];
 		buf_printf(&res, "error: %s %s", c->name, t->o->tools
 		    ? "is not a tool offered in this request: it was not run"
 		    : "was not run: no tools are offered in this turn (--no-tools)");
+		/* The skill the name stands for, and whether any tool was offered:
+		 * claw-evolve's missing_skill signal (a name asked for with
+		 * --no-tools misses nothing). */
+		wire_skill_name(c->name, skill, sizeof skill);
 		buf_adds(&d, "{\"name\":");
 		buf_add_json_str(&d, c->name, strlen(c->name));
-		buf_adds(&d, "}");
+		buf_adds(&d, ",\"skill\":");
+		buf_add_json_str(&d, skill, strlen(skill));
+		buf_printf(&d, ",\"tools\":%s}", t->o->tools ? "true" : "false");
 		telemetry_add(&t->tel, "tool_refused", -1, 0, d.oom ? NULL : d.p);
 		buf_free(&d);
 		rc = store_result(t, c, res.p ? res.p : "", 0, NULL, 1);

@@ -6,6 +6,8 @@
 
 #include "base/err.h"
 #include "base/json.h"
+#include "base/utf8.h"
+#include "skill/skillmd.h"
 #include "evolve/signal.h"
 #include "store/store.h"
 
@@ -16,7 +18,9 @@ static const struct { const char *strategy, *kinds[4]; } answers[] = {
 	{ "innovate", { "wish", "missing_skill", "error", NULL } },
 };
 
-static void
+/* The signal of that kind and skill, counted once more, or a new one; NULL when
+ * SIGNAL_MAX are kept already. */
+static struct signal *
 add(struct signals *s, const char *kind, const char *skill, const char *detail,
     long long ms, long long id)
 {
@@ -31,11 +35,11 @@ add(struct signals *s, const char *kind, const char *skill, const char *detail,
 			g->last = id;
 			if (ms > g->ms)
 				g->ms = ms;
-			return;
+			return g;
 		}
 	}
 	if (s->n == SIGNAL_MAX)
-		return;
+		return NULL;
 	g = &s->v[s->n++];
 	snprintf(g->kind, sizeof g->kind, "%s", kind);
 	snprintf(g->skill, sizeof g->skill, "%s", skill);
@@ -43,6 +47,22 @@ add(struct signals *s, const char *kind, const char *skill, const char *detail,
 	g->count = 1;
 	g->ms = ms;
 	g->last = id;
+	return g;
+}
+
+/* A copy of at most SIGNAL_TEXTMAX bytes of p[0..n), cut at a character, "..." when
+ * cut; NULL for none. */
+static char *
+bounded(const char *p, size_t n)
+{
+	struct buf b = BUF_INIT;
+
+	if (!p || !n)
+		return NULL;
+	buf_add(&b, p, n > SIGNAL_TEXTMAX ? utf8_complete(p, SIGNAL_TEXTMAX) : n);
+	if (n > SIGNAL_TEXTMAX)
+		buf_adds(&b, "...");
+	return b.oom ? (buf_free(&b), NULL) : buf_steal(&b);
 }
 
 static const char *
@@ -50,6 +70,45 @@ col(sqlite3_stmt *st, int i)
 {
 	const unsigned char *s = sqlite3_column_text(st, i);
 	return s ? (const char *)s : "";
+}
+
+/* A failed run's error message (claw-skill keeps its start in the event), the
+ * last one of the signal's runs. */
+static void
+run_error(struct signal *g, const char *d, size_t dn)
+{
+	struct buf e = BUF_INIT;
+
+	if (json_member_text(d, dn, "error", &e) == 1 && !e.oom) {
+		free(g->error);
+		g->error = bounded(e.p, e.len);
+	}
+	buf_free(&e);
+}
+
+/* A skill a model named that is not one offered to it: claw-skill's missing (a run
+ * of a name it does not know), claw-chat's tool_refused (a tool call of a name not
+ * offered; the skill's name mapped back from the wire's).  A name that cannot be a
+ * skill's is kept in the detail, naming no skill to make. */
+static void
+missing(struct signals *s, const char *program, const char *d, size_t dn,
+    const char *skill, long long id)
+{
+	const char *v;
+	size_t vn;
+	char name[65] = "";
+
+	if (strcmp(program, "claw-chat") == 0) {
+		/* With --no-tools none was offered: the model missed no skill. */
+		if (json_member(d, dn, "tools", &v, &vn) && vn == 5 && memcmp(v, "false", 5) == 0)
+			return;
+		if (!skill[0] && !json_member_str(d, dn, "name", name, sizeof name))
+			return;
+	}
+	if (skill[0] && skill_name_valid(skill, strlen(skill)))
+		add(s, "missing_skill", skill, "", -1, id);
+	else if (skill[0] || name[0])
+		add(s, "missing_skill", "", skill[0] ? skill : name, -1, id);
 }
 
 /* One event row into a signal, or none. */
@@ -61,6 +120,7 @@ event(struct signals *s, sqlite3_stmt *st, long long slow_ms)
 	int ok = sqlite3_column_int(st, 4);
 	char skill[65] = "", code[32] = "";
 	size_t dn = strlen(d), vn;
+	struct signal *g;
 
 	if (!json_member_str(d, dn, "skill", skill, sizeof skill))
 		skill[0] = '\0';
@@ -68,14 +128,51 @@ event(struct signals *s, sqlite3_stmt *st, long long slow_ms)
 	    vn < sizeof code)
 		memcpy(code, v, vn), code[vn] = '\0';
 	if (strcmp(program, "claw-skill") == 0 && strcmp(kind, "run") == 0 && skill[0]) {
-		if (!ok)
-			add(s, strcmp(code, "75") == 0 ? "timeout" : "failed", skill, code, ms, id);
-		else if (slow_ms > 0 && ms >= slow_ms)
+		if (!ok && (g = add(s, strcmp(code, "75") == 0 ? "timeout" : "failed", skill,
+		    code, ms, id))) {
+			g->last_ts = sqlite3_column_int64(st, 6);
+			run_error(g, d, dn);
+		} else if (ok && slow_ms > 0 && ms >= slow_ms)
 			add(s, "slow", skill, "", ms, id);
-	} else if (strcmp(program, "claw-skill") == 0 && strcmp(kind, "missing") == 0 && skill[0])
-		add(s, "missing_skill", skill, "", -1, id);
+	} else if (strcmp(kind, "missing") == 0 || strcmp(kind, "tool_refused") == 0)
+		missing(s, program, d, dn, skill, id);
 	else if (!ok && (strcmp(kind, "turn") == 0 || strcmp(kind, "request") == 0))
 		add(s, "error", "", code, -1, id);
+}
+
+/* The arguments of the failed run g->last when a chat turn called it: the stored
+ * call of that skill made before the run ended whose result was stored after it
+ * (claw-chat stores the call, runs claw-skill, which records the run, then stores
+ * the result).  Telemetry never holds arguments; the session does. */
+static int
+run_args(sqlite3 *db, struct signal *g)
+{
+	sqlite3_stmt *st;
+	int rc, step;
+
+	/* CASE, not AND: json_extract of text that is no object would fail the query. */
+	if ((rc = store_prepare(db, &st, "SELECT json_extract(c.value, '$.arguments')"
+	    " FROM messages m, json_each(CASE WHEN json_valid(m.body) THEN m.body"
+	    "  ELSE '{}' END, '$.tool_calls') c"
+	    " WHERE m.role = 'assistant' AND m.ts <= ?2 AND m.ts >= ?2 - 86400000"
+	    "  AND CASE WHEN c.type = 'object' THEN json_extract(c.value, '$.name') END = ?1"
+	    "  AND EXISTS (SELECT 1 FROM messages r"
+	    "  WHERE r.session = m.session AND r.id > m.id AND r.role = 'tool' AND r.ts >= ?2"
+	    "  AND CASE WHEN json_valid(r.body) AND json_type(r.body) = 'object'"
+	    "   THEN json_extract(r.body, '$.tool_call_id') END = json_extract(c.value, '$.id'))"
+	    " ORDER BY m.id DESC LIMIT 1")))
+		return rc;
+	sqlite3_bind_text(st, 1, g->skill, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, g->last_ts);
+	if ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *a = col(st, 0);
+		free(g->args);
+		g->args = bounded(a, strlen(a));
+		step = SQLITE_DONE;
+	}
+	rc = store_step_done(db, step, "messages");
+	sqlite3_finalize(st);
+	return rc;
 }
 
 int
@@ -84,6 +181,7 @@ signals_assess(sqlite3 *db, long long slow_ms, struct signals *s)
 	sqlite3_stmt *st;
 	long long ev, sg;
 	int rc, step;
+	size_t i;
 
 	memset(s, 0, sizeof *s);
 	if ((ev = store_int(db, "SELECT ifnull(max(upto_event), 0) FROM cycles", "cycles")) < 0 ||
@@ -94,9 +192,10 @@ signals_assess(sqlite3 *db, long long slow_ms, struct signals *s)
 	    (s->upto_suggest = store_int(db, "SELECT ifnull(max(id), 0) FROM suggest",
 	    "suggest")) < 0)
 		return err_code();
-	if ((rc = store_prepare(db, &st, "SELECT id, program, kind, ms, ok, ifnull(detail, '')"
+	if ((rc = store_prepare(db, &st, "SELECT id, program, kind, ms, ok, ifnull(detail, ''), ts"
 	    " FROM events WHERE id > ?1 AND id <= ?2 AND ("
 	    " (program = 'claw-skill' AND kind IN ('run', 'missing')) OR"
+	    " (program = 'claw-chat' AND kind = 'tool_refused') OR"
 	    " (ok = 0 AND ((program = 'claw-chat' AND kind = 'turn') OR"
 	    "  (program = 'claw-gateway' AND kind = 'request')))) ORDER BY id")))
 		return rc;
@@ -106,6 +205,9 @@ signals_assess(sqlite3 *db, long long slow_ms, struct signals *s)
 		event(s, st, slow_ms);
 	rc = store_step_done(db, step, "events");
 	sqlite3_finalize(st);
+	for (i = 0; i < s->n && !rc; i++)
+		if (strcmp(s->v[i].kind, "failed") == 0 || strcmp(s->v[i].kind, "timeout") == 0)
+			rc = run_args(db, &s->v[i]);
 	if (rc || (rc = store_prepare(db, &st, "SELECT id, text FROM suggest"
 	    " WHERE id > ?1 AND id <= ?2 ORDER BY id")))
 		return rc;
@@ -124,7 +226,7 @@ signals_free(struct signals *s)
 	size_t i;
 
 	for (i = 0; i < s->n; i++)
-		free(s->v[i].detail);
+		free(s->v[i].detail), free(s->v[i].error), free(s->v[i].args);
 	s->n = 0;
 }
 
@@ -143,6 +245,14 @@ signals_show(const struct signals *s, int json, struct buf *out)
 				buf_printf(out, ",\"ms\":%lld", g->ms);
 			buf_adds(out, ",\"detail\":");
 			buf_add_json_str(out, g->detail, strlen(g->detail));
+			if (g->error) {
+				buf_adds(out, ",\"error\":");
+				buf_add_json_str(out, g->error, strlen(g->error));
+			}
+			if (g->args) {
+				buf_adds(out, ",\"arguments\":");
+				buf_add_json_str(out, g->args, strlen(g->args));
+			}
 			buf_adds(out, "}\n");
 		} else
 			buf_printf(out, "signal\t%s\t%s\t%ld\t%s\n", g->kind,

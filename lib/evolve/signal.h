@@ -1,6 +1,7 @@
 /* signal: what the store recorded since the last cycle that evolution could answer —
- * failed, timed-out and slow skill runs, calls of a skill that does not exist, errors
- * the user saw, the user's wishes — and the strategy draw they allow. */
+ * failed, timed-out and slow skill runs (with a failure's error text and a chat's
+ * arguments), skills a model named that do not exist, errors the user saw, the user's
+ * wishes — and the strategy draw they allow. */
 #ifndef CLAW_SIGNAL_H
 #define CLAW_SIGNAL_H
 #include <stdint.h>
@@ -14,10 +15,15 @@ struct signal {
 	char kind[16];            /* failed, timeout, slow, missing_skill, error, wish */
 	char skill[65];           /* "" when it names none */
 	char *detail;             /* the wish's text, an exit code, ... */
+	char *error;              /* failed, timeout: the last run's error message, or NULL */
+	char *args;               /* ... and its arguments, when a chat turn called it */
 	long count;
 	long long ms;             /* the slowest run, for slow */
 	long long last;           /* the last event's id (or wish's) */
+	long long last_ts;        /* ... and its time (ms) */
 };
+
+#define SIGNAL_TEXTMAX 300        /* bytes of an error message or arguments kept */
 
 struct signals {
 	struct signal v[SIGNAL_MAX];
