@@ -38,6 +38,7 @@ STORE_LIBS     = -Wl,-Bstatic -lsqlite3 -lsodium -Wl,-Bdynamic -lm -ldl -lpthrea
 LIBS_claw      = $(STORE_LIBS)
 LIBS_claw-chat = -ljq $(STORE_LIBS)
 LIBS_claw-skill = -lyaml $(STORE_LIBS)
+LIBS_claw-monitor = -Wl,-Bstatic -lyaml -lseccomp -Wl,-Bdynamic $(STORE_LIBS)
 LIBS_claw-gateway = -Wl,-Bstatic -lyaml -Wl,-Bdynamic $(STORE_LIBS)
 LIBS_claw-sandbox = -Wl,-Bstatic -lseccomp -Wl,-Bdynamic
 
@@ -142,6 +143,7 @@ DEBS = build-essential clang libclang-rt-14-dev pkg-config libjq-dev jq libcurl4
        libsqlite3-dev sqlite3 libsodium-dev libyaml-dev libseccomp-dev \
        bats bats-assert bats-support bats-file parallel valgrind \
        python3 ucspi-tcp socat netcat-openbsd curl hyperfine wrk mandoc bsdextrautils nodejs
+DEBS += prometheus librsvg2-bin  # monitor: promtool checks the export, rsvg-convert the --svg chart
 deps:
 	@if [ "$$(id -u)" != 0 ]; then SUDO=sudo; fi; \
 	if ! ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1; then $$SUDO apt-get update; fi; \

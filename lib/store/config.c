@@ -37,6 +37,8 @@ static const struct key {
 	{ "gateway.max_per_peer", "64", T_UINT },
 	{ "gateway.rate", "60", T_UINT },
 	{ "model", "ollama/llama3.2", T_MODEL },
+	/* monitor (claw-monitor prune): how long events are kept; 0 keeps them */
+	{ "monitor.retention_days", "30", T_UINT },
 	{ "providers.*.api_key", NULL, T_SECRET },
 	{ "providers.*.base_url", NULL, T_URL },
 	{ "providers.*.kind", "openai", T_KIND },

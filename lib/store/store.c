@@ -13,6 +13,7 @@
 #include "base/err.h"
 #include "base/path.h"
 #include "store/store.h"
+#include "store/telemetry.h"
 
 /* What a damaged store's message tells the user to do. */
 #define DAMAGED "restore claw.db from a backup or move it aside"
@@ -115,6 +116,19 @@ static const char *const migrations[] = {
 	"  FROM grants g;"
 	"DROP TABLE grants;"
 	"ALTER TABLE grants_dir RENAME TO grants;",
+
+	/* monitor (claw-monitor prune): what pruned events counted, per program, kind
+	 * and histogram bucket, so the exported counters never go down */
+	"CREATE TABLE events_pruned("
+	"  program TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  bucket INTEGER NOT NULL,"
+	"  n INTEGER NOT NULL,"
+	"  ms_sum REAL NOT NULL,"
+	"  errors INTEGER NOT NULL,"
+	"  tokens_in INTEGER NOT NULL,"
+	"  tokens_out INTEGER NOT NULL,"
+	"  PRIMARY KEY(program, kind, bucket)) STRICT;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -360,7 +374,17 @@ store_open(sqlite3 **dbp)
 
 	if ((rc = path_mkhome(NULL)) || (rc = path_in_home(path, sizeof path, "claw.db")))
 		return rc;
-	return store_open_path(dbp, path);
+	if ((rc = store_open_path(dbp, path)))
+		return rc;
+	/* Whoever opens the store folds in the rows that processes without it (an inetd
+	 * gateway) spooled; a busy store leaves them for the next one. */
+	if (telemetry_spooled()) {
+		struct telemetry t;
+		telemetry_init(&t, "claw");
+		telemetry_flush(&t, *dbp);
+		telemetry_free(&t);
+	}
+	return 0;
 }
 
 void
