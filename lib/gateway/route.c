@@ -10,6 +10,7 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "gateway/auth.h"
+#include "gateway/metrics.h"
 #include "gateway/reply.h"
 #include "gateway/route.h"
 #include "skill/index.h"
@@ -304,6 +305,7 @@ static const struct route {
 	{ "POST", "/api/v1/skills/NAME/run", "skills", r_skillrun },
 	{ "GET", "/api/v1/sessions", "admin", r_sessions },
 	{ "GET", "/api/v1/status", "admin", r_status },
+	{ "GET", "/metrics", "admin", gw_metrics },      /* monitor: claw-monitor export */
 };
 
 static int

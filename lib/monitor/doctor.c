@@ -191,7 +191,8 @@ c_store(struct doc *d)
 		say(d, "store.open", "info", 1, "no store yet: claw config set makes it");
 		return;
 	}
-	if (store_open(&d->db)) {
+	/* Not store_open: it would make $CLAW_HOME private quietly, which is --fix's job. */
+	if (store_open_path(&d->db, path)) {
 		say(d, "store.open", "error", 0, "%s", err_msg());
 		d->db = NULL;
 		return;

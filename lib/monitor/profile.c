@@ -477,8 +477,8 @@ profile_report(sqlite3 *db, const struct profile_opts *o, struct buf *out)
 		goto out;
 	if (out->oom)
 		rc = err_set(EX_SOFTWARE, "profile: out of memory");
-	else if (!a->events)
-		rc = EX_NORESULT;
+	else if (!a->events && !(o->sys && o->sys->samples))
+		rc = EX_NORESULT;            /* a watched window has the machine's figures */
 out:
 	for (i = 0; i < a->ng; i++)
 		free(a->g[i].ms);
