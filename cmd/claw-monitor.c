@@ -158,13 +158,13 @@ cmd_monitor(int argc, char **argv)
 		} else if (!r && (r = opt_value(argc, argv, &i, "--interval", &v)) > 0) {
 			interval = strtod(v, &end);
 			if (*end || end == v || !(interval >= 0.01 && interval <= 86400))
-				return bad_usage("--interval: want seconds from 0.01 to 86400, not '%s'",
-				    v);
+				return bad_usage("--interval: want seconds from 0.01 to 86400, "
+				    "not '%s'", v);
 		} else if (!r && (r = opt_value(argc, argv, &i, "--count", &v)) > 0) {
 			count = strtol(v, &end, 10);
 			if (*end || end == v || count < 1)
-				return bad_usage("--count: want a number of samples, 1 or more, not '%s'",
-				    v);
+				return bad_usage("--count: want a number of samples, 1 or more, "
+				    "not '%s'", v);
 		}
 		if (r < 0)
 			return bad_usage("%s: wants a value", argv[i]);
@@ -219,11 +219,12 @@ cmd_profile(int argc, char **argv)
 		}
 		if ((r = opt_value(argc, argv, &i, "--duration", &v)) > 0) {
 			if (profile_age(v, &duration) || duration <= 0)
-				return bad_usage("--duration: want a time such as 60 or 5m, not '%s'", v);
+				return bad_usage("--duration: want a time such as 60 or 5m, "
+				    "not '%s'", v);
 		} else if (!r && (r = opt_value(argc, argv, &i, "--since", &v)) > 0) {
 			if (profile_age(v, &since))
-				return bad_usage("--since: want an age such as 90s, 1h or 7d, not '%s'",
-				    v);
+				return bad_usage("--since: want an age such as 90s, 1h or 7d, "
+				    "not '%s'", v);
 		} else if (!r && (r = opt_value(argc, argv, &i, "--svg", &v)) > 0)
 			o.svg = v;
 		if (r < 0)

@@ -66,7 +66,8 @@ say_fix(struct doc *d, const char *check, const char *sev, const char *msg, cons
 			f.ok = 1;
 			snprintf(f.fixed, sizeof f.fixed, "%s", did);
 		} else
-			snprintf(f.message, sizeof f.message, "%s (fix failed: %s)", msg, err_msg());
+			snprintf(f.message, sizeof f.message, "%s (fix failed: %s)", msg,
+			    err_msg());
 	}
 	d->fn(&f, d->ctx);
 	d->errors += !f.ok && !strcmp(sev, "error");
@@ -112,8 +113,8 @@ c_programs(struct doc *d)
 		if (path_find_prog(progs[i].prog, path, sizeof path) == 0)
 			say(d, "deps.programs", progs[i].sev, 1, "%s: %s", progs[i].prog, path);
 		else
-			say(d, "deps.programs", progs[i].sev, 0, "%s not found (it %s): run make install",
-			    progs[i].prog, progs[i].why);
+			say(d, "deps.programs", progs[i].sev, 0,
+			    "%s not found (it %s): run make install", progs[i].prog, progs[i].why);
 	}
 	say(d, "deps.sqlite", "info", 1, "SQLite %s", sqlite3_libversion());
 }
@@ -128,7 +129,8 @@ c_mode(struct doc *d, const char *check, const char *path, int dir)
 	if (lstat(path, &st) != 0)
 		return;
 	if (st.st_uid != getuid()) {
-		say(d, check, "error", 0, "%s belongs to uid %ld, not to you", path, (long)st.st_uid);
+		say(d, check, "error", 0, "%s belongs to uid %ld, not to you", path,
+		    (long)st.st_uid);
 		return;
 	}
 	if (!(st.st_mode & 077)) {
@@ -164,11 +166,12 @@ c_files(struct doc *d)
 	else {
 		c_mode(d, "keys.dir", path, 1);
 		if ((k = opendir(path))) {
-			while ((e = readdir(k)))
-				if (e->d_name[0] != '.') {
-					snprintf(path, sizeof path, "%s/keys/%s", d->home, e->d_name);
-					c_mode(d, "keys.file", path, 0);
-				}
+			while ((e = readdir(k))) {
+				if (e->d_name[0] == '.')
+					continue;
+				snprintf(path, sizeof path, "%s/keys/%s", d->home, e->d_name);
+				c_mode(d, "keys.file", path, 0);
+			}
 			closedir(k);
 		}
 	}
@@ -317,8 +320,9 @@ c_skills(struct doc *d)
 		}
 		ran++;
 		if (fail)
-			say(d, "skills.tests", "warning", 0, "%s: %d of %d cases failed (claw-skill "
-			    "test %s says which)", k->name, fail, pass + fail, k->name);
+			say(d, "skills.tests", "warning", 0,
+			    "%s: %d of %d cases failed (claw-skill test %s says which)", k->name,
+			    fail, pass + fail, k->name);
 		else
 			say(d, "skills.tests", "warning", 1, "%s: %d cases pass", k->name, pass);
 	}

@@ -253,7 +253,7 @@ gauges(struct buf *b, sqlite3 *db)
 		if (daemon_running(daemons[i], &pid, info, sizeof info) == 0
 		    && procfs_pid(pid, &ps) == 0)
 			buf_printf(b, "claw_daemon_resident_memory_bytes{daemon=\"%s\"} %llu\n",
-			    daemons[i], ps.rss_pages * (unsigned long long)procfs_pagesize());
+			    daemons[i], procfs_rss_kb(&ps) * 1024);
 }
 
 int

@@ -109,8 +109,8 @@ procfs_netdev_parse(const char *p, size_t n, struct devcount *v, size_t max, siz
 		for (name = line; *name == ' '; name++)
 			;
 		if (!*name || strlen(name) >= sizeof v->name
-		    || sscanf(colon + 1, "%llu %llu %llu %llu %llu %llu %llu %llu %llu", &f[0], &f[1],
-		    &f[2], &f[3], &f[4], &f[5], &f[6], &f[7], &f[8]) != 9)
+		    || sscanf(colon + 1, "%llu %llu %llu %llu %llu %llu %llu %llu %llu", &f[0],
+		    &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7], &f[8]) != 9)
 			continue;
 		if (*count == max)
 			break;
@@ -381,4 +381,10 @@ procfs_pagesize(void)
 {
 	long p = sysconf(_SC_PAGESIZE);
 	return p > 0 ? p : 4096;
+}
+
+unsigned long long
+procfs_rss_kb(const struct pidstat *s)
+{
+	return s->rss_pages * (unsigned long long)procfs_pagesize() / 1024;
 }

@@ -66,6 +66,7 @@ int procfs_cgroup(struct cgroup *cg);
 size_t procfs_claw_procs(struct pidstat *v, size_t max);
 /* One process's stat: 0, or -1 when it is gone. */
 int procfs_pid(long pid, struct pidstat *s);
+unsigned long long procfs_rss_kb(const struct pidstat *s);   /* resident memory in kB */
 long procfs_hz(void);            /* USER_HZ */
 long procfs_pagesize(void);
 #endif

@@ -69,7 +69,7 @@ profile_watch(long long until_ms, volatile sig_atomic_t *stop, struct profile_sy
 			sys->avail_min_kb = cur->mem.avail_kb;
 		sys->total_kb = cur->mem.total_kb;
 		for (rss = 0, i = 0; i < cur->nprocs; i++)
-			rss += cur->procs[i].rss_pages * (unsigned long long)procfs_pagesize() / 1024;
+			rss += procfs_rss_kb(&cur->procs[i]);
 		if (rss > sys->claw_rss_max_kb)
 			sys->claw_rss_max_kb = rss;
 		if (prev) {
@@ -289,7 +289,8 @@ groups(const struct acc *a, const struct profile_opts *o, struct buf *out)
 		ms_cell(out, pctl(g, 95), o->json, "p95_ms");
 		ms_cell(out, pctl(g, 99), o->json, "p99_ms");
 		if (o->json)
-			buf_printf(out, ",\"tokens_in\":%lld,\"tokens_out\":%lld}\n", g->tin, g->tout);
+			buf_printf(out, ",\"tokens_in\":%lld,\"tokens_out\":%lld}\n", g->tin,
+			    g->tout);
 		else
 			buf_printf(out, " %10lld %10lld\n", g->tin, g->tout);
 	}
@@ -324,8 +325,8 @@ slowest(sqlite3 *db, const struct acc *a, const struct profile_opts *o, struct b
 			buf_adds(out, ",\"kind\":");
 			buf_add_json_str(out, k, strlen(k));
 			buf_printf(out, ",\"ms\":%lld,\"ok\":%s,\"detail\":%s}\n",
-			    sqlite3_column_int64(st, 3), sqlite3_column_int(st, 4) ? "true" : "false",
-			    d ? d : "null");
+			    sqlite3_column_int64(st, 3),
+			    sqlite3_column_int(st, 4) ? "true" : "false", d ? d : "null");
 		} else {
 			buf_adds(out, "  ");
 			when(out, ts, "%Y-%m-%d %H:%M:%S");
@@ -422,7 +423,8 @@ svg(const struct acc *a, const struct profile_opts *o)
 		when(&t, o->from, "%Y-%m-%d %H:%M");
 		buf_adds(&t, "  to  ");
 		when(&t, o->to, "%Y-%m-%d %H:%M");
-		fprintf(f, "<text x=\"%.0f\" y=\"%.0f\">%s</text>\n", L, H - B + 24, t.p ? t.p : "");
+		fprintf(f, "<text x=\"%.0f\" y=\"%.0f\">%s</text>\n", L, H - B + 24,
+		    t.p ? t.p : "");
 		buf_free(&t);
 	}
 	for (i = 0; i < a->nlines; i++) {

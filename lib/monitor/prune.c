@@ -82,7 +82,8 @@ prune_events(sqlite3 *db, long long before, int batch, int dry, long long *n)
 	    " tokens_in, tokens_out) SELECT program, kind, ");
 	export_bucket_sql(&sql);
 	buf_adds(&sql, ", count(*), total(ms), sum(ok = 0),"
-	    " coalesce(sum(" EXPORT_TOKENS_IN "), 0), coalesce(sum(" EXPORT_TOKENS_OUT "), 0) FROM events WHERE " BATCH_WHERE
+	    " coalesce(sum(" EXPORT_TOKENS_IN "), 0),"
+	    " coalesce(sum(" EXPORT_TOKENS_OUT "), 0) FROM events WHERE " BATCH_WHERE
 	    " GROUP BY 1, 2, 3 ON CONFLICT(program, kind, bucket) DO UPDATE SET"
 	    " n = n + excluded.n, ms_sum = ms_sum + excluded.ms_sum,"
 	    " errors = errors + excluded.errors, tokens_in = tokens_in + excluded.tokens_in,"

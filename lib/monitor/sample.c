@@ -25,9 +25,11 @@ sample_metrics(const char *list)
 	while (*p) {
 		e = strchr(p, ',');
 		n = e ? (size_t)(e - p) : strlen(p);
-		for (i = 0; i < NMETRICS; i++)
-			if (strlen(metric_names[i].name) == n && !strncmp(metric_names[i].name, p, n))
+		for (i = 0; i < NMETRICS; i++) {
+			const char *name = metric_names[i].name;
+			if (strlen(name) == n && !strncmp(name, p, n))
 				break;
+		}
 		if (i == NMETRICS)
 			return err_set(EX_USAGE, "--metrics: '%.*s' is not one of "
 			    "cpu, memory, network, disk, claw", (int)n, p), -1;
@@ -215,8 +217,7 @@ figures(const struct sample *prev, const struct sample *cur, struct figures *f)
 	}
 	for (i = 0; i < cur->nprocs; i++) {
 		f->claw_cpu += proc_cpu(prev, cur, &cur->procs[i], f->dt);
-		f->claw_rss_kb += cur->procs[i].rss_pages * (unsigned long long)procfs_pagesize()
-		    / 1024;
+		f->claw_rss_kb += procfs_rss_kb(&cur->procs[i]);
 	}
 	f->cg_cpu = -1;
 	if (prev && prev->incg && cur->incg && f->dt > 0) {
@@ -312,8 +313,8 @@ sample_json(const struct sample *prev, const struct sample *cur, unsigned metric
 			const struct pidstat *p = &cur->procs[i];
 			buf_printf(out, "%s{\"pid\":%ld,\"comm\":", i ? "," : "", p->pid);
 			buf_add_json_str(out, p->comm, strlen(p->comm));
-			buf_printf(out, ",\"cpu\":%.1f,\"rss_kb\":%llu}", proc_cpu(prev, cur, p, f.dt),
-			    p->rss_pages * (unsigned long long)procfs_pagesize() / 1024);
+			buf_printf(out, ",\"cpu\":%.1f,\"rss_kb\":%llu}",
+			    proc_cpu(prev, cur, p, f.dt), procfs_rss_kb(p));
 		}
 		buf_addc(out, ']');
 	}

@@ -69,7 +69,7 @@ status_rss_kb(long pid)
 
 	if (procfs_pid(pid, &s))
 		return -1;
-	return (long long)(s.rss_pages * (unsigned long long)procfs_pagesize() / 1024);
+	return (long long)procfs_rss_kb(&s);
 }
 
 /* "3 min ago", "2 h ago", "5 d ago" for a person. */
@@ -429,7 +429,8 @@ s_peers(struct out *o, sqlite3 *db)
 			jstr(o->j, name);
 			buf_printf(o->j, ",\"healthy\":%s", h < 0 ? "null" : h ? "true" : "false");
 			if (sqlite3_column_type(st, 2) != SQLITE_NULL)
-				buf_printf(o->j, ",\"last_seen\":%lld", sqlite3_column_int64(st, 2));
+				buf_printf(o->j, ",\"last_seen\":%lld",
+				    sqlite3_column_int64(st, 2));
 			buf_addc(o->j, '}');
 			bad += h == 0;
 			n++;
