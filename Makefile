@@ -122,6 +122,7 @@ bench: all
 	bench/chat
 	bench/skill
 	bench/gateway
+	bench/monitor
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SHAREDIR)/skills \

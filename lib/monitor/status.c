@@ -245,20 +245,20 @@ s_sessions(struct out *o, sqlite3 *db)
 	buf_addc(o->j, '}');
 }
 
-/* Tokens of the turns since since (ms): through the (program, kind, ts) index. */
+/* Tokens of the turns since since (ms), by the hour: token_hours, which a trigger on
+ * events keeps (local midnight is taken as the hour it falls in). */
 static void
 tokens(sqlite3 *db, long long since, long long *in, long long *out, long long *turns)
 {
 	sqlite3_stmt *st;
 
 	*in = *out = *turns = 0;
-	if (store_prepare(db, &st, "SELECT count(*), total(json_extract(detail, '$.tokens_in')),"
-	    " total(json_extract(detail, '$.tokens_out')) FROM events"
-	    " WHERE program = 'claw-chat' AND kind = 'turn' AND ts >= ?"))
+	if (store_prepare(db, &st, "SELECT total(turns), total(tokens_in), total(tokens_out)"
+	    " FROM token_hours WHERE hour >= ?"))
 		return;
-	sqlite3_bind_int64(st, 1, since);
+	sqlite3_bind_int64(st, 1, since / HOUR_MS);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		*turns = sqlite3_column_int64(st, 0);
+		*turns = (long long)sqlite3_column_double(st, 0);
 		*in = (long long)sqlite3_column_double(st, 1);
 		*out = (long long)sqlite3_column_double(st, 2);
 	}
@@ -494,7 +494,8 @@ s_errors(struct out *o, sqlite3 *db)
 	int n = 0;
 
 	buf_adds(o->j, ",\"errors\":{\"by\":[");
-	if (store_prepare(db, &st, "SELECT program, kind, count(*) AS c FROM events"
+	/* INDEXED BY: grouping tempts the planner into a whole scan of events_kind. */
+	if (store_prepare(db, &st, "SELECT program, kind, count(*) AS c FROM events INDEXED BY events_ts"
 	    " WHERE ts >= ? AND ok = 0 GROUP BY program, kind ORDER BY c DESC") == 0) {
 		struct buf t = BUF_INIT;
 		sqlite3_bind_int64(st, 1, o->now - HOUR_MS);

@@ -128,7 +128,27 @@ static const char *const migrations[] = {
 	"  errors INTEGER NOT NULL,"
 	"  tokens_in INTEGER NOT NULL,"
 	"  tokens_out INTEGER NOT NULL,"
-	"  PRIMARY KEY(program, kind, bucket)) STRICT;",
+	"  PRIMARY KEY(program, kind, bucket)) STRICT;"
+	/* and the chat turns' tokens per hour, kept by a trigger, so that claw status
+	 * reads a few rows instead of a week of events */
+	"CREATE TABLE token_hours("
+	"  hour INTEGER PRIMARY KEY,"     /* ts / 3600000 */
+	"  turns INTEGER NOT NULL,"
+	"  tokens_in INTEGER NOT NULL,"
+	"  tokens_out INTEGER NOT NULL) STRICT;"
+	"INSERT INTO token_hours SELECT ts / 3600000, count(*),"
+	"  coalesce(sum(json_extract(detail, '$.tokens_in')), 0),"
+	"  coalesce(sum(json_extract(detail, '$.tokens_out')), 0)"
+	"  FROM events WHERE program = 'claw-chat' AND kind = 'turn' GROUP BY 1;"
+	"CREATE TRIGGER token_hours_add AFTER INSERT ON events"
+	"  WHEN NEW.program = 'claw-chat' AND NEW.kind = 'turn' BEGIN"
+	"  INSERT INTO token_hours VALUES(NEW.ts / 3600000, 1,"
+	"    coalesce(json_extract(NEW.detail, '$.tokens_in'), 0),"
+	"    coalesce(json_extract(NEW.detail, '$.tokens_out'), 0))"
+	"  ON CONFLICT(hour) DO UPDATE SET turns = turns + 1,"
+	"    tokens_in = tokens_in + excluded.tokens_in,"
+	"    tokens_out = tokens_out + excluded.tokens_out;"
+	"  END;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
