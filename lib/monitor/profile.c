@@ -185,14 +185,37 @@ plot(struct acc *a, const char *p, long long ts, long long ms, const struct prof
 	a->lines[i].n[k]++;
 }
 
+/* Rows in the window, counted in the ts index alone; and about how many there are. */
+static int
+mostly(sqlite3 *db, const struct profile_opts *o)
+{
+	sqlite3_stmt *st;
+	long long in = 0, all;
+
+	if (store_prepare(db, &st, "SELECT count(*) FROM events WHERE ts >= ? AND ts < ?"))
+		return 0;
+	sqlite3_bind_int64(st, 1, o->from);
+	sqlite3_bind_int64(st, 2, o->to + 1);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		in = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	all = store_int(db, "SELECT coalesce(max(id) - min(id) + 1, 0) FROM events", "events");
+	return all > 0 && in * 8 > all;
+}
+
 static int
 gather(sqlite3 *db, const struct profile_opts *o, struct acc *a)
 {
 	sqlite3_stmt *st;
 	int step, rc;
 
-	if ((rc = store_prepare(db, &st, "SELECT id, ts, program, kind, ms, ok, "
-	    EXPORT_TOKENS_IN ", " EXPORT_TOKENS_OUT " FROM events WHERE ts >= ? AND ts < ?")))
+	/* A window that holds much of the table is read in the table's order: through the
+	 * ts index every row is a page read of its own (20 s instead of 1 s for 1M rows). */
+	if ((rc = store_prepare(db, &st, mostly(db, o) ?
+	    "SELECT id, ts, program, kind, ms, ok, " EXPORT_TOKENS_IN ", " EXPORT_TOKENS_OUT
+	    " FROM events NOT INDEXED WHERE ts >= ? AND ts < ?" :
+	    "SELECT id, ts, program, kind, ms, ok, " EXPORT_TOKENS_IN ", " EXPORT_TOKENS_OUT
+	    " FROM events WHERE ts >= ? AND ts < ?")))
 		return rc;
 	sqlite3_bind_int64(st, 1, o->from);
 	sqlite3_bind_int64(st, 2, o->to + 1);
@@ -459,6 +482,8 @@ profile_report(sqlite3 *db, const struct profile_opts *o, struct buf *out)
 
 	if (!a)
 		return err_set(EX_SOFTWARE, "profile: out of memory");
+	/* Read-only work over many pages: mapped, they cost no read(2) each. */
+	sqlite3_exec(db, "PRAGMA mmap_size=268435456", NULL, NULL, NULL);
 	if ((rc = gather(db, o, a)))
 		goto out;
 	for (i = 0; i < a->ng; i++)
