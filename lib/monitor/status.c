@@ -496,7 +496,8 @@ s_errors(struct out *o, sqlite3 *db)
 	buf_adds(o->j, ",\"errors\":{\"by\":[");
 	/* INDEXED BY: grouping tempts the planner into a whole scan of events_kind. */
 	if (store_prepare(db, &st, "SELECT program, kind, count(*) AS c FROM events"
-	    " INDEXED BY events_ts WHERE ts >= ? AND ok = 0 GROUP BY program, kind ORDER BY c DESC") == 0) {
+	    " INDEXED BY events_ts WHERE ts >= ? AND ok = 0"
+	    " GROUP BY program, kind ORDER BY c DESC") == 0) {
 		struct buf t = BUF_INIT;
 		sqlite3_bind_int64(st, 1, o->now - HOUR_MS);
 		while (sqlite3_step(st) == SQLITE_ROW) {
