@@ -405,6 +405,9 @@ main(int argc, char **argv)
 	 * alone (or nothing) are the monitor verb. */
 	if ((rc = cli_front(argc, argv, usage)) >= 0)
 		return rc;
+	/* claw help VERB runs claw-monitor VERB --help. */
+	if (argc == 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")))
+		return fputs(usage, stdout), out_finish();
 	if (argc < 2 || argv[1][0] == '-') {
 		argv[0] = "monitor";
 		return cmd_monitor(argc, argv);
