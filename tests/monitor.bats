@@ -161,8 +161,9 @@ seed() {
 	local pid=$!
 	for _ in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/out" ] && break; sleep 0.1; done
 	kill -INT $pid
-	run wait $pid
-	[ "$status" = 0 ]
+	local rc=0
+	wait $pid || rc=$?
+	[ "$rc" = 0 ]
 	run -0 jq -s 'length >= 1' "$BATS_TEST_TMPDIR/out"
 }
 
