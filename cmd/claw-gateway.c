@@ -19,7 +19,6 @@
 #include "base/err.h"
 #include "gateway/conn.h"
 #include "gateway/gateway.h"
-#include "gateway/metrics.h"
 #include "net/jwt.h"
 #include "store/config.h"
 #include "store/store.h"
@@ -160,7 +159,6 @@ cmd_start(int argc, char **argv)
 	if (fg)
 		diag("%s", msg);
 	daemon_ready(&d, "log/gateway.log", msg);
-	gw_record_start(&gw.g);           /* claw status: the RSS it grew by since */
 	rc = gw_conn_run(&gw);
 	if (rc)
 		diag("%s", err_msg());

@@ -78,7 +78,7 @@ seed() {
 	assert_output "laptop false applied true"
 }
 
-@test "status shows a running gateway: pid, address, uptime, RSS and its growth" {
+@test "status shows a running gateway: pid, address, uptime, RSS and its growth since first seen" {
 	monitor_store
 	mkdir -p "$CLAW_HOME/run"
 	# A process holding the pidfile's lock, as claw-gateway start does.
@@ -86,14 +86,16 @@ seed() {
 	local pid=$!
 	for _ in $(seq 50); do [ -n "$(pgrep -P $pid)" ] && break; sleep 0.1; done
 	echo "$pid 127.0.0.1:3999" > "$CLAW_HOME/run/gateway.pid"
+	# As if claw-monitor had first seen this run of it with no memory at all.
+	echo "gateway $pid $(awk '{ sub(/.*\) /, ""); print $20 }' /proc/$pid/stat) 0" \
+	    > "$CLAW_HOME/run/monitor.rss"
 	db "INSERT INTO events(ts, program, kind, ms, ok, detail) VALUES
-	    ($(now_ms), 'claw-gateway', 'start', NULL, 1, json_object('pid', $pid, 'rss_kb', 0)),
 	    ($(now_ms), 'claw-gateway', 'request', 3, 1, '{}'),
 	    ($(now_ms), 'claw-gateway', 'request', 3, 0, '{}'),
 	    ($(now_ms), 'claw-gateway', 'requests', NULL, 1, '{\"count\":5}')"
 	run -0 claw-monitor status
 	kill $pid
-	assert_line --regexp "^gateway   pid $pid on 127.0.0.1:3999, up [0-9]+ s, RSS [0-9.]+ MB \(\+[0-9.]+ MB since start\), last hour 7 requests, 1 errors$"
+	assert_line --regexp "^gateway   pid $pid on 127.0.0.1:3999, up [0-9]+ s, RSS [0-9.]+ MB \(\+[0-9.]+ MB since first seen\), last hour 7 requests, 1 errors$"
 }
 
 @test "status with a garbage store: one line and exit 70" {

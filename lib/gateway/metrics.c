@@ -4,15 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <stdlib.h>
-#include <unistd.h>
-
-#include "base/file.h"
 #include "base/path.h"
 #include "base/proc.h"
 #include "gateway/metrics.h"
 #include "gateway/reply.h"
-#include "store/telemetry.h"
 
 #define METRICS_MAX (8u << 20)
 #define METRICS_TIMEOUT_MS 20000
@@ -47,18 +42,3 @@ gw_metrics(struct gw *g, const struct http_req *r, const char *body, size_t n,
 	buf_free(&err);
 }
 
-void
-gw_record_start(struct gw *g)
-{
-	struct buf b = BUF_INIT;
-	char d[96];
-	unsigned long long pages = 0, rss = 0;
-
-	if (file_read("/proc/self/statm", 4096, &b) == 0)
-		sscanf(b.p, "%llu %llu", &pages, &rss);
-	snprintf(d, sizeof d, "{\"pid\":%ld,\"rss_kb\":%llu}", (long)getpid(),
-	    rss * (unsigned long long)sysconf(_SC_PAGESIZE) / 1024);
-	telemetry_add(&g->tel, "start", -1, 1, d);
-	gw_flush(g, 1);
-	buf_free(&b);
-}

@@ -9,6 +9,4 @@
 
 void gw_metrics(struct gw *g, const struct http_req *r, const char *body, size_t n,
     struct gw_out *o);
-/* A "start" telemetry row with our pid and resident memory, flushed now. */
-void gw_record_start(struct gw *g);
 #endif

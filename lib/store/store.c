@@ -119,7 +119,7 @@ static const char *const migrations[] = {
 
 	/* monitor (claw-monitor prune): what pruned events counted, per program, kind
 	 * and histogram bucket, so the exported counters never go down */
-	"CREATE TABLE events_pruned("
+	"CREATE TABLE IF NOT EXISTS events_pruned("
 	"  program TEXT NOT NULL,"
 	"  kind TEXT NOT NULL,"
 	"  bucket INTEGER NOT NULL,"
@@ -131,16 +131,16 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY(program, kind, bucket)) STRICT;"
 	/* and the chat turns' tokens per hour, kept by a trigger, so that claw status
 	 * reads a few rows instead of a week of events */
-	"CREATE TABLE token_hours("
+	"CREATE TABLE IF NOT EXISTS token_hours("
 	"  hour INTEGER PRIMARY KEY,"     /* ts / 3600000 */
 	"  turns INTEGER NOT NULL,"
 	"  tokens_in INTEGER NOT NULL,"
 	"  tokens_out INTEGER NOT NULL) STRICT;"
-	"INSERT INTO token_hours SELECT ts / 3600000, count(*),"
+	"INSERT OR IGNORE INTO token_hours SELECT ts / 3600000, count(*),"
 	"  coalesce(sum(json_extract(detail, '$.tokens_in')), 0),"
 	"  coalesce(sum(json_extract(detail, '$.tokens_out')), 0)"
 	"  FROM events WHERE program = 'claw-chat' AND kind = 'turn' GROUP BY 1;"
-	"CREATE TRIGGER token_hours_add AFTER INSERT ON events"
+	"CREATE TRIGGER IF NOT EXISTS token_hours_add AFTER INSERT ON events"
 	"  WHEN NEW.program = 'claw-chat' AND NEW.kind = 'turn' BEGIN"
 	"  INSERT INTO token_hours VALUES(NEW.ts / 3600000, 1,"
 	"    coalesce(json_extract(NEW.detail, '$.tokens_in'), 0),"
