@@ -40,6 +40,7 @@ LIBS_claw-chat = -ljq $(STORE_LIBS)
 LIBS_claw-skill = -lyaml $(STORE_LIBS)
 LIBS_claw-evolve = -lyaml $(STORE_LIBS)
 LIBS_claw-node = $(STORE_LIBS)
+LIBS_claw-monitor = -Wl,-Bstatic -lyaml -lseccomp -Wl,-Bdynamic $(STORE_LIBS)
 LIBS_claw-gateway = -Wl,-Bstatic -lyaml -Wl,-Bdynamic $(STORE_LIBS)
 LIBS_claw-sandbox = -Wl,-Bstatic -lseccomp -Wl,-Bdynamic
 LIBS_claw-channel = $(STORE_LIBS)
@@ -138,6 +139,7 @@ bench: all
 	bench/evolve
 	bench/media
 	bench/node
+	bench/monitor
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SHAREDIR)/skills \
@@ -160,6 +162,7 @@ DEBS = build-essential clang libclang-rt-14-dev pkg-config libjq-dev jq libcurl4
        bats bats-assert bats-support bats-file parallel valgrind \
        python3 ucspi-tcp socat netcat-openbsd curl hyperfine wrk mandoc bsdextrautils nodejs
 DEBS += tesseract-ocr tesseract-ocr-eng pocketsphinx pocketsphinx-en-us espeak-ng flite sox libsox-fmt-all imagemagick xvfb x11-apps grim ffmpeg fonts-dejavu-core  # voice and images (media)
+DEBS += prometheus librsvg2-bin  # monitor: promtool checks the export, rsvg-convert the --svg chart
 deps:
 	@if [ "$$(id -u)" != 0 ]; then SUDO=sudo; fi; \
 	if ! ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1; then $$SUDO apt-get update; fi; \

@@ -7,7 +7,7 @@ load helper
 SRC=${CLAW_SRC:-$BATS_TEST_DIRNAME/..}
 
 # Every program in $CLAW_BIN that has a man page; the last test says when one is missing here.
-PROGRAMS="claw claw-chat claw-skill claw-gateway claw-evolve claw-sandbox claw-channel claw-node"
+PROGRAMS="claw claw-chat claw-skill claw-gateway claw-evolve claw-sandbox claw-channel claw-node claw-monitor"
 
 # Programs whose first word may be anything (claw-chat's PROMPT): no unknown verb to try.
 FREE_WORDS="claw-chat"

@@ -14,6 +14,7 @@
 #include "gateway/auth.h"
 #include "gateway/channel_hook.h"
 #include "gateway/convo.h"
+#include "gateway/metrics.h"
 #include "gateway/reply.h"
 #include "gateway/route.h"
 #include "skill/index.h"
@@ -454,6 +455,7 @@ static const struct route {
 	{ "POST", "/channels/telegram/webhook", NULL, gw_hook_telegram },
 	{ "POST", "/channels/whatsapp/webhook", NULL, gw_hook_whatsapp },
 	{ "GET", "/channels/whatsapp/webhook", NULL, gw_hook_verify },
+	{ "GET", "/metrics", "admin", gw_metrics },      /* monitor: claw-monitor export */
 };
 
 static int

@@ -70,6 +70,8 @@ static const struct key {
 	{ "node.max_children", "32", T_UINT },
 	{ "node.name", NULL, T_STRING },
 	{ "node.timeout", "10", T_UINT },
+	/* monitor (claw-monitor prune): how long events are kept; 0 keeps them */
+	{ "monitor.retention_days", "30", T_UINT },
 	{ "providers.*.api_key", NULL, T_SECRET },
 	{ "providers.*.base_url", NULL, T_URL },
 	{ "providers.*.kind", "openai", T_KIND },

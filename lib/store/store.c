@@ -13,6 +13,7 @@
 #include "base/err.h"
 #include "base/path.h"
 #include "store/store.h"
+#include "store/telemetry.h"
 
 /* What a damaged store's message tells the user to do. */
 #define DAMAGED "restore claw.db from a backup or move it aside"
@@ -269,6 +270,39 @@ static const char *const migrations[] = {
 	"CREATE TABLE IF NOT EXISTS cluster_rr("
 	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
 	"  next INTEGER NOT NULL) STRICT;",
+
+	/* monitor (claw-monitor prune): what pruned events counted, per program, kind
+	 * and histogram bucket, so the exported counters never go down */
+	"CREATE TABLE IF NOT EXISTS events_pruned("
+	"  program TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  bucket INTEGER NOT NULL,"
+	"  n INTEGER NOT NULL,"
+	"  ms_sum REAL NOT NULL,"
+	"  errors INTEGER NOT NULL,"
+	"  tokens_in INTEGER NOT NULL,"
+	"  tokens_out INTEGER NOT NULL,"
+	"  PRIMARY KEY(program, kind, bucket)) STRICT;"
+	/* and the chat turns' tokens per hour, kept by a trigger, so that claw status
+	 * reads a few rows instead of a week of events */
+	"CREATE TABLE IF NOT EXISTS token_hours("
+	"  hour INTEGER PRIMARY KEY,"     /* ts / 3600000 */
+	"  turns INTEGER NOT NULL,"
+	"  tokens_in INTEGER NOT NULL,"
+	"  tokens_out INTEGER NOT NULL) STRICT;"
+	"INSERT OR IGNORE INTO token_hours SELECT ts / 3600000, count(*),"
+	"  coalesce(sum(json_extract(detail, '$.tokens_in')), 0),"
+	"  coalesce(sum(json_extract(detail, '$.tokens_out')), 0)"
+	"  FROM events WHERE program = 'claw-chat' AND kind = 'turn' GROUP BY 1;"
+	"CREATE TRIGGER IF NOT EXISTS token_hours_add AFTER INSERT ON events"
+	"  WHEN NEW.program = 'claw-chat' AND NEW.kind = 'turn' BEGIN"
+	"  INSERT INTO token_hours VALUES(NEW.ts / 3600000, 1,"
+	"    coalesce(json_extract(NEW.detail, '$.tokens_in'), 0),"
+	"    coalesce(json_extract(NEW.detail, '$.tokens_out'), 0))"
+	"  ON CONFLICT(hour) DO UPDATE SET turns = turns + 1,"
+	"    tokens_in = tokens_in + excluded.tokens_in,"
+	"    tokens_out = tokens_out + excluded.tokens_out;"
+	"  END;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -514,7 +548,17 @@ store_open(sqlite3 **dbp)
 
 	if ((rc = path_mkhome(NULL)) || (rc = path_in_home(path, sizeof path, "claw.db")))
 		return rc;
-	return store_open_path(dbp, path);
+	if ((rc = store_open_path(dbp, path)))
+		return rc;
+	/* Whoever opens the store folds in the rows that processes without it (an inetd
+	 * gateway) spooled; a busy store leaves them for the next one. */
+	if (telemetry_spooled()) {
+		struct telemetry t;
+		telemetry_init(&t, "claw");
+		telemetry_flush(&t, *dbp);
+		telemetry_free(&t);
+	}
+	return 0;
 }
 
 void

@@ -200,13 +200,15 @@ main(void)
 
 	/* An older schema is migrated forward: drop what migration 2+ made and go back to 1. */
 	if (store_version() >= 2) {
-		/* Every table a later migration made, whatever they are by now. */
+		/* Every table (and trigger) a later migration made, whatever they are by now. */
 		struct buf drop = BUF_INIT;
 		sqlite3_stmt *st;
-		sqlite3_prepare_v2(db, "SELECT name FROM sqlite_schema WHERE type = 'table'"
-		    " AND name NOT IN ('config', 'events') ORDER BY rowid DESC", -1, &st, NULL);
+		sqlite3_prepare_v2(db, "SELECT type, name FROM sqlite_schema"
+		    " WHERE type IN ('table', 'trigger') AND name NOT IN ('config', 'events')"
+		    " ORDER BY rowid DESC", -1, &st, NULL);
 		while (sqlite3_step(st) == SQLITE_ROW)
-			buf_printf(&drop, "DROP TABLE %s; ", sqlite3_column_text(st, 0));
+			buf_printf(&drop, "DROP %s %s; ", sqlite3_column_text(st, 0),
+			    sqlite3_column_text(st, 1));
 		sqlite3_finalize(st);
 		buf_adds(&drop, "PRAGMA user_version=1");
 		is_int(store_exec(db, drop.p), 0, "wind the schema back to version 1");
