@@ -18,6 +18,7 @@
 #include "net/fetch.h"
 #include "net/fetch_impl.h"
 #include "net/http_resp.h"
+#include "net/tcp.h"
 
 struct url {
 	char host[256], port[8], path[2048];
@@ -64,10 +65,10 @@ parse_url(const char *u, struct url *url)
 static int
 dial(struct fetch *f, const struct url *url)
 {
-	struct addrinfo hints = { 0 }, *res, *ai;
+	struct addrinfo hints = { 0 }, *res;
 	long long deadline = clock_mono_ms() +
 	    (f->connect_timeout > 0 ? f->connect_timeout : 10) * 1000LL;
-	int fd = -1, rc, err = ECONNREFUSED;
+	int fd, rc, err;
 
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -76,41 +77,13 @@ dial(struct fetch *f, const struct url *url)
 		    gai_strerror(rc));
 		return -1;
 	}
-	for (ai = res; ai; ai = ai->ai_next) {
-		struct pollfd pfd;
-		socklen_t len = sizeof err;
-		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    ai->ai_protocol)) < 0) {
-			err = errno;
-			continue;
-		}
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		if (errno == EINPROGRESS) {
-			pfd.fd = fd;
-			pfd.events = POLLOUT;
-			rc = poll(&pfd, 1,
-			    (int)(deadline - clock_mono_ms() > 0 ? deadline - clock_mono_ms() : 0));
-			if (rc > 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 &&
-			    err == 0)
-				break;
-			if (rc == 0)
-				err = ETIMEDOUT;
-		} else
-			err = errno;
-		close(fd);
-		fd = -1;
-	}
+	fd = tcp_connect_any(res, deadline, &err);
 	freeaddrinfo(res);
 	if (fd < 0) {
 		snprintf(f->error, sizeof f->error, "Failed to connect to %s port %s: %s",
-		    url->host, url->port,
-		    strerror(err));
+		    url->host, url->port, strerror(err));
 		return -1;
 	}
-	rc = 1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &rc, sizeof rc);
-	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &rc, sizeof rc);
 	return fd;
 }
 

@@ -77,21 +77,19 @@ tcp_listen(const char *spec, char *bound, size_t n, int *exposed)
 }
 
 int
-tcp_dial(const char *host, const char *port, int timeout_ms)
+tcp_connect_any(const struct addrinfo *res, long long deadline, int *err)
 {
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res, *ai;
-	long long deadline = clock_mono_ms() + timeout_ms;
-	int fd = -1, rc, err = ECONNREFUSED, one = 1;
+	const struct addrinfo *ai;
+	int fd = -1, rc, one = 1;
 
-	if ((rc = getaddrinfo(host, port, &hints, &res)))
-		return err_set(EX_UNAVAILABLE, "%s: %s", host, gai_strerror(rc)), -1;
+	*err = ECONNREFUSED;
 	for (ai = res; ai; ai = ai->ai_next) {
 		struct pollfd pfd;
-		socklen_t len = sizeof err;
+		socklen_t len = sizeof *err;
 		long long left;
 		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    ai->ai_protocol)) < 0) {
-			err = errno;
+			*err = errno;
 			continue;
 		}
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
@@ -101,15 +99,31 @@ tcp_dial(const char *host, const char *port, int timeout_ms)
 			pfd.events = POLLOUT;
 			left = deadline - clock_mono_ms();
 			rc = poll(&pfd, 1, left > 0 ? (int)left : 0);
-			if (rc > 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && !err)
+			if (rc > 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, err, &len) == 0 && !*err)
 				break;
 			if (rc == 0)
-				err = ETIMEDOUT;
+				*err = ETIMEDOUT;
 		} else
-			err = errno;
+			*err = errno;
 		close(fd);
 		fd = -1;
 	}
+	if (fd >= 0) {
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+	}
+	return fd;
+}
+
+int
+tcp_dial(const char *host, const char *port, int timeout_ms)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res;
+	int fd, rc, err;
+
+	if ((rc = getaddrinfo(host, port, &hints, &res)))
+		return err_set(EX_UNAVAILABLE, "%s: %s", host, gai_strerror(rc)), -1;
+	fd = tcp_connect_any(res, clock_mono_ms() + timeout_ms, &err);
 	freeaddrinfo(res);
 	if (fd < 0) {
 		errno = err;
@@ -117,7 +131,5 @@ tcp_dial(const char *host, const char *port, int timeout_ms)
 		    port), -1;
 	}
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
 	return fd;
 }

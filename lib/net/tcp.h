@@ -14,4 +14,9 @@ int tcp_listen(const char *spec, char *bound, size_t n, int *exposed);
  * blocking descriptor with TCP_NODELAY, or -1 with err set (EX_UNAVAILABLE, or
  * EX_TEMPFAIL when it timed out). */
 int tcp_dial(const char *host, const char *port, int timeout_ms);
+/* The first of res's addresses that connects by deadline (clock_mono_ms): a
+ * non-blocking descriptor with TCP_NODELAY and SO_KEEPALIVE, or -1 with *err the
+ * errno of the last failure (ETIMEDOUT when time ran out). */
+struct addrinfo;
+int tcp_connect_any(const struct addrinfo *res, long long deadline, int *err);
 #endif
