@@ -187,6 +187,10 @@ static const char *const migrations[] = {
 	"  model TEXT NOT NULL DEFAULT '',"
 	"  last_inbound INTEGER NOT NULL DEFAULT 0,"
 	"  PRIMARY KEY(channel, peer)) STRICT;",
+
+	/* channels II (claw-channel: Discord, Signal): why the last poll could not reach
+	 * the service ('' when it could), for claw channel status */
+	"ALTER TABLE channels ADD COLUMN error TEXT NOT NULL DEFAULT '';",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
