@@ -11,10 +11,10 @@
 #include "store/secret.h"
 #include "store/store.h"
 
-extern const struct chan_conn chan_telegram, chan_whatsapp, chan_signal;
+extern const struct chan_conn chan_telegram, chan_whatsapp, chan_signal, chan_discord;
 
 static const struct chan_conn *const conns[] = {
-	&chan_telegram, &chan_whatsapp, &chan_signal,
+	&chan_telegram, &chan_whatsapp, &chan_signal, &chan_discord,
 };
 #define NCONNS (sizeof conns / sizeof conns[0])
 
@@ -32,7 +32,7 @@ chan_conn(const char *kind)
 const char *
 chan_kinds(void)
 {
-	return "telegram, whatsapp, signal";
+	return "telegram, whatsapp, signal, discord";
 }
 
 void

@@ -309,6 +309,7 @@ static const struct route {
 	{ "POST", "/channels/telegram/webhook", NULL, gw_hook_telegram },
 	{ "POST", "/channels/whatsapp/webhook", NULL, gw_hook_whatsapp },
 	{ "GET", "/channels/whatsapp/webhook", NULL, gw_hook_verify },
+	{ "POST", "/channels/discord/interactions", NULL, gw_hook_discord },
 };
 
 static int
