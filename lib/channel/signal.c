@@ -277,7 +277,8 @@ envelope(struct chan *c, const char *e, size_t en, size_t whole, struct chan_msg
 	    || (jp_get(d, dn, "mentions", &v, &vn) && *v == '[' && names(v, vn, acct))
 	    || (acct[0] && jp_str(d, dn, "quote.authorNumber", who, sizeof who)
 	    && strcmp(who, acct) == 0)
-	    || (acct[0] && jp_str(d, dn, "quote.author", who, sizeof who) && strcmp(who, acct) == 0);
+	    || (acct[0] && jp_str(d, dn, "quote.author", who, sizeof who)
+	    && strcmp(who, acct) == 0);
 	if (!m->text.len && !m->media.len)
 		m->skip = 1;                  /* reactions, deletes, polls: nothing to answer */
 	return 0;

@@ -196,7 +196,8 @@ gw_hook_discord(struct gw *g, const struct http_req *r, const char *body, size_t
 	int ok;
 
 	if (gw_store(g) || config_get(g->db, "channels.discord.public_key", &hex, NULL) || !hex
-	    || sodium_hex2bin(pk, sizeof pk, hex, strlen(hex), NULL, &got, NULL) || got != sizeof pk) {
+	    || sodium_hex2bin(pk, sizeof pk, hex, strlen(hex), NULL, &got, NULL)
+	    || got != sizeof pk) {
 		free(hex);
 		gw_error(o, 403, "no public key is set"
 		    " (claw config set channels.discord.public_key HEX)");
