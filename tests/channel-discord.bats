@@ -14,14 +14,16 @@ setup() {
 	fakeprovider_start "$TMP/prov"
 	mkdir -p "$TMP/dc"
 	python3 "$BATS_TEST_DIRNAME/fakediscord.py" --port-file "$TMP/dc/port" --log "$TMP/dc/log" \
-	    --token "$DC_TOKEN" --bot-id $BOT_ID 3>&- &
+	    --token "$DC_TOKEN" --bot-id $BOT_ID --gateway-port-file "$TMP/dc/gport" \
+	    --heartbeat 400 3>&- &
 	echo $! >"$TMP/dc/pid"
-	for _ in $(seq 100); do [ -s "$TMP/dc/port" ] && break; sleep 0.05; done
+	for _ in $(seq 100); do [ -s "$TMP/dc/port" ] && [ -s "$TMP/dc/gport" ] && break; sleep 0.05; done
 	PP=$(cat "$TMP/prov/port") DP=$(cat "$TMP/dc/port")
 	FAKE=http://127.0.0.1:$DP
 	claw config set "providers.generic.base_url=http://127.0.0.1:$PP/v1" >/dev/null
 	claw config set model=generic/test-model >/dev/null
 	claw config set "channels.discord.base_url=$FAKE/api/v10" >/dev/null
+	claw config set "channels.discord.gateway_url=ws://127.0.0.1:$(cat "$TMP/dc/gport")/?v=10&encoding=json" >/dev/null
 	python3 "$BATS_TEST_DIRNAME/fakediscord.py" keygen "$TMP/key"
 }
 
@@ -92,10 +94,11 @@ ask_body() {
 	claw config set channels.discord.dm_policy=open
 	ask_body hello
 	sig=$(python3 "$BATS_TEST_DIRNAME/fakediscord.py" sign "$TMP/key" 1760000000 "$TMP/ask.json")
-	# another timestamp, a flipped signature, none, another body: all 401
+	[ "${sig:0:1}" = a ] && bad=b${sig:1} || bad=a${sig:1}
+	# another timestamp, a changed signature, none, another body: all 401
 	hook POST /channels/discord/interactions "$TMP/ask.json" "X-Signature-Ed25519: $sig" "X-Signature-Timestamp: 1760000001"
 	[ "$STATUS" = 401 ]
-	hook POST /channels/discord/interactions "$TMP/ask.json" "X-Signature-Ed25519: ${sig%?}0" "X-Signature-Timestamp: 1760000000"
+	hook POST /channels/discord/interactions "$TMP/ask.json" "X-Signature-Ed25519: $bad" "X-Signature-Timestamp: 1760000000"
 	[ "$STATUS" = 401 ]
 	hook POST /channels/discord/interactions "$TMP/ask.json"
 	[ "$STATUS" = 401 ]
@@ -192,4 +195,75 @@ ask_body() {
 	run -65 claw channel ingest discord <<<'{"id":"1","author":{}}'
 	run -65 claw channel ingest discord <<<'[1,2]'
 	run -65 claw channel ingest discord <<<'{"type":2,"id":"5"}'
+}
+
+gw() { curl -sf -XPOST -H 'Content-Type: application/json' --data-binary "${2:-{\}}" "$FAKE/_control/gateway/$1" >/dev/null; }
+gwlog() { jq -c --argjson op "$1" 'select(.gateway == $op)' "$TMP/dc/log"; }
+say() {
+	gw message "$(jq -cn --arg id "$1" --arg t "$2" '{id:$id, channel_id:"900", type:0,
+	    author:{id:"555", username:"ann"}, content:$t}')"
+}
+posts() { rest POST /api/v10/channels/900/messages; }
+posts_n() { [ "$(posts | wc -l)" -ge "$1" ]; }
+# the poller started and identified (a message before READY is not the bot's to see)
+poller() {
+	claw channel poll discord 2>>"$TMP/poll.err" &
+	echo $! >"$TMP/bg.poll.pid"
+	wait_for sh -c "jq -e 'select(.gateway == 1)' '$TMP/dc/log' >/dev/null"
+}
+
+@test "discord gateway: identify with the intents, heartbeats acked, a DM answered by REST" {
+	dc_add
+	claw config set channels.discord.dm_policy=open
+	poller
+	run gwlog 2
+	assert_output '{"gateway":2,"d":{"token":"***","intents":37376,"properties":{"os":"linux","browser":"claw","device":"claw"}}}'
+	say 1600 "hello gateway"
+	wait_for posts_n 1
+	run posts
+	assert_output --partial '"content":"echo: hello gateway"'
+	assert_output --partial '"message_reference":{"message_id":"1600"'
+	# beats keep coming at the interval while idle
+	n=$(gwlog 1 | wc -l)
+	wait_for sh -c "[ \$(jq -c 'select(.gateway == 1)' '$TMP/dc/log' | wc -l) -gt $((n + 1)) ]"
+	run db "SELECT ext, state FROM channel_ingress"
+	assert_output "m:1600|done"
+}
+
+@test "discord gateway: a forced reconnect (op 7) resumes the session; what was missed is replayed" {
+	dc_add
+	claw config set channels.discord.dm_policy=open
+	poller
+	say 1601 one
+	wait_for posts_n 1
+	gw reconnect
+	wait_for sh -c "jq -e 'select(.gateway == 6)' '$TMP/dc/log' >/dev/null"
+	run gwlog 6
+	assert_output --partial '"session_id":"sess-1"'
+	say 1602 two
+	wait_for posts_n 2
+	run posts
+	assert_line --index 1 --partial '"content":"echo: two"'
+	# the TCP connection cut: resumed again, nothing twice
+	gw drop
+	say 1603 three
+	wait_for posts_n 3
+	sleep 1
+	[ "$(posts | wc -l)" -eq 3 ]
+	[ "$(gwlog 2 | wc -l)" -eq 1 ]
+}
+
+@test "discord gateway: an invalid session (op 9) means a new identify; a bad token stops with 77" {
+	dc_add
+	claw config set channels.discord.dm_policy=open
+	poller
+	wait_for sh -c "[ \$(jq -c 'select(.gateway == 2)' '$TMP/dc/log' | wc -l) -ge 1 ]"
+	gw invalid
+	wait_for sh -c "[ \$(jq -c 'select(.gateway == 2)' '$TMP/dc/log' | wc -l) -ge 2 ]"
+	say 1604 after
+	wait_for posts_n 1
+	kill "$(cat "$TMP/bg.poll.pid")"
+	claw config set channels.discord.token=wrong.token.zz
+	run -77 claw channel poll discord
+	assert_output --partial "4004"
 }

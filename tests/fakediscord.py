@@ -17,11 +17,26 @@ Control: POST /_control/fail {"path":"/channels/", "status":429, "retry_after":0
 (see below) signs an interaction with a key made by `fakediscord.py keygen DIR`.
 Every request is logged as one JSON line {method, path, auth, body} in --log.
 
+Gateway (--gateway-port-file): a WebSocket server written here on RFC 6455 (the handshake's
+Sec-WebSocket-Accept, masked client frames, text frames, close with a code).  It sends HELLO
+(op 10, heartbeat_interval from --heartbeat ms), answers heartbeats (op 1) with ACK (op 11),
+IDENTIFY (op 2) with READY (session_id, resume_gateway_url) or close 4004 for a bad token,
+RESUME (op 6) by replaying the events after seq and RESUMED, or op 9 for an unknown session.
+Control: POST /_control/gateway/message {d}: a MESSAGE_CREATE dispatch (kept for replay
+when no client is connected); /_control/gateway/reconnect: op 7; /_control/gateway/invalid:
+op 9 d:false; /_control/gateway/drop: the TCP connection cut.  Gateway payloads received are
+logged as {"gateway": op, "d": d} (the token replaced by "***" when it is right).
+
   fakediscord.py keygen DIR        DIR/pk (hex public key) and DIR/sk (raw secret key)
   fakediscord.py sign DIR TS FILE  the hex Ed25519 signature of TS + FILE's bytes
 """
 import argparse
+import base64
 import ctypes
+import hashlib
+import socket
+import socketserver
+import struct
 import ctypes.util
 import http.server
 import json
@@ -107,6 +122,9 @@ class Rest(http.server.BaseHTTPRequestHandler):
             with lock:
                 fails.append(body)
             return self.reply(200, {})
+        if path.startswith("/_control/gateway/"):
+            gw_control(path.rsplit("/", 1)[1], body)
+            return self.reply(200, {})
         auth = self.headers.get("Authorization")
         log({"method": method, "path": path, "auth": auth, "body": body})
         if not path.startswith("/api/v10/"):
@@ -163,6 +181,175 @@ class Rest(http.server.BaseHTTPRequestHandler):
         self.handle_any("PATCH")
 
 
+# --- the Gateway ---
+GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+gw = {"conn": None, "events": [], "seq": 0, "sessions": {}, "n": 0}
+
+
+def ws_send(s, op, payload):
+    n = len(payload)
+    head = bytes([0x80 | op])
+    if n < 126:
+        head += bytes([n])
+    elif n < 65536:
+        head += bytes([126]) + struct.pack(">H", n)
+    else:
+        head += bytes([127]) + struct.pack(">Q", n)
+    s.sendall(head + payload)
+
+
+def ws_json(s, obj):
+    ws_send(s, 1, json.dumps(obj).encode())
+
+
+def recv_exact(f, n):
+    b = f.read(n)
+    if len(b) < n:
+        raise EOFError
+    return b
+
+
+def ws_read(f):
+    """One whole message (op, payload); client frames must be masked."""
+    data, first_op = b"", None
+    while True:
+        b0, b1 = recv_exact(f, 2)
+        op, fin, masked, n = b0 & 15, b0 & 0x80, b1 & 0x80, b1 & 0x7F
+        if not masked:
+            raise EOFError("unmasked client frame")
+        if n == 126:
+            n = struct.unpack(">H", recv_exact(f, 2))[0]
+        elif n == 127:
+            n = struct.unpack(">Q", recv_exact(f, 8))[0]
+        key = recv_exact(f, 4)
+        p = bytes(c ^ key[i % 4] for i, c in enumerate(recv_exact(f, n)))
+        if op >= 8:
+            return op, p
+        if first_op is None:
+            first_op = op
+        data += p
+        if fin:
+            return first_op, data
+
+
+def dispatch(t, d):
+    with lock:
+        gw["seq"] += 1
+        ev = {"op": 0, "t": t, "s": gw["seq"], "d": d}
+        gw["events"].append(ev)
+        c = gw["conn"]
+    if c:
+        try:
+            ws_json(c, ev)
+        except OSError:
+            pass
+
+
+def gw_control(what, body):
+    with lock:
+        c = gw["conn"]
+    if what == "message":
+        return dispatch("MESSAGE_CREATE", body)
+    if not c:
+        return
+    try:
+        if what == "reconnect":
+            ws_json(c, {"op": 7, "d": None})
+        elif what == "invalid":
+            ws_json(c, {"op": 9, "d": False})
+        elif what == "drop":
+            c.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+class Gateway(socketserver.BaseRequestHandler):
+    def handle(self):
+        s = self.request
+        f = s.makefile("rb")
+        head = b""
+        while not head.endswith(b"\r\n\r\n"):
+            ch = f.read(1)
+            if not ch:
+                return
+            head += ch
+        lines = head.decode("latin-1").split("\r\n")
+        hdr = {k.strip().lower(): v.strip() for k, v in
+               (ln.split(":", 1) for ln in lines[1:] if ":" in ln)}
+        key = hdr.get("sec-websocket-key", "")
+        if hdr.get("upgrade", "").lower() != "websocket" or not key:
+            s.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+            return
+        log({"gateway": "connect", "path": lines[0].split(" ")[1]})
+        acc = base64.b64encode(hashlib.sha1((key + GUID).encode()).digest()).decode()
+        s.sendall(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                   "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n" % acc).encode())
+        ws_json(s, {"op": 10, "d": {"heartbeat_interval": args.heartbeat}})
+        try:
+            while True:
+                op, p = ws_read(f)
+                if op == 8:
+                    try:
+                        ws_send(s, 8, p[:2])
+                    except OSError:
+                        pass
+                    return
+                if op == 9:
+                    ws_send(s, 10, p)
+                    continue
+                if op != 1:
+                    continue
+                msg = json.loads(p)
+                d = msg.get("d")
+                if isinstance(d, dict) and d.get("token") == args.token:
+                    d = dict(d, token="***")
+                log({"gateway": msg.get("op"), "d": d})
+                if msg.get("op") == 1:
+                    ws_json(s, {"op": 11})
+                elif msg.get("op") == 2:
+                    if msg["d"].get("token") != args.token:
+                        ws_send(s, 8, struct.pack(">H", 4004) + b"Authentication failed.")
+                        return
+                    with lock:
+                        gw["n"] += 1
+                        sid = "sess-%d" % gw["n"]
+                        gw["sessions"][sid] = gw["seq"]
+                        gw["conn"] = s
+                        seq = gw["seq"]
+                    ws_json(s, {"op": 0, "t": "READY", "s": seq, "d": {
+                        "v": 10, "session_id": sid,
+                        "resume_gateway_url": "ws://127.0.0.1:%d" % gw_port[0],
+                        "user": {"id": args.bot_id, "username": "claw", "bot": True},
+                        "guilds": []}})
+                elif msg.get("op") == 6:
+                    sid, seq = msg["d"].get("session_id"), msg["d"].get("seq") or 0
+                    if sid not in gw["sessions"] or msg["d"].get("token") != args.token:
+                        ws_json(s, {"op": 9, "d": False})
+                        continue
+                    with lock:
+                        missed = [e for e in gw["events"] if e["s"] > seq]
+                        gw["conn"] = s
+                    for e in missed:
+                        ws_json(s, e)
+                    with lock:
+                        gw["seq"] += 1
+                        ws_json(s, {"op": 0, "t": "RESUMED", "s": gw["seq"], "d": {}})
+        except (EOFError, OSError, ValueError):
+            pass
+        finally:
+            with lock:
+                if gw["conn"] is s:
+                    gw["conn"] = None
+
+
+class GwServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+gw_port = [0]
+
+
 def main():
     global args
     load_sodium()
@@ -175,8 +362,17 @@ def main():
     p.add_argument("--log", required=True)
     p.add_argument("--token", required=True)
     p.add_argument("--bot-id", default="1100000000000000001")
+    p.add_argument("--gateway-port-file")
+    p.add_argument("--heartbeat", type=int, default=41250)
     args = p.parse_args()
     open(args.log, "a").close()
+    if args.gateway_port_file:
+        g = GwServer(("127.0.0.1", 0), Gateway)
+        gw_port[0] = g.server_address[1]
+        threading.Thread(target=g.serve_forever, daemon=True).start()
+        with open(args.gateway_port_file + ".tmp", "w") as f:
+            f.write(str(gw_port[0]))
+        os.rename(args.gateway_port_file + ".tmp", args.gateway_port_file)
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Rest)
     srv.daemon_threads = True
     with open(args.port_file + ".tmp", "w") as f:
