@@ -205,8 +205,8 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 			unsigned code = ((unsigned char *)in)[0] << 8 | ((unsigned char *)in)[1];
 			snprintf(G.why, sizeof G.why, "the Gateway closed with %u", code);
 			if (code == 4004)
-				G.rc = err_set(EX_NOPERM, "%s: the Gateway refused the token (4004)",
-				    G.c->name);
+				G.rc = err_set(EX_NOPERM, "%s: the Gateway refused the token"
+				    " (4004)", G.c->name);
 			else if (code >= 4010 && code <= 4014)
 				G.rc = err_set(EX_CONFIG, "%s: the Gateway closed with %u (intents"
 				    " or shard not allowed: turn on MESSAGE CONTENT for the bot)",
@@ -321,7 +321,8 @@ dc_poll(struct chan *c, const char *cursor, int timeout, chan_msg_fn *fn, void *
 			if (!G.acked) {       /* no ack since the last beat: a dead link */
 				snprintf(G.why, sizeof G.why, "no heartbeat ack");
 				G.resume_ok = 1;
-				lws_set_timeout(G.wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+				lws_set_timeout(G.wsi, PENDING_TIMEOUT_CLOSE_SEND,
+				    LWS_TO_KILL_ASYNC);
 			} else
 				heartbeat();
 		}

@@ -272,7 +272,8 @@ envelope(struct chan *c, const char *e, size_t en, size_t whole, struct chan_msg
 		if (m->media.len)
 			buf_addc(&m->media, ']');
 	}
-	chan_key(c, "account", acct, sizeof acct);
+	/* the account, as add learned it (no store read: the parser runs on its own) */
+	snprintf(acct, sizeof acct, "%s", c->bot[0] == '+' ? c->bot : "");
 	m->addressed = !m->group
 	    || (jp_get(d, dn, "mentions", &v, &vn) && *v == '[' && names(v, vn, acct))
 	    || (acct[0] && jp_str(d, dn, "quote.authorNumber", who, sizeof who)
