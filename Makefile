@@ -133,6 +133,7 @@ bench: all
 	bench/skill
 	bench/gateway
 	bench/channel
+	bench/channel2
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SHAREDIR)/skills \
