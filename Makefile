@@ -43,7 +43,7 @@ LIBS_claw-node = $(STORE_LIBS)
 LIBS_claw-monitor = -Wl,-Bstatic -lyaml -lseccomp -Wl,-Bdynamic $(STORE_LIBS)
 LIBS_claw-gateway = -Wl,-Bstatic -lyaml -Wl,-Bdynamic $(STORE_LIBS)
 LIBS_claw-sandbox = -Wl,-Bstatic -lseccomp -Wl,-Bdynamic
-LIBS_claw-channel = $(STORE_LIBS)
+LIBS_claw-channel = -lwebsockets $(STORE_LIBS)
 
 PROGS    = $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
 # Helpers the programs run (claw-sandbox, claw-node-runner): built or copied
@@ -90,7 +90,7 @@ $(B)/bin/%: $(B)/libexec/%.o $(B)/lib/libclaw.a
 # C unit tests print TAP; they link everything the library may need.
 $(B)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(B)/lib/libclaw.a
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(ALLLDFLAGS) -o $@ $< $(B)/lib/libclaw.a -lyaml -ljq -lseccomp $(STORE_LIBS)
+	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(ALLLDFLAGS) -o $@ $< $(B)/lib/libclaw.a -lyaml -ljq -lseccomp -lwebsockets $(STORE_LIBS)
 
 # Convenience: ./claw etc. are never built in the tree root; tests use $(B)/bin.
 check: all check-layers
@@ -125,10 +125,10 @@ fuzz: $(FUZZBINS) build-fuzz/wire-canary
 	    echo "fuzz: the leak canary was not caught"; exit 1; fi; echo "fuzz: leak canary caught"
 build-fuzz/wire-canary: fuzz/wire.c $(LIBSRC) $(LIBHDR)
 	@mkdir -p $(@D)
-	$(FUZZCC) $(FUZZFLAGS) -DFUZZ_LEAK_CANARY -o $@ $< $(LIBSRC) -lyaml -ljq -lseccomp -lsqlite3 -lsodium -lm -ldl -lpthread
+	$(FUZZCC) $(FUZZFLAGS) -DFUZZ_LEAK_CANARY -o $@ $< $(LIBSRC) -lyaml -ljq -lseccomp -lwebsockets -lsqlite3 -lsodium -lm -ldl -lpthread
 build-fuzz/%: fuzz/%.c $(LIBSRC) $(LIBHDR)
 	@mkdir -p $(@D) fuzz/corpus/$*
-	$(FUZZCC) $(FUZZFLAGS) -o $@ $< $(LIBSRC) -lyaml -ljq -lseccomp -lsqlite3 -lsodium -lm -ldl -lpthread
+	$(FUZZCC) $(FUZZFLAGS) -o $@ $< $(LIBSRC) -lyaml -ljq -lseccomp -lwebsockets -lsqlite3 -lsodium -lm -ldl -lpthread
 
 bench: all
 	bench/run
@@ -140,6 +140,7 @@ bench: all
 	bench/media
 	bench/node
 	bench/monitor
+	bench/channel2
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(SHAREDIR)/skills \
@@ -163,6 +164,7 @@ DEBS = build-essential clang libclang-rt-14-dev pkg-config libjq-dev jq libcurl4
        python3 ucspi-tcp socat netcat-openbsd curl hyperfine wrk mandoc bsdextrautils nodejs
 DEBS += tesseract-ocr tesseract-ocr-eng pocketsphinx pocketsphinx-en-us espeak-ng flite sox libsox-fmt-all imagemagick xvfb x11-apps grim ffmpeg fonts-dejavu-core  # voice and images (media)
 DEBS += prometheus librsvg2-bin  # monitor: promtool checks the export, rsvg-convert the --svg chart
+DEBS += libwebsockets-dev  # channels II: the Discord Gateway
 deps:
 	@if [ "$$(id -u)" != 0 ]; then SUDO=sudo; fi; \
 	if ! ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1; then $$SUDO apt-get update; fi; \

@@ -1,4 +1,5 @@
-/* claw-channel: the messaging channels (Telegram, WhatsApp) behind `claw channel`:
+/* claw-channel: the messaging channels (Telegram, WhatsApp, Discord, Signal) behind
+ * `claw channel`:
  * add and remove them, poll and answer, the webhook ingest the gateway runs. */
 #include <fcntl.h>
 #include <sodium.h>
@@ -27,8 +28,8 @@
 #define ONCE_WAIT_MS 30000           /* poll --once: retries due within this are waited for */
 
 static const char usage[] =
-    "usage: claw-channel add telegram|whatsapp [--token=TOKEN|-] [--phone-number-id=ID]\n"
-    "                    [--base-url=URL] [--no-check]\n"
+    "usage: claw-channel add telegram|whatsapp|discord|signal [--token=TOKEN|-]\n"
+    "                    [--phone-number-id=ID] [--base-url=URL] [--no-check]\n"
     "       claw-channel list [--json]\n"
     "       claw-channel remove NAME\n"
     "       claw-channel status [--json] [NAME]\n"

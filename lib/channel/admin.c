@@ -161,7 +161,7 @@ chan_status(sqlite3 *db, const char *name, int json, FILE *out)
 
 	if ((rc = store_prepare(db, &st, "SELECT name, kind, bot, cursor,"
 	    " (SELECT count(*) FROM channel_pairing p WHERE p.channel = name AND expires > ?2),"
-	    " (SELECT max(received) FROM channel_ingress i WHERE i.channel = name)"
+	    " (SELECT max(received) FROM channel_ingress i WHERE i.channel = name), error"
 	    " FROM channels WHERE ?1 IS NULL OR name = ?1 ORDER BY name")))
 		return rc;
 	if (name)
@@ -192,7 +192,15 @@ chan_status(sqlite3 *db, const char *name, int json, FILE *out)
 			rc = counts(db, "SELECT state, count(*) FROM channel_egress"
 			    " WHERE channel = ?"
 			    " GROUP BY state ORDER BY state", n, &b, json);
-		buf_adds(&b, json ? "}}\n" : "\n");
+		if (json) {
+			buf_adds(&b, "},\"error\":");
+			buf_add_json_str(&b, (const char *)sqlite3_column_text(st, 6),
+			    (size_t)sqlite3_column_bytes(st, 6));
+			buf_adds(&b, "}\n");
+		} else if (sqlite3_column_bytes(st, 6))
+			buf_printf(&b, "\terror: %s\n", sqlite3_column_text(st, 6));
+		else
+			buf_addc(&b, '\n');
 		if (!rc)
 			fwrite(b.p, 1, b.len, out);
 	}

@@ -11,9 +11,11 @@
 #include "store/secret.h"
 #include "store/store.h"
 
-extern const struct chan_conn chan_telegram, chan_whatsapp;
+extern const struct chan_conn chan_telegram, chan_whatsapp, chan_signal, chan_discord;
 
-static const struct chan_conn *const conns[] = { &chan_telegram, &chan_whatsapp };
+static const struct chan_conn *const conns[] = {
+	&chan_telegram, &chan_whatsapp, &chan_signal, &chan_discord,
+};
 #define NCONNS (sizeof conns / sizeof conns[0])
 
 const struct chan_conn *
@@ -30,7 +32,7 @@ chan_conn(const char *kind)
 const char *
 chan_kinds(void)
 {
-	return "telegram, whatsapp";
+	return "telegram, whatsapp, signal, discord";
 }
 
 void
@@ -88,7 +90,7 @@ chan_open(struct chan *c, sqlite3 *db, const char *name, int need_token)
 	snprintf(k, sizeof k, "channels.%s.token", name);
 	if (config_get(db, k, &c->token, NULL) != 0)
 		c->token = NULL;
-	if (need_token && (!c->token || !*c->token))
+	if (need_token && !c->conn->no_token && (!c->token || !*c->token))
 		return err_set(EX_CONFIG, "%s: no token (claw config set %s -)", name, k);
 	if (c->token && strchr(c->token, ':'))
 		snprintf(c->botid, sizeof c->botid, "%.*s", (int)strcspn(c->token, ":"), c->token);

@@ -1,6 +1,6 @@
 /* chan: one messaging channel as every connector sees it — its settings from the
  * channels.NAME.* keys, the message parsed from an update, and the connector table
- * (Telegram, WhatsApp; Discord and Signal go in the same table). */
+ * (Telegram, WhatsApp, Discord, Signal). */
 #ifndef CLAW_CHAN_H
 #define CLAW_CHAN_H
 #include <stddef.h>
@@ -25,6 +25,7 @@ struct chan {
 	char phone_id[64], version[16];   /* WhatsApp */
 	int policy;
 	int stream_edit;              /* channels.NAME.stream=edit */
+	int down;                     /* the last poll found the service away (status says so) */
 	long max_attempts, media_max, parallel, poll_timeout;
 	struct telemetry tel;
 };
@@ -35,7 +36,8 @@ struct chan_msg {
 	char peer[64];                /* the conversation: a session per peer */
 	char sender[64];
 	char name[96];
-	char msgid[96];               /* the service's id of the message, to reply to */
+	char msgid[320];              /* the service's id of the message, to reply to (Discord:
+	                               * an interaction's application id and token) */
 	int group, addressed;         /* a group chat; the bot mentioned or replied to */
 	int skip;                     /* stored for dedup only: not a message to answer */
 	int oversized;
@@ -58,6 +60,8 @@ struct chan_conn {
 	const char *base_url;         /* the public API, when channels.NAME.base_url is unset */
 	size_t text_max;              /* a message's limit in UTF-16 units */
 	int can_edit;                 /* send may replace a sent message (stream=edit) */
+	int no_token;                 /* no channels.NAME.token: a local daemon (Signal) */
+	int reply_all;                /* every part carries reply_to, later ones as "+ID" */
 	/* A webhook body (or one poll's result): fn for each message in it.  0, or
 	 * EX_DATAERR when it is not what the service sends. */
 	int (*parse)(struct chan *c, const char *body, size_t n, chan_msg_fn *fn, void *ctx);

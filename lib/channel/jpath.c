@@ -58,7 +58,8 @@ jp_str(const char *p, size_t n, const char *path, char *dst, size_t dstlen)
 	dst[0] = '\0';
 	if (ok && dstlen) {
 		size_t l = b.len < dstlen - 1 ? b.len : dstlen - 1;
-		memcpy(dst, b.p, l);
+		if (l)                        /* "" has no buffer at all */
+			memcpy(dst, b.p, l);
 		dst[l] = '\0';
 		ok = strlen(dst) == l;        /* a NUL inside is not a name */
 	}

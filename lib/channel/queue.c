@@ -106,6 +106,17 @@ q_set_cursor(struct chan *c, const char *cursor)
 	    "tt", c->name, cursor);
 }
 
+int
+q_set_error(struct chan *c, const char *why)
+{
+	int rc;
+
+	if ((rc = store_begin_write(c->db)))
+		return rc;
+	return store_end(c->db, run(c->db, "channels", NULL,
+	    "UPDATE channels SET error = ?2 WHERE name = ?1", "tt", c->name, why));
+}
+
 static int
 alive(long long pid)
 {
@@ -223,7 +234,12 @@ enqueue(struct chan *c, long long ingress, const char *peer, const char *text,
 	size_t n = strlen(text), off = 0, len, skip;
 	long long now = clock_wall_ms();
 	int rc = 0, first = 1;
-	char *part;
+	char *part, later[328];
+
+	/* A connector that answers every part in the same place (a Discord interaction's
+	 * follow-ups) gets the target on the later parts too, marked "+". */
+	snprintf(later, sizeof later, "%s%s", c->conn->reply_all && *reply_to ? "+" : "",
+	    c->conn->reply_all ? reply_to : "");
 
 	while (n > off && strchr(" \t\r\n", text[off]))
 		off++;
@@ -234,7 +250,7 @@ enqueue(struct chan *c, long long ingress, const char *peer, const char *text,
 		rc = run(c->db, "channel_egress", NULL,
 		    "INSERT INTO channel_egress(channel, peer, ingress, text, reply_to, edit,"
 		    " next_at, created) VALUES(?1, ?2, nullif(?3, 0), ?4, ?5, ?6, ?7, ?7)",
-		    "ttittti", c->name, peer, ingress, part, first ? reply_to : "",
+		    "ttittti", c->name, peer, ingress, part, first ? reply_to : later,
 		    first ? edit : "", now);
 		free(part);
 		first = 0;

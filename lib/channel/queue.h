@@ -17,6 +17,8 @@
 int q_ingest(struct chan *c, const struct chan_msg *m, const char *state);
 int q_cursor(struct chan *c, char *dst, size_t n);          /* 0 or exit code */
 int q_set_cursor(struct chan *c, const char *cursor);      /* in the transaction */
+/* Why the service cannot be reached ("" when it can): its own transaction. */
+int q_set_error(struct chan *c, const char *why);
 
 /* Rows claimed by processes that are gone: working → new (its turn runs again:
  * no answer of it was queued), sending → dead (it may have been delivered: never
@@ -25,7 +27,7 @@ int q_recover(struct chan *c);
 
 struct q_in {
 	long long id;
-	char peer[64], sender[64], name[96], msgid[96];
+	char peer[64], sender[64], name[96], msgid[320];
 	int group, addressed;
 	char *text, *media;           /* malloc'd */
 };
@@ -45,7 +47,7 @@ int q_say(struct chan *c, const char *peer, const char *text);
 
 struct q_out {
 	long long id;
-	char peer[64], reply_to[96], edit[96];
+	char peer[64], reply_to[328], edit[96];
 	char *text;
 	long attempts;
 };

@@ -83,6 +83,15 @@ work_poll(struct chan *c, int timeout, int *stored)
 		rc = store_end(c->db, rc);
 	}
 	*stored = rc ? 0 : g.stored;
+	/* The service away (a daemon not running, a network down): said in status, and
+	 * cleared by the first poll that reaches it again. */
+	if (rc == EX_TEMPFAIL) {
+		char why[300];
+		snprintf(why, sizeof why, "%s", err_msg());
+		c->down = q_set_error(c, why) == 0;
+		err_set(EX_TEMPFAIL, "%s", why);
+	} else if (!rc && c->down)
+		c->down = q_set_error(c, "") != 0;
 	if (g.stored || rc)
 		telemetry_add(&c->tel, "poll", clock_mono_ms() - t0, rc == 0, NULL);
 	return rc;

@@ -8,6 +8,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/json.h"
 #include "base/path.h"
 #include "base/proc.h"
 #include "gateway/channel_hook.h"
@@ -43,7 +44,8 @@ same(const char *a, size_t an, const char *b, size_t bn)
 }
 
 static void
-ingest(struct gw *g, const char *name, const char *body, size_t n, struct gw_out *o)
+ingest_as(struct gw *g, const char *name, const char *body, size_t n, struct gw_out *o,
+    const char *ok)
 {
 	char prog[4096], *argv[] = { prog, "ingest", (char *)name, NULL };
 	struct buf out = BUF_INIT;
@@ -55,7 +57,7 @@ ingest(struct gw *g, const char *name, const char *body, size_t n, struct gw_out
 	}
 	st = proc_run(argv, NULL, body, n, &out, 4096, INGEST_TIMEOUT_MS);
 	if (st == 0)
-		gw_answer(o, 200, "{\"ok\":true}", 11, NULL);
+		gw_answer(o, 200, ok, strlen(ok), NULL);
 	else if (st == EX_DATAERR)
 		gw_error(o, 400, "not an update this channel understands");
 	else if (st == EX_NOINPUT)
@@ -63,6 +65,12 @@ ingest(struct gw *g, const char *name, const char *body, size_t n, struct gw_out
 	else                    /* not stored: the service sends it again */
 		gw_error_extra(o, 503, "the update could not be stored", "Retry-After: 5\r\n");
 	buf_free(&out);
+}
+
+static void
+ingest(struct gw *g, const char *name, const char *body, size_t n, struct gw_out *o)
+{
+	ingest_as(g, name, body, n, o, "{\"ok\":true}");
 }
 
 void
@@ -168,4 +176,58 @@ gw_hook_verify(struct gw *g, const struct http_req *r, const char *body, size_t 
 	}
 	sodium_memzero(token, sizeof token);
 	secret_free(secret);
+}
+
+/* Discord's interactions: Ed25519 over timestamp + raw body with the application's
+ * public key; a PING answered PONG, a command deferred (type 5) once it is stored,
+ * its answer sent later to the interaction's webhook from the egress queue. */
+void
+gw_hook_discord(struct gw *g, const struct http_req *r, const char *body, size_t n,
+    struct gw_out *o)
+{
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES], sig[crypto_sign_BYTES];
+	const char *hs, *ht;
+	size_t sl, tl, got = 0;
+	struct buf msg = BUF_INIT;
+	const char *t, *none = "{\"type\":4,\"data\":{\"content\":\"Only /ask is understood.\","
+	    "\"flags\":64}}";
+	char *hex = NULL, cmd[32];
+	size_t tn = 0;
+	int ok;
+
+	if (gw_store(g) || config_get(g->db, "channels.discord.public_key", &hex, NULL) || !hex
+	    || sodium_hex2bin(pk, sizeof pk, hex, strlen(hex), NULL, &got, NULL)
+	    || got != sizeof pk) {
+		free(hex);
+		gw_error(o, 403, "no public key is set"
+		    " (claw config set channels.discord.public_key HEX)");
+		return;
+	}
+	free(hex);
+	hs = http_header(r, "X-Signature-Ed25519", &sl);
+	ht = http_header(r, "X-Signature-Timestamp", &tl);
+	ok = hs && ht && sl == 2 * sizeof sig
+	    && sodium_hex2bin(sig, sizeof sig, hs, sl, NULL, &got, NULL) == 0 && got == sizeof sig;
+	if (ok) {
+		buf_add(&msg, ht, tl);
+		buf_add(&msg, body, n);
+		ok = !msg.oom && crypto_sign_verify_detached(sig, (const unsigned char *)msg.p,
+		    msg.len, pk) == 0;
+	}
+	buf_free(&msg);
+	if (!ok) {                    /* Discord sends these on purpose: nothing happens */
+		gw_error(o, 401, "invalid request signature");
+		return;
+	}
+	if (!json_valid(body, n, NULL, 0) || *body != '{'
+	    || !json_member(body, n, "type", &t, &tn) || tn != 1)
+		gw_error(o, 400, "not an interaction");
+	else if (*t == '1')           /* PING */
+		gw_answer(o, 200, "{\"type\":1}", 10, NULL);
+	else if (*t == '2' && json_member(body, n, "data", &t, &tn) && *t == '{'
+	    && json_member_str(t, tn, "name", cmd, sizeof cmd) && strcmp(cmd, "ask") == 0)
+		/* /ask: stored, then "thinking…" until the follow-up */
+		ingest_as(g, "discord", body, n, o, "{\"type\":5}");
+	else
+		gw_answer(o, 200, none, strlen(none), NULL);
 }

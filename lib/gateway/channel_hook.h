@@ -19,4 +19,8 @@ void gw_hook_whatsapp(struct gw *g, const struct http_req *r, const char *body, 
  * hub.verify_token is channels.whatsapp.verify_token. */
 void gw_hook_verify(struct gw *g, const struct http_req *r, const char *body, size_t n,
     struct gw_out *o);
+/* POST /channels/discord/interactions: X-Signature-Ed25519 over X-Signature-Timestamp
+ * and the raw body, checked with channels.discord.public_key (hex). */
+void gw_hook_discord(struct gw *g, const struct http_req *r, const char *body, size_t n,
+    struct gw_out *o);
 #endif

@@ -451,11 +451,12 @@ static const struct route {
 	{ "POST", "/api/v1/skills/NAME/run", "skills", r_skillrun },
 	{ "GET", "/api/v1/sessions", "admin", r_sessions },
 	{ "GET", "/api/v1/status", "admin", r_status },
+	{ "GET", "/metrics", "admin", gw_metrics },      /* monitor: claw-monitor export */
 	/* the services' webhooks: their own signature or secret header, no JWT */
 	{ "POST", "/channels/telegram/webhook", NULL, gw_hook_telegram },
 	{ "POST", "/channels/whatsapp/webhook", NULL, gw_hook_whatsapp },
 	{ "GET", "/channels/whatsapp/webhook", NULL, gw_hook_verify },
-	{ "GET", "/metrics", "admin", gw_metrics },      /* monitor: claw-monitor export */
+	{ "POST", "/channels/discord/interactions", NULL, gw_hook_discord },
 };
 
 static int

@@ -13,7 +13,7 @@ struct fetch {
 	const char *url;
 	/* "Name: value", NULL-terminated; secrets go here, never in url */
 	const char *const *headers;
-	const char *method;           /* NULL: POST with body; "GET": no body */
+	const char *method;           /* NULL: POST with body; "GET": no body; "PATCH": a body */
 	const char *body;
 	size_t len;
 	long connect_timeout;         /* seconds */

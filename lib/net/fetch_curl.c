@@ -138,6 +138,8 @@ fetch_curl_post(void **handle, struct fetch *f)
 		C.easy_setopt(h, CURLOPT_POST, 1L);
 		C.easy_setopt(h, CURLOPT_POSTFIELDS, f->body);
 		C.easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)f->len);
+		if (f->method && strcmp(f->method, "POST"))      /* PATCH: a body, its verb */
+			C.easy_setopt(h, CURLOPT_CUSTOMREQUEST, f->method);
 	}
 	C.easy_setopt(h, CURLOPT_HTTPHEADER, hl);
 	C.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);

@@ -145,7 +145,7 @@ fetch_plain_post(struct fetch *f)
 	if ((fd = dial(f, &url)) < 0)
 		return f->transport = FETCH_CONNECT;
 	buf_printf(&req, "%s %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nUser-Agent: %s\r\nAccept: */*\r\n"
-	    "Connection: close\r\n", get ? "GET" : "POST", url.path,
+	    "Connection: close\r\n", get ? "GET" : f->method ? f->method : "POST", url.path,
 	    strchr(url.host, ':') ? "[" : "", url.host, strchr(url.host, ':') ? "]" : "", url.port,
 	    FETCH_USER_AGENT);
 	if (!get)

@@ -45,6 +45,12 @@ static const struct key {
 	{ "channels.*.token", NULL, T_SECRET },
 	{ "channels.*.verify_token", NULL, T_SECRET },
 	{ "channels.*.webhook_secret", NULL, T_SECRET },
+	{ "channels.*.account", NULL, T_STRING },
+	{ "channels.*.application_id", NULL, T_STRING },
+	{ "channels.*.attachments", NULL, T_STRING },
+	{ "channels.*.gateway_url", NULL, T_STRING },
+	{ "channels.*.public_key", NULL, T_STRING },
+	{ "channels.*.rpc", NULL, T_STRING },
 	{ "chat.chain_limit", "8", T_UINT },
 	{ "chat.idle_timeout", "120", T_UINT },
 	{ "chat.max_tokens", NULL, T_UINT },      /* chat: unset = the provider's own */

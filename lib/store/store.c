@@ -303,6 +303,10 @@ static const char *const migrations[] = {
 	"    tokens_in = tokens_in + excluded.tokens_in,"
 	"    tokens_out = tokens_out + excluded.tokens_out;"
 	"  END;",
+
+	/* channels II (claw-channel: Discord, Signal): why the last poll could not reach
+	 * the service ('' when it could), for claw channel status */
+	"ALTER TABLE channels ADD COLUMN error TEXT NOT NULL DEFAULT '';",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
