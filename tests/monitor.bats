@@ -52,23 +52,30 @@ seed() {
 	assert_line "tokens    today 200 in, 60 out (20 turns); 7 days 200 in, 60 out (20 turns)"
 	assert_line "errors    2 in the last hour: claw-chat turn 2"
 	assert_line "gateway   not running"
-	assert_line "peers     not set up (claw-node)"
-	assert_line "evolution not set up (claw-evolve)"
+	assert_line "peers     none"
+	assert_line "evolution no cycle yet"
 	refute_output --partial sk-never-shown
 	run -0 claw-monitor status --json
 	[ "${#lines[@]}" = 1 ]
 	refute_output --partial sk-never-shown
 	run -0 jq -r '[.type, .model.key, .tokens.week.in, .errors.last_hour, .sessions.count,
 	    .peers, .gateway.running] | map(tostring) | join(" ")' <<<"$output"
-	assert_output "status store 200 2 1 null false"
+	assert_output "status store 200 2 1 [] false"
+	# A store from before claw-node and claw-evolve: their parts are not set up.
+	db "DROP TABLE peers; DROP TABLE cycles"
+	run -0 claw-monitor status
+	assert_line "peers     not set up (claw-node)"
+	assert_line "evolution not set up (claw-evolve)"
+	run -0 jq -r '.peers | tostring' <<<"$(claw-monitor status --json)"
+	assert_output null
 }
 
 @test "status reads claw-node's peers and claw-evolve's cycles when their tables exist" {
 	monitor_store
-	db "CREATE TABLE peers(name TEXT PRIMARY KEY, host TEXT, healthy INTEGER, last_seen INTEGER);
-	    INSERT INTO peers VALUES ('laptop', 'h:1', 1, 5), ('pi', 'h:2', 0, NULL);
-	    CREATE TABLE cycles(id INTEGER PRIMARY KEY, started INTEGER, outcome TEXT);
-	    INSERT INTO cycles(started, outcome) VALUES ($(now_ms) - 60000, 'applied')"
+	db "INSERT INTO peers(name, host, added, healthy, last_seen)
+	      VALUES ('laptop', 'h:1', 1, 1, 5), ('pi', 'h:2', 1, 0, NULL);
+	    INSERT INTO cycles(started, upto_event, upto_suggest, outcome)
+	      VALUES ($(now_ms) - 60000, 0, 0, 'applied')"
 	run -0 claw-monitor status
 	assert_line "peers     laptop (healthy), pi (down); 1 down"
 	assert_line --regexp '^evolution last cycle [0-9]+ s ago: applied, next due .* \(cron, every 20 min\)$'
