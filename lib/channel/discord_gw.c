@@ -29,6 +29,7 @@ static struct gw {
 	char session[128], resume[512];
 	long long seq, hb_ms, next_hb, retry_at;
 	int acked, connected, got, rc, backoff, closing, resume_ok;
+	int late;                     /* a beat is due and its ack missing: read once more */
 	char why[200];
 } G;
 
@@ -63,6 +64,7 @@ heartbeat(void)
 		snprintf(hb, sizeof hb, "{\"op\":1,\"d\":null}");
 	queue_frame(hb, strlen(hb));
 	G.acked = 0;
+	G.late = 0;
 	G.next_hb = clock_mono_ms() + G.hb_ms;
 }
 
@@ -318,7 +320,9 @@ dc_poll(struct chan *c, const char *cursor, int timeout, chan_msg_fn *fn, void *
 			G.retry_at = now + G.backoff * 1000LL;
 		}
 		if (G.connected && G.hb_ms && now >= G.next_hb) {
-			if (!G.acked) {       /* no ack since the last beat: a dead link */
+			if (!G.acked && !G.late)
+				G.late = 1;   /* the ack may wait unread after a long turn */
+			else if (!G.acked) {  /* no ack since the last beat: a dead link */
 				snprintf(G.why, sizeof G.why, "no heartbeat ack");
 				G.resume_ok = 1;
 				lws_set_timeout(G.wsi, PENDING_TIMEOUT_CLOSE_SEND,
@@ -328,7 +332,9 @@ dc_poll(struct chan *c, const char *cursor, int timeout, chan_msg_fn *fn, void *
 		}
 		if (G.rc || (G.got && G.out.len == 0) || now >= end)
 			break;
-		{
+		if (G.late)
+			lws_sul_schedule(G.ctx, 0, &wake, woken, 50 * LWS_US_PER_MS);
+		else {
 			long long at = end;
 			if (G.connected && G.hb_ms && G.next_hb < at)
 				at = G.next_hb;
