@@ -556,14 +556,12 @@ with_builtins() {
 	with_builtins
 	run -0 "$B" grants
 	# A store of schema 4: grants by name only, one of them an installed skill's, and
-	# none of the tables later migrations make.
-	local t
-	for t in $(sqlite3 "$CLAW_HOME/claw.db" "SELECT name FROM sqlite_schema
-	    WHERE type = 'table' AND name NOT IN ('config', 'events', 'sessions', 'messages',
-	    'summaries', 'cache', 'skills', 'grants', 'installs', 'gateway_rate')
-	    AND name NOT LIKE 'sqlite_%'"); do
-		sqlite3 "$CLAW_HOME/claw.db" "DROP TABLE $t"
-	done
+	# none of the tables and triggers later migrations make.
+	sqlite3 "$CLAW_HOME/claw.db" "SELECT 'DROP ' || type || ' ' || name || ';'
+	    FROM sqlite_schema WHERE type = 'trigger' OR (type = 'table' AND name NOT IN
+	    ('config', 'events', 'sessions', 'messages', 'summaries', 'cache', 'skills', 'grants',
+	    'installs', 'gateway_rate') AND name NOT LIKE 'sqlite_%') ORDER BY type = 'table'" |
+	    sqlite3 "$CLAW_HOME/claw.db"
 	sqlite3 "$CLAW_HOME/claw.db" "DROP TABLE grants;
 		CREATE TABLE grants(skill TEXT NOT NULL, perm TEXT NOT NULL, ts INTEGER NOT NULL,
 		  PRIMARY KEY(skill, perm)) STRICT;
