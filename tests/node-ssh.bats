@@ -18,7 +18,8 @@ setup_file() {
 	export SSHD_DIR=$BATS_FILE_TMPDIR/ssh
 	mkdir -p "$BATS_FILE_TMPDIR/stubs" "$BATS_FILE_TMPDIR/client"
 	printf '#!/bin/sh\necho out; echo err >&2; exit 3\n' >"$BATS_FILE_TMPDIR/stubs/claw-three"
-	chmod +x "$BATS_FILE_TMPDIR/stubs/claw-three"
+	printf '#!/bin/sh\nexec cat\n' >"$BATS_FILE_TMPDIR/stubs/claw-cat"
+	chmod +x "$BATS_FILE_TMPDIR/stubs/claw-three" "$BATS_FILE_TMPDIR/stubs/claw-cat"
 	# The remote account's environment, set by sshd: where its claw programs are and its
 	# own CLAW_HOME; a real account gets these from its login shell (see claw-node(1)).
 	"$CLAW_SRC/tests/sshd-up" "$SSHD_DIR" \
@@ -81,8 +82,8 @@ events() {
 	[ "$output" = "$(CLAW_HOME=$(home pi) claw_run claw-skill list --json)" ]
 }
 
-@test "ssh: exec carries stdout, stderr and the exit code" {
-	nd pi allow laptop 'claw-skill list' claw-three
+@test "ssh: exec carries stdin, stdout, stderr and the exit code" {
+	nd pi allow laptop 'claw-skill list' claw-three claw-cat
 	run --separate-stderr nd laptop exec --node pi -- claw-skill list --json
 	assert_success
 	[ "$output" = "$(CLAW_HOME=$(home pi) claw_run claw-skill list --json)" ]
@@ -93,8 +94,17 @@ events() {
 	run --separate-stderr nd laptop exec --node pi -- claw-skill list --bogus
 	assert_failure 64
 	[[ $stderr == *"usage: claw-skill"* ]]
+	run bash -c "printf 'a\nb\n' | CLAW_HOME=$(home laptop) claw-node exec --node pi -- claw-cat"
+	assert_success
+	assert_output $'a\nb'
+	head -c 3000000 /dev/urandom >"$BATS_TEST_TMPDIR/in"
+	run bash -c "CLAW_HOME=$(home laptop) claw-node exec --node pi -- claw-cat \
+	    <'$BATS_TEST_TMPDIR/in' | cmp - '$BATS_TEST_TMPDIR/in'"
+	assert_success
+	# the log names the client by ssh's SSH_CLIENT
 	run events pi
-	assert_line --partial '"program":"claw-three"'
+	assert_line --regexp \
+	    '^request\|0\|\{"peer":"laptop",.*"addr":"127\.0\.0\.1","program":"claw-three","exit":3\}$'
 }
 
 @test "ssh: an unknown key gets through ssh and is refused by claw-node's handshake" {
