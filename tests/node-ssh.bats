@@ -128,3 +128,16 @@ events() {
 	[[ $stderr == *"ssh: connect to host 127.0.0.1 port 1: Connection refused"* ]]
 	[[ $stderr == *"claw-node: pi: ssh:ssh://nobody@127.0.0.1:1: handshake: "* ]]
 }
+
+@test "ssh: a key restricted to claw-node serve --stdio (authorized_keys command=) still serves" {
+	cp "$SSHD_DIR/authorized_keys" "$BATS_TEST_TMPDIR/ak"
+	printf 'restrict,command="claw-node serve --stdio" %s\n' "$(cat "$SSHD_DIR/user.pub")" \
+	    >"$SSHD_DIR/authorized_keys"
+	run --separate-stderr nd laptop exec --node pi -- claw-three
+	status3=$status out3=$output err3=$stderr
+	# any other command the key asks for is that one: a shell is not given
+	run ssh claw-test 'echo shell' </dev/null
+	cp "$BATS_TEST_TMPDIR/ak" "$SSHD_DIR/authorized_keys"
+	[ "$status3" = 3 ] && [ "$out3" = out ] && [ "$err3" = err ]
+	refute_output --partial shell
+}
