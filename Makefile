@@ -165,6 +165,7 @@ DEBS = build-essential clang libclang-rt-14-dev pkg-config libjq-dev jq libcurl4
 DEBS += tesseract-ocr tesseract-ocr-eng pocketsphinx pocketsphinx-en-us espeak-ng flite sox libsox-fmt-all imagemagick xvfb x11-apps grim ffmpeg fonts-dejavu-core  # voice and images (media)
 DEBS += prometheus librsvg2-bin  # monitor: promtool checks the export, rsvg-convert the --svg chart
 DEBS += libwebsockets-dev  # channels II: the Discord Gateway
+DEBS += openssh-server openssh-client  # node: the ssh transport test and bench/node
 deps:
 	@if [ "$$(id -u)" != 0 ]; then SUDO=sudo; fi; \
 	if ! ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1; then $$SUDO apt-get update; fi; \

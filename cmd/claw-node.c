@@ -445,7 +445,7 @@ ready(const char *bound)
 static int
 cmd_serve(int argc, char **argv)
 {
-	char listen[128], name[PEER_NAMEMAX], mc[16];
+	char listen[128], name[PEER_NAMEMAX], mc[16], peer[64];
 	const char *spec = NULL, *v, *addr;
 	struct node_serve s = { 0 };
 	int i, stdio = 0, rc;
@@ -473,7 +473,14 @@ cmd_serve(int argc, char **argv)
 	store_close(db);
 	db = NULL;
 	if (stdio) {
-		if (!(addr = getenv("TCPREMOTEIP")) && !(addr = getenv("REMOTE_ADDR")))
+		/* under ssh the client's address is SSH_CLIENT's first word */
+		if (!(addr = getenv("TCPREMOTEIP")))
+			addr = getenv("REMOTE_ADDR");
+		if (!addr && (addr = getenv("SSH_CLIENT"))) {
+			snprintf(peer, sizeof peer, "%.*s", (int)strcspn(addr, " "), addr);
+			addr = peer;
+		}
+		if (!addr)
 			addr = "-";
 		return node_session(&s, 0, 1, addr);
 	}
