@@ -29,6 +29,7 @@ struct q_in {
 	long long id;
 	char peer[64], sender[64], name[96], msgid[320];
 	int group, addressed;
+	int voice;                    /* it came as a voice note (set by the turn) */
 	char *text, *media;           /* malloc'd */
 };
 /* Claim up to max new rows, the oldest of each chat that has none working: 0 and

@@ -212,6 +212,19 @@ command(struct chan *c, const struct q_in *q, int *rc)
 	return 1;
 }
 
+/* Is speech to text configured (stt not off)?  Then voice goes to the turn. */
+static int
+stt_on(struct chan *c)
+{
+	char *v = NULL;
+	int on;
+
+	config_get(c->db, "stt", &v, NULL);
+	on = v && v[0] && strcmp(v, "off") != 0;
+	free(v);
+	return on;
+}
+
 /* Download the message's media: photos into attach (JSON strings of paths), the
  * rest kept.  A reply for the user into say when something cannot go on. */
 static int
@@ -258,9 +271,13 @@ fetch_media(struct chan *c, const struct q_in *q, struct buf *attach, int *voice
 			unlink(path);
 			snprintf(say, sn, "I could not take that file: %s.", err_msg());
 			rc = 0;
-		} else if (strcmp(kind, "voice") == 0 || strcmp(kind, "audio") == 0)
-			*voice = 1;           /* kept for speech-to-text when it comes */
-		else {
+		} else if (strcmp(kind, "voice") == 0 || strcmp(kind, "audio") == 0) {
+			*voice = 1;           /* kept; claw-chat transcribes it when stt is set */
+			if (stt_on(c)) {
+				buf_adds(attach, attach->len ? "," : "");
+				buf_add_json_str(attach, path, strlen(path));
+			}
+		} else {
 			buf_adds(attach, attach->len ? "," : "");
 			buf_add_json_str(attach, path, strlen(path));
 		}
@@ -298,7 +315,8 @@ request(struct chan *c, struct q_in *q, struct buf *req)
 		buf_free(&attach);
 		return rc;
 	}
-	if (voice && !q->text[0])
+	q->voice = voice;
+	if (voice && !q->text[0] && !attach.len)
 		snprintf(say, sizeof say, "Voice messages are not set up yet: the recording is"
 		    " kept, but please type your message for now.");
 	if (say[0] && !q->text[0] && !attach.len) {
