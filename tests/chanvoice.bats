@@ -38,6 +38,7 @@ need() {
 	for p; do command -v "$p" >/dev/null || skip "$p is not installed"; done
 }
 
+db_q() { sqlite3 "$CLAW_HOME/claw.db" "$@"; }
 sent() { jq -c --arg m "/bot/$1" 'select(.path == $m) | .body' "$TMP/ch/log" 2>/dev/null; }
 
 # tg_voice FILE [MESSAGE_ID]: FILE stored at the fake and a voice-note Update pointing at it.
@@ -78,4 +79,92 @@ tg_voice() {
 	run sent sendMessage
 	assert_output --partial "Voice messages are not set up yet"
 	[ ! -f "$TMP/prov/log" ] || ! grep -q chat/completions "$TMP/prov/log"
+}
+
+# The voice notes the fake was sent, decoded into DIR/voice-N.ogg; how many.
+tg_voices() {
+	local n=0 d
+	while read -r d; do
+		n=$((n + 1))
+		base64 -d <<<"$d" >"$1/voice-$n.ogg"
+	done < <(jq -r 'select(.path == "/bot/sendVoice") | .body.voice.data' "$TMP/ch/log")
+	echo "$n"
+}
+
+@test "voice_reply=auto: a voice note is answered with text and a voice note (sendVoice) of it" {
+	need flite ffmpeg pocketsphinx_continuous
+	[ -d /usr/share/pocketsphinx/model/en-us ] || skip "pocketsphinx-en-us is not installed"
+	flite -voice slt -t "what is the weather like in london today" -o "$TMP/s.wav"
+	ffmpeg -loglevel error -i "$TMP/s.wav" -c:a libopus -b:a 24k "$TMP/s.ogg"
+	claw config set stt=local
+	claw config set tts=local/flite:slt
+	echo '{"text":"please call my mother tomorrow morning"}' >"$TMP/prov/script"
+	tg_voice "$TMP/s.ogg" 9
+	claw channel poll --once telegram
+	run sent sendMessage
+	assert_output --partial '"text":"please call my mother tomorrow morning"'
+	run jq -c 'select(.path == "/bot/sendVoice") | .body | del(.voice.data, .voice.size)' \
+	    "$TMP/ch/log"
+	assert_output '{"chat_id":"42","reply_parameters":"{\"message_id\":9,\"allow_sending_without_reply\":true}","voice":{"filename":"voice.ogg","content_type":"audio/ogg"}}'
+	[ "$(tg_voices "$TMP")" -eq 1 ]
+	# what was sent is Opus in Ogg, and it says the answer
+	[ "$(head -c 4 "$TMP/voice-1.ogg")" = OggS ]
+	head -c 64 "$TMP/voice-1.ogg" | grep -q OpusHead
+	run -0 --separate-stderr claw-chat --transcribe "$TMP/voice-1.ogg"
+	echo "heard: $output"
+	assert_output --partial "mother"
+	# the file made for it is gone; the voice note received is kept
+	[ "$(ls "$CLAW_HOME/media/telegram")" = "$(ls "$CLAW_HOME/media/telegram" | grep -v out-)" ]
+	run db_q "SELECT voice, state FROM channel_egress ORDER BY id"
+	assert_output $'0|sent\n1|sent'
+}
+
+@test "voice_reply: text is answered with text only under auto, also as voice under always; never" {
+	need flite ffmpeg
+	claw config set tts=local/flite:slt
+	tg_text() {
+		jq -cn --arg t "$1" --argjson m "$2" '{message:{message_id:$m,from:{id:42,
+		    is_bot:false},chat:{id:42,type:"private"},date:1,text:$t}}' |
+			curl -sf -XPOST -H 'Content-Type: application/json' --data-binary @- \
+			    "$FAKE/_control/telegram/update" >/dev/null
+	}
+	tg_text "hello" 1
+	claw channel poll --once telegram
+	[ "$(tg_voices "$TMP")" -eq 0 ]
+	claw config set channels.telegram.voice_reply=always
+	tg_text "hello again" 2
+	claw channel poll --once telegram
+	[ "$(tg_voices "$TMP")" -eq 1 ]
+	run sent sendMessage
+	assert_line --partial '"text":"echo: hello again"'
+	claw config set channels.telegram.voice_reply=never
+	printf 'OggS-voice' >"$TMP/v.ogg"
+	tg_voice "$TMP/v.ogg" 3
+	tg_text "and again" 4
+	claw channel poll --once telegram
+	[ "$(tg_voices "$TMP")" -eq 1 ]
+	run -78 claw config set channels.telegram.voice_reply=sometimes
+	assert_output --partial "auto|always|never"
+}
+
+@test "voice_reply with tts off sends text only; a failing engine is a dead letter that says why" {
+	claw config set channels.telegram.voice_reply=always
+	tg_voice_text() {
+		jq -cn --arg t "$1" --argjson m "$2" '{message:{message_id:$m,from:{id:42,
+		    is_bot:false},chat:{id:42,type:"private"},date:1,text:$t}}' |
+			curl -sf -XPOST -H 'Content-Type: application/json' --data-binary @- \
+			    "$FAKE/_control/telegram/update" >/dev/null
+	}
+	tg_voice_text "hi" 1
+	claw channel poll --once telegram
+	run db_q "SELECT count(*) FROM channel_egress WHERE voice = 1"
+	assert_output 0
+	# tts set, but its engine missing: claw-chat's own one line becomes the reason
+	claw config set tts=local/espeak-ng:nosuchvoice
+	tg_voice_text "hi again" 2
+	PATH=/nonexistent:$CLAW_BIN claw channel poll --once telegram || true
+	run db_q "SELECT state, error != '' FROM channel_egress WHERE voice = 1"
+	assert_output 'dead|1'
+	run sent sendMessage
+	assert_line --partial '"text":"echo: hi again"'
 }

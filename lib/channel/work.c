@@ -21,6 +21,7 @@
 #include "channel/pair.h"
 #include "channel/queue.h"
 #include "channel/split.h"
+#include "channel/voice.h"
 #include "channel/work.h"
 #include "store/config.h"
 #include "store/store.h"
@@ -212,19 +213,6 @@ command(struct chan *c, const struct q_in *q, int *rc)
 	return 1;
 }
 
-/* Is speech to text configured (stt not off)?  Then voice goes to the turn. */
-static int
-stt_on(struct chan *c)
-{
-	char *v = NULL;
-	int on;
-
-	config_get(c->db, "stt", &v, NULL);
-	on = v && v[0] && strcmp(v, "off") != 0;
-	free(v);
-	return on;
-}
-
 /* Download the message's media: photos into attach (JSON strings of paths), the
  * rest kept.  A reply for the user into say when something cannot go on. */
 static int
@@ -273,7 +261,7 @@ fetch_media(struct chan *c, const struct q_in *q, struct buf *attach, int *voice
 			rc = 0;
 		} else if (strcmp(kind, "voice") == 0 || strcmp(kind, "audio") == 0) {
 			*voice = 1;           /* kept; claw-chat transcribes it when stt is set */
-			if (stt_on(c)) {
+			if (voice_stt_on(c)) {
 				buf_adds(attach, attach->len ? "," : "");
 				buf_add_json_str(attach, path, strlen(path));
 			}
@@ -394,8 +382,8 @@ event(struct chan *c, struct slot *v, int n, const char *ev, size_t len, int *le
 		preview(c, s);
 	} else if (strcmp(type, "message") == 0) {
 		jp_text(ev, len, "text", &t);
-		rc = q_finish_edit(c, s->q->id, "done", NULL, s->q->peer, t.p ? t.p : "",
-		    s->q->msgid, s->preview);
+		rc = q_finish_voice(c, s->q->id, "done", NULL, s->q->peer, t.p ? t.p : "",
+		    s->q->msgid, s->preview, voice_wanted(c, s->q->voice));
 		s->done = 1;
 		(*left)--;
 		telemetry_add(&c->tel, "turn", -1, 1, NULL);
@@ -561,7 +549,10 @@ work_send(struct chan *c, long long wait_ms)
 			continue;
 		}
 		t0 = clock_mono_ms();
-		c->conn->send(c, o.peer, o.text, o.reply_to, o.edit, &r);
+		if (o.voice)
+			voice_send(c, &o, &r);
+		else
+			c->conn->send(c, o.peer, o.text, o.reply_to, o.edit, &r);
 		telemetry_add(&c->tel, "send", clock_mono_ms() - t0, r.how == SENT_OK, NULL);
 		if (r.how == SENT_OK) {
 			rc = q_out_sent(c, o.id, r.ext);
