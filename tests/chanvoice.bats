@@ -168,3 +168,40 @@ tg_voices() {
 	run sent sendMessage
 	assert_line --partial '"text":"echo: hi again"'
 }
+
+@test "whatsapp: a voice note transcribed in, the answer uploaded (media, multipart) and sent as audio" {
+	need flite ffmpeg pocketsphinx_continuous
+	[ -d /usr/share/pocketsphinx/model/en-us ] || skip "pocketsphinx-en-us is not installed"
+	local phone=106540352242922 vid
+	claw config set "channels.whatsapp.base_url=$FAKE" >/dev/null
+	echo EAAG-fake-token | claw channel add whatsapp --token=- --phone-number-id=$phone >/dev/null
+	claw config set channels.whatsapp.dm_policy=open
+	claw config set stt=local
+	claw config set tts=local/flite:slt
+	echo '{"text":"please call my mother tomorrow morning"}' >"$TMP/prov/script"
+	flite -voice slt -t "what is the weather like in london today" -o "$TMP/s.wav"
+	ffmpeg -loglevel error -i "$TMP/s.wav" -c:a libopus -b:a 24k "$TMP/s.ogg"
+	vid=$(curl -sf -XPOST --data-binary @"$TMP/s.ogg" \
+	    "$FAKE/_control/whatsapp/media?mime=audio/ogg" | jq -r .id)
+	jq -cn --arg v "$vid" --arg p "$phone" '{object:"whatsapp_business_account",entry:[{id:"W",
+	    changes:[{field:"messages",value:{messaging_product:"whatsapp",
+	    metadata:{phone_number_id:$p},messages:[{from:"4915112345678",id:"wamid.VOICE",
+	    timestamp:"1",type:"audio",audio:{mime_type:"audio/ogg; codecs=opus",id:$v,
+	    voice:true}}]}}]}]}' >"$TMP/v.json"
+	CLAW_CHANNEL_NO_WORK=1 claw channel ingest whatsapp <"$TMP/v.json"
+	claw channel work whatsapp
+	run jq -r 'select(.path | endswith("chat/completions")) | .body.messages[-1].content
+	    | if type == "string" then . else map(.text // empty) | join(" ") end' "$TMP/prov/log"
+	assert_output --partial "london"
+	run jq -c 'select(.path | endswith("/media")) | .body | del(.file.data, .file.size)' \
+	    "$TMP/ch/log"
+	assert_output '{"messaging_product":"whatsapp","type":"audio/ogg","file":{"filename":"voice.ogg","content_type":"audio/ogg"}}'
+	jq -r 'select(.path | endswith("/media")) | .body.file.data' "$TMP/ch/log" |
+		base64 -d | head -c 64 | grep -q OpusHead
+	run jq -c 'select(.path | endswith("/messages")) | .body | select(.type != null)
+	    | {type, text: .text.body, audio: .audio.id, context: .context.message_id}' "$TMP/ch/log"
+	assert_line --index 0 '{"type":"text","text":"please call my mother tomorrow morning","audio":null,"context":"wamid.VOICE"}'
+	assert_line --index 1 --regexp '^\{"type":"audio","text":null,"audio":"[0-9]+","context":"wamid.VOICE"\}$'
+	run db_q "SELECT voice, state FROM channel_egress ORDER BY id"
+	assert_output $'0|sent\n1|sent'
+}
