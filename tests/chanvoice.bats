@@ -205,3 +205,16 @@ tg_voices() {
 	run db_q "SELECT voice, state FROM channel_egress ORDER BY id"
 	assert_output $'0|sent\n1|sent'
 }
+
+@test "doctor: the local media engines, each missing one a warning naming its Debian package" {
+	run -0 --separate-stderr claw-monitor doctor --json
+	run -0 jq -e -s '[.[] | select(.check == "media.engines")] | length == 7
+	    and all(.severity == "warning")' <<<"$output"
+	# with none on PATH: warnings with the package to install, still no error
+	run --separate-stderr env PATH="$CLAW_BIN" "$CLAW_BIN/claw-monitor" doctor --json
+	run -0 jq -r 'select(.check == "media.engines" and (.ok | not)) | .fix' <<<"$output"
+	assert_line "apt-get install tesseract-ocr"
+	assert_line "apt-get install pocketsphinx"
+	assert_line "apt-get install sox libsox-fmt-all"
+	assert_line "apt-get install ffmpeg"
+}
