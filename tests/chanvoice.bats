@@ -163,8 +163,8 @@ tg_voices() {
 	claw config set tts=local/espeak-ng:nosuchvoice
 	tg_voice_text "hi again" 2
 	PATH=/nonexistent:$CLAW_BIN claw channel poll --once telegram || true
-	run db_q "SELECT state, error != '' FROM channel_egress WHERE voice = 1"
-	assert_output 'dead|1'
+	run db_q "SELECT state, error FROM channel_egress WHERE voice = 1"
+	assert_output --regexp '^dead\|voice: claw-chat: .*espeak-ng'
 	run sent sendMessage
 	assert_line --partial '"text":"echo: hi again"'
 }
