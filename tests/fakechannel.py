@@ -15,9 +15,13 @@ Telegram, on /bot<TOKEN>/<method> (methods case-insensitive; JSON, form or query
   getMe, getUpdates (offset rule: updates below offset are confirmed and forgotten;
   held up to `timeout` s until one arrives; 409 while a webhook is set), sendMessage
   (400 when text is empty or over 4096 characters), editMessageText, sendChatAction,
-  getFile, setWebhook, deleteWebhook; /file/bot<TOKEN>/<path> serves files.  A wrong
+  getFile, setWebhook, deleteWebhook, sendVoice (multipart/form-data only, parsed
+  strictly: chat_id and an OGG file in voice; the log has the file as
+  {"filename","content_type","size","data": base64}); /file/bot<TOKEN>/<path> serves files.  A wrong
   token gets {"ok":false,"error_code":401,"description":"Unauthorized"}.
-WhatsApp: POST /<version>/<phone-id>/messages, GET /<version>/<phone-id>,
+WhatsApp: POST /<version>/<phone-id>/messages (text, or audio with an uploaded media
+  id), POST /<version>/<phone-id>/media (multipart: messaging_product=whatsapp, file,
+  type; answers {"id"}), GET /<version>/<phone-id>,
   GET /<version>/<media-id> (then /media/<id>), all with Authorization: Bearer.
 Control (tests only):
   POST /_control/telegram/update   an Update (update_id given or the next one) queued
@@ -29,6 +33,8 @@ Script (NDJSON, one line per call of the method it names, rewritten without it):
   {"method":"sendMessage","delay_ms":N}                     answer after N ms
 """
 import argparse
+import base64
+import re
 import hashlib
 import hmac
 import json
@@ -99,6 +105,43 @@ def pop_script(method):
     return {}
 
 
+def multipart(raw, ctype):
+    """RFC 7578 strictly: a boundary parameter, CRLF everywhere, every part with a
+    Content-Disposition form-data name, the closing delimiter last.  ValueError else."""
+    m = re.fullmatch(r'multipart/form-data; *boundary=("?)([0-9A-Za-z\'()+_,./:=?-]{1,70})\1',
+                     ctype.strip())
+    if not m:
+        raise ValueError("multipart: no boundary")
+    delim = b"--" + m.group(2).encode()
+    if not raw.startswith(delim + b"\r\n") or not raw.endswith(delim + b"--\r\n"):
+        raise ValueError("multipart: not framed by the boundary")
+    fields = {}
+    inner = raw[len(delim) + 2:-(len(delim) + 4)]
+    if not inner.endswith(b"\r\n"):
+        raise ValueError("multipart: the last part not ended by CRLF")
+    for part in inner[:-2].split(b"\r\n" + delim + b"\r\n"):
+        head, sep, data = part.partition(b"\r\n\r\n")
+        if not sep:
+            raise ValueError("multipart: a part without headers")
+        hdrs = {}
+        for line in head.decode().split("\r\n"):
+            k, sep, v = line.partition(":")
+            if not sep:
+                raise ValueError("multipart: a bad header line")
+            hdrs[k.strip().lower()] = v.strip()
+        cd = re.fullmatch(r'form-data; name="([^"]+)"(?:; filename="([^"]*)")?',
+                          hdrs.get("content-disposition", ""))
+        if not cd or cd.group(1) in fields:
+            raise ValueError("multipart: a bad or repeated Content-Disposition")
+        if cd.group(2) is not None:
+            fields[cd.group(1)] = {"filename": cd.group(2),
+                                   "content_type": hdrs.get("content-type", "text/plain"),
+                                   "size": len(data), "data": base64.b64encode(data).decode()}
+        else:
+            fields[cd.group(1)] = data.decode()
+    return fields
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -124,6 +167,8 @@ class Handler(BaseHTTPRequestHandler):
         ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip()
         if raw and ctype == "application/json":
             p.update(json.loads(raw))
+        elif ctype == "multipart/form-data":
+            p.update(multipart(raw, self.headers.get("Content-Type")))
         elif raw and ctype == "application/x-www-form-urlencoded":
             p.update({k: v[0] for k, v in urllib.parse.parse_qs(raw.decode()).items()})
         return p
@@ -231,6 +276,20 @@ class Handler(BaseHTTPRequestHandler):
                        "date": int(time.time()), "text": text})
         if m == "sendchataction":
             return ok(True)
+        if m == "sendvoice":
+            v = p.get("voice")
+            if "chat_id" not in p:
+                return self.answer(400, {"ok": False, "error_code": 400,
+                                         "description": "Bad Request: chat_id is empty"})
+            if not isinstance(v, dict) or not base64.b64decode(v["data"]).startswith(b"OggS"):
+                return self.answer(400, {"ok": False, "error_code": 400,
+                                         "description": "Bad Request: wrong file identifier/HTTP URL specified"})
+            mid = next_msg[0]
+            next_msg[0] += 1
+            return ok({"message_id": mid, "chat": {"id": int(p["chat_id"]), "type": "private"},
+                       "date": int(time.time()), "voice": {"file_id": "sent%d" % mid,
+                       "file_unique_id": "s%d" % mid, "duration": 1, "mime_type": "audio/ogg",
+                       "file_size": v["size"]}})
         if m == "getfile":
             f = files.get(p.get("file_id"))
             if not f:
@@ -262,12 +321,24 @@ class Handler(BaseHTTPRequestHandler):
                                        "is_transient": transient}})
 
     def whatsapp(self, method, parts, raw):
-        body = json.loads(raw) if raw else None
+        ctype = self.headers.get("Content-Type") or ""
+        if raw and ctype.startswith("multipart/"):
+            body = multipart(raw, ctype)
+        else:
+            body = json.loads(raw) if raw else None
         log(method, "/".join(parts), body)
         if self.headers.get("Authorization") != "Bearer " + args.wa_token:
             return self.wa_error(401, 190, "Invalid OAuth access token.")
         if len(parts) == 3 and parts[1] == "media" and parts[2] in wa_media:
             return self.answer(200, raw=wa_media[parts[2]][1], ctype=wa_media[parts[2]][0])
+        if len(parts) == 4 and parts[2] == args.phone_id and parts[3] == "media":
+            f = (body or {}).get("file")
+            if (not isinstance(body, dict) or body.get("messaging_product") != "whatsapp"
+                    or not isinstance(f, dict) or not body.get("type")):
+                return self.wa_error(400, 100, "Invalid parameter")
+            mid = str(2621233374848975 + len(wa_media))
+            wa_media[mid] = (body["type"], base64.b64decode(f["data"]))
+            return self.answer(200, {"id": mid})
         if len(parts) == 4 and parts[2] == args.phone_id and parts[3] == "messages":
             if body.get("status") == "read":
                 return self.answer(200, {"success": True})
@@ -280,6 +351,8 @@ class Handler(BaseHTTPRequestHandler):
             if body.get("messaging_product") != "whatsapp" or not body.get("to"):
                 return self.wa_error(400, 100, "Invalid parameter")
             text = body.get("text", {}).get("body", "")
+            if body.get("type") == "audio":
+                text = "audio" if body.get("audio", {}).get("id") in wa_media else ""
             if not text or len(text) > 4096:
                 return self.wa_error(400, 100, "Invalid parameter")
             mid = "wamid.FAKE%06d" % next_msg[0]

@@ -104,6 +104,9 @@ chan_open(struct chan *c, sqlite3 *db, const char *name, int need_token)
 	    : strcmp(v, "allowlist") == 0 ? CHAN_ALLOWLIST : CHAN_PAIRING;
 	chan_key(c, "stream", v, sizeof v);
 	c->stream_edit = strcmp(v, "edit") == 0;
+	chan_key(c, "voice_reply", v, sizeof v);
+	c->voice_reply = strcmp(v, "always") == 0 ? VOICE_ALWAYS
+	    : strcmp(v, "never") == 0 ? VOICE_NEVER : VOICE_AUTO;
 	c->max_attempts = key_long(c, "max_attempts", 5, 1, 100);
 	c->media_max = key_long(c, "media_max", CHAN_MEDIA_MAX, 0, 1L << 30);
 	c->parallel = key_long(c, "parallel", 8, 1, 64);
@@ -169,7 +172,16 @@ chan_http(struct chan *c, const char *method, const char *url, const char *auth,
     const char *body, size_t len, struct buf *out, size_t max, long timeout, int *big,
     long *retry_after)
 {
-	const char *hdr[3] = { "Content-Type: application/json", NULL, NULL };
+	return chan_http_type(c, method, url, auth, "Content-Type: application/json", body, len,
+	    out, max, timeout, big, retry_after);
+}
+
+long
+chan_http_type(struct chan *c, const char *method, const char *url, const char *auth,
+    const char *ctype, const char *body, size_t len, struct buf *out, size_t max,
+    long timeout, int *big, long *retry_after)
+{
+	const char *hdr[3] = { ctype, NULL, NULL };
 	struct sink s = { out, max, 0 };
 	struct fetch f = { 0 };
 	long status;

@@ -25,6 +25,7 @@ struct chan {
 	char phone_id[64], version[16];   /* WhatsApp */
 	int policy;
 	int stream_edit;              /* channels.NAME.stream=edit */
+	enum { VOICE_AUTO, VOICE_ALWAYS, VOICE_NEVER } voice_reply;
 	int down;                     /* the last poll found the service away (status says so) */
 	long max_attempts, media_max, parallel, poll_timeout;
 	struct telemetry tel;
@@ -73,6 +74,9 @@ struct chan_conn {
 	void (*send)(struct chan *c, const char *peer, const char *text, const char *reply_to,
 	    const char *edit_id, struct chan_sent *r);
 	void (*typing)(struct chan *c, const char *peer, const char *msgid);
+	/* Send the OGG/Opus file path to peer as a voice note (NULL: the connector cannot). */
+	void (*voice)(struct chan *c, const char *peer, const char *path, const char *reply_to,
+	    struct chan_sent *r);
 	/* Download media id into the open file fd, at most max bytes: 0 or exit code. */
 	int (*media)(struct chan *c, const char *id, int fd, long max, char *mime, size_t mlen);
 	/* At add: check the token and learn what the connector needs (the bot's name). */
@@ -102,4 +106,8 @@ void chan_msg_free(struct chan_msg *m);
 long chan_http(struct chan *c, const char *method, const char *url, const char *auth,
     const char *body, size_t len, struct buf *out, size_t max, long timeout, int *big,
     long *retry_after);
+/* The same with the body's Content-Type header line (an upload's multipart/form-data). */
+long chan_http_type(struct chan *c, const char *method, const char *url, const char *auth,
+    const char *ctype, const char *body, size_t len, struct buf *out, size_t max,
+    long timeout, int *big, long *retry_after);
 #endif

@@ -270,6 +270,13 @@ int
 q_finish_edit(struct chan *c, long long id, const char *state, const char *note,
     const char *peer, const char *text, const char *reply_to, const char *edit_id)
 {
+	return q_finish_voice(c, id, state, note, peer, text, reply_to, edit_id, 0);
+}
+
+int
+q_finish_voice(struct chan *c, long long id, const char *state, const char *note,
+    const char *peer, const char *text, const char *reply_to, const char *edit_id, int voice)
+{
 	int rc;
 
 	if ((rc = store_begin_write(c->db)))
@@ -279,6 +286,12 @@ q_finish_edit(struct chan *c, long long id, const char *state, const char *note,
 	    clock_wall_ms());
 	if (!rc && text && *text)
 		rc = enqueue(c, id, peer, text, reply_to ? reply_to : "", edit_id ? edit_id : "");
+	/* The voice note after the text: one part, its audio made when it is sent. */
+	if (!rc && voice && text && *text)
+		rc = run(c->db, "channel_egress", NULL,
+		    "INSERT INTO channel_egress(channel, peer, ingress, text, reply_to, voice,"
+		    " next_at, created) VALUES(?1, ?2, ?3, ?4, ?5, 1, ?6, ?6)", "ttitti",
+		    c->name, peer, id, text, reply_to ? reply_to : "", clock_wall_ms());
 	return store_end(c->db, rc);
 }
 
@@ -304,7 +317,7 @@ q_next_out(struct chan *c, struct q_out *o, long long *wait_ms)
 	if ((rc = store_begin_write(c->db)))
 		return -rc;
 	if ((rc = store_prepare(c->db, &st,
-	    "SELECT id, peer, reply_to, text, attempts, next_at, edit FROM channel_egress e"
+	    "SELECT id, peer, reply_to, text, attempts, next_at, edit, voice FROM channel_egress e"
 	    " WHERE channel = ?1 AND state = 'queued' AND id = (SELECT min(id)"
 	    "  FROM channel_egress f WHERE f.channel = ?1 AND f.peer = e.peer"
 	    "  AND f.state IN ('queued', 'sending'))"
@@ -324,6 +337,7 @@ q_next_out(struct chan *c, struct q_out *o, long long *wait_ms)
 		if (!(o->text = dup_col(st, 3)))
 			rc = err_set(EX_SOFTWARE, "out of memory");
 		o->attempts = (long)sqlite3_column_int64(st, 4) + 1;
+		o->voice = sqlite3_column_int(st, 7);
 		got = 1;
 		break;
 	}

@@ -29,6 +29,7 @@ struct q_in {
 	long long id;
 	char peer[64], sender[64], name[96], msgid[320];
 	int group, addressed;
+	int voice;                    /* it came as a voice note (set by the turn) */
 	char *text, *media;           /* malloc'd */
 };
 /* Claim up to max new rows, the oldest of each chat that has none working: 0 and
@@ -42,6 +43,9 @@ int q_finish(struct chan *c, long long id, const char *state, const char *note,
 /* The same, the first part replacing message edit_id (stream=edit's preview). */
 int q_finish_edit(struct chan *c, long long id, const char *state, const char *note,
     const char *peer, const char *text, const char *reply_to, const char *edit_id);
+/* The same, and with voice the whole text again as one voice-note part after it. */
+int q_finish_voice(struct chan *c, long long id, const char *state, const char *note,
+    const char *peer, const char *text, const char *reply_to, const char *edit_id, int voice);
 /* Queue text to peer outside any turn (pairing approved).  Its own transaction. */
 int q_say(struct chan *c, const char *peer, const char *text);
 
@@ -50,6 +54,7 @@ struct q_out {
 	char peer[64], reply_to[328], edit[96];
 	char *text;
 	long attempts;
+	int voice;                    /* send text as a voice note (claw-chat --say) */
 };
 /* The next part due now whose chat has nothing older waiting, claimed: 1, 0 when
  * none is due (*wait_ms: until the next one, -1 when none is queued), or -exit code. */

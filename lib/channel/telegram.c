@@ -10,9 +10,11 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/file.h"
 #include "base/json.h"
 #include "channel/chan.h"
 #include "channel/jpath.h"
+#include "net/multipart.h"
 
 #define TG_ANSWER_MAX (16u << 20)     /* one getUpdates answer: 100 updates at most */
 #define TG_LIMIT 100
@@ -248,6 +250,23 @@ tg_poll(struct chan *c, const char *cursor, int timeout, chan_msg_fn *fn, void *
 	return rc;
 }
 
+/* What a send's answer came to: the message id, or a retry or a dead letter. */
+static void
+sent(const struct buf *ans, long st, long ra, struct chan_sent *r)
+{
+	if (st == 200 && json_valid(ans->p, ans->len, NULL, 0)) {
+		r->how = SENT_OK;
+		jp_str(ans->p, ans->len, "result.message_id", r->ext, sizeof r->ext);
+	} else if (st == 0) {
+		r->how = SENT_RETRY;
+		snprintf(r->why, sizeof r->why, "%s", err_msg());
+	} else {
+		describe(ans, st, r->why, sizeof r->why, &ra);
+		r->how = st == 429 || st >= 500 ? SENT_RETRY : SENT_FATAL;
+		r->retry_after = ra;
+	}
+}
+
 static void
 tg_send(struct chan *c, const char *peer, const char *text, const char *reply_to,
     const char *edit_id, struct chan_sent *r)
@@ -268,20 +287,50 @@ tg_send(struct chan *c, const char *peer, const char *text, const char *reply_to
 		    "\"allow_sending_without_reply\":true}", strtoll(reply_to, NULL, 10));
 	buf_addc(&req, '}');
 	st = call(c, edit_id && *edit_id ? "editMessageText" : "sendMessage", &req, &ans, 60, &ra);
-	if (st == 200 && json_valid(ans.p, ans.len, NULL, 0)) {
+	sent(&ans, st, ra, r);
+	if (r->how != SENT_OK && edit_id && *edit_id && strstr(r->why, "message is not modified"))
 		r->how = SENT_OK;
-		jp_str(ans.p, ans.len, "result.message_id", r->ext, sizeof r->ext);
-	} else if (st == 0) {
-		r->how = SENT_RETRY;
-		snprintf(r->why, sizeof r->why, "%s", err_msg());
-	} else {
-		describe(&ans, st, r->why, sizeof r->why, &ra);
-		r->how = st == 429 || st >= 500 ? SENT_RETRY : SENT_FATAL;
-		r->retry_after = ra;
-		if (edit_id && *edit_id && strstr(r->why, "message is not modified"))
-			r->how = SENT_OK;
-	}
 	buf_free(&req);
+	buf_free(&ans);
+}
+
+/* sendVoice: the OGG/Opus file uploaded as multipart/form-data (field voice). */
+static void
+tg_voice(struct chan *c, const char *peer, const char *path, const char *reply_to,
+    struct chan_sent *r)
+{
+	char boundary[MULTIPART_BOUNDARY_LEN], ctype[96], u[1024], rp[96];
+	struct buf audio = BUF_INIT, body = BUF_INIT, ans = BUF_INIT;
+	long st, ra = -1;
+
+	memset(r, 0, sizeof *r);
+	r->retry_after = -1;
+	if (file_read(path, CHAN_MEDIA_MAX, &audio)) {
+		r->how = SENT_FATAL;
+		snprintf(r->why, sizeof r->why, "%s", err_msg());
+		return;
+	}
+	multipart_boundary(boundary);
+	multipart_field(&body, boundary, "chat_id", peer);
+	if (reply_to && *reply_to) {
+		snprintf(rp, sizeof rp, "{\"message_id\":%lld,\"allow_sending_without_reply\":"
+		    "true}", strtoll(reply_to, NULL, 10));
+		multipart_field(&body, boundary, "reply_parameters", rp);
+	}
+	multipart_file(&body, boundary, "voice", "voice.ogg", "audio/ogg", audio.p, audio.len);
+	multipart_end(&body, boundary);
+	snprintf(ctype, sizeof ctype, "Content-Type: multipart/form-data; boundary=%s", boundary);
+	url(c, "sendVoice", u, sizeof u);
+	if (body.oom) {
+		r->how = SENT_RETRY;
+		snprintf(r->why, sizeof r->why, "telegram: sendVoice: out of memory");
+	} else {
+		st = chan_http_type(c, "POST", u, NULL, ctype, body.p, body.len, &ans,
+		    TG_ANSWER_MAX, 120, NULL, &ra);
+		sent(&ans, st, ra, r);
+	}
+	buf_free(&audio);
+	buf_free(&body);
 	buf_free(&ans);
 }
 
@@ -397,6 +446,7 @@ const struct chan_conn chan_telegram = {
 	.poll = tg_poll,
 	.send = tg_send,
 	.typing = tg_typing,
+	.voice = tg_voice,
 	.media = tg_media,
 	.check = tg_check,
 };

@@ -10,10 +10,12 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/err.h"
+#include "base/file.h"
 #include "base/json.h"
 #include "channel/chan.h"
 #include "channel/jpath.h"
 #include "channel/queue.h"
+#include "net/multipart.h"
 
 #define WA_WINDOW_MS (24LL * 3600 * 1000)
 #define WA_ANSWER_MAX (1u << 20)
@@ -246,31 +248,59 @@ describe(const struct buf *ans, long status, long long *code, int *transient, ch
 	    : "");
 }
 
-static void
-wa_send(struct chan *c, const char *peer, const char *text, const char *reply_to,
-    const char *edit_id, struct chan_sent *r)
+/* Inside the 24-hour window?  Else r says why not. */
+static int
+in_window(struct chan *c, const char *peer, struct chan_sent *r)
 {
-	struct buf req = BUF_INIT, ans = BUF_INIT;
-	char u[1024], a[1200];
-	long long last = q_chat_last_inbound(c, peer), code;
-	long st, ra = -1;
-	int transient;
+	long long last = q_chat_last_inbound(c, peer);
 
 	memset(r, 0, sizeof *r);
 	r->retry_after = -1;
-	if (clock_wall_ms() - last > WA_WINDOW_MS) {
-		r->how = SENT_FATAL;
-		snprintf(r->why, sizeof r->why, "whatsapp: outside the 24-hour window (the user"
-		    " last wrote %lld h ago): only a template may be sent",
-		    last ? (clock_wall_ms() - last) / 3600000 : -1);
-		return;
+	if (clock_wall_ms() - last <= WA_WINDOW_MS)
+		return 1;
+	r->how = SENT_FATAL;
+	snprintf(r->why, sizeof r->why, "whatsapp: outside the 24-hour window (the user"
+	    " last wrote %lld h ago): only a template may be sent",
+	    last ? (clock_wall_ms() - last) / 3600000 : -1);
+	return 0;
+}
+
+/* What a Graph call's answer came to: a retry or a dead letter (or SENT_OK). */
+static void
+outcome(const struct buf *ans, long st, long ra, struct chan_sent *r)
+{
+	long long code;
+	int transient;
+
+	if (st == 200 && json_valid(ans->p, ans->len, NULL, 0))
+		r->how = SENT_OK;
+	else if (st == 0) {
+		r->how = SENT_RETRY;
+		snprintf(r->why, sizeof r->why, "%s", err_msg());
+	} else {
+		describe(ans, st, &code, &transient, r->why, sizeof r->why);
+		/* 130429 throughput, 131056 pair rate, 80007 and 4 app limits: wait and retry */
+		r->how = code != WA_REENGAGE && (st == 429 || st >= 500 || transient
+		    || code == 130429 || code == 131056 || code == 80007 || code == 4)
+		    ? SENT_RETRY : SENT_FATAL;
+		r->retry_after = ra;
 	}
+}
+
+/* POST .../messages: to peer, the message's own members (`"type":…,"text":{…}`), a
+ * reply to reply_to. */
+static void
+post_message(struct chan *c, const char *peer, const char *content, const char *reply_to,
+    struct chan_sent *r)
+{
+	struct buf req = BUF_INIT, ans = BUF_INIT;
+	char u[1024], a[1200];
+	long st, ra = -1;
+
 	buf_adds(&req, "{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\","
 	    "\"to\":");
 	buf_add_json_str(&req, peer, strlen(peer));
-	buf_adds(&req, ",\"type\":\"text\",\"text\":{\"preview_url\":false,\"body\":");
-	buf_add_json_str(&req, text, strlen(text));
-	buf_addc(&req, '}');
+	buf_printf(&req, ",%s", content);
 	if (reply_to && *reply_to) {
 		buf_adds(&req, ",\"context\":{\"message_id\":");
 		buf_add_json_str(&req, reply_to, strlen(reply_to));
@@ -280,27 +310,78 @@ wa_send(struct chan *c, const char *peer, const char *text, const char *reply_to
 	msgs_url(c, u, sizeof u);
 	auth(c, a, sizeof a);
 	st = chan_http(c, "POST", u, a, req.p, req.len, &ans, WA_ANSWER_MAX, 60, NULL, &ra);
-	if (st == 200 && json_valid(ans.p, ans.len, NULL, 0)) {
+	outcome(&ans, st, ra, r);
+	if (r->how == SENT_OK) {
 		const char *ms, *m;
 		size_t msn, mn, off = 0;
-		r->how = SENT_OK;
 		if (jp_get(ans.p, ans.len, "messages", &ms, &msn) && *ms == '['
 		    && json_array_next(ms, msn, &off, &m, &mn) && *m == '{')
 			jp_str(m, mn, "id", r->ext, sizeof r->ext);
-	} else if (st == 0) {
-		r->how = SENT_RETRY;
-		snprintf(r->why, sizeof r->why, "%s", err_msg());
-	} else {
-		describe(&ans, st, &code, &transient, r->why, sizeof r->why);
-		/* 130429 throughput, 131056 pair rate, 80007 and 4 app limits: wait and retry */
-		r->how = code != WA_REENGAGE && (st == 429 || st >= 500 || transient
-		    || code == 130429 || code == 131056 || code == 80007 || code == 4)
-		    ? SENT_RETRY : SENT_FATAL;
-		r->retry_after = ra;
 	}
-	(void)edit_id;
 	buf_free(&req);
 	buf_free(&ans);
+}
+
+static void
+wa_send(struct chan *c, const char *peer, const char *text, const char *reply_to,
+    const char *edit_id, struct chan_sent *r)
+{
+	struct buf content = BUF_INIT;
+
+	(void)edit_id;
+	if (!in_window(c, peer, r))
+		return;
+	buf_adds(&content, "\"type\":\"text\",\"text\":{\"preview_url\":false,\"body\":");
+	buf_add_json_str(&content, text, strlen(text));
+	buf_addc(&content, '}');
+	post_message(c, peer, content.p, reply_to, r);
+	buf_free(&content);
+}
+
+/* A voice note: the file uploaded (POST .../media, multipart), then an audio message
+ * naming the media id it was given. */
+static void
+wa_voice(struct chan *c, const char *peer, const char *path, const char *reply_to,
+    struct chan_sent *r)
+{
+	char boundary[MULTIPART_BOUNDARY_LEN], ctype[96], u[1024], a[1200], id[128] = "";
+	struct buf audio = BUF_INIT, body = BUF_INIT, ans = BUF_INIT, content = BUF_INIT;
+	long st, ra = -1;
+
+	if (!in_window(c, peer, r))
+		return;
+	if (file_read(path, CHAN_MEDIA_MAX, &audio)) {
+		r->how = SENT_FATAL;
+		snprintf(r->why, sizeof r->why, "%s", err_msg());
+		return;
+	}
+	multipart_boundary(boundary);
+	multipart_field(&body, boundary, "messaging_product", "whatsapp");
+	multipart_field(&body, boundary, "type", "audio/ogg");
+	multipart_file(&body, boundary, "file", "voice.ogg", "audio/ogg", audio.p, audio.len);
+	multipart_end(&body, boundary);
+	snprintf(ctype, sizeof ctype, "Content-Type: multipart/form-data; boundary=%s", boundary);
+	snprintf(u, sizeof u, "%s/%s/%s/media", c->base_url, c->version, c->phone_id);
+	auth(c, a, sizeof a);
+	st = body.oom ? 0 : chan_http_type(c, "POST", u, a, ctype, body.p, body.len, &ans,
+	    WA_ANSWER_MAX, 120, NULL, &ra);
+	if (body.oom)
+		err_set(EX_SOFTWARE, "whatsapp: media upload: out of memory");
+	outcome(&ans, st, ra, r);
+	if (r->how == SENT_OK && !jp_str(ans.p, ans.len, "id", id, sizeof id)) {
+		r->how = SENT_RETRY;
+		snprintf(r->why, sizeof r->why, "whatsapp: media upload: no id in the answer");
+	}
+	if (r->how == SENT_OK) {
+		buf_adds(&content, "\"type\":\"audio\",\"audio\":{\"id\":");
+		buf_add_json_str(&content, id, strlen(id));
+		buf_addc(&content, '}');
+		post_message(c, peer, content.p, reply_to, r);
+	}
+	buf_free(&audio);
+	buf_free(&body);
+	buf_free(&ans);
+	buf_free(&content);
 }
 
 static void
@@ -411,6 +492,7 @@ const struct chan_conn chan_whatsapp = {
 	.parse = wa_parse,
 	.send = wa_send,
 	.typing = wa_typing,
+	.voice = wa_voice,
 	.media = wa_media,
 	.check = wa_check,
 	.statuses = wa_statuses,

@@ -21,6 +21,7 @@
 #include "channel/pair.h"
 #include "channel/queue.h"
 #include "channel/split.h"
+#include "channel/voice.h"
 #include "channel/work.h"
 #include "store/config.h"
 #include "store/store.h"
@@ -258,9 +259,13 @@ fetch_media(struct chan *c, const struct q_in *q, struct buf *attach, int *voice
 			unlink(path);
 			snprintf(say, sn, "I could not take that file: %s.", err_msg());
 			rc = 0;
-		} else if (strcmp(kind, "voice") == 0 || strcmp(kind, "audio") == 0)
-			*voice = 1;           /* kept for speech-to-text when it comes */
-		else {
+		} else if (strcmp(kind, "voice") == 0 || strcmp(kind, "audio") == 0) {
+			*voice = 1;           /* kept; claw-chat transcribes it when stt is set */
+			if (voice_stt_on(c)) {
+				buf_adds(attach, attach->len ? "," : "");
+				buf_add_json_str(attach, path, strlen(path));
+			}
+		} else {
 			buf_adds(attach, attach->len ? "," : "");
 			buf_add_json_str(attach, path, strlen(path));
 		}
@@ -298,7 +303,8 @@ request(struct chan *c, struct q_in *q, struct buf *req)
 		buf_free(&attach);
 		return rc;
 	}
-	if (voice && !q->text[0])
+	q->voice = voice;
+	if (voice && !q->text[0] && !attach.len)
 		snprintf(say, sizeof say, "Voice messages are not set up yet: the recording is"
 		    " kept, but please type your message for now.");
 	if (say[0] && !q->text[0] && !attach.len) {
@@ -376,8 +382,8 @@ event(struct chan *c, struct slot *v, int n, const char *ev, size_t len, int *le
 		preview(c, s);
 	} else if (strcmp(type, "message") == 0) {
 		jp_text(ev, len, "text", &t);
-		rc = q_finish_edit(c, s->q->id, "done", NULL, s->q->peer, t.p ? t.p : "",
-		    s->q->msgid, s->preview);
+		rc = q_finish_voice(c, s->q->id, "done", NULL, s->q->peer, t.p ? t.p : "",
+		    s->q->msgid, s->preview, voice_wanted(c, s->q->voice));
 		s->done = 1;
 		(*left)--;
 		telemetry_add(&c->tel, "turn", -1, 1, NULL);
@@ -543,7 +549,10 @@ work_send(struct chan *c, long long wait_ms)
 			continue;
 		}
 		t0 = clock_mono_ms();
-		c->conn->send(c, o.peer, o.text, o.reply_to, o.edit, &r);
+		if (o.voice)
+			voice_send(c, &o, &r);
+		else
+			c->conn->send(c, o.peer, o.text, o.reply_to, o.edit, &r);
 		telemetry_add(&c->tel, "send", clock_mono_ms() - t0, r.how == SENT_OK, NULL);
 		if (r.how == SENT_OK) {
 			rc = q_out_sent(c, o.id, r.ext);

@@ -5,38 +5,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
 #include "base/err.h"
 #include "base/json.h"
 #include "media/cloud.h"
 #include "net/fetch.h"
+#include "net/multipart.h"
 #include "store/secret.h"
 
 #define ANSWER_MAX (4u << 20)
-
-void
-multipart_field(struct buf *b, const char *boundary, const char *name, const char *value)
-{
-	buf_printf(b, "--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n",
-	    boundary, name, value);
-}
-
-void
-multipart_file(struct buf *b, const char *boundary, const char *name, const char *filename,
-    const char *type, const void *data, size_t n)
-{
-	buf_printf(b, "--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
-	    "Content-Type: %s\r\n\r\n", boundary, name, filename, type);
-	buf_add(b, data, n);
-	buf_adds(b, "\r\n");
-}
-
-void
-multipart_end(struct buf *b, const char *boundary)
-{
-	buf_printf(b, "--%s--\r\n", boundary);
-}
 
 struct sink {
 	struct buf *body;   /* collected, or NULL */
@@ -106,8 +82,7 @@ int
 cloud_transcribe(const struct media_svc *s, const char *name, const char *type,
     const struct buf *audio, struct buf *text, struct buf *segments)
 {
-	char boundary[48], url[600], ctype[96], *auth = NULL;
-	unsigned char rnd[12];
+	char boundary[MULTIPART_BOUNDARY_LEN], url[600], ctype[96], *auth = NULL;
 	struct buf body = BUF_INIT, ans = BUF_INIT;
 	struct sink sk = { .body = &ans, .max = ANSWER_MAX };
 	const char *v;
@@ -117,9 +92,7 @@ cloud_transcribe(const struct media_svc *s, const char *name, const char *type,
 	if (audio->len > MEDIA_UPLOAD_MAX)
 		return err_set(EX_DATAERR, "%s: %zu bytes is over the %u-byte upload limit of"
 		    " %s/%s", name, audio->len, MEDIA_UPLOAD_MAX, s->provider, s->model);
-	randombytes_buf(rnd, sizeof rnd);
-	memcpy(boundary, "claw-", 5);
-	sodium_bin2hex(boundary + 5, sizeof boundary - 5, rnd, sizeof rnd);
+	multipart_boundary(boundary);
 	multipart_field(&body, boundary, "model", s->model);
 	multipart_field(&body, boundary, "response_format", segments ? "verbose_json" : "json");
 	if (segments)

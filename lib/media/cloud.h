@@ -8,12 +8,6 @@
 #include "base/buf.h"
 #include "media/media.h"
 
-/* multipart/form-data (RFC 7578) parts and the closing delimiter. */
-void multipart_field(struct buf *b, const char *boundary, const char *name, const char *value);
-void multipart_file(struct buf *b, const char *boundary, const char *name, const char *filename,
-    const char *type, const void *data, size_t n);
-void multipart_end(struct buf *b, const char *boundary);
-
 /* POST {base_url}/audio/transcriptions: audio (named name, of media type type) as the file
  * field; response_format json, or verbose_json with segment timestamps when segments is
  * not NULL (then a JSON array of {start, end, text}). */

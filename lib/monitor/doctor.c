@@ -1,6 +1,7 @@
 /* doctor: checks[] in the order a person fixes things — files and modes before the
  * store is opened (opening it tightens $CLAW_HOME quietly), then the store, the
- * config and secrets, the kernel's sandbox layers, skills, cron, gateway, provider. */
+ * config and secrets, the kernel's sandbox layers, skills, cron, gateway, provider,
+ * and last the optional local media engines. */
 #include <dirent.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -390,6 +391,41 @@ c_provider(struct doc *d)
 	free(model);
 }
 
+/* The local engines of voice and images (claw-chat's stt/tts=local, the ocr, screenshot
+ * and audio-info skills): optional, so warnings, each with the Debian package. */
+static void
+c_media(struct doc *d)
+{
+	static const struct { const char *prog, *pkg, *why; } engines[] = {
+		{ "tesseract", "tesseract-ocr", "ocr: text in images" },
+		{ "pocketsphinx_continuous", "pocketsphinx", "stt=local: speech to text" },
+		{ "flite", "flite", "tts=local: text to speech" },
+		{ "espeak-ng", "espeak-ng", "tts=local when flite is missing" },
+		{ "sox", "sox libsox-fmt-all", "audio decoding and audio-info" },
+		{ "ffmpeg", "ffmpeg", "Opus, WebM and M4A audio: voice notes" },
+	};
+	/* where Debian's pocketsphinx-en-us puts it: the path lib/media/local.c reads */
+	static const char model[] = "/usr/share/pocketsphinx/model/en-us";
+	char path[PATH_MAX], msg[256], fix[128];
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < sizeof engines / sizeof engines[0]; i++) {
+		if (path_find_prog(engines[i].prog, path, sizeof path) == 0) {
+			say(d, "media.engines", "warning", 1, "%s: %s", engines[i].prog, path);
+			continue;
+		}
+		snprintf(msg, sizeof msg, "%s not found (%s)", engines[i].prog, engines[i].why);
+		snprintf(fix, sizeof fix, "apt-get install %s", engines[i].pkg);
+		say_fix(d, "media.engines", "warning", msg, fix, NULL, NULL, NULL);
+	}
+	if (stat(model, &st) == 0 && S_ISDIR(st.st_mode))
+		say(d, "media.engines", "warning", 1, "pocketsphinx en-us model: %s", model);
+	else
+		say_fix(d, "media.engines", "warning", "no pocketsphinx en-us model (stt=local)",
+		    "apt-get install pocketsphinx-en-us", NULL, NULL, NULL);
+}
+
 int
 doctor_run(int fix, doctor_fn *fn, void *ctx, int *errors)
 {
@@ -408,6 +444,7 @@ doctor_run(int fix, doctor_fn *fn, void *ctx, int *errors)
 	c_cron(&d);
 	c_gateway(&d);
 	c_provider(&d);
+	c_media(&d);
 	store_close(d.db);
 	*errors = d.errors;
 	return 0;

@@ -14,7 +14,7 @@
 #include "store/store.h"
 
 enum type { T_STRING, T_MODEL, T_ONOFF, T_UINT, T_FRACTION, T_ADDR, T_URL, T_KIND, T_SECRET,
-    T_POLICY, T_STREAM, T_SPEECH, T_STRATEGY, T_DISPATCH, NTYPES };
+    T_POLICY, T_STREAM, T_SPEECH, T_STRATEGY, T_DISPATCH, T_VOICE, NTYPES };
 
 /* The values a key of a choice type may take, separated by '|'. */
 static const char *const choices[NTYPES] = {
@@ -22,6 +22,7 @@ static const char *const choices[NTYPES] = {
 	[T_STREAM] = "off|edit",
 	[T_STRATEGY] = "round-robin|least-loaded|random|weighted",
 	[T_DISPATCH] = "local|cluster",
+	[T_VOICE] = "auto|always|never",
 };
 
 static const struct key {
@@ -51,6 +52,7 @@ static const struct key {
 	{ "channels.*.gateway_url", NULL, T_STRING },
 	{ "channels.*.public_key", NULL, T_STRING },
 	{ "channels.*.rpc", NULL, T_STRING },
+	{ "channels.*.voice_reply", "auto", T_VOICE },    /* channels and voice */
 	{ "chat.chain_limit", "8", T_UINT },
 	{ "chat.idle_timeout", "120", T_UINT },
 	{ "chat.max_tokens", NULL, T_UINT },      /* chat: unset = the provider's own */
@@ -326,7 +328,7 @@ config_check(const char *key, const char *value)
 			want = "openai or anthropic";
 		break;
 	case T_SECRET: if (!*value) want = "a non-empty value"; break;
-	case T_POLICY: case T_STREAM: case T_STRATEGY: case T_DISPATCH:
+	case T_POLICY: case T_STREAM: case T_STRATEGY: case T_DISPATCH: case T_VOICE:
 		if (!choice(choices[k->type], value))
 			want = choices[k->type];
 		break;

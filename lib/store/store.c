@@ -307,6 +307,9 @@ static const char *const migrations[] = {
 	/* channels II (claw-channel: Discord, Signal): why the last poll could not reach
 	 * the service ('' when it could), for claw channel status */
 	"ALTER TABLE channels ADD COLUMN error TEXT NOT NULL DEFAULT '';",
+
+	/* channels and voice (voice_reply): a part to send as a voice note of its text */
+	"ALTER TABLE channel_egress ADD COLUMN voice INTEGER NOT NULL DEFAULT 0;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

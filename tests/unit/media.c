@@ -5,6 +5,7 @@
 #include "tap.h"
 #include "base/err.h"
 #include "media/cloud.h"
+#include "net/multipart.h"
 #include "media/local.h"
 #include "media/media.h"
 
