@@ -58,9 +58,10 @@ object_of(const char *text, size_t len, const char **o, size_t *on)
 	const char *p = text, *end = text + len, *nl, *close;
 	char why[96];
 
-	while (p < end && strchr(" \t\r\n", *p))
-		p++;
-	while (end > p && strchr(" \t\r\n", end[-1]))
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;              /* not strchr: it finds a NUL byte too */
+	while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'
+	    || end[-1] == '\n'))
 		end--;
 	if (end - p >= 6 && memcmp(p, "```", 3) == 0 && memcmp(end - 3, "```", 3) == 0) {
 		if (!(nl = memchr(p, '\n', (size_t)(end - p))))

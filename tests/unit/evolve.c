@@ -47,6 +47,13 @@ radius(const char *a, const char *b, long files, long lines, const char *diff)
 	tree_free(&tb);
 }
 
+/* A proposal given as a C string: its length is the string's, never a count by hand. */
+static int
+parse_str(const char *text, struct proposal *p)
+{
+	return proposal_parse(text, strlen(text), p);
+}
+
 int
 main(void)
 {
@@ -70,14 +77,14 @@ main(void)
 	path("a b", 0);
 	path("a/b/c/d/e/f/g/h/i", 0);
 
-	ok(proposal_parse("{\"skill\":\"x\",\"files\":[{\"path\":\"run\",\"text\":\"a\"}]}",
-	    52, &p) == 0 && p.n == 1 && strcmp(p.v[0].path, "run") == 0, "a minimal proposal");
+	ok(parse_str("{\"skill\":\"x\",\"files\":[{\"path\":\"run\",\"text\":\"a\"}]}",
+	    &p) == 0 && p.n == 1 && strcmp(p.v[0].path, "run") == 0, "a minimal proposal");
 	proposal_free(&p);
-	ok(proposal_parse("```\n{\"skill\":\"x\",\"files\":"
-	    "[{\"path\":\"r\",\"remove\":true}]}\n```", 58, &p) == 0 && p.v[0].remove,
+	ok(parse_str("```\n{\"skill\":\"x\",\"files\":"
+	    "[{\"path\":\"r\",\"remove\":true}]}\n```", &p) == 0 && p.v[0].remove,
 	    "a fenced proposal with a removal");
 	proposal_free(&p);
-	ok(proposal_parse("{\"skill\":\"x\",\"files\":[]} trailing", 33, &p) != 0, "trailing text");
+	ok(parse_str("{\"skill\":\"x\",\"files\":[]} trailing", &p) != 0, "trailing text");
 	proposal_free(&p);
 
 	radius("a\nb\nc\n", "a\nb\nc\n", 0, 0, "");
