@@ -180,6 +180,7 @@ chan_http(struct chan *c, const char *method, const char *url, const char *auth,
 		hdr[0] = NULL;
 	f.url = url;
 	f.method = method;
+	f.user_agent = c->conn->user_agent;
 	f.headers = hdr;
 	f.body = body ? body : "";
 	f.len = body ? len : 0;
