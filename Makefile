@@ -33,7 +33,8 @@ ALLLDFLAGS = $(LDHARDEN) $(SANFLAGS) $(LDFLAGS)
 # Each program links only what it uses (--as-needed drops the rest).  SQLite and
 # libsodium are linked statically: resolving two more shared objects at every start
 # cost ~0.6 ms, a quarter of an empty program's whole run.  libcurl is dlopen'd by
-# claw-chat for https only (lib/fetch_curl.c).
+# claw-chat for https only (lib/fetch_curl.c), libwebsockets by claw-channel for the
+# Discord Gateway only (lib/channel/discord_gw.c).
 STORE_LIBS     = -Wl,-Bstatic -lsqlite3 -lsodium -Wl,-Bdynamic -lm -ldl -lpthread
 LIBS_claw      = $(STORE_LIBS)
 LIBS_claw-chat = -ljq $(STORE_LIBS)
@@ -43,7 +44,7 @@ LIBS_claw-node = $(STORE_LIBS)
 LIBS_claw-monitor = -Wl,-Bstatic -lyaml -lseccomp -Wl,-Bdynamic $(STORE_LIBS)
 LIBS_claw-gateway = -Wl,-Bstatic -lyaml -Wl,-Bdynamic $(STORE_LIBS)
 LIBS_claw-sandbox = -Wl,-Bstatic -lseccomp -Wl,-Bdynamic
-LIBS_claw-channel = -lwebsockets $(STORE_LIBS)
+LIBS_claw-channel = $(STORE_LIBS)
 
 PROGS    = $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
 # Helpers the programs run (claw-sandbox, claw-node-runner): built or copied
@@ -90,7 +91,7 @@ $(B)/bin/%: $(B)/libexec/%.o $(B)/lib/libclaw.a
 # C unit tests print TAP; they link everything the library may need.
 $(B)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(B)/lib/libclaw.a
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(ALLLDFLAGS) -o $@ $< $(B)/lib/libclaw.a -lyaml -ljq -lseccomp -lwebsockets $(STORE_LIBS)
+	$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(ALLLDFLAGS) -o $@ $< $(B)/lib/libclaw.a -lyaml -ljq -lseccomp $(STORE_LIBS)
 
 # Convenience: ./claw etc. are never built in the tree root; tests use $(B)/bin.
 check: all check-layers
@@ -125,10 +126,10 @@ fuzz: $(FUZZBINS) build-fuzz/wire-canary
 	    echo "fuzz: the leak canary was not caught"; exit 1; fi; echo "fuzz: leak canary caught"
 build-fuzz/wire-canary: fuzz/wire.c $(LIBSRC) $(LIBHDR)
 	@mkdir -p $(@D)
-	$(FUZZCC) $(FUZZFLAGS) -DFUZZ_LEAK_CANARY -o $@ $< $(LIBSRC) -lyaml -ljq -lseccomp -lwebsockets -lsqlite3 -lsodium -lm -ldl -lpthread
+	$(FUZZCC) $(FUZZFLAGS) -DFUZZ_LEAK_CANARY -o $@ $< $(LIBSRC) -lyaml -ljq -lseccomp -lsqlite3 -lsodium -lm -ldl -lpthread
 build-fuzz/%: fuzz/%.c $(LIBSRC) $(LIBHDR)
 	@mkdir -p $(@D) fuzz/corpus/$*
-	$(FUZZCC) $(FUZZFLAGS) -o $@ $< $(LIBSRC) -lyaml -ljq -lseccomp -lwebsockets -lsqlite3 -lsodium -lm -ldl -lpthread
+	$(FUZZCC) $(FUZZFLAGS) -o $@ $< $(LIBSRC) -lyaml -ljq -lseccomp -lsqlite3 -lsodium -lm -ldl -lpthread
 
 bench: all
 	bench/run

@@ -37,7 +37,7 @@ teardown() {
 
 db() { sqlite3 "$CLAW_HOME/claw.db" "$@"; }
 dc_add() { echo "$DC_TOKEN" | claw channel add discord --token=- >/dev/null; }
-rest() { jq -c --arg m "$1" --arg p "$2" 'select(.method == $m and (.path | startswith($p)))' "$TMP/dc/log"; }
+rest() { jq -c --arg m "$1" --arg p "$2" 'select(.method == $m and (.path | startswith($p))) | del(.ua)' "$TMP/dc/log"; }
 model_calls() { [ -f "$TMP/prov/log" ] && grep -c chat/completions "$TMP/prov/log" || echo 0; }
 wait_for() {
 	for _ in $(seq 300); do "$@" && return 0; sleep 0.1; done
@@ -79,6 +79,22 @@ ask_body() {
 	assert_output $'discord\tdiscord\tclaw'
 	run rest GET /api/v10/users/@me
 	assert_output --partial "\"auth\":\"Bot $DC_TOKEN\""
+}
+
+@test "discord REST: every call says User-Agent: DiscordBot (URL, VERSION)" {
+	dc_add
+	claw config set channels.discord.dm_policy=open
+	jq -cn '{id:"1310", channel_id:"900", author:{id:"555", username:"ann"}, content:"hi",
+	    type:0}' | claw channel ingest discord
+	CLAW_CHANNEL_NO_WORK=1 claw channel work discord
+	v=$(claw --version | awk '{print $NF}')
+	run jq -r 'select(.method) | .ua' "$TMP/dc/log"
+	[ "${#lines[@]}" -ge 2 ]      # users/@me at add, the answer
+	for l in "${lines[@]}"; do
+		[[ $l =~ ^DiscordBot\ \(https://[^,\ ]+,\ ${v//./\\.}\)$ ]] || { echo "ua: $l"; false; }
+	done
+	run rest POST /api/v10/channels/900/messages
+	assert_output --partial '"content":"echo: hi"'
 }
 
 @test "discord interactions: PING is PONG; a bad or missing signature is 401 with no side effect" {

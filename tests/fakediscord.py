@@ -15,7 +15,8 @@ a scripted 429 adds X-RateLimit-Global and X-RateLimit-Scope and the body
 Control: POST /_control/fail {"path":"/channels/", "status":429, "retry_after":0.4,
 "global":false, "times":1}; GET /_control/sign?... is not needed: `fakediscord.py sign`
 (see below) signs an interaction with a key made by `fakediscord.py keygen DIR`.
-Every request is logged as one JSON line {method, path, auth, body} in --log.
+Every request is logged as one JSON line {method, path, auth, ua, body} in --log (ua: its
+User-Agent).
 
 Gateway (--gateway-port-file): a WebSocket server written here on RFC 6455 (the handshake's
 Sec-WebSocket-Accept, masked client frames, text frames, close with a code).  It sends HELLO
@@ -126,7 +127,8 @@ class Rest(http.server.BaseHTTPRequestHandler):
             gw_control(path.rsplit("/", 1)[1], body)
             return self.reply(200, {})
         auth = self.headers.get("Authorization")
-        log({"method": method, "path": path, "auth": auth, "body": body})
+        log({"method": method, "path": path, "auth": auth, "ua": self.headers.get("User-Agent"),
+             "body": body})
         if not path.startswith("/api/v10/"):
             return self.reply(404, {"message": "404: Not Found", "code": 0})
         p = path[len("/api/v10"):]

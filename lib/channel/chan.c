@@ -192,6 +192,7 @@ chan_http_type(struct chan *c, const char *method, const char *url, const char *
 		hdr[0] = NULL;
 	f.url = url;
 	f.method = method;
+	f.user_agent = c->conn->user_agent;
 	f.headers = hdr;
 	f.body = body ? body : "";
 	f.len = body ? len : 0;

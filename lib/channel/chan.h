@@ -63,6 +63,7 @@ struct chan_conn {
 	int can_edit;                 /* send may replace a sent message (stream=edit) */
 	int no_token;                 /* no channels.NAME.token: a local daemon (Signal) */
 	int reply_all;                /* every part carries reply_to, later ones as "+ID" */
+	const char *user_agent;       /* the service asks for its own (NULL: fetch's) */
 	/* A webhook body (or one poll's result): fn for each message in it.  0, or
 	 * EX_DATAERR when it is not what the service sends. */
 	int (*parse)(struct chan *c, const char *body, size_t n, chan_msg_fn *fn, void *ctx);

@@ -14,6 +14,8 @@
 #include "channel/jpath.h"
 
 #define DC_ANSWER_MAX (1u << 20)
+/* The $url of the User-Agent Discord asks for: the project's page (it is not checked). */
+#define DC_URL "https://claw.example.org"
 
 /* A bot token's first part is the bot's user id in base64: mentions need it. */
 void
@@ -326,6 +328,8 @@ const struct chan_conn chan_discord = {
 	.base_url = "https://discord.com/api/v10",
 	.text_max = 2000,
 	.reply_all = 1,
+	/* REFERENCE §2: without this form Cloudflare may block the client */
+	.user_agent = "DiscordBot (" DC_URL ", " CLAW_VERSION ")",
 	.parse = dc_parse,
 	.poll = dc_poll,
 	.send = dc_send,

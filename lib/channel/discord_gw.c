@@ -1,6 +1,10 @@
 /* discord_gw: the Discord Gateway over WebSocket with libwebsockets — hello, identify,
- * heartbeat at the interval given, resume after a drop, MESSAGE_CREATE into messages. */
+ * heartbeat at the interval given, resume after a drop, MESSAGE_CREATE into messages.
+ * libwebsockets (and the OpenSSL it pulls in) is dlopen'd on the first Gateway poll, the
+ * way net/fetch_curl.c loads libcurl: linked, it cost every connector ~2 MB of RSS. */
+#include <dlfcn.h>
 #include <libwebsockets.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +21,51 @@
 /* GUILD_MESSAGES | DIRECT_MESSAGES | MESSAGE_CONTENT */
 #define DC_INTENTS ((1 << 9) | (1 << 12) | (1 << 15))
 #define DC_FRAME_MAX (CHAN_UPDATE_MAX + 65536)
+
+#define LWS_SONAME "libwebsockets.so.17"
+
+/* The functions used, looked up by name; the header gives their types. */
+static struct {
+	__typeof__(lws_set_log_level) *set_log_level;
+	__typeof__(lws_create_context) *create_context;
+	__typeof__(lws_client_connect_via_info) *client_connect_via_info;
+	__typeof__(lws_service) *service;
+	__typeof__(lws_sul_schedule) *sul_schedule;
+	__typeof__(lws_parse_uri) *parse_uri;
+	__typeof__(lws_write) *write;
+	__typeof__(lws_callback_on_writable) *callback_on_writable;
+	__typeof__(lws_is_final_fragment) *is_final_fragment;
+	__typeof__(lws_remaining_packet_payload) *remaining_packet_payload;
+	__typeof__(lws_close_reason) *close_reason;
+	__typeof__(lws_set_timeout) *set_timeout;
+	int ok;
+} W;
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void
+load(void)
+{
+	void *lib = dlopen(LWS_SONAME, RTLD_NOW | RTLD_LOCAL);
+
+	if (!lib)
+		return;
+#define SYM(field) if (!(*(void **)&W.field = dlsym(lib, "lws_" #field))) return
+	SYM(set_log_level);
+	SYM(create_context);
+	SYM(client_connect_via_info);
+	SYM(service);
+	SYM(sul_schedule);
+	SYM(parse_uri);
+	SYM(write);
+	SYM(callback_on_writable);
+	SYM(is_final_fragment);
+	SYM(remaining_packet_payload);
+	SYM(close_reason);
+	SYM(set_timeout);
+#undef SYM
+	W.ok = 1;
+}
 
 /* One connection, kept between polls: the session resumes after a drop. */
 static struct gw {
@@ -50,7 +99,7 @@ queue_frame(const char *json, size_t n)
 	buf_add(&G.out, json, n);
 	buf_addc(&G.out, '\0');
 	if (G.wsi)
-		lws_callback_on_writable(G.wsi);
+		W.callback_on_writable(G.wsi);
 }
 
 static void
@@ -174,13 +223,13 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 			return -1;
 		}
 		buf_add(&G.in, in, len);
-		if (lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi)) {
+		if (W.is_final_fragment(wsi) && !W.remaining_packet_payload(wsi)) {
 			buf_addc(&G.in, '\0');
 			payload(G.in.p, G.in.len - 1);
 			buf_reset(&G.in);
 		}
 		if (G.closing) {
-			lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
+			W.close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
 			return -1;
 		}
 		break;
@@ -191,7 +240,7 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 			if (!f)
 				return -1;
 			memcpy(f + LWS_PRE, G.out.p, k);
-			if (lws_write(wsi, f + LWS_PRE, k, LWS_WRITE_TEXT) < (int)k) {
+			if (W.write(wsi, f + LWS_PRE, k, LWS_WRITE_TEXT) < (int)k) {
 				free(f);
 				return -1;
 			}
@@ -199,7 +248,7 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 			memmove(G.out.p, G.out.p + k + 1, G.out.len - k - 1);
 			G.out.len -= k + 1;
 			if (G.out.len)
-				lws_callback_on_writable(wsi);
+				W.callback_on_writable(wsi);
 		}
 		break;
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
@@ -248,7 +297,7 @@ connect_to(const char *url)
 	int port = 0;
 
 	snprintf(u, sizeof u, "%s", url);
-	if (lws_parse_uri(u, (const char **)&prot, &ads, &port, &pp))
+	if (W.parse_uri(u, (const char **)&prot, &ads, &port, &pp))
 		return err_set(EX_CONFIG, "%s: %s: not a ws:// or wss:// URL", G.c->name, url);
 	path = (char *)pp;
 	while (path && *path == '/')
@@ -272,7 +321,7 @@ connect_to(const char *url)
 	buf_reset(&G.out);
 	G.closing = 0;
 	G.why[0] = '\0';
-	if (!(G.wsi = lws_client_connect_via_info(&ci)))
+	if (!(G.wsi = W.client_connect_via_info(&ci)))
 		return err_set(EX_TEMPFAIL, "%s: cannot connect to the Gateway", G.c->name);
 	return 0;
 }
@@ -292,15 +341,19 @@ dc_poll(struct chan *c, const char *cursor, int timeout, chan_msg_fn *fn, void *
 	G.fnctx = ctx;
 	G.got = 0;
 	G.rc = 0;
+	pthread_once(&once, load);
+	if (!W.ok)
+		return err_set(EX_UNAVAILABLE, "%s: %s cannot be loaded: install libwebsockets17",
+		    c->name, LWS_SONAME);
 	if (!G.ctx) {
-		lws_set_log_level(0, NULL);
+		W.set_log_level(0, NULL);
 		memset(&info, 0, sizeof info);
 		info.port = CONTEXT_PORT_NO_LISTEN;
 		info.protocols = protocols;
 		info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 		info.gid = -1;
 		info.uid = -1;
-		if (!(G.ctx = lws_create_context(&info)))
+		if (!(G.ctx = W.create_context(&info)))
 			return err_set(EX_SOFTWARE, "%s: libwebsockets: no context", c->name);
 	}
 	if (timeout < 1)
@@ -325,7 +378,7 @@ dc_poll(struct chan *c, const char *cursor, int timeout, chan_msg_fn *fn, void *
 			else if (!G.acked) {  /* no ack since the last beat: a dead link */
 				snprintf(G.why, sizeof G.why, "no heartbeat ack");
 				G.resume_ok = 1;
-				lws_set_timeout(G.wsi, PENDING_TIMEOUT_CLOSE_SEND,
+				W.set_timeout(G.wsi, PENDING_TIMEOUT_CLOSE_SEND,
 				    LWS_TO_KILL_ASYNC);
 			} else
 				heartbeat();
@@ -340,10 +393,10 @@ dc_poll(struct chan *c, const char *cursor, int timeout, chan_msg_fn *fn, void *
 				at = G.next_hb;
 			if (!G.wsi && G.retry_at < at)
 				at = G.retry_at;
-			lws_sul_schedule(G.ctx, 0, &wake, woken,
+			W.sul_schedule(G.ctx, 0, &wake, woken,
 			    (at > now ? at - now : 1) * LWS_US_PER_MS);
 		}
-		lws_service(G.ctx, 0);
+		W.service(G.ctx, 0);
 		if (!G.wsi && !G.rc && G.why[0] && !G.got) {
 			/* said once a drop, the service loop keeps going */
 			fprintf(stderr, "claw-channel: %s: %s; reconnecting\n", c->name, G.why);

@@ -14,6 +14,7 @@ struct fetch {
 	/* "Name: value", NULL-terminated; secrets go here, never in url */
 	const char *const *headers;
 	const char *method;           /* NULL: POST with body; "GET": no body; "PATCH": a body */
+	const char *user_agent;       /* NULL: claw/VERSION; a constant, never from input */
 	const char *body;
 	size_t len;
 	long connect_timeout;         /* seconds */

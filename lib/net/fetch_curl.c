@@ -148,7 +148,8 @@ fetch_curl_post(void **handle, struct fetch *f)
 	C.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, f->connect_timeout > 0 ? f->connect_timeout : 10L);
 	C.easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	C.easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-	C.easy_setopt(h, CURLOPT_USERAGENT, FETCH_USER_AGENT);
+	C.easy_setopt(h, CURLOPT_USERAGENT,
+	    f->user_agent ? f->user_agent : FETCH_USER_AGENT);
 	C.easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
 	C.easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	C.easy_setopt(h, CURLOPT_XFERINFODATA, &s);

@@ -147,7 +147,7 @@ fetch_plain_post(struct fetch *f)
 	buf_printf(&req, "%s %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nUser-Agent: %s\r\nAccept: */*\r\n"
 	    "Connection: close\r\n", get ? "GET" : f->method ? f->method : "POST", url.path,
 	    strchr(url.host, ':') ? "[" : "", url.host, strchr(url.host, ':') ? "]" : "", url.port,
-	    FETCH_USER_AGENT);
+	    f->user_agent ? f->user_agent : FETCH_USER_AGENT);
 	if (!get)
 		buf_printf(&req, "Content-Length: %zu\r\n", f->len);
 	for (hp = f->headers; hp && *hp; hp++)
