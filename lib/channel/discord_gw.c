@@ -386,7 +386,7 @@ dc_poll(struct chan *c, const char *cursor, int timeout, chan_msg_fn *fn, void *
 		if (G.rc || (G.got && G.out.len == 0) || now >= end)
 			break;
 		if (G.late)
-			lws_sul_schedule(G.ctx, 0, &wake, woken, 50 * LWS_US_PER_MS);
+			W.sul_schedule(G.ctx, 0, &wake, woken, 50 * LWS_US_PER_MS);
 		else {
 			long long at = end;
 			if (G.connected && G.hb_ms && G.next_hb < at)
