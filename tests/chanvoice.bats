@@ -8,30 +8,12 @@ TG_TOKEN=123456:TEST-token_abc
 
 setup() {
 	claw_setup
-	TMP=$BATS_TEST_TMPDIR
-	fakeprovider_start "$TMP/prov"
-	mkdir -p "$TMP/ch"
-	: >"$TMP/ch/script"
-	python3 "$BATS_TEST_DIRNAME/fakechannel.py" --port-file "$TMP/ch/port" --log "$TMP/ch/log" \
-	    --script "$TMP/ch/script" 3>&- &
-	echo $! >"$TMP/ch/pid"
-	for _ in $(seq 100); do [ -s "$TMP/ch/port" ] && break; sleep 0.05; done
-	PP=$(cat "$TMP/prov/port") CP=$(cat "$TMP/ch/port")
-	FAKE=http://127.0.0.1:$CP
-	claw config set "providers.generic.base_url=http://127.0.0.1:$PP/v1" >/dev/null
-	claw config set model=generic/test-model >/dev/null
-	claw config set "channels.telegram.base_url=$FAKE" >/dev/null
+	channel_fakes_start
 	echo "$TG_TOKEN" | claw channel add telegram --token=- >/dev/null
 	claw config set channels.telegram.dm_policy=open >/dev/null
 }
 
-teardown() {
-	local p
-	for p in "$TMP/prov/pid" "$TMP/ch/pid"; do
-		[ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null || true
-	done
-	return 0
-}
+teardown() { channel_fakes_stop; }
 
 need() {
 	local p

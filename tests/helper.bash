@@ -154,3 +154,30 @@ claw_setup() {
 setup() {
 	claw_setup
 }
+
+# channels: the fake model and the fake Telegram/WhatsApp (tests/fakechannel.py) on
+# loopback, with the model and Telegram's base URL configured; $TMP, $PP, $CP, $FAKE set.
+channel_fakes_start() {
+	TMP=$BATS_TEST_TMPDIR
+	fakeprovider_start "$TMP/prov"
+	mkdir -p "$TMP/ch"
+	: >"$TMP/ch/script"
+	python3 "$BATS_TEST_DIRNAME/fakechannel.py" --port-file "$TMP/ch/port" --log "$TMP/ch/log" \
+	    --script "$TMP/ch/script" 3>&- &
+	echo $! >"$TMP/ch/pid"
+	for _ in $(seq 100); do [ -s "$TMP/ch/port" ] && break; sleep 0.05; done
+	PP=$(cat "$TMP/prov/port") CP=$(cat "$TMP/ch/port")
+	FAKE=http://127.0.0.1:$CP
+	claw config set "providers.generic.base_url=http://127.0.0.1:$PP/v1" >/dev/null
+	claw config set model=generic/test-model >/dev/null
+	claw config set "channels.telegram.base_url=$FAKE" >/dev/null
+}
+
+# channels: stop the fakes and any background poller a test left ($TMP/bg.*.pid).
+channel_fakes_stop() {
+	local p
+	for p in "$TMP/prov/pid" "$TMP/ch/pid" "$TMP"/bg.*.pid; do
+		[ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null || true
+	done
+	return 0
+}
