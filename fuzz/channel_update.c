@@ -1,6 +1,7 @@
-/* fuzz/channel_update: Telegram Updates and WhatsApp webhook bodies, as the services
- * (or anyone who forged a request past the gateway) send them.  Every message handed
- * out must have an id, fields that are NUL-free strings, and media that is JSON. */
+/* fuzz/channel_update: what every connector parses — Telegram Updates, WhatsApp webhook
+ * bodies, Discord interactions and Gateway messages, signal-cli's JSON-RPC lines — as the
+ * services (or a forger past the gateway's check) send them.  Every message handed out
+ * must have an id, bounded NUL-free fields, and media that is JSON. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,7 @@ check(struct chan *c, struct chan_msg *m, void *ctx)
 {
 	(void)c;
 	(void)ctx;
-	if (!m->ext[0] || strlen(m->peer) >= sizeof m->peer)
+	if (!m->ext[0] || strlen(m->peer) >= sizeof m->peer || strlen(m->msgid) >= sizeof m->msgid)
 		__builtin_trap();
 	if (m->media.len && !json_valid(m->media.p, m->media.len, NULL, 0))
 		__builtin_trap();
@@ -27,17 +28,23 @@ check(struct chan *c, struct chan_msg *m, void *ctx)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	/* Each connector with the bot names its mention checks compare against. */
+	static const struct { const char *kind, *bot, *botid; } conns[] = {
+		{ "telegram", "claw_bot", "123456" },
+		{ "whatsapp", "claw_bot", "123456" },
+		{ "discord", "claw", "1100000000000000001" },
+		{ "signal", "+15550000000", "1100000000000000001" },
+	};
 	struct chan c;
-	const char *kinds[] = { "telegram", "whatsapp" };
 	size_t i;
 	int rc;
 
-	memset(&c, 0, sizeof c);
-	snprintf(c.bot, sizeof c.bot, "claw_bot");
-	snprintf(c.botid, sizeof c.botid, "123456");
-	for (i = 0; i < 2; i++) {
-		c.conn = chan_conn(kinds[i]);
-		snprintf(c.name, sizeof c.name, "%s", kinds[i]);
+	for (i = 0; i < sizeof conns / sizeof conns[0]; i++) {
+		memset(&c, 0, sizeof c);
+		c.conn = chan_conn(conns[i].kind);
+		snprintf(c.name, sizeof c.name, "%s", conns[i].kind);
+		snprintf(c.bot, sizeof c.bot, "%s", conns[i].bot);
+		snprintf(c.botid, sizeof c.botid, "%s", conns[i].botid);
 		rc = c.conn->parse(&c, (const char *)data, size, check, NULL);
 		if (rc != 0 && rc != EX_DATAERR)
 			__builtin_trap();
