@@ -427,8 +427,10 @@ stored(sqlite3 *db, const char *key, char **value)
  * KEY VALUE "\n" (a sealed value is left out: SECRET 1, VLEN 0).  TOKEN is the store's
  * config token (store_token) the rows were read under, in the same transaction; HASH
  * is FNV-1a 64 of the records.  The copy answers only while the store's token is still
- * TOKEN and the records hash right: a change since, a crash or power cut between the
- * copy and the commit, a torn or foreign file all send the reader to the store.  Never
+ * TOKEN, the records hash right and the store file is older than the copy: a change
+ * since, a crash or power cut between the copy and the commit, a torn or foreign
+ * file, a store file written since (a checkpoint, or damage) all send the reader to
+ * the store.  Never
  * a source of truth: deleting it is always safe. */
 
 #define COPY_NAME "claw.db-config"
@@ -538,7 +540,7 @@ config_get_cached(const char *key, char **value, enum config_source *src)
 	const char *d, *v, *body;
 	int rc = -1, token, found;
 	unsigned long long want, len, hash;
-	struct stat sb;
+	struct stat sb, db;
 	size_t vn;
 	ssize_t n;
 	int fd;
@@ -567,9 +569,13 @@ config_get_cached(const char *key, char **value, enum config_source *src)
 	body = e + 1;
 	if (len != (size_t)(text + n - body) || fnv64(body, len) != hash)
 		goto out;
-	/* The copy is whole; is it current?  The header of the store at this moment. */
-	if (path_in_home(path, sizeof path, "claw.db") || store_peek_token(path, &token)
-	    || (int)want != token)
+	/* The copy is whole; is it current?  The header of the store at this moment.  A
+	 * store file changed since the copy was written (a checkpoint, or a hand that is
+	 * not SQLite's) is asked, not trusted: the copy would hide a damaged table. */
+	if (path_in_home(path, sizeof path, "claw.db") || stat(path, &db) < 0
+	    || db.st_mtim.tv_sec > sb.st_mtim.tv_sec || (db.st_mtim.tv_sec == sb.st_mtim.tv_sec
+	    && db.st_mtim.tv_nsec >= sb.st_mtim.tv_nsec)
+	    || store_peek_token(path, &token) || (int)want != token)
 		goto out;
 	if ((found = copy_find(body, body + len, key, &v, &vn)) < 0)
 		goto out;
