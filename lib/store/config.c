@@ -476,8 +476,7 @@ config_copy(sqlite3 *db)
 	hn = (size_t)snprintf(head, sizeof head, "claw-config 1 %d %zu %016llx\n", token, b.len,
 	    (unsigned long long)fnv64(b.p ? b.p : "", b.len));
 	snprintf(tmp, sizeof tmp, "%s.%ld", path, (long)getpid());
-	unlink(tmp);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
 		goto out;
 	ok = write(fd, head, hn) == (ssize_t)hn
 	    && (b.len == 0 || write(fd, b.p, b.len) == (ssize_t)b.len);
