@@ -1,6 +1,13 @@
 /* store: open, configure and migrate the shared SQLite store.  Schema changes are
  * appended to migrations[]; whichever process opens an older store first applies
- * them inside one BEGIN IMMEDIATE, so concurrent first runs are safe. */
+ * them inside one BEGIN IMMEDIATE, so concurrent first runs are safe.
+ *
+ * A new table or migration: one string appended at the END of migrations[], never an
+ * edit of an old one, with IF NOT EXISTS where a store set back (tests do) would meet
+ * it twice.  Nothing else to do: claw_config_touch() is on every connection before the
+ * migrations run, so one may write config; none may drop the config_touch_* triggers
+ * (config_get_cached() trusts the token they keep).  The schema is parsed by every
+ * process's first statement, a few microseconds an object: keep it lean. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
