@@ -497,8 +497,9 @@ config_copy_refresh(sqlite3 *db)
 	return store_end(db, 0);
 }
 
-/* The copy's record for key: 1 with *v (not terminated) and *vn, 0 when the copy says
- * it is not stored, -1 when the copy cannot say (sealed). */
+/* The copy's record for key in the records [p, end): 1 with *v (not terminated) and
+ * *vn, 0 when the copy says it is not stored, -1 when it cannot say (sealed, or a
+ * record that does not parse).  p[end - p] is readable: strtoull stops there. */
 static int
 copy_find(const char *p, const char *end, const char *key, const char **v, size_t *vn)
 {
@@ -508,11 +509,13 @@ copy_find(const char *p, const char *end, const char *key, const char **v, size_
 		char *e;
 		unsigned long long a, c;
 		long sealed;
+		if (!isdigit((unsigned char)*p))
+			return -1;
 		a = strtoull(p, &e, 10);
-		if (*e != ' ')
+		if (*e != ' ' || !isdigit((unsigned char)e[1]))
 			return -1;
 		c = strtoull(e + 1, &e, 10);
-		if (*e != ' ')
+		if (*e != ' ' || (e[1] != '0' && e[1] != '1'))
 			return -1;
 		sealed = strtol(e + 1, &e, 10);
 		if (*e != '\n' || e >= end)
@@ -533,14 +536,36 @@ copy_find(const char *p, const char *end, const char *key, const char **v, size_
 }
 
 int
+config_copy_lookup(const char *text, size_t n, const char *key, int *token, const char **v,
+    size_t *vn)
+{
+	const char *body;
+	char *e;
+	long t;
+	unsigned long long len, hash;
+
+	if (n < 14 || memcmp(text, "claw-config 1 ", 14) || text[n] != '\0')
+		return -1;
+	t = strtol(text + 14, &e, 10);
+	if (e == text + 14 || *e != ' ' || t < INT_MIN || t > INT_MAX
+	    || !isdigit((unsigned char)e[1]) || (len = strtoull(e + 1, &e, 10), *e != ' ')
+	    || !isxdigit((unsigned char)e[1]) || (hash = strtoull(e + 1, &e, 16), *e != '\n'))
+		return -1;
+	body = e + 1;
+	if (len != (size_t)(text + n - body) || fnv64(body, len) != hash)
+		return -1;
+	*token = (int)t;
+	return copy_find(body, body + len, key, v, vn);
+}
+
+int
 config_get_cached(const char *key, char **value, enum config_source *src)
 {
-	char path[PATH_MAX], env[256], *text = NULL, *e;
-	const char *d, *v, *body;
-	int rc = -1, token, found;
-	unsigned long long want, len, hash;
+	char path[PATH_MAX], env[256], *text = NULL;
+	const char *d, *v = NULL;
+	int rc = -1, token, want, found;
 	struct stat sb, db;
-	size_t vn;
+	size_t vn = 0;
 	ssize_t n;
 	int fd;
 
@@ -558,15 +583,10 @@ config_get_cached(const char *key, char **value, enum config_source *src)
 	else
 		n = -1;
 	close(fd);
-	if (n != (ssize_t)sb.st_size || strncmp(text, "claw-config 1 ", 14))
+	if (n != (ssize_t)sb.st_size)
 		goto out;
 	text[n] = '\0';
-	want = (unsigned long long)strtol(text + 14, &e, 10);
-	if (*e != ' ' || (len = strtoull(e + 1, &e, 10), *e != ' ')
-	    || (hash = strtoull(e + 1, &e, 16), *e != '\n'))
-		goto out;
-	body = e + 1;
-	if (len != (size_t)(text + n - body) || fnv64(body, len) != hash)
+	if ((found = config_copy_lookup(text, (size_t)n, key, &want, &v, &vn)) < 0)
 		goto out;
 	/* The copy is whole; is it current?  The header of the store at this moment.  A
 	 * store file changed since the copy was written (a checkpoint, or a hand that is
@@ -574,9 +594,7 @@ config_get_cached(const char *key, char **value, enum config_source *src)
 	if (path_in_home(path, sizeof path, "claw.db") || stat(path, &db) < 0
 	    || db.st_mtim.tv_sec > sb.st_mtim.tv_sec || (db.st_mtim.tv_sec == sb.st_mtim.tv_sec
 	    && db.st_mtim.tv_nsec >= sb.st_mtim.tv_nsec)
-	    || store_peek_token(path, &token) || (int)want != token)
-		goto out;
-	if ((found = copy_find(body, body + len, key, &v, &vn)) < 0)
+	    || store_peek_token(path, &token) || want != token)
 		goto out;
 	d = found ? NULL : config_default(key);
 	if (!found && !d) {

@@ -26,6 +26,11 @@ int config_get_cached(const char *key, char **value, enum config_source *src);
  * before their commit); _refresh in a read transaction of its own.  A copy that
  * cannot be written is left stale, never wrong: the token tells. */
 void config_copy(sqlite3 *db);
+/* Parse a copy (text[n] must be '\0'): -1 when it is not one, whole and hashing
+ * right, or cannot say for key (sealed); else *token and 1 with key's value at *v,
+ * *vn bytes, or 0 when key is not stored. */
+int config_copy_lookup(const char *text, size_t n, const char *key, int *token,
+    const char **v, size_t *vn);
 int config_copy_refresh(sqlite3 *db);
 int config_set(sqlite3 *db, const char *key, const char *value);
 int config_unset(sqlite3 *db, const char *key);     /* EX_NORESULT when it was not set */
