@@ -67,6 +67,19 @@ db() { sqlite3 "$CLAW_HOME/claw.db" "$@"; }
 	cmp "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
 }
 
+@test "anthropic: a turn with a tool round replays byte for byte in the next turn" {
+	script '{"tool_calls":[{"id":"toolu_1","name":"calc","arguments":"{\"expr\":\"2+3\"}"}]}' \
+	    '{"text":"5"}'
+	run -0 claw-chat --json -m anth/claude-sonnet-4-5 -S "$SYS" -s s1 "2+3?"
+	run -0 claw-chat --json -m anth/claude-sonnet-4-5 -S "$SYS" -s s1 "and 3+4?"
+	# what the last request of turn 1 sent is where turn 2's request begins; only
+	# where the breakpoints sit may differ, and they are no part of the prefix
+	strip='.body.messages | map(.content |= (if type == "array" then map(del(.cache_control)) else . end))'
+	[ "$(req 2 | jq -c "$strip")" = "$(req 3 | jq -c "$strip | .[:3]")" ]
+	req 3 | jq -e '.body.messages[2].content[-1] | .type == "tool_result" and has("cache_control")'
+	run -0 jq -e -s 'map(select(.type == "message"))[0].usage | .cached > .in / 2' <<<"$output"
+}
+
 @test "anthropic: turn 1 writes the cache, turn 2 reads it; --json and the store say so" {
 	run -0 claw-chat --json -m anth/claude-sonnet-4-5 -S "$SYS" -s s1 "first"
 	run -0 jq -e -s 'map(select(.type == "message"))[0].usage
