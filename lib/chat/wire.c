@@ -54,8 +54,10 @@ wire_name(jv name)
 
 /* --- requests --- */
 
-/* The tools in a stable order: by name, those chosen for this turn only ("volatile")
- * after the rest, whose count goes to *nstable. */
+/* The tools in a stable order: those that stay from turn to turn by name (their
+ * count goes to *nstable), then those chosen for this turn only ("volatile") in
+ * the order given, so that one added during a turn, at the end, leaves the prefix
+ * before it as it was. */
 static jv
 tools_sorted(jv tools, int *nstable)
 {
@@ -67,7 +69,7 @@ tools_sorted(jv tools, int *nstable)
 		int vol = jv_get_kind(v) == JV_KIND_TRUE;
 		*nstable += !vol;
 		keys = jv_array_append(keys, jv_array_append(jv_array_append(jv_array(),
-		    jv_number(vol)), str_or_empty(t, "name")));
+		    jv_number(vol)), vol ? jv_number(i) : str_or_empty(t, "name")));
 		jv_free(v);
 		jv_free(t);
 	}

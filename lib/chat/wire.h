@@ -28,7 +28,8 @@ struct wire_opts {
  * {name, description, parameters, volatile} or jv_null().  Consumes messages and tools.
  * The body is a function of its inputs alone (nothing of the clock, no counter), so
  * that a provider's prefix cache hits from one request to the next: tools go by name,
- * those marked "volatile": true (chosen for this turn only) after all the others.
+ * those marked "volatile": true (chosen for this turn only) after all the others, in
+ * the order given (one added during a turn goes at the end).
  * Anthropic's body carries cache_control breakpoints (at most WIRE_BREAKPOINTS): the
  * last tool not volatile, the system prompt, the message that ended the request
  * before this one (the previous user message) and the last message. */

@@ -95,7 +95,7 @@ static void
 breakpoints(void)
 {
 	const char *tools = "[{\"name\":\"zeta\"},{\"name\":\"picked\",\"volatile\":true},"
-	    "{\"name\":\"alpha\"}]";
+	    "{\"name\":\"alpha\"},{\"name\":\"found\",\"volatile\":true}]";
 	const char *msgs = "[{\"role\":\"user\",\"text\":\"one\"},"
 	    "{\"role\":\"assistant\",\"text\":\"two\",\"thinking\":[{\"text\":\"t\","
 	    "\"signature\":\"s\"}]},{\"role\":\"user\",\"text\":\"three\"}]";
@@ -105,10 +105,12 @@ breakpoints(void)
 
 	ok(strstr(s, "\"tools\":[{\"name\":\"alpha\",\"description\":\"\",\"input_schema\":"
 	    "{\"type\":\"object\",\"properties\":{}}},{\"name\":\"zeta\",") != NULL,
-	    "tools by name, the volatile one after the rest");
+	    "tools by name, the volatile ones after the rest");
 	ok(strstr(s, "\"name\":\"zeta\",\"description\":\"\",\"input_schema\":{\"type\":"
 	    "\"object\",\"properties\":{}},\"cache_control\":{\"type\":\"ephemeral\"}},"
 	    "{\"name\":\"picked\"") != NULL, "the breakpoint on the last tool that stays");
+	ok(strstr(s, "\"name\":\"picked\"") < strstr(s, "\"name\":\"found\""),
+	    "the volatile ones in the order given");
 	ok(strstr(s, "\"system\":[{\"type\":\"text\",\"text\":\"sys\",\"cache_control\":"
 	    "{\"type\":\"ephemeral\"}}]") != NULL, "one on the system prompt");
 	ok(strstr(s, "\"text\":\"one\",\"cache_control\"") != NULL,
