@@ -331,6 +331,29 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT claw_config_touch(); END;"
 	"CREATE TRIGGER IF NOT EXISTS config_touch_delete AFTER DELETE ON config"
 	"  BEGIN SELECT claw_config_touch(); END;",
+
+	/* prompt caching: of the chat turns' input tokens, those the provider read from
+	 * its prompt cache (tokens_cached) and wrote to it (Anthropic), in the hourly sums
+	 * and in what prune keeps of the events it drops */
+	"ALTER TABLE token_hours ADD COLUMN tokens_cached INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE token_hours ADD COLUMN tokens_cache_write INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE events_pruned ADD COLUMN tokens_cached INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE events_pruned ADD COLUMN tokens_cache_write INTEGER NOT NULL DEFAULT 0;"
+	"DROP TRIGGER IF EXISTS token_hours_add;"
+	"CREATE TRIGGER token_hours_add AFTER INSERT ON events"
+	"  WHEN NEW.program = 'claw-chat' AND NEW.kind = 'turn' BEGIN"
+	"  INSERT INTO token_hours(hour, turns, tokens_in, tokens_out, tokens_cached,"
+	"    tokens_cache_write) VALUES(NEW.ts / 3600000, 1,"
+	"    coalesce(json_extract(NEW.detail, '$.tokens_in'), 0),"
+	"    coalesce(json_extract(NEW.detail, '$.tokens_out'), 0),"
+	"    coalesce(json_extract(NEW.detail, '$.tokens_cached'), 0),"
+	"    coalesce(json_extract(NEW.detail, '$.tokens_cache_write'), 0))"
+	"  ON CONFLICT(hour) DO UPDATE SET turns = turns + 1,"
+	"    tokens_in = tokens_in + excluded.tokens_in,"
+	"    tokens_out = tokens_out + excluded.tokens_out,"
+	"    tokens_cached = tokens_cached + excluded.tokens_cached,"
+	"    tokens_cache_write = tokens_cache_write + excluded.tokens_cache_write;"
+	"  END;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
