@@ -37,7 +37,7 @@ teardown() {
 
 db() { sqlite3 "$CLAW_HOME/claw.db" "$@"; }
 dc_add() { echo "$DC_TOKEN" | claw channel add discord --token=- >/dev/null; }
-rest() { jq -c --arg m "$1" --arg p "$2" 'select(.method == $m and (.path | startswith($p))) | del(.ua)' "$TMP/dc/log"; }
+rest() { jq -c --arg m "$1" --arg p "$2" 'select(.method == $m and (.path | startswith($p))) | del(.ua, .t)' "$TMP/dc/log"; }
 model_calls() { [ -f "$TMP/prov/log" ] && grep -c chat/completions "$TMP/prov/log" || echo 0; }
 wait_for() {
 	for _ in $(seq 300); do "$@" && return 0; sleep 0.1; done
@@ -91,7 +91,7 @@ ask_body() {
 	run jq -r 'select(.method) | .ua' "$TMP/dc/log"
 	[ "${#lines[@]}" -ge 2 ]      # users/@me at add, the answer
 	for l in "${lines[@]}"; do
-		[[ $l =~ ^DiscordBot\ \(https://[^,\ ]+,\ ${v//./\\.}\)$ ]] || { echo "ua: $l"; false; }
+		[[ $l =~ ^DiscordBot\ \([a-z]+://[^,\ ]+,\ ${v//./\\.}\)$ ]] || { echo "ua: $l"; false; }
 	done
 	run rest POST /api/v10/channels/900/messages
 	assert_output --partial '"content":"echo: hi"'
