@@ -195,6 +195,44 @@ ask_body() {
 	assert_output --partial "discord: 403 code 50001 Missing Access"
 }
 
+@test "discord REST: an empty bucket (X-RateLimit-Remaining 0) is waited out for Reset-After; no 429" {
+	dc_add
+	claw config set channels.discord.dm_policy=open
+	# two calls per 1.5 s on each channel's bucket, counted as Discord counts them
+	echo '{"limit":2,"window":1.5}' | curl -sf -XPOST --data-binary @- "$FAKE/_control/ratelimit" >/dev/null
+	for i in 1 2 3 4; do
+		jq -cn --arg i "$i" '{id:("140" + $i), channel_id:"900", author:{id:"555",
+		    username:"ann"}, content:("m" + $i), type:0}' | CLAW_CHANNEL_NO_WORK=1 claw channel ingest discord >/dev/null
+	done
+	CLAW_CHANNEL_NO_WORK=1 claw channel work discord
+	run jq -c 'select(.limited)' "$TMP/dc/log"
+	assert_output ""
+	run db "SELECT state, attempts FROM channel_egress"
+	assert_output $'sent|1\nsent|1\nsent|1\nsent|1'
+	# the third call came after the first's bucket refilled
+	run jq -s '[.[] | select(.method == "POST" and (.path | endswith("/900/messages"))) | .t]
+	    | (.[2] - .[0]) >= 1.4' "$TMP/dc/log"
+	assert_output true
+}
+
+@test "discord REST: a global 429 (X-RateLimit-Global) holds every route for retry_after" {
+	dc_add
+	claw config set channels.discord.dm_policy=open
+	echo '{"path":"/channels/900/messages","status":429,"retry_after":1.2,"global":true,"times":1}' |
+		curl -sf -XPOST --data-binary @- "$FAKE/_control/fail" >/dev/null
+	for ch in 900 901; do
+		jq -cn --arg c "$ch" '{id:("15" + $c), channel_id:$c, author:{id:"555",
+		    username:"ann"}, content:"hi", type:0}' | CLAW_CHANNEL_NO_WORK=1 claw channel ingest discord >/dev/null
+	done
+	CLAW_CHANNEL_NO_WORK=1 claw channel work discord
+	run jq -s '[.[] | select(.method == "POST" and (.path | endswith("/messages")))]
+	    | [.[0].path, .[1].path,
+	    (.[1].t - .[0].t) >= 1.1]' -c "$TMP/dc/log"
+	assert_output '["/api/v10/channels/900/messages","/api/v10/channels/901/messages",true]'
+	run db "SELECT state FROM channel_egress ORDER BY id"
+	assert_output $'sent\nsent'
+}
+
 @test "discord messages: guilds only on mention, bots never, malformed refused with 65" {
 	dc_add
 	claw config set channels.discord.dm_policy=open
