@@ -25,7 +25,9 @@ IDENTIFY (op 2) with READY (session_id, resume_gateway_url) or close 4004 for a 
 RESUME (op 6) by replaying the events after seq and RESUMED, or op 9 for an unknown session.
 Control: POST /_control/gateway/message {d}: a MESSAGE_CREATE dispatch (kept for replay
 when no client is connected); /_control/gateway/reconnect: op 7; /_control/gateway/invalid:
-op 9 d:false; /_control/gateway/drop: the TCP connection cut.  Gateway payloads received are
+op 9 d:false; /_control/gateway/drop: the TCP connection cut.  --gateway-tls CERT,KEY
+serves the Gateway over TLS (wss://), a handshake the client refuses logged as
+{"gateway":"tls-refused"}.  Gateway payloads received are
 logged as {"gateway": op, "d": d} (the token replaced by "***" when it is right).
 
   fakediscord.py keygen DIR        DIR/pk (hex public key) and DIR/sk (raw secret key)
@@ -37,6 +39,7 @@ import ctypes
 import hashlib
 import socket
 import socketserver
+import ssl
 import struct
 import ctypes.util
 import http.server
@@ -369,6 +372,15 @@ def gw_control(what, body):
 class Gateway(socketserver.BaseRequestHandler):
     def handle(self):
         s = self.request
+        if args.gateway_tls:          # wss://: TLS first, as Discord's gateway speaks it
+            cert, key = args.gateway_tls.split(",")
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(cert, key)
+            try:
+                s = ctx.wrap_socket(s, server_side=True)
+            except (ssl.SSLError, OSError) as e:
+                log({"gateway": "tls-refused", "why": str(e)})
+                return
         f = s.makefile("rb")
         head = b""
         while not head.endswith(b"\r\n\r\n"):
@@ -421,7 +433,8 @@ class Gateway(socketserver.BaseRequestHandler):
                         seq = gw["seq"]
                     ws_json(s, {"op": 0, "t": "READY", "s": seq, "d": {
                         "v": 10, "session_id": sid,
-                        "resume_gateway_url": "ws://127.0.0.1:%d" % gw_port[0],
+                        "resume_gateway_url": ("wss://localhost:%d" if args.gateway_tls
+                                               else "ws://127.0.0.1:%d") % gw_port[0],
                         "user": {"id": args.bot_id, "username": "claw", "bot": True},
                         "guilds": []}})
                 elif msg.get("op") == 6:
@@ -467,6 +480,7 @@ def main():
     p.add_argument("--bot-id", default="1100000000000000001")
     p.add_argument("--gateway-port-file")
     p.add_argument("--heartbeat", type=int, default=41250)
+    p.add_argument("--gateway-tls", help="CERT,KEY: the Gateway over TLS (wss://)")
     args = p.parse_args()
     open(args.log, "a").close()
     if args.gateway_port_file:
