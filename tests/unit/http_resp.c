@@ -149,9 +149,10 @@ main(void)
 		http_resp_init(&h, NULL, &g);
 		h.header = heard;
 		buf_reset(&g.body);
-		for (step = 0; step < sizeof rl - 1; step += 7)
-			http_resp_feed(&h, rl + step, sizeof rl - 1 - step < 7 ? sizeof rl - 1 - step
-			    : 7);
+		for (step = 0; step < sizeof rl - 1; step += 7) {
+			size_t left = sizeof rl - 1 - step;
+			http_resp_feed(&h, rl + step, left < 7 ? left : 7);
+		}
 		buf_addc(&g.body, '\0');
 		is_str(g.body.p, "X-RateLimit-Remaining=0;X-RateLimit-Reset-After=64.57;"
 		    "Content-Length=0;", "the final head's headers are told, trimmed; a 100's not");
