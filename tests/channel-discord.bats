@@ -213,11 +213,22 @@ ask_body() {
 	run jq -s '[.[] | select(.method == "POST" and (.path | endswith("/900/messages"))) | .t]
 	    | (.[2] - .[0]) >= 1.4' "$TMP/dc/log"
 	assert_output true
+	# the same through libcurl (a proxy makes fetch use it; the fake is the proxy too)
+	for i in 5 6 7 8; do
+		jq -cn --arg i "$i" '{id:("140" + $i), channel_id:"902", author:{id:"555",
+		    username:"ann"}, content:("m" + $i), type:0}' | CLAW_CHANNEL_NO_WORK=1 claw channel ingest discord >/dev/null
+	done
+	claw config set "providers.generic.base_url=http://localhost:$PP/v1"   # not proxied
+	http_proxy=$FAKE no_proxy=localhost NO_PROXY= CLAW_CHANNEL_NO_WORK=1 claw channel work discord
+	run jq -s -c '[.[] | select(.method == "POST" and (.path | endswith("/902/messages")))]
+	    | [length, all(.proxied), (.[2].t - .[0].t) >= 1.4, any(.limited)]' "$TMP/dc/log"
+	assert_output '[4,true,true,false]'
 }
 
 @test "discord REST: a global 429 (X-RateLimit-Global) holds every route for retry_after" {
 	dc_add
 	claw config set channels.discord.dm_policy=open
+	claw config set channels.discord.parallel=1          # 900 answered first, then 901
 	echo '{"path":"/channels/900/messages","status":429,"retry_after":1.2,"global":true,"times":1}' |
 		curl -sf -XPOST --data-binary @- "$FAKE/_control/fail" >/dev/null
 	for ch in 900 901; do

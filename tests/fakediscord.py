@@ -195,6 +195,9 @@ class Rest(http.server.BaseHTTPRequestHandler):
         except ValueError:
             body = raw.decode("latin-1")
         path = self.path
+        proxied = path.startswith("http://")   # absolute-form: sent through a proxy (libcurl)
+        if proxied:
+            path = self.path = "/" + path.split("/", 3)[3]
         if path.startswith("/_control/fail"):
             with lock:
                 fails.append(body)
@@ -217,6 +220,8 @@ class Rest(http.server.BaseHTTPRequestHandler):
                 return self.reply(400, {"code": 50035, "message": "Invalid Form Body"})
         entry = {"method": method, "path": path, "auth": auth,
                  "ua": self.headers.get("User-Agent"), "body": body, "t": time.time()}
+        if proxied:
+            entry["proxied"] = True
         if not path.startswith("/api/v10/"):
             log(entry)
             return self.reply(404, {"message": "404: Not Found", "code": 0})
