@@ -203,16 +203,22 @@ tg_voices() {
 
 DC_TOKEN=MTEwMDAwMDAwMDAwMDAwMDAwMQ.GhIjkl.fake-secret-part_0123456789abcdef
 
-@test "discord: the answer also as a voice message (multipart payload_json + files[0], flags 8192, duration and waveform measured)" {
-	need flite ffmpeg
+# dc_start: tests/fakediscord.py up ($DC its base), the discord channel added, open to all.
+dc_start() {
 	mkdir -p "$TMP/dc"
 	python3 "$BATS_TEST_DIRNAME/fakediscord.py" --port-file "$TMP/dc/port" --log "$TMP/dc/log" \
 	    --token "$DC_TOKEN" 3>&- &
 	echo $! >"$TMP/bg.dc.pid"
 	for _ in $(seq 100); do [ -s "$TMP/dc/port" ] && break; sleep 0.05; done
-	claw config set "channels.discord.base_url=http://127.0.0.1:$(cat "$TMP/dc/port")/api/v10"
+	DC=http://127.0.0.1:$(cat "$TMP/dc/port")
+	claw config set "channels.discord.base_url=$DC/api/v10"
 	echo "$DC_TOKEN" | claw channel add discord --token=- >/dev/null
 	claw config set channels.discord.dm_policy=open
+}
+
+@test "discord: the answer also as a voice message (multipart payload_json + files[0], flags 8192, duration and waveform measured)" {
+	need flite ffmpeg
+	dc_start
 	claw config set channels.discord.voice_reply=always
 	claw config set tts=local/flite:slt
 	echo '{"text":"please call my mother tomorrow morning"}' >"$TMP/prov/script"
@@ -277,6 +283,37 @@ DC_TOKEN=MTEwMDAwMDAwMDAwMDAwMDAwMQ.GhIjkl.fake-secret-part_0123456789abcdef
 	assert_output --regexp "^$CLAW_HOME/media/signal/out-[0-9]+\.ogg$"
 	head -c 64 "$TMP/sig/kept/0" | grep -q OpusHead
 	[ ! -e "$output" ]            # gone once sent
+	run sqlite3 "$CLAW_HOME/claw.db" "SELECT voice, state FROM channel_egress ORDER BY id"
+	assert_output $'0|sent\n1|sent'
+}
+
+@test "discord voice_reply=auto: a voice message in (from the CDN, transcribed) is answered by a voice message" {
+	need flite ffmpeg pocketsphinx_continuous
+	[ -d /usr/share/pocketsphinx/model/en-us ] || skip "pocketsphinx-en-us is not installed"
+	dc_start
+	claw config set stt=local
+	claw config set tts=local/flite:slt
+	echo '{"text":"please call my mother tomorrow morning"}' >"$TMP/prov/script"
+	flite -voice slt -t "what is the weather like in london today" -o "$TMP/s.wav"
+	ffmpeg -loglevel error -i "$TMP/s.wav" -c:a libopus -b:a 24k "$TMP/s.ogg"
+	url=$(curl -sf -XPOST -H 'Content-Type: audio/ogg' --data-binary @"$TMP/s.ogg" \
+	    "$DC/_control/file" | jq -r .url)
+	jq -cn --arg u "$url" --argjson s "$(stat -c %s "$TMP/s.ogg")" '{id:"1800",
+	    channel_id:"900", author:{id:"555", username:"ann"}, content:"", type:0, flags:8192,
+	    attachments:[{id:"1801", filename:"voice-message.ogg", content_type:"audio/ogg",
+	    size:$s, url:$u, duration_secs:3.1, waveform:"AAAA"}]}' |
+		CLAW_CHANNEL_NO_WORK=1 claw channel ingest discord >/dev/null
+	claw channel work discord
+	# fetched without the bot token, heard by the model as words
+	run jq -c 'select(.path | startswith("/api/v10/cdn/")) | .auth' "$TMP/dc/log"
+	assert_output null
+	run jq -r 'select(.path | endswith("chat/completions")) | .body.messages[-1].content
+	    | if type == "string" then . else map(.text // empty) | join(" ") end' "$TMP/prov/log"
+	assert_output --partial "london"
+	run jq -c 'select(.path == "/api/v10/channels/900/messages") | .body
+	    | {content, flags: .payload_json.flags}' "$TMP/dc/log"
+	assert_line --index 0 '{"content":"please call my mother tomorrow morning","flags":null}'
+	assert_line --index 1 '{"content":null,"flags":8192}'
 	run sqlite3 "$CLAW_HOME/claw.db" "SELECT voice, state FROM channel_egress ORDER BY id"
 	assert_output $'0|sent\n1|sent'
 }

@@ -12,7 +12,8 @@ A bad token is 401 {"code":40001,"message":"401: Unauthorized"}; content over 20
 a scripted 429 adds X-RateLimit-Global and X-RateLimit-Scope and the body
 {"message":"You are being rate limited.","retry_after":F,"global":G}.
 
-Control: POST /_control/fail {"path":"/channels/", "status":429, "retry_after":0.4,
+Control: POST /_control/file (raw bytes, Content-Type): an attachment on the "CDN", served
+without a token at the {"url"} answered (GET /api/v10/cdn/ID/NAME); POST /_control/fail {"path":"/channels/", "status":429, "retry_after":0.4,
 "global":false, "times":1}; GET /_control/sign?... is not needed: `fakediscord.py sign`
 (see below) signs an interaction with a key made by `fakediscord.py keygen DIR`.
 Every request is logged as one JSON line {method, path, auth, ua, body} in --log (ua: its
@@ -54,6 +55,7 @@ from fakechannel import multipart as form_data
 
 lock = threading.Lock()
 fails = []
+cdn = {}                              # attachment id -> (content type, bytes)
 # Per-route buckets as Discord keeps them: (bucket, top-level resource) -> [remaining, reset]
 buckets = {}
 rl = {"limit": 50, "window": 1.0}
@@ -202,6 +204,23 @@ class Rest(http.server.BaseHTTPRequestHandler):
             with lock:
                 fails.append(body)
             return self.reply(200, {})
+        if path.startswith("/_control/file"):      # an attachment a user sent, on the CDN
+            with lock:
+                fid = str(len(cdn) + 1)
+                cdn[fid] = (self.headers.get("Content-Type", "application/octet-stream"), raw)
+            return self.reply(200, {"url": "http://127.0.0.1:%d/api/v10/cdn/%s/voice-message.ogg"
+                                    % (self.server.server_address[1], fid)})
+        if method == "GET" and path.startswith("/api/v10/cdn/"):
+            log({"method": method, "path": path, "auth": self.headers.get("Authorization")})
+            ct, data = cdn.get(path.split("/")[4], (None, None))
+            if data is None:
+                return self.reply(404, {"message": "404: Not Found", "code": 0})
+            self.send_response(200)
+            self.send_header("Content-Type", ct)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
         if path.startswith("/_control/ratelimit"):
             with lock:
                 rl.update(body or {})
