@@ -6,6 +6,10 @@ BINDIR   = $(PREFIX)/bin
 LIBEXECDIR = $(PREFIX)/libexec/claw
 SHAREDIR = $(PREFIX)/share/claw
 MANDIR   = $(PREFIX)/share/man
+# The project's address, said where a service asks for one (Discord's User-Agent:
+# "DiscordBot ($url, $versionNumber)").  The project names no web page; by default the
+# installed documentation.  make URL=https://… for a published one.
+URL     ?= file://$(SHAREDIR)
 
 CC      ?= cc
 OPT     ?= -O2
@@ -14,7 +18,7 @@ HARDEN   = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-format-truncation
 CPPFLAGS = -D_GNU_SOURCE -DCLAW_VERSION='"$(VERSION)"' \
            -DCLAW_LIBEXECDIR='"$(LIBEXECDIR)"' -DCLAW_SHAREDIR='"$(SHAREDIR)"' \
-           -Ilib -I/usr/include/x86_64-linux-gnu
+           -DCLAW_URL='"$(URL)"' -Ilib -I/usr/include/x86_64-linux-gnu
 LDHARDEN = -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 
 # make SANITIZE=1: ASan+UBSan build in its own tree, so it never mixes with a normal build.

@@ -37,7 +37,7 @@ teardown() {
 
 db() { sqlite3 "$CLAW_HOME/claw.db" "$@"; }
 dc_add() { echo "$DC_TOKEN" | claw channel add discord --token=- >/dev/null; }
-rest() { jq -c --arg m "$1" --arg p "$2" 'select(.method == $m and (.path | startswith($p))) | del(.ua)' "$TMP/dc/log"; }
+rest() { jq -c --arg m "$1" --arg p "$2" 'select(.method == $m and (.path | startswith($p))) | del(.ua, .t)' "$TMP/dc/log"; }
 model_calls() { [ -f "$TMP/prov/log" ] && grep -c chat/completions "$TMP/prov/log" || echo 0; }
 wait_for() {
 	for _ in $(seq 300); do "$@" && return 0; sleep 0.1; done
@@ -91,7 +91,7 @@ ask_body() {
 	run jq -r 'select(.method) | .ua' "$TMP/dc/log"
 	[ "${#lines[@]}" -ge 2 ]      # users/@me at add, the answer
 	for l in "${lines[@]}"; do
-		[[ $l =~ ^DiscordBot\ \(https://[^,\ ]+,\ ${v//./\\.}\)$ ]] || { echo "ua: $l"; false; }
+		[[ $l =~ ^DiscordBot\ \([a-z]+://[^,\ ]+,\ ${v//./\\.}\)$ ]] || { echo "ua: $l"; false; }
 	done
 	run rest POST /api/v10/channels/900/messages
 	assert_output --partial '"content":"echo: hi"'
@@ -195,6 +195,55 @@ ask_body() {
 	assert_output --partial "discord: 403 code 50001 Missing Access"
 }
 
+@test "discord REST: an empty bucket (X-RateLimit-Remaining 0) is waited out for Reset-After; no 429" {
+	dc_add
+	claw config set channels.discord.dm_policy=open
+	# two calls per 1.5 s on each channel's bucket, counted as Discord counts them
+	echo '{"limit":2,"window":1.5}' | curl -sf -XPOST --data-binary @- "$FAKE/_control/ratelimit" >/dev/null
+	for i in 1 2 3 4; do
+		jq -cn --arg i "$i" '{id:("140" + $i), channel_id:"900", author:{id:"555",
+		    username:"ann"}, content:("m" + $i), type:0}' | CLAW_CHANNEL_NO_WORK=1 claw channel ingest discord >/dev/null
+	done
+	CLAW_CHANNEL_NO_WORK=1 claw channel work discord
+	run jq -c 'select(.limited)' "$TMP/dc/log"
+	assert_output ""
+	run db "SELECT state, attempts FROM channel_egress"
+	assert_output $'sent|1\nsent|1\nsent|1\nsent|1'
+	# the third call came after the first's bucket refilled
+	run jq -s '[.[] | select(.method == "POST" and (.path | endswith("/900/messages"))) | .t]
+	    | (.[2] - .[0]) >= 1.4' "$TMP/dc/log"
+	assert_output true
+	# the same through libcurl (a proxy makes fetch use it; the fake is the proxy too)
+	for i in 5 6 7 8; do
+		jq -cn --arg i "$i" '{id:("140" + $i), channel_id:"902", author:{id:"555",
+		    username:"ann"}, content:("m" + $i), type:0}' | CLAW_CHANNEL_NO_WORK=1 claw channel ingest discord >/dev/null
+	done
+	claw config set "providers.generic.base_url=http://localhost:$PP/v1"   # not proxied
+	http_proxy=$FAKE no_proxy=localhost NO_PROXY= CLAW_CHANNEL_NO_WORK=1 claw channel work discord
+	run jq -s -c '[.[] | select(.method == "POST" and (.path | endswith("/902/messages")))]
+	    | [length, all(.proxied), (.[2].t - .[0].t) >= 1.4, any(.limited)]' "$TMP/dc/log"
+	assert_output '[4,true,true,false]'
+}
+
+@test "discord REST: a global 429 (X-RateLimit-Global) holds every route for retry_after" {
+	dc_add
+	claw config set channels.discord.dm_policy=open
+	claw config set channels.discord.parallel=1          # 900 answered first, then 901
+	echo '{"path":"/channels/900/messages","status":429,"retry_after":1.2,"global":true,"times":1}' |
+		curl -sf -XPOST --data-binary @- "$FAKE/_control/fail" >/dev/null
+	for ch in 900 901; do
+		jq -cn --arg c "$ch" '{id:("15" + $c), channel_id:$c, author:{id:"555",
+		    username:"ann"}, content:"hi", type:0}' | CLAW_CHANNEL_NO_WORK=1 claw channel ingest discord >/dev/null
+	done
+	CLAW_CHANNEL_NO_WORK=1 claw channel work discord
+	run jq -s '[.[] | select(.method == "POST" and (.path | endswith("/messages")))]
+	    | [.[0].path, .[1].path,
+	    (.[1].t - .[0].t) >= 1.1]' -c "$TMP/dc/log"
+	assert_output '["/api/v10/channels/900/messages","/api/v10/channels/901/messages",true]'
+	run db "SELECT state FROM channel_egress ORDER BY id"
+	assert_output $'sent\nsent'
+}
+
 @test "discord messages: guilds only on mention, bots never, malformed refused with 65" {
 	dc_add
 	claw config set channels.discord.dm_policy=open
@@ -287,4 +336,30 @@ poller() {
 	claw config set channels.discord.token=wrong.token.zz
 	run -77 claw channel poll discord
 	assert_output --partial "4004"
+}
+
+@test "discord gateway over wss://: the chain checked against the hashed CA directory, roots read as needed; an unknown root refused" {
+	mkdir -p "$TMP/ca" "$TMP/tls"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	    -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+	    -keyout "$TMP/tls/key.pem" -out "$TMP/ca/root.pem" 2>/dev/null
+	openssl rehash "$TMP/ca"
+	python3 "$BATS_TEST_DIRNAME/fakediscord.py" --port-file "$TMP/tls/port" --log "$TMP/tls/log" \
+	    --token "$DC_TOKEN" --gateway-port-file "$TMP/tls/gport" --heartbeat 400 \
+	    --gateway-tls "$TMP/ca/root.pem,$TMP/tls/key.pem" 3>&- &
+	echo $! >"$TMP/bg.tls.pid"
+	for _ in $(seq 100); do [ -s "$TMP/tls/gport" ] && break; sleep 0.05; done
+	dc_add
+	claw config set "channels.discord.gateway_url=wss://localhost:$(cat "$TMP/tls/gport")/?v=10&encoding=json"
+	# the system's roots do not include this one: no session, said in one line
+	run claw channel poll --once discord
+	assert_output --partial "cannot connect to the Gateway"
+	run jq -r 'select(.gateway == "tls-refused") | .why' "$TMP/tls/log"
+	assert_line --partial "UNKNOWN_CA"
+	run jq -c 'select(.gateway == 2)' "$TMP/tls/log"
+	assert_output ""
+	# trusted through SSL_CERT_DIR (OpenSSL's variable for the hashed directory)
+	SSL_CERT_DIR=$TMP/ca claw channel poll --once discord
+	run jq -c 'select(.gateway == 2) | .d.token' "$TMP/tls/log"
+	assert_output '"***"'
 }

@@ -200,3 +200,120 @@ tg_voices() {
 	assert_line "apt-get install sox libsox-fmt-all"
 	assert_line "apt-get install ffmpeg"
 }
+
+DC_TOKEN=MTEwMDAwMDAwMDAwMDAwMDAwMQ.GhIjkl.fake-secret-part_0123456789abcdef
+
+# dc_start: tests/fakediscord.py up ($DC its base), the discord channel added, open to all.
+dc_start() {
+	mkdir -p "$TMP/dc"
+	python3 "$BATS_TEST_DIRNAME/fakediscord.py" --port-file "$TMP/dc/port" --log "$TMP/dc/log" \
+	    --token "$DC_TOKEN" 3>&- &
+	echo $! >"$TMP/bg.dc.pid"
+	for _ in $(seq 100); do [ -s "$TMP/dc/port" ] && break; sleep 0.05; done
+	DC=http://127.0.0.1:$(cat "$TMP/dc/port")
+	claw config set "channels.discord.base_url=$DC/api/v10"
+	echo "$DC_TOKEN" | claw channel add discord --token=- >/dev/null
+	claw config set channels.discord.dm_policy=open
+}
+
+@test "discord: the answer also as a voice message (multipart payload_json + files[0], flags 8192, duration and waveform measured)" {
+	need flite ffmpeg
+	dc_start
+	claw config set channels.discord.voice_reply=always
+	claw config set tts=local/flite:slt
+	echo '{"text":"please call my mother tomorrow morning"}' >"$TMP/prov/script"
+	jq -cn '{id:"1700", channel_id:"900", author:{id:"555", username:"ann"}, content:"call",
+	    type:0}' | CLAW_CHANNEL_NO_WORK=1 claw channel ingest discord >/dev/null
+	claw channel work discord
+	msgs() { jq -c 'select(.method == "POST" and .path == "/api/v10/channels/900/messages") | .body' "$TMP/dc/log"; }
+	run msgs
+	assert_line --index 0 --partial '"content":"please call my mother tomorrow morning"'
+	# the voice message: no content, one attachment with what Discord needs to show it
+	run jq -c 'select(.path == "/api/v10/channels/900/messages" and .body.payload_json)
+	    | .body | {p: .payload_json | del(.attachments[0].duration_secs, .attachments[0].waveform),
+	    f: .files | map_values(del(.data, .size))}' "$TMP/dc/log"
+	assert_output '{"p":{"allowed_mentions":{"parse":[]},"message_reference":{"message_id":"1700","fail_if_not_exists":false},"attachments":[{"id":0,"filename":"voice-message.ogg"}],"flags":8192},"f":{"files[0]":{"filename":"voice-message.ogg","content_type":"audio/ogg"}}}'
+	jq -r 'select(.body.payload_json) | .body.files["files[0]"].data' "$TMP/dc/log" | base64 -d >"$TMP/out.ogg"
+	head -c 64 "$TMP/out.ogg" | grep -q OpusHead
+	# duration_secs is the file's own length, the waveform one byte per 100 ms of it
+	want=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$TMP/out.ogg")
+	att() { jq -r "select(.body.payload_json) | .body.payload_json.attachments[0].$1" "$TMP/dc/log"; }
+	run jq -n --argjson d "$(att duration_secs)" --argjson w "$want" '($d - $w | fabs) < 0.05'
+	assert_output true
+	n=$(att waveform | base64 -d | wc -c)
+	run jq -n --argjson n "$n" --argjson w "$want" '($n - ($w * 10 | ceil) | fabs) <= 1'
+	assert_output true
+	# loud speech and the quiet between: not one flat line
+	[ "$(att waveform | base64 -d | od -An -tu1 -v | tr -s ' ' '\n' | sort -un | wc -l)" -gt 10 ]
+	if command -v pocketsphinx_continuous >/dev/null && [ -d /usr/share/pocketsphinx/model/en-us ]; then
+		claw config set stt=local
+		run -0 --separate-stderr claw-chat --transcribe "$TMP/out.ogg"
+		assert_output --partial "mother"
+	fi
+	run sqlite3 "$CLAW_HOME/claw.db" "SELECT voice, state FROM channel_egress ORDER BY id"
+	assert_output $'0|sent\n1|sent'
+}
+
+@test "signal: the answer also as a voice note (send with attachments: the stored file's path)" {
+	need flite ffmpeg
+	mkdir -p "$TMP/sig"
+	python3 "$BATS_TEST_DIRNAME/fakesignal.py" --socket "$TMP/sig/socket" \
+	    --control-port-file "$TMP/sig/ctl" --log "$TMP/sig/log" --account +15550000000 \
+	    --keep "$TMP/sig/kept" 3>&- &
+	echo $! >"$TMP/bg.sig.pid"
+	for _ in $(seq 100); do [ -s "$TMP/sig/ctl" ] && break; sleep 0.05; done
+	claw config set "channels.signal.rpc=unix:$TMP/sig/socket"
+	claw config set channels.signal.account=+15550000000
+	claw channel add signal >/dev/null
+	claw config set channels.signal.dm_policy=open
+	claw config set channels.signal.voice_reply=always
+	claw config set tts=local/flite:slt
+	echo '{"text":"please call my mother tomorrow morning"}' >"$TMP/prov/script"
+	jq -cn '{source:"+4915112345678", sourceNumber:"+4915112345678",
+	    sourceName:"Ann", sourceDevice:1, timestamp:1760000000001,
+	    dataMessage:{timestamp:1760000000001, message:"call", attachments:[]}}' |
+		curl -sf -XPOST -H 'Content-Type: application/json' --data-binary @- \
+		    "http://127.0.0.1:$(cat "$TMP/sig/ctl")/_control/receive" >/dev/null
+	claw channel poll --once signal
+	run jq -c 'select(.method == "send") | .params | del(.attachments)' "$TMP/sig/log"
+	assert_line --index 0 '{"recipient":["+4915112345678"],"message":"please call my mother tomorrow morning","quoteTimestamp":1760000000001,"quoteAuthor":"+4915112345678","account":"+15550000000"}'
+	assert_line --index 1 '{"recipient":["+4915112345678"],"quoteTimestamp":1760000000001,"quoteAuthor":"+4915112345678","account":"+15550000000"}'
+	# an absolute path under the voice notes' directory, read by the daemon as it sent
+	run jq -r 'select(.method == "send" and .params.attachments) | .params.attachments[0]' "$TMP/sig/log"
+	assert_output --regexp "^$CLAW_HOME/media/signal/out-[0-9]+\.ogg$"
+	head -c 64 "$TMP/sig/kept/0" | grep -q OpusHead
+	[ ! -e "$output" ]            # gone once sent
+	run sqlite3 "$CLAW_HOME/claw.db" "SELECT voice, state FROM channel_egress ORDER BY id"
+	assert_output $'0|sent\n1|sent'
+}
+
+@test "discord voice_reply=auto: a voice message in (from the CDN, transcribed) is answered by a voice message" {
+	need flite ffmpeg pocketsphinx_continuous
+	[ -d /usr/share/pocketsphinx/model/en-us ] || skip "pocketsphinx-en-us is not installed"
+	dc_start
+	claw config set stt=local
+	claw config set tts=local/flite:slt
+	echo '{"text":"please call my mother tomorrow morning"}' >"$TMP/prov/script"
+	flite -voice slt -t "what is the weather like in london today" -o "$TMP/s.wav"
+	ffmpeg -loglevel error -i "$TMP/s.wav" -c:a libopus -b:a 24k "$TMP/s.ogg"
+	url=$(curl -sf -XPOST -H 'Content-Type: audio/ogg' --data-binary @"$TMP/s.ogg" \
+	    "$DC/_control/file" | jq -r .url)
+	jq -cn --arg u "$url" --argjson s "$(stat -c %s "$TMP/s.ogg")" '{id:"1800",
+	    channel_id:"900", author:{id:"555", username:"ann"}, content:"", type:0, flags:8192,
+	    attachments:[{id:"1801", filename:"voice-message.ogg", content_type:"audio/ogg",
+	    size:$s, url:$u, duration_secs:3.1, waveform:"AAAA"}]}' |
+		CLAW_CHANNEL_NO_WORK=1 claw channel ingest discord >/dev/null
+	claw channel work discord
+	# fetched without the bot token, heard by the model as words
+	run jq -c 'select(.path | startswith("/api/v10/cdn/")) | .auth' "$TMP/dc/log"
+	assert_output null
+	run jq -r 'select(.path | endswith("chat/completions")) | .body.messages[-1].content
+	    | if type == "string" then . else map(.text // empty) | join(" ") end' "$TMP/prov/log"
+	assert_output --partial "london"
+	run jq -c 'select(.path == "/api/v10/channels/900/messages") | .body
+	    | {content, flags: .payload_json.flags}' "$TMP/dc/log"
+	assert_line --index 0 '{"content":"please call my mother tomorrow morning","flags":null}'
+	assert_line --index 1 '{"content":null,"flags":8192}'
+	run sqlite3 "$CLAW_HOME/claw.db" "SELECT voice, state FROM channel_egress ORDER BY id"
+	assert_output $'0|sent\n1|sent'
+}

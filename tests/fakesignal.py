@@ -15,6 +15,8 @@ Control (HTTP on 127.0.0.1, port in --control-port-file):
   POST /_control/fail      body: {"method":"send","code":-1,"message":"...","times":1}
   POST /_control/down      the daemon goes away: listeners closed, connections dropped
   POST /_control/up        it comes back on the same socket path and port
+--keep DIR: each attachment sent (a file path the daemon reads) copied into DIR/N; a path
+that is not an existing absolute file is refused as signal-cli refuses it.
 Every request received is logged as one JSON line {"method":..,"params":..} in --log.
 """
 import argparse
@@ -72,6 +74,16 @@ def answer(req):
     if method == "version":
         return {"jsonrpc": "2.0", "id": rid, "result": {"version": "0.13.19"}}
     if method == "send":
+        for path in params.get("attachments") or []:
+            # signal-cli reads each attachment (a file path) as it sends
+            if not isinstance(path, str) or not os.path.isabs(path) or not os.path.isfile(path):
+                return {"jsonrpc": "2.0", "id": rid, "error": {
+                    "code": -1, "message": "Invalid attachment: %s" % path, "data": None}}
+            if args.keep:
+                os.makedirs(args.keep, exist_ok=True)
+                with open(path, "rb") as f, \
+                        open(os.path.join(args.keep, str(len(os.listdir(args.keep)))), "wb") as g:
+                    g.write(f.read())
         if not params.get("message") and not params.get("attachments"):
             return {"jsonrpc": "2.0", "id": rid, "error": {
                 "code": -32602, "message": "No message given", "data": None}}
@@ -206,6 +218,7 @@ def main():
     p.add_argument("--control-port-file", required=True)
     p.add_argument("--log", required=True)
     p.add_argument("--account", default="+15550000000")
+    p.add_argument("--keep", help="a copy of each sent attachment into DIR/0, DIR/1, ...")
     args = p.parse_args()
     open(args.log, "a").close()
     up()

@@ -200,6 +200,8 @@ chan_http_type(struct chan *c, const char *method, const char *url, const char *
 	f.idle_timeout = timeout;
 	f.fn = collect;
 	f.ctx = &s;
+	f.header = c->on_header;
+	f.hctx = c->hdr_ctx;
 	if (big)
 		*big = 0;
 	if (retry_after)

@@ -27,6 +27,9 @@ struct chan {
 	int stream_edit;              /* channels.NAME.stream=edit */
 	enum { VOICE_AUTO, VOICE_ALWAYS, VOICE_NEVER } voice_reply;
 	int down;                     /* the last poll found the service away (status says so) */
+	/* While set, told every response header of chan_http's answers (Discord's limits). */
+	void (*on_header)(const char *name, const char *value, void *ctx);
+	void *hdr_ctx;
 	long max_attempts, media_max, parallel, poll_timeout;
 	struct telemetry tel;
 };

@@ -8,14 +8,16 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/file.h"
 #include "base/json.h"
 #include "channel/chan.h"
 #include "channel/discord.h"
 #include "channel/jpath.h"
+#include "channel/opus.h"
+#include "net/multipart.h"
 
 #define DC_ANSWER_MAX (1u << 20)
-/* The $url of the User-Agent Discord asks for: the project's page (it is not checked). */
-#define DC_URL "https://claw.example.org"
+#define DC_RL_SLEEP_MS 10000          /* a bucket empty for longer: back to the queue */
 
 /* A bot token's first part is the bot's user id in base64: mentions need it. */
 void
@@ -175,47 +177,131 @@ dc_parse(struct chan *c, const char *body, size_t n, chan_msg_fn *fn, void *ctx)
 	return rc;
 }
 
-/* The error envelope {"code":N,"message":"…"}; a 429's retry_after (float seconds)
- * rounded up, and whether it was the global limit. */
+/* The error envelope {"code":N,"message":"…"}, and whether a 429 was the global limit. */
 static void
-describe(const struct buf *ans, long status, char *why, size_t n, long *retry_after)
+describe(const struct buf *ans, long status, char *why, size_t n)
 {
-	char msg[200] = "", ra[32] = "";
+	char msg[200] = "";
 	long long code = 0;
-	const char *g;
-	size_t gn;
 	int global = 0;
 
 	if (ans->len && json_valid(ans->p, ans->len, NULL, 0)) {
 		jp_str(ans->p, ans->len, "message", msg, sizeof msg);
 		jp_int(ans->p, ans->len, "code", &code);
-		if (jp_str(ans->p, ans->len, "retry_after", ra, sizeof ra) && retry_after) {
-			double s = strtod(ra, NULL);
-			if (s >= 0 && s < 86400)
-				*retry_after = (long)s + ((double)(long)s < s);
-		}
-		global = jp_get(ans->p, ans->len, "global", &g, &gn) && gn == 4
-		    && memcmp(g, "true", 4) == 0;
+		global = is_true(ans->p, ans->len, "global");
 	}
 	snprintf(why, n, "discord: %ld%s%lld %s%s", status, code ? " code " : "", code,
 	    msg[0] ? msg : "no message", global ? " (global rate limit)" : "");
+}
+
+/* A 429's retry_after in seconds (a float), or -1. */
+static double
+retry_after_of(const struct buf *ans, int *global)
+{
+	char ra[32];
+	double s;
+
+	if (!ans->len || !json_valid(ans->p, ans->len, NULL, 0)
+	    || !jp_str(ans->p, ans->len, "retry_after", ra, sizeof ra))
+		return -1;
+	*global |= is_true(ans->p, ans->len, "global");
+	s = strtod(ra, NULL);
+	return s >= 0 && s < 86400 ? s : -1;
+}
+
+long
+dc_request(struct chan *c, const char *method, const char *path, const char *ctype,
+    const char *body, size_t len, struct buf *ans, int bot, long *retry_after)
+{
+	char u[1200], auth[512];
+	struct dc_rl h = { .remaining = -1, .reset_after = -1 };
+	long long wait = dc_rl_wait(method, path);
+	long ra = -1, st;
+	double fra;
+
+	if (retry_after)
+		*retry_after = -1;
+	if (wait > DC_RL_SLEEP_MS) {          /* long: the queue waits, not this process */
+		if (retry_after)
+			*retry_after = (long)((wait + 999) / 1000);
+		err_set(EX_TEMPFAIL, "discord: rate limited for %lld s more", (wait + 999) / 1000);
+		return 0;
+	}
+	if (wait)
+		usleep((useconds_t)wait * 1000);
+	snprintf(u, sizeof u, "%s%s", c->base_url, path);
+	snprintf(auth, sizeof auth, "Authorization: Bot %s", c->token ? c->token : "");
+	c->on_header = dc_rl_header;
+	c->hdr_ctx = &h;
+	st = chan_http_type(c, method, u, bot ? auth : NULL, ctype, body, len, ans, DC_ANSWER_MAX,
+	    60, NULL, &ra);
+	c->on_header = NULL;
+	c->hdr_ctx = NULL;
+	sodium_memzero(auth, sizeof auth);
+	if (st) {
+		fra = st == 429 ? retry_after_of(ans, &h.global) : -1;
+		if (st == 429 && fra < 0)
+			fra = ra >= 0 ? ra : 1;       /* Retry-After, or a second */
+		dc_rl_note(method, path, &h, fra);
+		if (st == 429)
+			ra = (long)fra + ((double)(long)fra < fra);
+	}
+	if (retry_after)
+		*retry_after = ra;
+	return st;
 }
 
 long
 dc_call(struct chan *c, const char *method, const char *path, const struct buf *req,
     struct buf *ans, int bot, long *retry_after)
 {
-	char u[1200], auth[512];
-	long ra = -1, st;
+	return dc_request(c, method, path, "Content-Type: application/json", req ? req->p : NULL,
+	    req ? req->len : 0, ans, bot, retry_after);
+}
 
-	snprintf(u, sizeof u, "%s%s", c->base_url, path);
-	snprintf(auth, sizeof auth, "Authorization: Bot %s", c->token ? c->token : "");
-	st = chan_http(c, method, u, bot ? auth : NULL, req ? req->p : NULL, req ? req->len : 0,
-	    ans, DC_ANSWER_MAX, 60, NULL, &ra);
-	sodium_memzero(auth, sizeof auth);
-	if (retry_after)
-		*retry_after = ra;
-	return st;
+/* Where a part goes, from its reply_to: "ix:APP/TOKEN" the interaction's webhook (the first
+ * part edits the deferred "thinking…", later ones "+ix:…" follow up), else the channel
+ * with a reference to the message answered.  The path; *patch when it is the edit; the
+ * message_reference appended to the JSON fields in req. */
+static void
+target(const char *peer, const char *reply_to, int file, char *path, size_t n, int *patch,
+    int *hook, struct buf *req)
+{
+	const char *to = reply_to ? reply_to : "";
+	int later = *to == '+';
+
+	to += later;
+	*hook = strncmp(to, "ix:", 3) == 0 && strchr(to, '/');
+	*patch = *hook && !later && !file;    /* a file always follows up */
+	if (*patch)
+		snprintf(path, n, "/webhooks/%s/messages/@original", to + 3);
+	else if (*hook)
+		snprintf(path, n, "/webhooks/%s?wait=true", to + 3);
+	else {
+		snprintf(path, n, "/channels/%s/messages", peer);
+		if (*to && !later && strspn(to, "0123456789") == strlen(to))
+			buf_printf(req, ",\"message_reference\":{\"message_id\":\"%s\","
+			    "\"fail_if_not_exists\":false}", to);
+	}
+}
+
+/* What a create-message answer came to. */
+static void
+outcome(long st, long ra, const struct buf *ans, struct chan_sent *r)
+{
+	if (st >= 200 && st < 300) {
+		r->how = SENT_OK;
+		if (json_valid(ans->p, ans->len, NULL, 0))
+			jp_str(ans->p, ans->len, "id", r->ext, sizeof r->ext);
+	} else if (st == 0) {
+		r->how = SENT_RETRY;
+		r->retry_after = ra;          /* a bucket known empty, or -1 */
+		snprintf(r->why, sizeof r->why, "%s", err_msg());
+	} else {
+		describe(ans, st, r->why, sizeof r->why);
+		r->how = st == 429 || st >= 500 ? SENT_RETRY : SENT_FATAL;
+		r->retry_after = ra;
+	}
 }
 
 static void
@@ -224,43 +310,73 @@ dc_send(struct chan *c, const char *peer, const char *text, const char *reply_to
 {
 	struct buf req = BUF_INIT, ans = BUF_INIT;
 	char path[600];
-	const char *to = reply_to ? reply_to : "";
-	int later = *to == '+', hook;
+	int patch, hook;
 	long st, ra = -1;
 
 	(void)edit_id;
 	memset(r, 0, sizeof *r);
 	r->retry_after = -1;
-	to += later;
-	hook = strncmp(to, "ix:", 3) == 0 && strchr(to, '/');
 	buf_adds(&req, "{\"content\":");
 	buf_add_json_str(&req, text, strlen(text));
 	buf_adds(&req, ",\"allowed_mentions\":{\"parse\":[]}");
-	if (hook && !later)          /* the deferred "thinking…" becomes the answer */
-		snprintf(path, sizeof path, "/webhooks/%s/messages/@original", to + 3);
-	else if (hook)
-		snprintf(path, sizeof path, "/webhooks/%s?wait=true", to + 3);
-	else {
-		snprintf(path, sizeof path, "/channels/%s/messages", peer);
-		if (*to && !later && strspn(to, "0123456789") == strlen(to))
-			buf_printf(&req, ",\"message_reference\":{\"message_id\":\"%s\","
-			    "\"fail_if_not_exists\":false}", to);
-	}
+	target(peer, reply_to, 0, path, sizeof path, &patch, &hook, &req);
 	buf_addc(&req, '}');
-	st = dc_call(c, hook && !later ? "PATCH" : "POST", path, &req, &ans, !hook, &ra);
-	if (st >= 200 && st < 300) {
-		r->how = SENT_OK;
-		if (json_valid(ans.p, ans.len, NULL, 0))
-			jp_str(ans.p, ans.len, "id", r->ext, sizeof r->ext);
-	} else if (st == 0) {
-		r->how = SENT_RETRY;
-		snprintf(r->why, sizeof r->why, "%s", err_msg());
-	} else {
-		describe(&ans, st, r->why, sizeof r->why, &ra);
-		r->how = st == 429 || st >= 500 ? SENT_RETRY : SENT_FATAL;
-		r->retry_after = ra;
-	}
+	st = dc_call(c, patch ? "PATCH" : "POST", path, &req, &ans, !hook, &ra);
+	outcome(st, ra, &ans, r);
 	buf_free(&req);
+	buf_free(&ans);
+}
+
+/* The answer's audio as a message of its own (multipart/form-data: payload_json and
+ * files[0], REFERENCE §2).  In a channel, a voice message (flags IS_VOICE_MESSAGE 8192,
+ * the attachment's duration_secs and waveform measured from the file, no content: Discord
+ * allows none beside it); to an interaction, or when the file cannot be measured, a plain
+ * audio attachment. */
+static void
+dc_voice(struct chan *c, const char *peer, const char *path, const char *reply_to,
+    struct chan_sent *r)
+{
+	char boundary[MULTIPART_BOUNDARY_LEN], ctype[96], route[600], b64[400];
+	unsigned char wave[256];
+	struct buf audio = BUF_INIT, json = BUF_INIT, body = BUF_INIT, ans = BUF_INIT;
+	size_t wn = sizeof wave;
+	double secs;
+	int patch, hook, vm;
+	long st, ra = -1;
+
+	memset(r, 0, sizeof *r);
+	r->retry_after = -1;
+	if (file_read(path, CHAN_MEDIA_MAX, &audio)) {
+		r->how = SENT_FATAL;
+		snprintf(r->why, sizeof r->why, "%s", err_msg());
+		return;
+	}
+	buf_adds(&json, "{\"allowed_mentions\":{\"parse\":[]}");
+	target(peer, reply_to, 1, route, sizeof route, &patch, &hook, &json);
+	vm = !hook && opus_shape((unsigned char *)audio.p, audio.len, &secs, wave, &wn) == 0
+	    && wn > 0;
+	buf_adds(&json, ",\"attachments\":[{\"id\":0,\"filename\":\"voice-message.ogg\"");
+	if (vm) {
+		sodium_bin2base64(b64, sizeof b64, wave, wn, sodium_base64_VARIANT_ORIGINAL);
+		buf_printf(&json, ",\"duration_secs\":%.2f,\"waveform\":\"%s\"}],\"flags\":8192}",
+		    secs, b64);
+	} else
+		buf_adds(&json, "}]}");
+	multipart_boundary(boundary);
+	multipart_field(&body, boundary, "payload_json", json.p);
+	multipart_file(&body, boundary, "files[0]", "voice-message.ogg", "audio/ogg", audio.p,
+	    audio.len);
+	multipart_end(&body, boundary);
+	snprintf(ctype, sizeof ctype, "Content-Type: multipart/form-data; boundary=%s", boundary);
+	if (body.oom || json.oom) {
+		err_set(EX_SOFTWARE, "discord: upload: out of memory");
+		st = 0;
+	} else
+		st = dc_request(c, "POST", route, ctype, body.p, body.len, &ans, !hook, &ra);
+	outcome(st, ra, &ans, r);
+	buf_free(&audio);
+	buf_free(&json);
+	buf_free(&body);
 	buf_free(&ans);
 }
 
@@ -315,7 +431,7 @@ dc_check(struct chan *c)
 	st = dc_call(c, "GET", "/users/@me", NULL, &ans, 1, NULL);
 	if (st != 200 || !json_valid(ans.p, ans.len, NULL, 0)
 	    || !jp_str(ans.p, ans.len, "username", c->bot, sizeof c->bot)) {
-		describe(&ans, st, why, sizeof why, NULL);
+		describe(&ans, st, why, sizeof why);
 		rc = st == 0 ? EX_UNAVAILABLE : err_set(st == 401 || st == 403 ? EX_NOPERM
 		    : EX_UNAVAILABLE, "users/@me: %s", why);
 	}
@@ -328,12 +444,14 @@ const struct chan_conn chan_discord = {
 	.base_url = "https://discord.com/api/v10",
 	.text_max = 2000,
 	.reply_all = 1,
-	/* REFERENCE §2: without this form Cloudflare may block the client */
-	.user_agent = "DiscordBot (" DC_URL ", " CLAW_VERSION ")",
+	/* REFERENCE §2: without this form Cloudflare may block the client; the URL is the
+	 * build's (make URL=…) */
+	.user_agent = "DiscordBot (" CLAW_URL ", " CLAW_VERSION ")",
 	.parse = dc_parse,
 	.poll = dc_poll,
 	.send = dc_send,
 	.typing = dc_typing,
+	.voice = dc_voice,
 	.media = dc_media,
 	.check = dc_check,
 };

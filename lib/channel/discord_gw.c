@@ -23,6 +23,7 @@
 #define DC_FRAME_MAX (CHAN_UPDATE_MAX + 65536)
 
 #define LWS_SONAME "libwebsockets.so.17"
+#define SSL_SONAME "libssl.so.3"          /* what libwebsockets17 links: loaded with it */
 
 /* The functions used, looked up by name; the header gives their types. */
 static struct {
@@ -39,6 +40,10 @@ static struct {
 	__typeof__(lws_close_reason) *close_reason;
 	__typeof__(lws_set_timeout) *set_timeout;
 	int ok;
+	/* OpenSSL's, for the CA lookup: the roots read one by one as a chain needs them */
+	int (*load_verify_dir)(void *ctx, const char *dir);
+	int (*default_verify_paths)(void *ctx);
+	const char *(*cert_dir)(void), *(*cert_dir_env)(void);
 } W;
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -65,6 +70,28 @@ load(void)
 	SYM(set_timeout);
 #undef SYM
 	W.ok = 1;
+	if ((lib = dlopen(SSL_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD))) {
+		*(void **)&W.load_verify_dir = dlsym(lib, "SSL_CTX_load_verify_dir");
+		*(void **)&W.default_verify_paths = dlsym(lib, "SSL_CTX_set_default_verify_paths");
+		*(void **)&W.cert_dir = dlsym(lib, "X509_get_default_cert_dir");
+		*(void **)&W.cert_dir_env = dlsym(lib, "X509_get_default_cert_dir_env");
+	}
+}
+
+/* The client's trusted roots.  libwebsockets would load OpenSSL's default paths, which
+ * parses the whole CA bundle (~140 certificates, 1.5 MB of RSS kept for the connection's
+ * life); the hashed directory ($SSL_CERT_DIR, else OpenSSL's default: /etc/ssl/certs on
+ * Debian) is read only for the roots a chain names.  No such directory: the defaults. */
+static int
+trust(void *ssl_ctx)
+{
+	const char *dir = W.cert_dir_env && W.cert_dir_env() ? getenv(W.cert_dir_env()) : NULL;
+
+	if (!dir || !*dir)
+		dir = W.cert_dir ? W.cert_dir() : NULL;
+	if (W.load_verify_dir && dir && W.load_verify_dir(ssl_ctx, dir) == 1)
+		return 0;
+	return W.default_verify_paths && W.default_verify_paths(ssl_ctx) == 1 ? 0 : 1;
 }
 
 /* One connection, kept between polls: the session resumes after a drop. */
@@ -213,6 +240,8 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 {
 	(void)user;
 	switch (reason) {
+	case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS:
+		return trust(user);
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		G.connected = 1;
 		break;
@@ -351,6 +380,8 @@ dc_poll(struct chan *c, const char *cursor, int timeout, chan_msg_fn *fn, void *
 		info.port = CONTEXT_PORT_NO_LISTEN;
 		info.protocols = protocols;
 		info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		if (W.load_verify_dir || W.default_verify_paths)
+			info.options |= LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;   /* trust() */
 		info.gid = -1;
 		info.uid = -1;
 		if (!(G.ctx = W.create_context(&info)))

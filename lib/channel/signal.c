@@ -424,21 +424,28 @@ add_peer(struct buf *b, const char *peer)
 	}
 }
 
+/* send with message and/or attachments (stored paths, read by the daemon as it sends). */
 static void
-sig_send(struct chan *c, const char *peer, const char *text, const char *reply_to,
-    const char *edit_id, struct chan_sent *r)
+send_params(struct chan *c, const char *peer, const char *text, const char *attachment,
+    const char *reply_to, struct chan_sent *r)
 {
 	struct buf p = BUF_INIT, res = BUF_INIT;
 	long long code;
 	const char *colon;
 	int rc;
 
-	(void)edit_id;
 	memset(r, 0, sizeof *r);
 	r->retry_after = -1;
 	add_peer(&p, peer);
-	buf_adds(&p, ",\"message\":");
-	buf_add_json_str(&p, text, strlen(text));
+	if (text) {
+		buf_adds(&p, ",\"message\":");
+		buf_add_json_str(&p, text, strlen(text));
+	}
+	if (attachment) {
+		buf_adds(&p, ",\"attachments\":[");
+		buf_add_json_str(&p, attachment, strlen(attachment));
+		buf_addc(&p, ']');
+	}
 	/* reply_to is "TIMESTAMP:AUTHOR": a quote of that message */
 	if (reply_to && *reply_to && (colon = strchr(reply_to, ':'))
 	    && strspn(reply_to, "0123456789") == (size_t)(colon - reply_to)) {
@@ -459,6 +466,22 @@ sig_send(struct chan *c, const char *peer, const char *text, const char *reply_t
 	}
 	buf_free(&p);
 	buf_free(&res);
+}
+
+static void
+sig_send(struct chan *c, const char *peer, const char *text, const char *reply_to,
+    const char *edit_id, struct chan_sent *r)
+{
+	(void)edit_id;
+	send_params(c, peer, text, NULL, reply_to, r);
+}
+
+/* The voice note as an audio attachment (signal-cli's send has no voice-note flag). */
+static void
+sig_voice(struct chan *c, const char *peer, const char *path, const char *reply_to,
+    struct chan_sent *r)
+{
+	send_params(c, peer, NULL, path, reply_to, r);
 }
 
 static void
@@ -541,6 +564,7 @@ const struct chan_conn chan_signal = {
 	.poll = sig_poll,
 	.send = sig_send,
 	.typing = sig_typing,
+	.voice = sig_voice,
 	.media = sig_media,
 	.check = sig_check,
 };

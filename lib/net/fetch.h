@@ -8,6 +8,8 @@
 #include "base/buf.h"
 
 typedef int fetch_fn(const char *p, size_t n, void *ctx);   /* non-zero stops the transfer */
+/* A response header, name as sent and value trimmed; both transports call it. */
+typedef void fetch_header_fn(const char *name, const char *value, void *ctx);
 
 struct fetch {
 	const char *url;
@@ -21,6 +23,8 @@ struct fetch {
 	long idle_timeout;            /* seconds without a byte before giving up; 0: no limit */
 	fetch_fn *fn;
 	void *ctx;
+	fetch_header_fn *header;      /* NULL, or told every header of the final response */
+	void *hctx;
 	const volatile int *cancel;   /* when set and non-zero, the transfer stops */
 	/* results */
 	long status;

@@ -66,6 +66,7 @@ struct sink {
 	struct fetch *f;
 	long long last;      /* when a byte last arrived (or the transfer began) */
 	int idle;            /* the idle watchdog stopped the transfer */
+	int interim;         /* the head being read is a 1xx's: its headers are not told */
 };
 
 static size_t
@@ -78,6 +79,38 @@ on_data(char *p, size_t size, size_t nmemb, void *u)
 	if (!s->f->status)
 		C.easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &s->f->status);
 	return fetch_deliver(s->f, p, n) ? 0 : n;
+}
+
+/* One header line as libcurl hands it ("Name: value\r\n", a status line, the blank
+ * line), told to f->header the way net/http_resp tells them on the plain path. */
+static size_t
+on_header(char *p, size_t size, size_t nitems, void *u)
+{
+	struct sink *s = u;
+	size_t n = size * nitems, k, e;
+	char name[128], value[1024];
+	const char *colon;
+
+	if (n > 5 && memcmp(p, "HTTP/", 5) == 0) {
+		colon = memchr(p, ' ', n);
+		s->interim = colon && (size_t)(colon - p) + 1 < n && colon[1] == '1';
+		return n;
+	}
+	if (s->interim || !(colon = memchr(p, ':', n)) || (k = (size_t)(colon - p)) == 0
+	    || k >= sizeof name)
+		return n;
+	memcpy(name, p, k);
+	name[k] = '\0';
+	for (k++; k < n && (p[k] == ' ' || p[k] == '\t'); k++)
+		;
+	for (e = n; e > k && strchr(" \t\r\n", p[e - 1]); e--)
+		;
+	if (e - k >= sizeof value)
+		return n;
+	memcpy(value, p + k, e - k);
+	value[e - k] = '\0';
+	s->f->header(name, value, s->f->hctx);
+	return n;
 }
 
 /* The idle watchdog.  CURLOPT_LOW_SPEED_TIME averages speed over several seconds,
@@ -102,7 +135,7 @@ fetch_curl_post(void **handle, struct fetch *f)
 {
 	struct curl_slist *hl = NULL, *t;
 	char errbuf[CURL_ERROR_SIZE] = "";
-	struct sink s = { NULL, f, 0, 0 };
+	struct sink s = { NULL, f, 0, 0, 0 };
 	curl_off_t ra = -1;
 	const char *const *hp;
 	CURLcode rc;
@@ -144,6 +177,10 @@ fetch_curl_post(void **handle, struct fetch *f)
 	C.easy_setopt(h, CURLOPT_HTTPHEADER, hl);
 	C.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
 	C.easy_setopt(h, CURLOPT_WRITEDATA, &s);
+	if (f->header) {
+		C.easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+		C.easy_setopt(h, CURLOPT_HEADERDATA, &s);
+	}
 	C.easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	C.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, f->connect_timeout > 0 ? f->connect_timeout : 10L);
 	C.easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);

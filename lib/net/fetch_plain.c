@@ -125,6 +125,14 @@ body_cb(const char *p, size_t n, void *ctx)
 	return fetch_deliver(pl->f, p, n);
 }
 
+static void
+header_cb(const char *name, const char *value, void *ctx)
+{
+	struct plain *pl = ctx;
+
+	pl->f->header(name, value, pl->f->hctx);
+}
+
 int
 fetch_plain_post(struct fetch *f)
 {
@@ -177,6 +185,8 @@ fetch_plain_post(struct fetch *f)
 		}
 	}
 	http_resp_init(h, body_cb, &pl);
+	if (f->header)
+		h->header = header_cb;
 	for (;;) {
 		ssize_t n = recv(fd, chunk, sizeof chunk, 0);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {

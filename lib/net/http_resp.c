@@ -84,6 +84,8 @@ header(struct http_resp *h, char *line)
 	} else if (strcasecmp(line, "retry-after") == 0) {
 		h->retry_after = retry_after(v);
 	}
+	if (h->header && h->status >= 200)      /* not a 100 Continue's */
+		h->header(line, v, h->ctx);
 	return 0;
 }
 
@@ -95,10 +97,12 @@ head_done(struct http_resp *h)
 	if (h->status >= 100 && h->status < 200) {
 		long ra = h->retry_after;
 		http_resp_body_fn *fn = h->body;
+		http_resp_header_fn *hfn = h->header;
 		void *ctx = h->ctx;
 		struct buf line = h->line;
 		size_t headlen = h->headlen;
 		http_resp_init(h, fn, ctx);
+		h->header = hfn;
 		h->line = line;
 		h->headlen = headlen;
 		h->retry_after = ra;

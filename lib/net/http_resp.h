@@ -10,6 +10,8 @@
 #define HTTP_RESP_MAXHEAD (64u << 10)
 
 typedef int http_resp_body_fn(const char *p, size_t n, void *ctx);   /* non-zero stops */
+/* One header of the head, its value trimmed (both NUL-terminated, valid for the call). */
+typedef void http_resp_header_fn(const char *name, const char *value, void *ctx);
 
 struct http_resp {
 	int state;
@@ -21,6 +23,7 @@ struct http_resp {
 	long long length;         /* Content-Length, or -1 */
 	long long left;           /* bytes left in the body or the current chunk */
 	http_resp_body_fn *body;
+	http_resp_header_fn *header;  /* NULL, or told each header (set after init) */
 	void *ctx;
 	char error[128];
 };

@@ -18,6 +18,15 @@ collect(const char *p, size_t n, void *ctx)
 	return g->stop_after && g->body.len >= (size_t)g->stop_after;
 }
 
+/* The headers told, as "name=value;" each. */
+static void
+heard(const char *name, const char *value, void *ctx)
+{
+	struct got *g = ctx;
+
+	buf_printf(&g->body, "%s=%s;", name, value);
+}
+
 /* Parse text fed in pieces of step bytes (0: whole), then EOF.  Returns the last result. */
 static int
 run(const char *text, size_t step, struct http_resp *h, struct got *g)
@@ -133,6 +142,22 @@ main(void)
 		buf_free(&big);
 	}
 
+	{
+		static const char rl[] = "HTTP/1.1 100 Continue\r\nX-Early: no\r\n\r\n"
+		    "HTTP/1.1 429 Too Many Requests\r\nX-RateLimit-Remaining: 0\r\n"
+		    "X-RateLimit-Reset-After:  64.57 \r\nContent-Length: 0\r\n\r\n";
+		http_resp_init(&h, NULL, &g);
+		h.header = heard;
+		buf_reset(&g.body);
+		for (step = 0; step < sizeof rl - 1; step += 7) {
+			size_t left = sizeof rl - 1 - step;
+			http_resp_feed(&h, rl + step, left < 7 ? left : 7);
+		}
+		buf_addc(&g.body, '\0');
+		is_str(g.body.p, "X-RateLimit-Remaining=0;X-RateLimit-Reset-After=64.57;"
+		    "Content-Length=0;", "the final head's headers are told, trimmed; a 100's not");
+		http_resp_free(&h);
+	}
 	ok(run("HTTP/1.1 429 Too Many\r\nRetry-After: 7\r\nContent-Length: 2\r\n\r\n{}", 0, &h,
 	    &g) == 1
 	    && h.retry_after == 7, "Retry-After in seconds");
