@@ -32,35 +32,19 @@ struct out {
 	long long now;
 };
 
+/* From the schema SQLite has parsed already: no statement to prepare. */
 int
 status_has_table(sqlite3 *db, const char *name)
 {
-	sqlite3_stmt *st;
-	int has = 0;
-
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?",
-	    -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	has = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return has;
+	return sqlite3_table_column_metadata(db, "main", name, NULL, NULL, NULL, NULL, NULL,
+	    NULL) == SQLITE_OK;
 }
 
 int
 status_has_column(sqlite3 *db, const char *table, const char *col)
 {
-	sqlite3_stmt *st;
-	int has = 0;
-
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?) WHERE name = ?", -1, &st,
-	    NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, col, -1, SQLITE_STATIC);
-	has = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return has;
+	return sqlite3_table_column_metadata(db, "main", table, col, NULL, NULL, NULL, NULL,
+	    NULL) == SQLITE_OK;
 }
 
 long long
@@ -366,22 +350,27 @@ rss_baseline(const char *name, const struct pidstat *ps, long long rss)
 	return base;
 }
 
+/* The program's requests and failed ones since since.  Each "request" row is one,
+ * counted in events_kind; the gateway counts /healthz (and refusals) a minute at a
+ * time in one "requests" row, read whole; failures come from events_failed. */
 static void
 hour_counts(sqlite3 *db, const char *program, long long since, long long *req, long long *errs)
 {
 	sqlite3_stmt *st;
 
 	*req = *errs = 0;
-	/* The gateway counts /healthz (and refusals) a minute at a time in one row. */
-	if (store_prepare(db, &st, "SELECT total(coalesce(json_extract(detail, '$.count'),"
-	    " json_extract(detail, '$.refused'), 1)), total(ok = 0) FROM events"
-	    " WHERE program = ? AND kind IN ('request', 'requests') AND ts >= ?"))
+	if (store_prepare(db, &st, "SELECT (SELECT count(*) FROM events WHERE program = ?1"
+	    " AND kind = 'request' AND ts >= ?2) + (SELECT total(coalesce(json_extract(detail,"
+	    " '$.count'), json_extract(detail, '$.refused'), 1)) FROM events WHERE program = ?1"
+	    " AND kind = 'requests' AND ts >= ?2), (SELECT count(*) FROM events"
+	    " INDEXED BY events_failed WHERE ts >= ?2"
+	    " AND ok = 0 AND program = ?1 AND kind IN ('request', 'requests'))"))
 		return;
 	sqlite3_bind_text(st, 1, program, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, since);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		*req = (long long)sqlite3_column_double(st, 0);
-		*errs = (long long)sqlite3_column_double(st, 1);
+		*errs = sqlite3_column_int64(st, 1);
 	}
 	sqlite3_finalize(st);
 }
@@ -471,7 +460,8 @@ s_peers(struct out *o, sqlite3 *db)
 	buf_addc(o->j, ']');
 }
 
-/* claw-evolve's last cycle and when cron starts the next. */
+/* claw-evolve's last cycle (the newest row: ids grow as cycles start) and when
+ * cron starts the next. */
 static void
 s_evolution(struct out *o, sqlite3 *db)
 {
@@ -485,8 +475,8 @@ s_evolution(struct out *o, sqlite3 *db)
 		return;
 	}
 	if (store_prepare(db, &st, status_has_column(db, "cycles", "outcome") ?
-	    "SELECT started, outcome FROM cycles ORDER BY started DESC LIMIT 1" :
-	    "SELECT started, NULL FROM cycles ORDER BY started DESC LIMIT 1") == 0) {
+	    "SELECT started, outcome FROM cycles ORDER BY id DESC LIMIT 1" :
+	    "SELECT started, NULL FROM cycles ORDER BY id DESC LIMIT 1") == 0) {
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			started = sqlite3_column_int64(st, 0);
 			if (sqlite3_column_type(st, 1) != SQLITE_NULL)
@@ -520,9 +510,10 @@ s_errors(struct out *o, sqlite3 *db)
 	int n = 0;
 
 	buf_adds(o->j, ",\"errors\":{\"by\":[");
-	/* INDEXED BY: grouping tempts the planner into a whole scan of events_kind. */
+	/* events_failed holds these alone, the table never read (without INDEXED BY
+	 * the grouping tempts the planner into a whole scan of events_kind). */
 	if (store_prepare(db, &st, "SELECT program, kind, count(*) AS c FROM events"
-	    " INDEXED BY events_ts WHERE ts >= ? AND ok = 0"
+	    " INDEXED BY events_failed WHERE ts >= ? AND ok = 0"
 	    " GROUP BY program, kind ORDER BY c DESC") == 0) {
 		struct buf t = BUF_INIT;
 		sqlite3_bind_int64(st, 1, o->now - HOUR_MS);
@@ -571,8 +562,6 @@ status_report(struct buf *text, struct buf *json)
 	}
 	if ((rc = store_open(&db)))
 		return rc;
-	/* Scattered reads (the last hour's events, the sessions): mapped, no read(2) each. */
-	sqlite3_exec(db, "PRAGMA mmap_size=268435456", NULL, NULL, NULL);
 	s_store(&o, db, path);
 	s_model(&o, db);
 	s_sessions(&o, db);
