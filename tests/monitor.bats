@@ -219,6 +219,32 @@ seed() {
 	assert_line --regexp '^claw-chat +turn +105 +10 '
 }
 
+@test "profile: a past window has CPU and memory, from what each event recorded" {
+	monitor_store
+	# Every row a program writes carries its CPU ms and peak RSS (getrusage).
+	run claw-skill run no-such-skill </dev/null
+	run -0 db "SELECT count(*) FROM events WHERE program = 'claw-skill' AND cpu_ms >= 0
+	    AND rss_kb > 0"
+	assert_output 1
+	# Rows as if recorded an hour and more ago: 40 ms of CPU each, peaks 2 and 3 MB.
+	db "INSERT INTO events(ts, program, kind, ms, ok, detail, cpu_ms, rss_kb) VALUES
+	    ($(now_ms) - 5400000, 'claw-chat', 'turn', 900, 1, '{}', 40, 2048),
+	    ($(now_ms) - 5000000, 'claw-chat', 'turn', 800, 1, '{}', 40, 3072),
+	    ($(now_ms) - 4000000, 'claw-chat', 'cache', 1, 1, '{}', 20, 1024),
+	    ($(now_ms) - 4000000, 'claw-skill', 'run', 5, 1, '{}', NULL, NULL)"
+	run -0 claw-monitor profile --since 2h --json
+	run -0 jq -c 'select(.type == "group" and .program == "claw-chat")
+	    | [.kind, .cpu_ms, .rss_max_kb]' <<<"$output"
+	assert_line '["turn",80,3072]'
+	assert_line '["cache",20,1024]'
+	run -0 claw-monitor profile --since 2h --json
+	run -0 jq -c 'select(.type == "profile") | .recorded[]
+	    | select(.program == "claw-chat") | [.program, .cpu_ms, .rss_max_kb]' <<<"$output"
+	assert_output '["claw-chat",100,3072]'
+	run -0 claw-monitor profile --since 2h
+	assert_line --regexp '^(recorded|        ) +claw-chat +100 ms CPU \(0\.001 % of a core\), peak RSS 3\.0 MB$'
+}
+
 @test "profile --svg draws a chart a renderer turns into a picture" {
 	command -v rsvg-convert || skip "rsvg-convert (librsvg2-bin) is not installed"
 	monitor_store

@@ -108,6 +108,7 @@ profile_watch(long long until_ms, volatile sig_atomic_t *stop, struct profile_sy
 struct group {
 	char program[64], kind[64];
 	long long count, errors, tin, tout;
+	long long cpu_ms, rss_kb, used;   /* from the rows' rusage; used: rows that had it */
 	int *ms;
 	size_t nms, cap;
 };
@@ -213,9 +214,9 @@ gather(sqlite3 *db, const struct profile_opts *o, struct acc *a)
 	 * ts index every row is a page read of its own (20 s instead of 1 s for 1M rows). */
 	if ((rc = store_prepare(db, &st, mostly(db, o) ?
 	    "SELECT id, ts, program, kind, ms, ok, " EXPORT_TOKENS_IN ", " EXPORT_TOKENS_OUT
-	    " FROM events NOT INDEXED WHERE ts >= ? AND ts < ?" :
+	    ", cpu_ms, rss_kb FROM events NOT INDEXED WHERE ts >= ? AND ts < ?" :
 	    "SELECT id, ts, program, kind, ms, ok, " EXPORT_TOKENS_IN ", " EXPORT_TOKENS_OUT
-	    " FROM events WHERE ts >= ? AND ts < ?")))
+	    ", cpu_ms, rss_kb FROM events WHERE ts >= ? AND ts < ?")))
 		return rc;
 	sqlite3_bind_int64(st, 1, o->from);
 	sqlite3_bind_int64(st, 2, o->to + 1);
@@ -230,6 +231,12 @@ gather(sqlite3 *db, const struct profile_opts *o, struct acc *a)
 		g->errors += sqlite3_column_int(st, 5) == 0;
 		g->tin += sqlite3_column_int64(st, 6);
 		g->tout += sqlite3_column_int64(st, 7);
+		if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
+			long long rss = sqlite3_column_int64(st, 9);
+			g->cpu_ms += sqlite3_column_int64(st, 8);
+			g->rss_kb = rss > g->rss_kb ? rss : g->rss_kb;
+			g->used++;
+		}
 		if (sqlite3_column_type(st, 4) == SQLITE_NULL)
 			continue;
 		long long ms = sqlite3_column_int64(st, 4);
@@ -311,6 +318,8 @@ groups(const struct acc *a, const struct profile_opts *o, struct buf *out)
 		ms_cell(out, pctl(g, 50), o->json, "p50_ms");
 		ms_cell(out, pctl(g, 95), o->json, "p95_ms");
 		ms_cell(out, pctl(g, 99), o->json, "p99_ms");
+		if (o->json && g->used)
+			buf_printf(out, ",\"cpu_ms\":%lld,\"rss_max_kb\":%lld", g->cpu_ms, g->rss_kb);
 		if (o->json)
 			buf_printf(out, ",\"tokens_in\":%lld,\"tokens_out\":%lld}\n", g->tin,
 			    g->tout);
@@ -361,6 +370,42 @@ slowest(sqlite3 *db, const struct acc *a, const struct profile_opts *o, struct b
 	return 0;
 }
 
+/* Per program, what its rows recorded: CPU ms summed, peak RSS; and the CPU as a
+ * share of one core over the window. */
+static void
+recorded(const struct acc *a, const struct profile_opts *o, struct buf *out)
+{
+	double span = o->to > o->from ? (double)(o->to - o->from) : 1;
+	size_t i, j;
+	int n = 0;
+
+	for (i = 0; i < a->ng; i++) {
+		long long cpu = 0, rss = 0, used = 0;
+		for (j = 0; j < i && strcmp(a->g[j].program, a->g[i].program); j++)
+			;
+		if (j < i)
+			continue;                  /* that program's line was written */
+		for (j = i; j < a->ng; j++)
+			if (!strcmp(a->g[j].program, a->g[i].program) && a->g[j].used) {
+				cpu += a->g[j].cpu_ms;
+				rss = a->g[j].rss_kb > rss ? a->g[j].rss_kb : rss;
+				used += a->g[j].used;
+			}
+		if (!used)
+			continue;
+		if (o->json) {
+			buf_adds(out, n ? ",{\"program\":" : "{\"program\":");
+			buf_add_json_str(out, a->g[i].program, strlen(a->g[i].program));
+			buf_printf(out, ",\"cpu_ms\":%lld,\"cpu_pct\":%.3f,\"rss_max_kb\":%lld}",
+			    cpu, 100.0 * (double)cpu / span, rss);
+		} else
+			buf_printf(out, "%s%-14s %8lld ms CPU (%.3f %% of a core), peak RSS %.1f MB\n",
+			    n ? "          " : "recorded  ", a->g[i].program, cpu,
+			    100.0 * (double)cpu / span, (double)rss / 1024);
+		n++;
+	}
+}
+
 static void
 summary(const struct acc *a, const struct profile_opts *o, struct buf *out)
 {
@@ -368,7 +413,9 @@ summary(const struct acc *a, const struct profile_opts *o, struct buf *out)
 
 	if (o->json) {
 		buf_printf(out, "{\"type\":\"profile\",\"from\":%lld,\"to\":%lld,\"events\":%lld,"
-		    "\"system\":", o->from, o->to, a->events);
+		    "\"recorded\":[", o->from, o->to, a->events);
+		recorded(a, o, out);
+		buf_adds(out, "],\"system\":");
 		if (s && s->samples)
 			buf_printf(out, "{\"samples\":%d,\"cpu_avg\":%.1f,\"cpu_max\":%.1f,"
 			    "\"mem_available_min_kb\":%llu,\"mem_total_kb\":%llu,"
@@ -379,13 +426,14 @@ summary(const struct acc *a, const struct profile_opts *o, struct buf *out)
 			buf_adds(out, "null}\n");
 		return;
 	}
+	recorded(a, o, out);
 	if (s && s->samples)
 		buf_printf(out, "cpu       avg %.1f %%, max %.1f %% (%d samples); memory available"
 		    " min %.0f MB of %.0f MB; claw processes avg %.1f %% CPU, max RSS %.1f MB\n",
 		    s->cpu_avg, s->cpu_max, s->samples, (double)s->avail_min_kb / 1024,
 		    (double)s->total_kb / 1024, s->claw_cpu_avg, (double)s->claw_rss_max_kb / 1024);
 	else
-		buf_adds(out, "cpu       not sampled: --duration=S watches the machine too\n");
+		buf_adds(out, "cpu       the machine not sampled: --duration=S watches it too\n");
 }
 
 static void

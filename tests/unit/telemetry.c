@@ -58,6 +58,7 @@ main(void)
 	is_int(count(db, "ms IS NULL AND ok = 0 AND detail IS NULL"), 1,
 	    "no ms and no detail: NULL");
 	is_int(count(db, "ms IN (3, 4) AND detail IS NULL"), 2, "bad details become NULL");
+	is_int(count(db, "cpu_ms >= 0 AND rss_kb > 0"), 4, "every row has its CPU and peak RSS");
 
 	/* A process without the store spools; the next flush folds the spool in first. */
 	telemetry_add(&t, "request", 1, 1, "{\"route\":\"/healthz\"}");
@@ -70,11 +71,15 @@ main(void)
 	fd = open(spool, O_WRONLY | O_APPEND);
 	ok(fd >= 0 && write(fd, "garbage line\n1 2 3 x\n17", 23) == 23,
 	    "garbage appended to the spool");
+	/* A line from before CPU and RSS were written. */
+	ok(write(fd, "\n5 6 1 claw-old request null\n", 30) == 30, "an old line appended");
 	close(fd);
 	telemetry_add(&t, "request", 5, 0, NULL);
 	is_int(telemetry_flush(&t, db), 0, "flush with a spool");
-	is_int(count(db, "kind = 'request'"), 3,
-	    "spooled rows and the queued one, garbage skipped");
+	is_int(count(db, "kind = 'request'"), 4,
+	    "spooled rows, the old one and the queued one, garbage skipped");
+	is_int(count(db, "program = 'claw-old' AND ms = 6 AND cpu_ms IS NULL"), 1,
+	    "the old line's row: no CPU, no RSS");
 	ok(!telemetry_spooled(), "the spool is empty after the flush");
 
 	/* Past TELEMETRY_MAXPENDING the oldest half goes. */
