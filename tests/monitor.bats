@@ -389,6 +389,45 @@ seed() {
 	assert_line --partial "HTTP/1.1 401"
 }
 
+@test "a slow /metrics or webhook ingest holds up no other request (each runs in a job's child)" {
+	monitor_store
+	claw config set gateway.jwt_secret=test-secret-0123456789 2>/dev/null
+	claw config set channels.telegram.webhook_secret=hook-secret-1 2>/dev/null
+	local dir=$BATS_TEST_TMPDIR/slow admin t0 t1 addr
+	mkdir -p "$dir"
+	# The gateway finds claw-monitor and claw-channel beside itself first: slow ones.
+	cp "$CLAW_BIN/claw-gateway" "$dir/"
+	printf '#!/bin/sh\nsleep 3\necho "claw_slow 1"\n' >"$dir/claw-monitor"
+	printf '#!/bin/sh\ncat >/dev/null\nsleep 3\n' >"$dir/claw-channel"
+	chmod +x "$dir"/claw-*
+	admin=$(claw-gateway token --scope admin)
+	run -0 "$dir/claw-gateway" start --listen 127.0.0.1:0
+	[[ $output =~ listening\ on\ (127\.0\.0\.1:[0-9]+) ]]
+	addr=${BASH_REMATCH[1]}
+	curl -sS -m 10 -o "$dir/metrics" -w '%{http_code}' -H "Authorization: Bearer $admin" \
+	    "http://$addr/metrics" >"$dir/metrics.code" &
+	curl -sS -m 10 -o "$dir/hook" -w '%{http_code}' -H 'Content-Type: application/json' \
+	    -H 'X-Telegram-Bot-Api-Secret-Token: hook-secret-1' -d '{"update_id":1}' \
+	    "http://$addr/channels/telegram/webhook" >"$dir/hook.code" &
+	sleep 0.5                          # both are waiting for their children now
+	t0=$(date +%s%N)
+	run -0 curl -sS -m 10 -H "Authorization: Bearer $admin" "http://$addr/api/v1/status"
+	t1=$(date +%s%N)
+	assert_output --partial '"version"'
+	(( (t1 - t0) / 1000000 < 1500 )) || fail "a status request took $(( (t1 - t0) / 1000000 )) ms"
+	wait
+	[ "$(cat "$dir/metrics.code")" = 200 ]
+	run -0 cat "$dir/metrics"
+	assert_output "claw_slow 1"
+	[ "$(cat "$dir/hook.code")" = 200 ]
+	run -0 cat "$dir/hook"
+	assert_output '{"ok":true}'
+	run -0 curl -sS -I -H "Authorization: Bearer $admin" "http://$addr/metrics"
+	assert_line --partial "HTTP/1.1 200"
+	refute_output --partial "claw_slow"
+	claw-gateway stop >/dev/null
+}
+
 @test "status, profile and doctor work through the front door" {
 	monitor_store
 	run -0 claw status
