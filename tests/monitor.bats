@@ -85,24 +85,55 @@ seed() {
 	assert_output "laptop false applied true"
 }
 
-@test "status shows a running gateway: pid, address, uptime, RSS and its growth since first seen" {
+@test "status shows a running gateway: pid, address, uptime, RSS and its growth since start" {
 	monitor_store
 	mkdir -p "$CLAW_HOME/run"
-	# A process holding the pidfile's lock, as claw-gateway start does.
+	# A process holding the pidfile's lock, as claw-gateway start does, that had no
+	# memory at all when it started.
 	flock "$CLAW_HOME/run/gateway.pid" sleep 60 3>&- &
 	local pid=$!
 	for _ in $(seq 50); do [ -n "$(pgrep -P $pid)" ] && break; sleep 0.1; done
-	echo "$pid 127.0.0.1:3999" > "$CLAW_HOME/run/gateway.pid"
-	# As if claw-monitor had first seen this run of it with no memory at all.
-	echo "gateway $pid $(awk '{ sub(/.*\) /, ""); print $20 }' /proc/$pid/stat) 0" \
-	    > "$CLAW_HOME/run/monitor.rss"
+	printf '%s 127.0.0.1:3999\nrss_kb 0\n' "$pid" > "$CLAW_HOME/run/gateway.pid"
 	db "INSERT INTO events(ts, program, kind, ms, ok, detail) VALUES
 	    ($(now_ms), 'claw-gateway', 'request', 3, 1, '{}'),
 	    ($(now_ms), 'claw-gateway', 'request', 3, 0, '{}'),
 	    ($(now_ms), 'claw-gateway', 'requests', NULL, 1, '{\"count\":5}')"
 	run -0 claw-monitor status
+	assert_line --regexp "^gateway   pid $pid on 127.0.0.1:3999, up [0-9]+ s, RSS [0-9.]+ MB \(\+[0-9.]+ MB since start\), last hour 7 requests, 1 errors$"
+	run -0 claw-monitor status --json
 	kill $pid
-	assert_line --regexp "^gateway   pid $pid on 127.0.0.1:3999, up [0-9]+ s, RSS [0-9.]+ MB \(\+[0-9.]+ MB since first seen\), last hour 7 requests, 1 errors$"
+	run -0 jq -e '.gateway.rss_growth_kb == .gateway.rss_kb and .gateway.rss_kb > 0' <<<"$output"
+	# A pidfile without its start RSS (an older claw wrote it): no growth to say.
+	flock "$CLAW_HOME/run/gateway.pid" sleep 60 3>&- &
+	pid=$!
+	for _ in $(seq 50); do [ -n "$(pgrep -P $pid)" ] && break; sleep 0.1; done
+	printf '%s 127.0.0.1:3999\n' "$pid" > "$CLAW_HOME/run/gateway.pid"
+	run -0 claw-monitor status --json
+	kill $pid
+	run -0 jq -e '.gateway.running and .gateway.rss_growth_kb == null' <<<"$output"
+}
+
+@test "the gateway and the node server write their RSS at start; status counts growth from it" {
+	monitor_store
+	claw config set gateway.jwt_secret=test-secret-0123456789 2>/dev/null
+	run -0 claw-gateway start --listen 127.0.0.1:0
+	run -0 sed -n 2p "$CLAW_HOME/run/gateway.pid"
+	assert_output --regexp '^rss_kb [0-9]+$'
+	local start=${output#rss_kb }
+	(( start > 500 ))
+	claw-node init >/dev/null 2>&1 || true
+	(setsid claw-node serve --listen 127.0.0.1:0 >"$BATS_TEST_TMPDIR/node.out" 2>&1 3>&- &
+	 echo $! >"$BATS_TEST_TMPDIR/node.pid")
+	for _ in $(seq 100); do grep -q listening "$BATS_TEST_TMPDIR/node.out" && break; sleep 0.05; done
+	run -0 claw-monitor status
+	assert_line --regexp '^gateway   pid [0-9]+ on 127\.0\.0\.1:[0-9]+, up [0-9]+ s, RSS [0-9.]+ MB \([+-][0-9.]+ MB since start\), '
+	assert_line --regexp '^node      pid [0-9]+ on 127\.0\.0\.1:[0-9]+, up [0-9]+ s, RSS [0-9.]+ MB \([+-][0-9.]+ MB since start\), '
+	run -0 claw-monitor status --json
+	kill "$(cat "$BATS_TEST_TMPDIR/node.pid")"
+	claw-gateway stop >/dev/null
+	# a fresh server has grown by less than 4 MB since it started
+	run -0 jq -e '[.gateway, .node][] | .rss_growth_kb != null and .rss_growth_kb < 4096
+	    and .rss_kb - .rss_growth_kb > 500' <<<"$output"
 }
 
 @test "status with a garbage store: one line and exit 70" {

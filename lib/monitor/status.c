@@ -12,7 +12,6 @@
 #include "base/clock.h"
 #include "base/daemon.h"
 #include "base/err.h"
-#include "base/file.h"
 #include "base/path.h"
 #include "monitor/procfs.h"
 #include "monitor/status.h"
@@ -306,50 +305,6 @@ s_skills(struct out *o, sqlite3 *db)
 	skills_free(&all);
 }
 
-/* A daemon's resident memory when claw-monitor first saw this run of it (pid and
- * start time), from $CLAW_HOME/run/monitor.rss, its own small cache; a run not seen
- * before is written down now.  -1 when the file cannot be used. */
-static long long
-rss_baseline(const char *name, const struct pidstat *ps, long long rss)
-{
-	char path[PATH_MAX], tmp[PATH_MAX + 8], n[32];
-	struct buf b = BUF_INIT, out = BUF_INIT;
-	long long pid, start, kb, base = -1;
-	const char *p, *nl;
-	FILE *f;
-
-	if (path_in_home(path, sizeof path, "run/monitor.rss"))
-		return -1;
-	if (file_read(path, 1 << 16, &b) == 0)
-		for (p = b.p; p && *p; p = nl ? nl + 1 : NULL) {
-			nl = strchr(p, '\n');
-			if (sscanf(p, "%31s %lld %lld %lld", n, &pid, &start, &kb) != 4)
-				continue;
-			if (strcmp(n, name) == 0) {
-				if (pid == ps->pid && (unsigned long long)start == ps->starttime)
-					base = kb;
-				continue;
-			}
-			buf_add(&out, p, nl ? (size_t)(nl - p) + 1 : strlen(p));
-		}
-	if (base < 0 && rss >= 0 && path_mkhome("run") == 0) {
-		snprintf(tmp, sizeof tmp, "%s.%ld", path, (long)getpid());
-		buf_printf(&out, "%s %ld %llu %lld\n", name, ps->pid, ps->starttime, rss);
-		if ((f = fopen(tmp, "w")) && fwrite(out.p, 1, out.len, f) == out.len
-		    && fclose(f) == 0)
-			rename(tmp, path);
-		else {
-			if (f)
-				fclose(f);
-			unlink(tmp);
-		}
-		base = rss;
-	}
-	buf_free(&b);
-	buf_free(&out);
-	return base;
-}
-
 /* The program's requests and failed ones since since.  Each "request" row is one,
  * counted in events_kind; the gateway counts /healthz (and refusals) a minute at a
  * time in one "requests" row, read whole; failures come from events_failed. */
@@ -387,7 +342,8 @@ s_daemon(struct out *o, sqlite3 *db, const char *name, const char *program)
 
 	buf_printf(o->t, "%-9s ", name);
 	buf_printf(o->j, ",\"%s\":", name);
-	if (daemon_running(name, &pid, info, sizeof info) || procfs_pid(pid, &ps)) {
+	if (daemon_running_rss(name, &pid, info, sizeof info, &start)
+	    || procfs_pid(pid, &ps)) {
 		buf_adds(o->t, "not running\n");
 		buf_adds(o->j, "{\"running\":false}");
 		return;
@@ -396,18 +352,17 @@ s_daemon(struct out *o, sqlite3 *db, const char *name, const char *program)
 	    up - (double)ps.starttime / (double)procfs_hz() : -1;
 	buf_free(&b);
 	rss = status_rss_kb(pid);
-	start = rss_baseline(name, &ps, rss);
 	hour_counts(db, program, o->now - HOUR_MS, &req, &errs);
 	buf_printf(o->t, "pid %ld on %s, up ", (long)pid, *info ? info : "?");
 	ago(o->t, (long long)(up * 1000));
 	buf_printf(o->t, ", RSS %.1f MB", (double)rss / 1024);
-	if (start >= 0)
-		buf_printf(o->t, " (%+.1f MB since first seen)", (double)(rss - start) / 1024);
+	if (start >= 0 && rss >= 0)       /* the pidfile says what it had at start */
+		buf_printf(o->t, " (%+.1f MB since start)", (double)(rss - start) / 1024);
 	buf_printf(o->t, ", last hour %lld requests, %lld errors\n", req, errs);
 	buf_printf(o->j, "{\"running\":true,\"pid\":%ld,\"address\":", (long)pid);
 	jstr(o->j, info);
 	buf_printf(o->j, ",\"uptime_s\":%.0f,\"rss_kb\":%lld,\"rss_growth_kb\":", up, rss);
-	if (start >= 0)
+	if (start >= 0 && rss >= 0)
 		buf_printf(o->j, "%lld", rss - start);
 	else
 		buf_adds(o->j, "null");
