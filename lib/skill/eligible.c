@@ -23,7 +23,7 @@ static struct memo {
 } memo[MEMO_SLOTS];
 static size_t nmemo;
 static long long memo_at;
-static unsigned long memo_path;
+static char memo_path[4096];     /* the PATH they are for */
 
 static int
 lookup(const char *bin, const char *p)
@@ -49,8 +49,7 @@ lookup(const char *bin, const char *p)
 static int
 on_path(const char *bin)
 {
-	const char *p = getenv("PATH"), *s;
-	unsigned long h = 5381;
+	const char *p = getenv("PATH");
 	long long now = clock_mono_ms();
 	size_t i;
 	int found;
@@ -58,12 +57,12 @@ on_path(const char *bin)
 	if (strchr(bin, '/'))
 		return access(bin, X_OK) == 0;
 	p = p ? p : PATH_DEFAULT;
-	for (s = p; *s; s++)
-		h = h * 33 + (unsigned char)*s;
-	if (now - memo_at > MEMO_MS || h != memo_path) {
+	if (now - memo_at > MEMO_MS || strcmp(p, memo_path)) {
 		nmemo = 0;
 		memo_at = now;
-		memo_path = h;
+		if (strlen(p) >= sizeof memo_path)
+			return lookup(bin, p);
+		memcpy(memo_path, p, strlen(p) + 1);
 	}
 	for (i = 0; i < nmemo; i++)
 		if (strcmp(memo[i].bin, bin) == 0)
