@@ -32,7 +32,8 @@ pidfile_text(int fd, const char *path, char *text, size_t n, long long *rss_kb)
 		*rss_kb = -1;
 	if (file_read_fd(fd, path, PIDFILE_MAX, &b) == 0 && b.p) {
 		snprintf(text, n, "%.*s", (int)strcspn(b.p, "\n"), b.p);
-		if (rss_kb && (nl = strchr(b.p, '\n')) && sscanf(nl + 1, "rss_kb %lld", rss_kb) != 1)
+		if (rss_kb && (nl = strchr(b.p, '\n'))
+		    && sscanf(nl + 1, "rss_kb %lld", rss_kb) != 1)
 			*rss_kb = -1;
 	}
 	buf_free(&b);

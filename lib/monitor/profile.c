@@ -371,7 +371,8 @@ groups(const struct acc *a, const struct profile_opts *o, struct buf *out)
 		ms_cell(out, pctl(g, 95), o->json, "p95_ms");
 		ms_cell(out, pctl(g, 99), o->json, "p99_ms");
 		if (o->json && g->used)
-			buf_printf(out, ",\"cpu_ms\":%lld,\"rss_max_kb\":%lld", g->cpu_ms, g->rss_kb);
+			buf_printf(out, ",\"cpu_ms\":%lld,\"rss_max_kb\":%lld", g->cpu_ms,
+			    g->rss_kb);
 		if (o->json)
 			buf_printf(out, ",\"tokens_in\":%lld,\"tokens_out\":%lld}\n", g->tin,
 			    g->tout);
@@ -451,8 +452,8 @@ recorded(const struct acc *a, const struct profile_opts *o, struct buf *out)
 			buf_printf(out, ",\"cpu_ms\":%lld,\"cpu_pct\":%.3f,\"rss_max_kb\":%lld}",
 			    cpu, 100.0 * (double)cpu / span, rss);
 		} else
-			buf_printf(out, "%s%-14s %8lld ms CPU (%.3f %% of a core), peak RSS %.1f MB\n",
-			    n ? "          " : "recorded  ", a->g[i].program, cpu,
+			buf_printf(out, "%s%-14s %8lld ms CPU (%.3f %% of a core), peak RSS"
+			    " %.1f MB\n", n ? "          " : "recorded  ", a->g[i].program, cpu,
 			    100.0 * (double)cpu / span, (double)rss / 1024);
 		n++;
 	}

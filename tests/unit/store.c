@@ -211,8 +211,8 @@ main(void)
 			    sqlite3_column_text(st, 1));
 		sqlite3_finalize(st);
 		/* and the columns later migrations added to events */
-		sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('events') WHERE cid >= 7",
-		    -1, &st, NULL);
+		sqlite3_prepare_v2(db,
+		    "SELECT name FROM pragma_table_info('events') WHERE cid >= 7", -1, &st, NULL);
 		while (sqlite3_step(st) == SQLITE_ROW)
 			buf_printf(&drop, "ALTER TABLE events DROP COLUMN %s; ",
 			    sqlite3_column_text(st, 0));
