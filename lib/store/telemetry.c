@@ -94,47 +94,66 @@ telemetry_add(struct telemetry *t, const char *kind, long long ms, int ok, const
 	t->n++;
 }
 
+int
+telemetry_parse_line(const char *p, size_t n, struct telemetry_row *r)
+{
+	char head[256], why[8];
+	size_t hn = n < sizeof head - 1 ? n : sizeof head - 1;
+	int at = 0, off = 0;
+
+	/* The fields before DETAIL, in a copy that ends: sscanf never reads past n. */
+	memcpy(head, p, hn);
+	head[hn] = '\0';
+	if (memchr(head, '\n', hn)
+	    || sscanf(head, "%lld %lld %d %n", &r->ts, &r->ms, &r->ok, &at) != 3 || !at)
+		return -1;
+	if (sscanf(head + at, "%lld %lld %n", &r->cpu_ms, &r->rss_kb, &off) == 2 && off)
+		at += off;                 /* else a line from before CPU and RSS */
+	else
+		r->cpu_ms = r->rss_kb = -1;
+	off = 0;
+	if (sscanf(head + at, "%63s %63s %n", r->program, r->kind, &off) != 2 || !off)
+		return -1;
+	at += off;
+	if ((size_t)at >= hn && hn < n)
+		return -1;                 /* DETAIL past what was copied: a malformed head */
+	r->detail = p + at;
+	r->dlen = n - (size_t)at;
+	if (!json_valid(r->detail, r->dlen, why, sizeof why))
+		return -1;
+	if (r->dlen == 4 && memcmp(r->detail, "null", 4) == 0)
+		r->detail = NULL, r->dlen = 0;
+	return 0;
+}
+
 /* Insert the rows in p[0..n) with st (bound anew for each). */
 static int
 insert(sqlite3 *db, sqlite3_stmt *st, const char *p, size_t n)
 {
 	const char *end = p + n, *nl;
-	char prog[64], kind[64], why[8];
+	struct telemetry_row r;
 
 	for (; p < end && (nl = memchr(p, '\n', (size_t)(end - p))); p = nl + 1) {
-		long long ts, ms, cpu = -1, rss = -1;
-		int ok, off = 0, at = 0;
-		if (sscanf(p, "%lld %lld %d %n", &ts, &ms, &ok, &at) != 3 || !at || p + at > nl)
+		if (telemetry_parse_line(p, (size_t)(nl - p), &r))
 			continue;
-		if (sscanf(p + at, "%lld %lld %n", &cpu, &rss, &off) == 2 && off)
-			at += off;                 /* else a line from before CPU and RSS */
-		else
-			cpu = rss = -1;
-		off = 0;
-		if (sscanf(p + at, "%63s %63s %n", prog, kind, &off) != 2 || !off
-		    || p + at + off > nl)
-			continue;
-		off += at;
-		if (!json_valid(p + off, (size_t)(nl - p - off), why, sizeof why))
-			continue;
-		sqlite3_bind_int64(st, 1, ts);
-		sqlite3_bind_text(st, 2, prog, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 3, kind, -1, SQLITE_TRANSIENT);
-		if (ms >= 0)
-			sqlite3_bind_int64(st, 4, ms);
+		sqlite3_bind_int64(st, 1, r.ts);
+		sqlite3_bind_text(st, 2, r.program, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, r.kind, -1, SQLITE_TRANSIENT);
+		if (r.ms >= 0)
+			sqlite3_bind_int64(st, 4, r.ms);
 		else
 			sqlite3_bind_null(st, 4);
-		sqlite3_bind_int(st, 5, ok != 0);
-		if (nl - p - off == 4 && memcmp(p + off, "null", 4) == 0)
-			sqlite3_bind_null(st, 6);
+		sqlite3_bind_int(st, 5, r.ok != 0);
+		if (r.detail)
+			sqlite3_bind_text(st, 6, r.detail, (int)r.dlen, SQLITE_TRANSIENT);
 		else
-			sqlite3_bind_text(st, 6, p + off, (int)(nl - p - off), SQLITE_TRANSIENT);
-		if (cpu >= 0)
-			sqlite3_bind_int64(st, 7, cpu);
+			sqlite3_bind_null(st, 6);
+		if (r.cpu_ms >= 0)
+			sqlite3_bind_int64(st, 7, r.cpu_ms);
 		else
 			sqlite3_bind_null(st, 7);
-		if (rss >= 0)
-			sqlite3_bind_int64(st, 8, rss);
+		if (r.rss_kb >= 0)
+			sqlite3_bind_int64(st, 8, r.rss_kb);
 		else
 			sqlite3_bind_null(st, 8);
 		if (sqlite3_step(st) != SQLITE_DONE)

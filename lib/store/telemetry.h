@@ -24,6 +24,18 @@ struct telemetry {
 	long long cpu_ms;             /* CPU time at the last row: the next row's starts here */
 };
 
+/* One row's line, "TS MS OK CPU RSS PROGRAM KIND DETAIL" (or without CPU and RSS,
+ * as written before them), p[0..n) without its newline: 0, or -1 when it does not
+ * parse.  detail points into p, NULL for null; cpu_ms and rss_kb -1 when absent. */
+struct telemetry_row {
+	long long ts, ms, cpu_ms, rss_kb;
+	int ok;
+	char program[64], kind[64];
+	const char *detail;
+	size_t dlen;
+};
+int telemetry_parse_line(const char *p, size_t n, struct telemetry_row *r);
+
 void telemetry_init(struct telemetry *t, const char *program);
 /* Queue a row; ms < 0 when there is no duration, detail a JSON object text or NULL. */
 void telemetry_add(struct telemetry *t, const char *kind, long long ms, int ok, const char *detail);

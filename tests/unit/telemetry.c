@@ -42,6 +42,26 @@ main(void)
 	snprintf(spool, sizeof spool, "%s/" TELEMETRY_SPOOL, tmp);
 	is_int(store_open(&db), 0, "store_open");
 
+	/* Lines as they stand in the spool, and as they stood before CPU and RSS. */
+	{
+		static const char *const bad[] = { "", "1 2 1 p", "1 2 1 p k", "1 2 1 p k {",
+		    "x 2 1 p k null", "1 2 1 p k null\n", "1 2 1 3 p k nul" };
+		struct telemetry_row r;
+		const char *l = "17 4 1 9 2048 claw-x run {\"a\":1}";
+		size_t b;
+		is_int(telemetry_parse_line(l, strlen(l), &r), 0, "a line parses");
+		ok(r.ts == 17 && r.ms == 4 && r.ok == 1 && r.cpu_ms == 9 && r.rss_kb == 2048
+		    && !strcmp(r.program, "claw-x") && !strcmp(r.kind, "run") && r.dlen == 7
+		    && !memcmp(r.detail, "{\"a\":1}", 7), "every field");
+		l = "17 -1 0 claw-x run null";
+		is_int(telemetry_parse_line(l, strlen(l), &r), 0, "an old line parses");
+		ok(r.cpu_ms == -1 && r.rss_kb == -1 && r.ms == -1 && !r.detail,
+		    "without CPU and RSS");
+		for (b = 0; b < sizeof bad / sizeof bad[0]; b++)
+			is_int(telemetry_parse_line(bad[b], strlen(bad[b]), &r), -1, "refused: %s",
+			    bad[b]);
+	}
+
 	telemetry_init(&t, "claw-test");
 	telemetry_add(&t, "run", 12, 1, "{\"skill\":\"calc\",\"exit\":0}");
 	telemetry_add(&t, "run", -1, 0, NULL);
