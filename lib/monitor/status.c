@@ -517,16 +517,22 @@ status_report(struct buf *text, struct buf *json)
 	}
 	if ((rc = store_open(&db)))
 		return rc;
+	/* Each run of reads in one read transaction, not one per statement (its locks
+	 * and WAL look-ups once); the skill index may write, so it stands between. */
+	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
 	s_store(&o, db, path);
 	s_model(&o, db);
 	s_sessions(&o, db);
 	s_tokens(&o, db);
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	s_skills(&o, db);
+	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
 	s_daemon(&o, db, "gateway", "claw-gateway");
 	s_daemon(&o, db, "node", "claw-node");
 	s_peers(&o, db);
 	s_evolution(&o, db);
 	s_errors(&o, db);
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	buf_adds(json, "}\n");
 	store_close(db);
 	return text->oom || json->oom ? err_set(EX_SOFTWARE, "status: out of memory") : 0;
