@@ -286,9 +286,10 @@ main(int argc, char **argv)
 {
 	diag_init("claw-gateway");
 	signal(SIGPIPE, SIG_IGN);
-	if (sodium_init() < 0)
-		return diag("libsodium cannot start"), EX_SOFTWARE;
+	/* inetd mode starts libsodium for the first request that needs it (route.c). */
 	if (argc < 2)
 		return inetd();
+	if (sodium_init() < 0)
+		return diag("libsodium cannot start"), EX_SOFTWARE;
 	return cli_dispatch(argc, argv, usage, verbs);
 }

@@ -278,13 +278,13 @@ config_verb_get(int argc, char **argv)
 		return cli_usage_error(config_usage);
 	if (config_check_key(key))
 		return diag_err();
-	/* The environment answers without opening the store. */
-	rc = config_get(NULL, key, &value, &src);
-	if (rc == EX_NORESULT || (rc == 0 && src == CONFIG_DEFAULT)) {
-		free(value);
-		value = NULL;
-		if ((rc = store_open(&db)) == 0)
+	/* The environment, or the store's current copy of config, answers without
+	 * opening the store; else the store does, and the copy is made again. */
+	if ((rc = config_get_cached(key, &value, &src)) < 0) {
+		if ((rc = store_open(&db)) == 0) {
 			rc = config_get(db, key, &value, &src);
+			config_copy_refresh(db);
+		}
 	}
 	if (rc == EX_NORESULT)
 		diag("%s: not set", key);

@@ -29,6 +29,9 @@ stream(enum wire_kind kind, const char *p, size_t n, size_t cut)
 	if (!wire_stream_feed(p, cut, &w))
 		wire_stream_feed(p + cut, n - cut, &w);
 	wire_stream_free(&w);
+	/* cached tokens are a part of the prompt's, never more, never negative */
+	if (a.cache_read < 0 || a.cache_write < 0 || a.cache_read + a.cache_write > a.in_tokens)
+		__builtin_trap();
 	jv_free(answer_message(&a, "fuzz/model"));
 	m = answer_message(&a, NULL);
 	/* What we would send back next turn must build from what we parsed. */

@@ -78,7 +78,7 @@ db() { sqlite3 "$CLAW_HOME/claw.db" "$@"; }
 	run -0 claw-chat -S "be brief" hi
 	req 1 | jq -e '.body.messages[0] == {"role":"system","content":"be brief"}'
 	run -0 claw-chat -m anth/claude-sonnet-4-5 -S "be brief" hi
-	req 2 | jq -e '.body.system == "be brief" and .path == "/v1/messages"'
+	req 2 | jq -e '.body.system[0].text == "be brief" and .path == "/v1/messages"'
 }
 
 @test "anthropic: key in x-api-key, version header, never in the URL, argv or events" {
@@ -340,7 +340,7 @@ lone_chat() {
 	script '{"tool_calls":[{"id":"toolu_1","name":"calc","arguments":"{\"expr\":\"2+3\"}"}]}' '{"text":"5"}'
 	run -0 claw-chat --json -m anth/claude-sonnet-4-5 "2+3?"
 	req 1 | jq -e '.body.tools[0].name == "calc" and .body.tools[0].input_schema.type == "object"'
-	req 2 | jq -e '.body.messages[-1].content[0] == {"type":"tool_result","tool_use_id":"toolu_1","content":"5"}'
+	req 2 | jq -e '.body.messages[-1].content[0] | del(.cache_control) == {"type":"tool_result","tool_use_id":"toolu_1","content":"5"}'
 	req 2 | jq -e '.body.messages[-2].content[-1] | .type == "tool_use" and .input.expr == "2+3"'
 }
 

@@ -798,3 +798,146 @@ PY
 	assert_failure 77
 	[ ! -e "$CLAW_HOME/claw.db" ]
 }
+
+# ---- issue 18 #4: the copy of config (claw.db-config) that claw config get reads ----
+
+# Write a copy of config as config.c does, for a token and records given, so that
+# only what the test changes is wrong: TOKEN KEY=VALUE...
+forge_copy() {
+	python3 - "$CLAW_HOME/claw.db-config" "$@" <<'PY'
+import sys
+path, token, rows = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+body = b""
+for r in rows:
+    k, v = (x.encode() for x in r.split("=", 1))
+    body += b"%d %d 0\n" % (len(k), len(v)) + k + v + b"\n"
+h = 14695981039346656037
+for c in body:
+    h = ((h ^ c) * 1099511628211) & (2**64 - 1)
+with open(path, "wb") as f:
+    f.write(b"claw-config 1 %d %d %016x\n" % (token, len(body), h) + body)
+PY
+	touch -d '+1 min' "$CLAW_HOME/claw.db-config"   # newer than claw.db, as a real one is
+}
+
+token() {
+	sqlite3 "$CLAW_HOME/claw.db" "PRAGMA application_id"
+}
+
+@test "issue 18 #4: every get after a set or an unset sees it; the copy is 0600 and has no secret" {
+	local v
+	for v in one two "three with spaces" "" four; do
+		claw config set "skills.t.x=$v"
+		run -0 claw config get skills.t.x
+		assert_output "$v"
+	done
+	claw config set thinking=on
+	run -0 claw config get thinking
+	assert_output on
+	claw config unset thinking
+	run -0 claw config get thinking
+	assert_output off
+	echo sk-copy-secret-0 | claw config set providers.openai.api_key -
+	run -0 claw config get providers.openai.api_key
+	assert_output "***"
+	run -0 claw config get --reveal providers.openai.api_key
+	assert_output sk-copy-secret-0
+	[ "$(stat -c %a "$CLAW_HOME/claw.db-config")" = 600 ]
+	! grep -q sk-copy "$CLAW_HOME/claw.db-config"
+	run -0 claw config get skills.t.x
+	assert_output four
+}
+
+@test "issue 18 #4: a copy ahead of the store (its writer killed before the commit) is not believed" {
+	claw config set model=generic/kept
+	claw config get model >/dev/null
+	forge_copy $(( $(token) + 1 )) model=generic/never-committed
+	run -0 claw config get model
+	assert_output generic/kept
+	# and the reader made the copy again, for the store as it is
+	run -0 claw config get model
+	assert_output generic/kept
+	grep -q "claw-config 1 $(token) " "$CLAW_HOME/claw.db-config"
+}
+
+@test "issue 18 #4: a copy with the right token is believed only whole: torn, foreign or bad hash is asked again" {
+	claw config set model=generic/kept
+	forge_copy "$(token)" model=generic/forged
+	run -0 claw config get model
+	assert_output generic/forged     # the format is what config.c reads: the test's forgery works...
+	forge_copy "$(token)" model=generic/forged
+	sed -i 's/forged/forgeD/' "$CLAW_HOME/claw.db-config"
+	touch -d '+1 min' "$CLAW_HOME/claw.db-config"
+	run -0 claw config get model
+	assert_output generic/kept       # ...and a byte changed is not believed
+	forge_copy "$(token)" model=generic/forged
+	truncate -s 40 "$CLAW_HOME/claw.db-config"
+	run -0 claw config get model
+	assert_output generic/kept
+	printf 'garbage\n' >"$CLAW_HOME/claw.db-config"
+	run -0 claw config get model
+	assert_output generic/kept
+	: >"$CLAW_HOME/claw.db-config"
+	run -0 claw config get model
+	assert_output generic/kept
+	rm -f "$CLAW_HOME/claw.db-config"
+	run -0 claw config get model
+	assert_output generic/kept
+}
+
+@test "issue 18 #4: a connection that is not claw's cannot change config behind the copy" {
+	command -v sqlite3 >/dev/null || skip "no sqlite3"
+	claw config set model=generic/kept
+	claw config get model >/dev/null
+	run sqlite3 "$CLAW_HOME/claw.db" "UPDATE config SET value = 'generic/sneaked' WHERE key = 'model'"
+	assert_failure
+	assert_output --partial "claw_config_touch"
+	run sqlite3 "$CLAW_HOME/claw.db" "DELETE FROM config"
+	assert_failure
+	run -0 claw config get model
+	assert_output generic/kept
+	# the store moved on by other hands (its header rewritten): not believed
+	sqlite3 "$CLAW_HOME/claw.db" "PRAGMA application_id = 7" >/dev/null
+	forge_copy 8 model=generic/forged
+	run -0 claw config get model
+	assert_output generic/kept
+}
+
+@test "issue 18 #4: two writers and a reader: the reader never goes back to an older value" {
+	local pids=() i last=0 v fail=0
+	claw config set skills.w.a=0
+	claw config set skills.w.b=0
+	for k in a b; do
+		( for i in $(seq 1 15); do claw config set "skills.w.$k=$i" || exit 1; done ) 3>&- &
+		pids+=($!)
+	done
+	for i in $(seq 1 30); do
+		v=$(claw config get skills.w.a) || { fail=1; break; }
+		[ "$v" -ge "$last" ] || { echo "went back: $last then $v"; fail=1; break; }
+		last=$v
+	done
+	for i in "${pids[@]}"; do
+		wait "$i" || fail=1
+	done
+	assert_equal "$fail" 0
+	run -0 claw config get skills.w.a
+	assert_output 15
+	run -0 claw config get skills.w.b
+	assert_output 15
+}
+
+@test "issue 18 #4: a writer killed with SIGKILL at any moment: get says what the store says" {
+	command -v sqlite3 >/dev/null || skip "no sqlite3"
+	local i pid want got
+	claw config set skills.k.v=start
+	for i in $(seq 1 12); do
+		claw config set "skills.k.v=v$i" 3>&- &
+		pid=$!
+		sleep "0.00$((RANDOM % 10))"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		got=$(claw config get skills.k.v)
+		want=$(sqlite3 "$CLAW_HOME/claw.db" "SELECT value FROM config WHERE key = 'skills.k.v'")
+		assert_equal "$got" "$want"
+	done
+}

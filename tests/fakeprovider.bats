@@ -201,3 +201,29 @@ anthropic() {
 	assert_line --index -1 --partial '"usage":{"prompt_tokens"'
 	refute_output --partial '[DONE]'
 }
+
+@test "prompt caching: a long prefix is written, then read, in both formats' usage fields" {
+	: >"$SCRIPT"
+	local big body
+	big="fakeprovider cache $$ $(printf 'line %d of a long system prompt. ' $(seq 200))"
+	body=$(jq -cn --arg s "$big" '{"model":"claude-sonnet-4-5","max_tokens":10,
+	    "system":[{"type":"text","text":$s,"cache_control":{"type":"ephemeral"}}],
+	    "messages":[{"role":"user","content":"q"}]}')
+	run -0 anthropic -d "$body"
+	jq -e '.usage | .cache_read_input_tokens == 0 and .cache_creation_input_tokens > 1024
+	    and .cache_creation.ephemeral_5m_input_tokens == .cache_creation_input_tokens' <<<"$output"
+	run -0 anthropic -d "$body"
+	jq -e '.usage | .cache_read_input_tokens > 1024 and .cache_creation_input_tokens == 0
+	    and .input_tokens < 50' <<<"$output"
+	# streamed: message_start says it
+	run -0 anthropic -d "$(jq -c '. + {"stream":true}' <<<"$body")"
+	grep -m1 '^data: {"type":"message_start"' <<<"$output" | sed 's/^data: //' |
+	    jq -e '.message.usage.cache_read_input_tokens > 1024'
+	body=$(jq -cn --arg s "$big" '{"model":"gpt-4o","messages":[{"role":"system","content":$s},
+	    {"role":"user","content":"q"}]}')
+	run -0 openai -d "$body"
+	jq -e '.usage.prompt_tokens_details.cached_tokens == 0' <<<"$output"
+	run -0 openai -d "$body"
+	jq -e '.usage | .prompt_tokens_details.cached_tokens >= 1024
+	    and .prompt_tokens_details.cached_tokens % 128 == 0' <<<"$output"
+}

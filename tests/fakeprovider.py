@@ -36,10 +36,24 @@ No line: answer "echo: " + the text of the last user message.  Fields, all optio
   no_done true      OpenAI stream: no "data: [DONE]" after the last chunk (llama.cpp before
                     late 2024, ik_llama.cpp, MLC-LLM)
   redacted "…"      Anthropic: a redacted_thinking block (its data made from the text) first
+  usage {…}         fields merged over the usage the answer reports (to send malformed ones)
 A delta is any reasoning, text or tool-argument fragment.  Anthropic streams always have
 one ping after the first content_block_start, where the documented example has it.
 Usage: prompt tokens = request body characters / 4, completion tokens = characters of
 text + reasoning + tool arguments / 4 (integer division).
+
+Prompt caching, as the real services do it, with the prefixes seen by this process (kept
+five minutes from their last use, per model):
+  Anthropic  a prefix up to a block with cache_control (tools, then system, then messages)
+             is written when it has at least the model's minimum (CACHE_MIN) of tokens;
+             a later request reads the longest cached prefix found at one of its
+             breakpoints or at one of the 20 block boundaries before it.  usage says
+             input_tokens (after the cached part), cache_creation_input_tokens,
+             cache_read_input_tokens (also in message_start).
+  OpenAI     automatic: prefixes of at least 1024 tokens, in steps of 128, of the tools
+             and then the messages; usage.prompt_tokens_details.cached_tokens says how
+             many of prompt_tokens the longest cached one held.
+  A prefix's tokens are its blocks' compact JSON characters / 4.
 
 Strict as the real APIs: a chat request is checked before it takes a script line, and a
 history the real service refuses gets its 400 with the real body (strict_openai and
@@ -58,7 +72,9 @@ strict_anthropic below list each check and its words):
              message (the last message, or the one before a last user message of
              tool_results) that does not start with thinking or redacted_thinking; a
              thinking block whose signature is not the one this server gave its text, or
-             a redacted_thinking block whose data this server did not make.
+             a redacted_thinking block whose data this server did not make; more than
+             four cache_control blocks; one on a thinking block, on an empty text block,
+             or not {"type":"ephemeral"} (with ttl "5m" or "1h").
 """
 import argparse
 import base64
@@ -84,6 +100,12 @@ THINKLESS = {"llama3.2": "ollama", "llama3.2:latest": "ollama", "gpt-4o-mini": "
 # Anthropic models whose output limit is below what a client may ask for.
 MAX_OUTPUT = {"claude-3-haiku": 4096, "claude-3-opus": 4096}
 THINKING_DOCS = "https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
+# Anthropic: the fewest tokens a cached prefix may have, by model prefix (else 1024).
+CACHE_MIN = [("claude-opus-4-5", 4096), ("claude-opus-4-6", 4096), ("claude-haiku-4-5", 4096),
+             ("claude-3-5-haiku", 2048), ("claude-3-haiku", 2048)]
+CACHE_TTL = 300
+CACHE_LOOKBACK = 20
+OPENAI_CACHE_MIN, OPENAI_CACHE_STEP = 1024, 128
 
 
 def signature(text):
@@ -138,6 +160,8 @@ script_lock = threading.Lock()
 log_lock = threading.Lock()
 counter_lock = threading.Lock()
 counter = 0
+cache_lock = threading.Lock()
+prefix_cache = {}   # sha256 of model + prefix -> when last used
 
 
 def next_id():
@@ -315,6 +339,9 @@ def strict_anthropic(body):
         name = (t or {}).get("name")
         if not isinstance(name, str) or not re.fullmatch(r"[a-zA-Z0-9_-]{1,64}", name):
             return f"tools.{i}.custom.name: String should match pattern '^[a-zA-Z0-9_-]{{1,64}}$'"
+    why = cache_control_refused(body)
+    if why:
+        return why
     model = str(body.get("model") or "")
     max_tokens = body.get("max_tokens")
     for prefix, limit in MAX_OUTPUT.items():
@@ -382,6 +409,127 @@ def strict_anthropic(body):
     return None
 
 
+# --- prompt caching ------------------------------------------------------------------
+
+def cache_control_refused(body):
+    """Anthropic's words for the cache_control blocks it refuses, or None."""
+    marks = []   # (where, block, cache_control)
+    if "cache_control" in body:
+        marks.append(("cache_control", {}, body["cache_control"]))
+    for i, t in enumerate(body.get("tools") or []):
+        if isinstance(t, dict) and "cache_control" in t:
+            marks.append((f"tools.{i}", t, t["cache_control"]))
+    if isinstance(body.get("system"), list):
+        for i, b in enumerate(body["system"]):
+            if isinstance(b, dict) and "cache_control" in b:
+                marks.append((f"system.{i}", b, b["cache_control"]))
+    for i, m in enumerate(body.get("messages") or []):
+        c = m.get("content") if isinstance(m, dict) else None
+        for k, b in enumerate(c if isinstance(c, list) else []):
+            if isinstance(b, dict) and "cache_control" in b:
+                marks.append((f"messages.{i}.content.{k}", b, b["cache_control"]))
+    for where, b, cc in marks:
+        kind = b.get("type")
+        if kind in ("thinking", "redacted_thinking"):
+            return f"{where}.{kind}.cache_control: Extra inputs are not permitted"
+        if not isinstance(cc, dict) or cc.get("type") != "ephemeral":
+            return f"{where}.cache_control.type: Input should be 'ephemeral'"
+        if "ttl" in cc and cc["ttl"] not in ("5m", "1h"):
+            return f"{where}.cache_control.ephemeral.ttl: Input should be '5m' or '1h'"
+        if kind == "text" and not b.get("text"):
+            return f"{where}.text: cache_control cannot be set for empty text blocks"
+    if len(marks) > 4:
+        return f"A maximum of 4 blocks with cache_control may be provided. Found {len(marks)}."
+    return None
+
+
+def without_mark(b):
+    return compact({k: v for k, v in b.items() if k != "cache_control"}) \
+        if isinstance(b, dict) else compact(b)
+
+
+def anthropic_blocks(body):
+    """The prompt in cache order (tools, system, messages) as (text, marked) blocks."""
+    out = [("tool:" + without_mark(t), isinstance(t, dict) and "cache_control" in t)
+           for t in body.get("tools") or []]
+    system = body.get("system")
+    if isinstance(system, str) and system:
+        out.append(("system:" + compact({"type": "text", "text": system}), False))
+    for b in system if isinstance(system, list) else []:
+        out.append(("system:" + without_mark(b), isinstance(b, dict) and "cache_control" in b))
+    for m in body.get("messages") or []:
+        if not isinstance(m, dict):
+            continue
+        for b in blocks(m):
+            out.append((f"{m.get('role')}:" + without_mark(b), "cache_control" in b))
+    if "cache_control" in body and out:       # automatic: on the last block
+        out[-1] = (out[-1][0], True)
+    return out
+
+
+def cache_min(model):
+    for prefix, n in CACHE_MIN:
+        if model.startswith(prefix):
+            return n
+    return 1024
+
+
+def cache_expire(now):
+    for k in [k for k, t in prefix_cache.items() if now - t > CACHE_TTL]:
+        del prefix_cache[k]
+
+
+def anthropic_cache(body, total):
+    """(read, written) tokens of this request's prefixes, the cache updated."""
+    model = str(body.get("model") or "")
+    h = hashlib.sha256(model.encode())
+    digests, toks, n, marked = [], [], 0, []
+    for i, (text, mark) in enumerate(anthropic_blocks(body)):
+        h.update(text.encode())
+        digests.append(h.hexdigest())
+        n += len(text)
+        toks.append(min(n // 4, total))
+        if mark:
+            marked.append(i)
+    now = time.monotonic()
+    read = upto = 0
+    with cache_lock:
+        cache_expire(now)
+        for b in marked:
+            for j in range(b, max(-1, b - CACHE_LOOKBACK - 1), -1):
+                if digests[j] in prefix_cache:
+                    prefix_cache[digests[j]] = now
+                    read = max(read, toks[j])
+                    break
+        for b in marked:
+            if toks[b] >= cache_min(model) and digests[b] not in prefix_cache:
+                prefix_cache[digests[b]] = now
+                upto = max(upto, toks[b])
+    return read, max(0, upto - read)
+
+
+def openai_cache(body, total):
+    """Tokens of this prompt that an earlier one's prefix held; its prefixes kept."""
+    model = str(body.get("model") or "")
+    text = "".join(compact(t) for t in body.get("tools") or []) + \
+        "".join(compact(m) for m in body.get("messages") or [])
+    h = hashlib.sha256(model.encode())
+    now, done, cached, keys = time.monotonic(), 0, 0, []
+    p = OPENAI_CACHE_MIN
+    while p <= total and p * 4 <= len(text):
+        h.update(text[done:p * 4].encode())
+        done = p * 4
+        keys.append((p, h.hexdigest()))
+        p += OPENAI_CACHE_STEP
+    with cache_lock:
+        cache_expire(now)
+        for p, k in keys:
+            if k in prefix_cache:
+                cached = p
+            prefix_cache[k] = now
+    return cached
+
+
 class Cut(Exception):
     """cut_after reached: drop the connection."""
 
@@ -409,6 +557,12 @@ class Answer:
         else:
             self.text = "echo: " + last_user_text(body)
         self.prompt_tokens = raw_len // 4
+        self.cache_read = self.cache_write = 0
+        if kind == "anthropic":
+            self.cache_read, self.cache_write = anthropic_cache(body, self.prompt_tokens)
+        else:
+            self.cache_read = openai_cache(body, self.prompt_tokens)
+        self.usage = line.get("usage") if isinstance(line.get("usage"), dict) else {}
         chars = len(self.text or "") + len(self.reasoning or "")
         chars += sum(len(t["arguments"]) for t in self.tool_calls)
         self.completion_tokens = chars // 4
@@ -671,10 +825,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def openai_usage(self, a):
         u = {"prompt_tokens": a.prompt_tokens, "completion_tokens": a.completion_tokens,
-             "total_tokens": a.prompt_tokens + a.completion_tokens}
+             "total_tokens": a.prompt_tokens + a.completion_tokens,
+             "prompt_tokens_details": {"cached_tokens": a.cache_read, "audio_tokens": 0}}
         if a.reasoning:
             u["completion_tokens_details"] = {"reasoning_tokens": len(a.reasoning) // 4}
-        return u
+        return dict(u, **a.usage)
 
     def openai_message(self, a):
         msg = {"role": "assistant", "content": a.text, "refusal": None, "annotations": []}
@@ -757,8 +912,13 @@ class Handler(BaseHTTPRequestHandler):
     # --- Anthropic ------------------------------------------------------------
 
     def anthropic_usage(self, a, output):
-        return {"input_tokens": a.prompt_tokens, "cache_creation_input_tokens": 0,
-                "cache_read_input_tokens": 0, "output_tokens": output}
+        u = {"input_tokens": a.prompt_tokens - a.cache_read - a.cache_write,
+             "cache_creation_input_tokens": a.cache_write,
+             "cache_read_input_tokens": a.cache_read,
+             "cache_creation": {"ephemeral_5m_input_tokens": a.cache_write,
+                                "ephemeral_1h_input_tokens": 0},
+             "output_tokens": output}
+        return dict(u, **a.usage)
 
     def anthropic_message(self, a):
         content = []

@@ -312,6 +312,26 @@ s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(); print(s.getsockname()[1]
 	tail -n1 "$FAKE_DIR/log" | jq -e '.body.messages[0] == {"role":"system","content":"be brief"}'
 }
 
+@test "/v1/chat/completions and /v1/responses carry the provider's cached tokens" {
+	start
+	local sys req
+	sys="Gateway cache test $$. $(printf 'Rule %d: answer exactly. ' $(seq 300))"
+	req=$(jq -cn --arg s "$sys" '{"model":"claw","messages":[{"role":"system","content":$s},
+	    {"role":"user","content":"yo"}]}')
+	run -0 api /v1/chat/completions -d "$req"
+	body_of "$output" | jq -e '.usage.prompt_tokens_details.cached_tokens == 0'
+	run -0 api /v1/chat/completions -d "$req"
+	body_of "$output" | jq -e '.usage.prompt_tokens_details.cached_tokens >= 1024
+	    and .usage.prompt_tokens_details.cached_tokens < .usage.prompt_tokens'
+	run -0 api /v1/responses -d "$(jq -cn --arg s "$sys" '{"model":"claw","instructions":$s,
+	    "input":"yo"}')"
+	body_of "$output" | jq -e '.usage.input_tokens_details.cached_tokens >= 1024'
+	run -0 api /v1/chat/completions -d "$(jq -c '. + {"stream":true,
+	    "stream_options":{"include_usage":true}}' <<<"$req")"
+	grep '^data: {' <<<"$output" | sed 's/^data: //' | jq -e -s \
+	    '.[-1].usage.prompt_tokens_details.cached_tokens >= 1024'
+}
+
 @test "stream: true gives chat.completion.chunk SSE ending with data: [DONE] (curl)" {
 	start
 	run -0 curl -sS -N -H "Authorization: Bearer $TOKEN" "http://$ADDR/v1/chat/completions" \

@@ -27,6 +27,7 @@ seed() {
 	    INSERT INTO events(ts, program, kind, ms, ok, detail)
 	    SELECT $(now_ms) - $ago - i * 10, '$program', '$kind', i, i % 10 <> 0,
 	    CASE WHEN '$kind' = 'turn' THEN json_object('tokens_in', 10, 'tokens_out', 3,
+	    'tokens_cached', 4, 'tokens_cache_write', 1,
 	    'model', 'generic/test-model') ELSE '{}' END FROM c"
 }
 
@@ -50,6 +51,7 @@ seed() {
 	assert_line "model     generic/test-model (store), provider generic: key set (sealed in the store)"
 	assert_line --regexp '^sessions  1, last turn [0-9]+ s ago in "work"$'
 	assert_line "tokens    today 200 in, 60 out (20 turns); 7 days 200 in, 60 out (20 turns)"
+	assert_line "cached    today 80 of 200 in (40%); 7 days 80 of 200 in (40%)"
 	assert_line "errors    2 in the last hour: claw-chat turn 2"
 	assert_line "gateway   not running"
 	assert_line "peers     none"
@@ -58,9 +60,10 @@ seed() {
 	run -0 claw-monitor status --json
 	[ "${#lines[@]}" = 1 ]
 	refute_output --partial sk-never-shown
-	run -0 jq -r '[.type, .model.key, .tokens.week.in, .errors.last_hour, .sessions.count,
-	    .peers, .gateway.running] | map(tostring) | join(" ")' <<<"$output"
-	assert_output "status store 200 2 1 [] false"
+	run -0 jq -r '[.type, .model.key, .tokens.week.in, .tokens.week.cached,
+	    .errors.last_hour, .sessions.count, .peers, .gateway.running] | map(tostring)
+	    | join(" ")' <<<"$output"
+	assert_output "status store 200 80 2 1 [] false"
 	# A store from before claw-node and claw-evolve: their parts are not set up.
 	db "DROP TABLE peers; DROP TABLE cycles"
 	run -0 claw-monitor status
@@ -237,9 +240,9 @@ seed() {
 	seed 5 claw-chat turn $((3 * 3600 * 1000))     # outside the last hour
 	run -0 claw profile --since 1h --json
 	run -0 jq -c 'select(.type == "group") | [.program, .kind, .count, .errors, .p50_ms,
-	    .p95_ms, .p99_ms, .tokens_in, .tokens_out]' <<<"$output"
-	assert_line '["claw-chat","turn",100,10,50,95,99,1000,300]'
-	assert_line '["claw-skill","run",20,2,10,19,20,0,0]'
+	    .p95_ms, .p99_ms, .tokens_in, .tokens_out, .tokens_cached]' <<<"$output"
+	assert_line '["claw-chat","turn",100,10,50,95,99,1000,300,400]'
+	assert_line '["claw-skill","run",20,2,10,19,20,0,0,0]'
 	run -0 claw-monitor profile --since 1h --json
 	run -0 jq -c 'select(.type == "slow") | [.program, .ms]' <<<"$output"
 	assert_line --index 0 '["claw-chat",100]'
@@ -371,6 +374,8 @@ seed() {
 	assert_line 'claw_events_total{program="claw-chat",kind="turn"} 100'
 	assert_line 'claw_requests_total{program="claw-gateway",outcome="error"} 3'
 	assert_line 'claw_tokens_total{direction="in"} 1000'
+	assert_line 'claw_tokens_cached_total{op="read"} 400'
+	assert_line 'claw_tokens_cached_total{op="write"} 100'
 	assert_line 'claw_turn_duration_seconds_bucket{program="claw-chat",le="0.05"} 50'
 	assert_line 'claw_turn_duration_seconds_bucket{program="claw-chat",le="+Inf"} 100'
 	assert_line 'claw_turn_duration_seconds_sum{program="claw-chat"} 5.050'
@@ -394,6 +399,7 @@ seed() {
 	run -0 claw-monitor export --prometheus
 	assert_line 'claw_events_total{program="claw-chat",kind="turn"} 5010'
 	assert_line 'claw_tokens_total{direction="in"} 50100'
+	assert_line 'claw_tokens_cached_total{op="read"} 20040'
 	claw config set monitor.retention_days=0 >/dev/null
 	run -0 claw-monitor prune
 	assert_output "kept: monitor.retention_days is 0"

@@ -1,6 +1,8 @@
 /* file: reading with a cap, so a file that grew (or a FIFO) costs at most max bytes. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "base/err.h"
@@ -43,4 +45,34 @@ file_read(const char *path, size_t max, struct buf *out)
 	close(fd);
 	errno = saved;
 	return rc;
+}
+
+int
+file_create_once(const char *path, const void *p, size_t n, int *created)
+{
+	char tmp[PATH_MAX + 32];
+	int fd, ok;
+
+	*created = 0;
+	if (snprintf(tmp, sizeof tmp, "%s.new.%ld", path, (long)getpid()) >= (int)sizeof tmp)
+		return err_set(EX_CANTCREAT, "%s: path too long", path);
+	unlink(tmp);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+		return err_set(EX_CANTCREAT, "%s:", tmp);
+	ok = write(fd, p, n) == (ssize_t)n && fsync(fd) == 0;
+	if (close(fd) < 0)
+		ok = 0;
+	if (!ok) {
+		unlink(tmp);
+		return err_set(EX_IOERR, "%s:", tmp);
+	}
+	if (link(tmp, path) == 0)
+		*created = 1;
+	else if (errno != EEXIST) {
+		ok = errno == ENOSPC;
+		unlink(tmp);
+		return err_set(ok ? EX_IOERR : EX_CANTCREAT, "%s:", path);
+	}
+	unlink(tmp);
+	return 0;
 }

@@ -11,4 +11,10 @@
 int file_read(const char *path, size_t max, struct buf *out);
 /* The same from an open descriptor (left open); name is for the message. */
 int file_read_fd(int fd, const char *name, size_t max, struct buf *out);
+/* Create path holding the n bytes at p, mode 0600, whole or not at all: they are
+ * written and fsynced under a private name, then link()ed into place, which never
+ * replaces.  Of racing first runs one wins (*created = 1) and the others find the
+ * winner's file there (0, *created = 0): read path back either way.  EX_CANTCREAT
+ * or EX_IOERR with err set otherwise. */
+int file_create_once(const char *path, const void *p, size_t n, int *created);
 #endif

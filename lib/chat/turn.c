@@ -42,6 +42,7 @@ struct turn {
 	long long sid, t0, ttft;
 	int emitted, cached, chain, ncalls;
 	long in_tok, out_tok;
+	long cache_read, cache_write;   /* of in_tok: the provider's prompt cache */
 	char model[320];
 	char session[128];
 	char key[65];               /* the cache key of this round's request */
@@ -626,6 +627,8 @@ ask_model(struct turn *t)
 	rc = ask(t, t->system.p, t->msgs, t->tools, t->o->stream, &t->a);
 	t->in_tok += t->a.in_tokens;
 	t->out_tok += t->a.out_tokens;
+	t->cache_read += t->a.cache_read;
+	t->cache_write += t->a.cache_write;
 	if (rc) {
 		/* What arrived, marked incomplete; its tool calls never ran, and a call
 		 * with no result would make every later request of the session a 400. */
@@ -793,9 +796,11 @@ store_answer(struct turn *t)
 		jv_free(c);
 	}
 	rc = store_msg(t, answer_message(a, t->model), t->model, 0, 0);
-	usage = jv_object_set(jv_object_set(jv_object(), jv_string("in"),
-	    jv_number((double)t->in_tok)),
-	    jv_string("out"), jv_number((double)t->out_tok));
+	usage = jv_object_set(jv_object_set(jv_object_set(jv_object_set(jv_object(),
+	    jv_string("in"), jv_number((double)t->in_tok)),
+	    jv_string("out"), jv_number((double)t->out_tok)),
+	    jv_string("cached"), jv_number((double)t->cache_read)),
+	    jv_string("cache_write"), jv_number((double)t->cache_write));
 	t->emit(t->ctx, jv_object_set(jv_object_set(jv_object_set(jv_object_set(jv_object_set(
 	    jv_object_set(event("message"), jv_string("role"), jv_string("assistant")),
 	    jv_string("text"), jv_string(text)), jv_string("model"), jv_string(t->model)),
@@ -814,9 +819,10 @@ record(struct turn *t, int rc)
 	buf_add_json_str(&d, t->model, strlen(t->model));
 	buf_adds(&d, ",\"session\":");
 	buf_add_json_str(&d, t->session, strlen(t->session));
-	buf_printf(&d, ",\"ttft_ms\":%lld,\"tokens_in\":%ld,\"tokens_out\":%ld,\"code\":%d,"
-	    "\"cached\":%s,\"tool_calls\":%d}", t->ttft, t->in_tok, t->out_tok, rc,
-	    t->cached ? "true" : "false", t->ncalls);
+	buf_printf(&d, ",\"ttft_ms\":%lld,\"tokens_in\":%ld,\"tokens_out\":%ld,"
+	    "\"tokens_cached\":%ld,\"tokens_cache_write\":%ld,\"code\":%d,"
+	    "\"cached\":%s,\"tool_calls\":%d}", t->ttft, t->in_tok, t->out_tok, t->cache_read,
+	    t->cache_write, rc, t->cached ? "true" : "false", t->ncalls);
 	if (!d.oom)
 		telemetry_add(&t->tel, "turn", clock_mono_ms() - t->t0, rc == 0, d.p);
 	telemetry_flush(&t->tel, t->db);

@@ -54,12 +54,36 @@ wire_name(jv name)
 
 /* --- requests --- */
 
+/* The tools in a stable order: those that stay from turn to turn by name (their
+ * count goes to *nstable), then those chosen for this turn only ("volatile") in
+ * the order given, so that one added during a turn, at the end, leaves the prefix
+ * before it as it was. */
 static jv
-tools_for(enum wire_kind kind, jv tools)
+tools_sorted(jv tools, int *nstable)
+{
+	jv keys = jv_array();
+
+	*nstable = 0;
+	jv_array_foreach(tools, i, t) {
+		jv v = get(t, "volatile");
+		int vol = jv_get_kind(v) == JV_KIND_TRUE;
+		*nstable += !vol;
+		keys = jv_array_append(keys, jv_array_append(jv_array_append(jv_array(),
+		    jv_number(vol)), vol ? jv_number(i) : str_or_empty(t, "name")));
+		jv_free(v);
+		jv_free(t);
+	}
+	return jv_sort(tools, keys);
+}
+
+static jv
+tools_for(enum wire_kind kind, jv tools, int *nstable)
 {
 	jv out = jv_array();
-	int i, n = jv_array_length(jv_copy(tools));
+	int i, n;
 
+	tools = tools_sorted(tools, nstable);
+	n = jv_array_length(jv_copy(tools));
 	for (i = 0; i < n; i++) {
 		jv t = at(tools, i), params = get(t, "parameters");
 		if (jv_get_kind(params) != JV_KIND_OBJECT) {
@@ -81,11 +105,14 @@ wire_request(enum wire_kind kind, const struct wire_opts *o, const char *system,
 {
 	jv r = formats[kind]->request(set(jv_object(), "model", jv_string(o->model)), o, system,
 	    messages);
+	int nstable = 0;
 
 	if (jv_get_kind(tools) == JV_KIND_ARRAY && jv_array_length(jv_copy(tools)) > 0)
-		r = set(r, "tools", tools_for(kind, tools));
+		r = set(r, "tools", tools_for(kind, tools, &nstable));
 	else
 		jv_free(tools);
+	if (formats[kind]->finish)
+		r = formats[kind]->finish(r, nstable);
 	return set(r, "stream", o->stream ? jv_true() : jv_false());
 }
 

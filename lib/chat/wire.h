@@ -25,7 +25,15 @@ struct wire_opts {
 };
 
 /* The request body.  system may be NULL; tools is an array of
- * {name, description, parameters} or jv_null().  Consumes messages and tools. */
+ * {name, description, parameters, volatile} or jv_null().  Consumes messages and tools.
+ * The body is a function of its inputs alone (nothing of the clock, no counter), so
+ * that a provider's prefix cache hits from one request to the next: tools go by name,
+ * those marked "volatile": true (chosen for this turn only) after all the others, in
+ * the order given (one added during a turn goes at the end).
+ * Anthropic's body carries cache_control breakpoints (at most WIRE_BREAKPOINTS): the
+ * last tool not volatile, the system prompt, the message that ended the request
+ * before this one (the previous user message) and the last message. */
+#define WIRE_BREAKPOINTS 4
 jv wire_request(enum wire_kind kind, const struct wire_opts *o, const char *system, jv messages,
     jv tools);
 
@@ -60,7 +68,9 @@ struct answer {
 	int nthink;
 	struct wire_call calls[WIRE_MAXCALLS];
 	int ncalls;
-	long in_tokens, out_tokens;
+	long in_tokens, out_tokens;   /* in: the whole prompt, cached or not */
+	long cache_read, cache_write; /* of in: read from the provider's prompt cache,
+	                                 written to it (Anthropic's cache_creation) */
 	int done;              /* the format's terminator was seen */
 	int failed;            /* the provider sent an error inside the answer */
 	char error[512], error_type[64];

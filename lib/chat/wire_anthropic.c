@@ -1,5 +1,6 @@
 /* wire_anthropic: Anthropic messages — the request body (alternating roles, thinking
- * blocks kept with their signatures), the stream's typed events, a whole answer. */
+ * blocks kept with their signatures, prompt cache breakpoints), the stream's typed
+ * events, a whole answer. */
 #include <stdio.h>
 #include <string.h>
 
@@ -138,9 +139,104 @@ request(jv r, const struct wire_opts *o, const char *system, jv messages)
 		    "budget_tokens", jv_number((double)budget)));
 	}
 	r = set(r, "max_tokens", jv_number((double)max));
-	if (system && *system)
-		r = set(r, "system", jv_string(system));
+	if (system && *system)     /* a block: a breakpoint goes on it (finish) */
+		r = set(r, "system", jv_array_append(jv_array(), set(set(jv_object(),
+		    "type", jv_string("text")), "text", jv_string(system))));
 	return set(r, "messages", anthropic_messages(messages));
+}
+
+/* --- prompt caching: the prefix up to a block with cache_control is cached, in the
+ * order tools, system, messages.  At most four such blocks; thinking blocks and
+ * empty text blocks cannot carry one (the API refuses the request). --- */
+
+static jv
+ephemeral(jv block)
+{
+	return set(block, "cache_control", set(jv_object(), "type", jv_string("ephemeral")));
+}
+
+/* arr with its element i marked (i in range). */
+static jv
+mark_at(jv arr, int i)
+{
+	return jv_array_set(arr, i, ephemeral(jv_array_get(jv_copy(arr), i)));
+}
+
+static int
+markable(jv b)
+{
+	jv t = str_or_empty(b, "type"), x;
+	const char *k = jv_string_value(t);
+	int ok = strcmp(k, "image") == 0 || strcmp(k, "tool_use") == 0
+	    || strcmp(k, "tool_result") == 0;
+
+	if (strcmp(k, "text") == 0) {
+		x = str_or_empty(b, "text");
+		ok = jv_string_length_bytes(jv_copy(x)) > 0;
+		jv_free(x);
+	}
+	jv_free(t);
+	return ok;
+}
+
+/* Message i of msgs with a breakpoint on its last block that may carry one. */
+static jv
+mark_message(jv msgs, int i)
+{
+	jv m = jv_array_get(jv_copy(msgs), i), c = get(m, "content");
+	int k = jv_get_kind(c) == JV_KIND_ARRAY ? jv_array_length(jv_copy(c)) : 0;
+
+	while (k > 0) {
+		jv b = at(c, k - 1);
+		int ok = markable(b);
+		jv_free(b);
+		if (ok)
+			break;
+		k--;
+	}
+	if (k > 0)
+		msgs = jv_array_set(msgs, i, set(m, "content", mark_at(c, k - 1)));
+	else {
+		jv_free(c);
+		jv_free(m);
+	}
+	return msgs;
+}
+
+/* The breakpoints: the last tool that stays from turn to turn (the first nstable
+ * are those), the system prompt (which caches the tools before it too), the last
+ * user message before the last message (where the request before this one ended:
+ * the previous turn's, or the previous round of tool calls'), and the last message,
+ * for the next request to read. */
+static jv
+finish(jv r, int nstable)
+{
+	jv tools = get(r, "tools"), sys = get(r, "system"), msgs = get(r, "messages");
+	int n, i;
+
+	if (nstable > 0 && jv_get_kind(tools) == JV_KIND_ARRAY
+	    && nstable <= jv_array_length(jv_copy(tools)))
+		r = set(r, "tools", mark_at(jv_copy(tools), nstable - 1));
+	if (jv_get_kind(sys) == JV_KIND_ARRAY && (n = jv_array_length(jv_copy(sys))) > 0)
+		r = set(r, "system", mark_at(jv_copy(sys), n - 1));
+	n = jv_get_kind(msgs) == JV_KIND_ARRAY ? jv_array_length(jv_copy(msgs)) : 0;
+	if (n > 0) {
+		for (i = n - 2; i >= 0; i--) {
+			jv m = at(msgs, i), role = str_or_empty(m, "role");
+			int user = strcmp(jv_string_value(role), "user") == 0;
+			jv_free(role);
+			jv_free(m);
+			if (user)
+				break;
+		}
+		if (i >= 0)
+			msgs = mark_message(msgs, i);
+		r = set(r, "messages", mark_message(jv_copy(msgs), n - 1));
+	}
+	jv_free(tools);
+	jv_free(sys);
+	jv_free(msgs);
+	return r;
 }
 
 static jv
@@ -162,14 +258,36 @@ on_error(struct wire_stream *w, jv v, long idx)
 	return 1;
 }
 
+/* Usage: input_tokens counts only what came after the last cache breakpoint;
+ * a->in_tokens is the whole prompt, what was written to and read from the cache
+ * with it.  A field absent (message_delta's usage may give only output_tokens) or
+ * not a count leaves what is known. */
+static void
+anthropic_usage(struct answer *a, jv u)
+{
+	long in = get_num(u, "input_tokens"), out = get_num(u, "output_tokens");
+	long cw = get_num(u, "cache_creation_input_tokens");
+	long cr = get_num(u, "cache_read_input_tokens");
+	long rest = a->in_tokens - a->cache_write - a->cache_read;
+
+	if (cw >= 0)
+		a->cache_write = cw;
+	if (cr >= 0)
+		a->cache_read = cr;
+	if (in >= 0)
+		rest = in;
+	if (in >= 0 || cw >= 0 || cr >= 0)
+		a->in_tokens = rest + a->cache_write + a->cache_read;
+	if (out >= 0)
+		a->out_tokens = out;
+}
+
 static int
 on_message_start(struct wire_stream *w, jv v, long idx)
 {
 	jv m = get(v, "message"), u = get(m, "usage");
-	long in = get_num(u, "input_tokens");
 
-	if (in >= 0)
-		w->a->in_tokens = in;
+	anthropic_usage(w->a, u);
 	jv_free(u);
 	jv_free(m);
 	return 0;
@@ -241,11 +359,9 @@ static int
 on_message_delta(struct wire_stream *w, jv v, long idx)
 {
 	jv d = get(v, "delta"), u = get(v, "usage");
-	long out = get_num(u, "output_tokens");
 
 	copy_str(d, "stop_reason", w->a->stop, sizeof w->a->stop);
-	if (out >= 0)
-		w->a->out_tokens = out;
+	anthropic_usage(w->a, u);
 	jv_free(d);
 	jv_free(u);
 	return 0;
@@ -341,12 +457,12 @@ body(jv v, struct answer *a)
 		jv_free(b);
 	}
 	copy_str(v, "stop_reason", a->stop, sizeof a->stop);
-	if (get_num(u, "input_tokens") >= 0) a->in_tokens = get_num(u, "input_tokens");
-	if (get_num(u, "output_tokens") >= 0) a->out_tokens = get_num(u, "output_tokens");
+	anthropic_usage(a, u);
 	jv_free(u);
 	jv_free(content);
 }
 
 const struct wire_format wire_anthropic = {
-	.request = request, .tool = tool, .event = anthropic_event, .body = body,
+	.request = request, .tool = tool, .finish = finish, .event = anthropic_event,
+	.body = body,
 };

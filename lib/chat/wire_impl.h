@@ -137,6 +137,9 @@ struct wire_format {
 	/* Add the format's fields to r ({model}): system, messages (consumed), limits. */
 	jv (*request)(jv r, const struct wire_opts *o, const char *system, jv messages);
 	jv (*tool)(jv name, jv description, jv parameters);   /* one tool entry, consuming all */
+	/* The whole body r (tools set, the first nstable of them not volatile) made
+	 * ready: Anthropic's cache breakpoints; NULL: nothing to add. */
+	jv (*finish)(jv r, int nstable);
 	int (*event)(struct wire_stream *w, const char *name, const char *data, size_t len);
 	void (*body)(jv v, struct answer *a);                 /* v borrowed, an object */
 };

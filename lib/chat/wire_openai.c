@@ -143,13 +143,24 @@ tool(jv name, jv description, jv parameters)
 	    parameters));
 }
 
+/* Usage: prompt_tokens counts the whole prompt; of it, what the server's prefix
+ * cache held is prompt_tokens_details.cached_tokens (OpenAI; DeepSeek says
+ * prompt_cache_hit_tokens).  Never more cached than the prompt. */
 static void
 openai_usage(struct answer *a, jv u)
 {
+	jv d = get(u, "prompt_tokens_details");
 	long in = get_num(u, "prompt_tokens"), out = get_num(u, "completion_tokens");
+	long cached = get_num(d, "cached_tokens");
 
+	if (cached < 0)
+		cached = get_num(u, "prompt_cache_hit_tokens");
 	if (in >= 0) a->in_tokens = in;
 	if (out >= 0) a->out_tokens = out;
+	if (cached >= 0) a->cache_read = cached;
+	if (a->cache_read > a->in_tokens)
+		a->cache_read = a->in_tokens;
+	jv_free(d);
 }
 
 /* One choice's delta (streamed) or message (whole): the fields are the same. */

@@ -145,8 +145,10 @@ stream_end(struct chat *c, struct buf *b, const char *ev, size_t n)
 {
 	long long in = event_num(ev, n, "usage", "in");
 	long long out = event_num(ev, n, "usage", "out");
+	long long cached = event_num(ev, n, "usage", "cached");
 
 	if (c->o->job == GW_RESPONSES) {
+		c->resp.cached = cached;
 		gw_resp_end(b, &c->resp, c->model, c->said.p, c->said.len, in, out);
 		return;
 	}
@@ -155,8 +157,9 @@ stream_end(struct chat *c, struct buf *b, const char *ev, size_t n)
 	if (c->o->usage_chunk) {
 		chunk_start(c, b);
 		buf_printf(b, "],\"usage\":{\"prompt_tokens\":%lld,"
-		    "\"completion_tokens\":%lld,\"total_tokens\":%lld}}\n\n",
-		    in, out, in + out);
+		    "\"completion_tokens\":%lld,\"total_tokens\":%lld,"
+		    "\"prompt_tokens_details\":{\"cached_tokens\":%lld}}}\n\n",
+		    in, out, in + out, cached);
 	}
 	buf_adds(b, "data: [DONE]\n\n");
 }
@@ -268,6 +271,7 @@ chat_answer(struct chat *c)
 	}
 	in = event_num(ev, n, "usage", "in");
 	out = event_num(ev, n, "usage", "out");
+	c->resp.cached = event_num(ev, n, "usage", "cached");
 	if (o->job == GW_CHAT) {
 		buf_adds(&b, "{\"reply\":");
 		buf_add_json_str(&b, said, c->said.len);
@@ -276,7 +280,8 @@ chat_answer(struct chat *c)
 		buf_add_json_str(&b, t.p ? t.p : "", t.len);
 		buf_adds(&b, ",\"model\":");
 		buf_add_json_str(&b, c->model, strlen(c->model));
-		buf_printf(&b, ",\"usage\":{\"in\":%lld,\"out\":%lld}}", in, out);
+		buf_printf(&b, ",\"usage\":{\"in\":%lld,\"out\":%lld,\"cached\":%lld}}", in,
+		    out, c->resp.cached);
 	} else if (o->job == GW_RESPONSES)
 		gw_resp_object(&b, &c->resp, c->model, said, c->said.len, in, out);
 	else {
@@ -287,7 +292,9 @@ chat_answer(struct chat *c)
 		    "\"content\":");
 		buf_add_json_str(&b, said, c->said.len);
 		buf_printf(&b, "},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":%lld,"
-		    "\"completion_tokens\":%lld,\"total_tokens\":%lld}}", in, out, in + out);
+		    "\"completion_tokens\":%lld,\"total_tokens\":%lld,"
+		    "\"prompt_tokens_details\":{\"cached_tokens\":%lld}}}", in, out, in + out,
+		    c->resp.cached);
 	}
 	o->close = 1;
 	gw_answer_ok(o, &b);

@@ -62,21 +62,31 @@ gw_error_type(int status)
 }
 
 /* The date an origin server must send (RFC 9110 §6.6.1), formatted once a
- * second, by hand: strftime would read /etc/localtime at every inetd start. */
+ * second, by hand: strftime would read /etc/localtime at every inetd start, and
+ * glibc's gmtime_r does too (tzset).  Days to a civil date: H. Hinnant's
+ * days_from_civil inverted (proleptic Gregorian, eras of 400 years). */
 static const char *
 http_date(void)
 {
-	static const char days[] = "SunMonTueWedThuFriSat",
-	    months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	static const char days[] = "ThuFriSatSunMonTueWed",     /* 1970-01-01 was a Thursday */
+	    months[] = "MarAprMayJunJulAugSepOctNovDecJanFeb";    /* the year starts in March */
 	static char text[40];
 	static time_t last;
 	time_t now = time(NULL);
-	struct tm tm;
+	long long z, era, doe, yoe, doy, mp, y, d, s;
 
-	if (now != last && gmtime_r(&now, &tm)) {
-		snprintf(text, sizeof text, "%.3s, %02d %.3s %04d %02d:%02d:%02d GMT",
-		    days + 3 * tm.tm_wday, tm.tm_mday, months + 3 * tm.tm_mon, tm.tm_year + 1900,
-		    tm.tm_hour, tm.tm_min, tm.tm_sec);
+	if (now != last && now >= 0) {
+		z = (long long)now / 86400;
+		s = (long long)now % 86400;
+		era = (z + 719468) / 146097;
+		doe = z + 719468 - era * 146097;
+		yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+		doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+		mp = (5 * doy + 2) / 153;
+		d = doy - (153 * mp + 2) / 5 + 1;
+		y = yoe + era * 400 + (mp >= 10);
+		snprintf(text, sizeof text, "%.3s, %02lld %.3s %04lld %02lld:%02lld:%02lld GMT",
+		    days + 3 * (z % 7), d, months + 3 * mp, y, s / 3600, s / 60 % 60, s % 60);
 		last = now;
 	}
 	return text;

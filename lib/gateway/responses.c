@@ -57,9 +57,9 @@ object(struct buf *b, const struct gw_resp *r, const char *model, const char *te
 	    "\"text\":{\"format\":{\"type\":\"text\"}},\"usage\":");
 	if (text)
 		buf_printf(b, "{\"input_tokens\":%lld,"
-		    "\"input_tokens_details\":{\"cached_tokens\":0},\"output_tokens\":%lld,"
+		    "\"input_tokens_details\":{\"cached_tokens\":%lld},\"output_tokens\":%lld,"
 		    "\"output_tokens_details\":{\"reasoning_tokens\":0},\"total_tokens\":%lld}",
-		    in, out, in + out);
+		    in, r->cached, out, in + out);
 	else
 		buf_adds(b, "null");
 	buf_addc(b, '}');

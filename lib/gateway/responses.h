@@ -11,6 +11,7 @@ struct gw_resp {
 	char item[40];                /* msg_…: the one output message */
 	long long created;            /* seconds */
 	long seq;                     /* the stream's next sequence_number */
+	long long cached;             /* of the input tokens: from the provider's cache */
 };
 
 void gw_resp_init(struct gw_resp *r, const char *id, long long created);

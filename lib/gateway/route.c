@@ -500,6 +500,17 @@ route_of(const struct http_req *r, int *method_ok)
 	return rt;
 }
 
+/* libsodium, started by the first request that needs it: sodium_init() costs a
+ * health check under inetd a quarter of its run (CPU feature probes, getrandom). */
+static int
+crypto_ready(struct gw_out *o)
+{
+	if (sodium_init() >= 0)
+		return 1;
+	gw_error(o, 500, "libsodium cannot start");
+	return 0;
+}
+
 /* What every answer to r says of the connection, and the route it logs. */
 static void
 begin(struct gw *g, const struct http_req *r, const struct route *rt, struct gw_out *o)
@@ -528,6 +539,8 @@ gw_route_head(struct gw *g, const struct http_req *r, struct gw_out *o)
 
 	if (!rt || !ok || !rt->scope)
 		return 0;
+	if (!crypto_ready(o))
+		return -1;
 	if (g->inetd)
 		gw_store(g);           /* its limits apply to this body; auth needs it anyway */
 	if (!gw_authorize(g, r, rt->scope, o))
@@ -551,8 +564,8 @@ gw_serve(struct gw *g, const struct http_req *r, const char *body, size_t blen, 
 		snprintf(allow, sizeof allow, "Allow: %s\r\n",
 		    strcmp(rt->method, "GET") ? rt->method : "GET, HEAD");
 		gw_error_extra(o, 405, "method not allowed", allow);
-	} else                         /* a token it needs passed gw_route_head */
-		rt->fn(g, r, body, blen, o);
+	} else if (rt->fn == r_healthz || crypto_ready(o))
+		rt->fn(g, r, body, blen, o);   /* a token it needs passed gw_route_head */
 	if (o->job == GW_CHILD)
 		o->head = method_is("HEAD", r);
 	else if (o->job && o->job != GW_SKILL && o->arg.len > RECORD_MAXLINE) {

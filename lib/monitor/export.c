@@ -27,7 +27,7 @@ struct group {
 	char program[64], kind[64], metric[80];
 	long long n[EXPORT_NBUCKETS + 2];     /* per bucket, +Inf, no duration */
 	double ms_sum;
-	long long errors, tin, tout;
+	long long errors, tin, tout, tcached, twrite;
 };
 
 static int
@@ -77,16 +77,19 @@ load(sqlite3 *db, struct group *g, size_t *ng)
 	struct buf sql = BUF_INIT;
 	sqlite3_stmt *st;
 	int rc, step, pruned = status_has_table(db, "events_pruned");
+	int cached = pruned && status_has_column(db, "events_pruned", "tokens_cached");
 
-	buf_adds(&sql, "SELECT program, kind, b, sum(n), total(ms), total(e), total(ti), total(tt)"
-	    " FROM (SELECT program, kind, ");
+	buf_adds(&sql, "SELECT program, kind, b, sum(n), total(ms), total(e), total(ti), total(tt),"
+	    " total(tc), total(tw) FROM (SELECT program, kind, ");
 	export_bucket_sql(&sql);
 	buf_adds(&sql, " AS b, 1 AS n, ms, ok = 0 AS e,"
-	    " " EXPORT_TOKENS_IN " AS ti, " EXPORT_TOKENS_OUT " AS tt"
+	    " " EXPORT_TOKENS_IN " AS ti, " EXPORT_TOKENS_OUT " AS tt,"
+	    " " EXPORT_TOKENS_CACHED " AS tc, " EXPORT_TOKENS_CACHE_WRITE " AS tw"
 	    " FROM events");
 	if (pruned)
-		buf_adds(&sql, " UNION ALL SELECT program, kind, bucket, n, ms_sum, errors,"
-		    " tokens_in, tokens_out FROM events_pruned");
+		buf_printf(&sql, " UNION ALL SELECT program, kind, bucket, n, ms_sum, errors,"
+		    " tokens_in, tokens_out, %s FROM events_pruned",
+		    cached ? "tokens_cached, tokens_cache_write" : "0, 0");
 	buf_adds(&sql, ") GROUP BY program, kind, b ORDER BY program, kind, b");
 	if (sql.oom)
 		return err_set(EX_SOFTWARE, "export: out of memory");
@@ -119,6 +122,8 @@ load(sqlite3 *db, struct group *g, size_t *ng)
 		x->errors += (long long)sqlite3_column_double(st, 5);
 		x->tin += (long long)sqlite3_column_double(st, 6);
 		x->tout += (long long)sqlite3_column_double(st, 7);
+		x->tcached += (long long)sqlite3_column_double(st, 8);
+		x->twrite += (long long)sqlite3_column_double(st, 9);
 	}
 	rc = store_step_done(db, step, "events");
 	sqlite3_finalize(st);
@@ -139,7 +144,7 @@ total(const struct group *x)
 static void
 counters(struct buf *b, const struct group *g, size_t ng)
 {
-	long long tin = 0, tout = 0;
+	long long tin = 0, tout = 0, tcached = 0, twrite = 0;
 	size_t i;
 
 	family(b, "claw_events_total", "counter", "Events recorded by claw programs.");
@@ -159,6 +164,8 @@ counters(struct buf *b, const struct group *g, size_t ng)
 		buf_printf(b, "} %lld\n", g[i].errors);
 		tin += g[i].tin;
 		tout += g[i].tout;
+		tcached += g[i].tcached;
+		twrite += g[i].twrite;
 	}
 	family(b, "claw_requests_total", "counter", "Requests the gateway answered.");
 	for (i = 0; i < ng; i++)
@@ -173,6 +180,13 @@ counters(struct buf *b, const struct group *g, size_t ng)
 	family(b, "claw_tokens_total", "counter", "Model tokens of chat turns.");
 	buf_printf(b, "claw_tokens_total{direction=\"in\"} %lld\n", tin);
 	buf_printf(b, "claw_tokens_total{direction=\"out\"} %lld\n", tout);
+	/* a family of its own: these are part of direction="in", and a sum over
+	 * direction must not count them twice */
+	family(b, "claw_tokens_cached_total", "counter",
+	    "Input tokens of chat turns read from (read) or written to (write) the "
+	    "provider's prompt cache.");
+	buf_printf(b, "claw_tokens_cached_total{op=\"read\"} %lld\n", tcached);
+	buf_printf(b, "claw_tokens_cached_total{op=\"write\"} %lld\n", twrite);
 }
 
 static void

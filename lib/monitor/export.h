@@ -18,6 +18,11 @@ void export_bucket_sql(struct buf *sql);
 /* The token counts of a row (only turns have them), as SQL expressions. */
 #define EXPORT_TOKENS_IN "CASE WHEN kind = 'turn' THEN json_extract(detail, '$.tokens_in') END"
 #define EXPORT_TOKENS_OUT "CASE WHEN kind = 'turn' THEN json_extract(detail, '$.tokens_out') END"
+/* of tokens_in: read from the provider's prompt cache, written to it */
+#define EXPORT_TOKENS_CACHED \
+	"CASE WHEN kind = 'turn' THEN json_extract(detail, '$.tokens_cached') END"
+#define EXPORT_TOKENS_CACHE_WRITE \
+	"CASE WHEN kind = 'turn' THEN json_extract(detail, '$.tokens_cache_write') END"
 
 int export_prometheus(sqlite3 *db, struct buf *out);   /* 0 or an exit code */
 #endif

@@ -107,7 +107,7 @@ profile_watch(long long until_ms, volatile sig_atomic_t *stop, struct profile_sy
 
 struct group {
 	char program[64], kind[64];
-	long long count, errors, tin, tout;
+	long long count, errors, tin, tout, tcached;
 	long long cpu_ms, rss_kb, used;   /* from the rows' rusage; used: rows that had it */
 	int *ms;
 	size_t nms, cap;
@@ -218,9 +218,10 @@ gather(sqlite3 *db, const struct profile_opts *o, struct acc *a)
 	 * ts index every row is a page read of its own (20 s instead of 1 s for 1M rows). */
 	if ((rc = store_prepare(db, &st, mostly(db, o) ?
 	    "SELECT id, ts, program, kind, ms, ok, " EXPORT_TOKENS_IN ", " EXPORT_TOKENS_OUT
-	    ", cpu_ms, rss_kb FROM events NOT INDEXED WHERE ts >= ? AND ts < ?" :
+	    ", " EXPORT_TOKENS_CACHED ", cpu_ms, rss_kb FROM events NOT INDEXED"
+	    " WHERE ts >= ? AND ts < ?" :
 	    "SELECT id, ts, program, kind, ms, ok, " EXPORT_TOKENS_IN ", " EXPORT_TOKENS_OUT
-	    ", cpu_ms, rss_kb FROM events WHERE ts >= ? AND ts < ?")))
+	    ", " EXPORT_TOKENS_CACHED ", cpu_ms, rss_kb FROM events WHERE ts >= ? AND ts < ?")))
 		return rc;
 	sqlite3_bind_int64(st, 1, o->from);
 	sqlite3_bind_int64(st, 2, o->to + 1);
@@ -235,9 +236,10 @@ gather(sqlite3 *db, const struct profile_opts *o, struct acc *a)
 		g->errors += sqlite3_column_int(st, 5) == 0;
 		g->tin += sqlite3_column_int64(st, 6);
 		g->tout += sqlite3_column_int64(st, 7);
-		if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
-			long long rss = sqlite3_column_int64(st, 9);
-			g->cpu_ms += sqlite3_column_int64(st, 8);
+		g->tcached += sqlite3_column_int64(st, 8);
+		if (sqlite3_column_type(st, 9) != SQLITE_NULL) {
+			long long rss = sqlite3_column_int64(st, 10);
+			g->cpu_ms += sqlite3_column_int64(st, 9);
 			g->rss_kb = rss > g->rss_kb ? rss : g->rss_kb;
 			g->used++;
 		}
@@ -354,8 +356,9 @@ groups(const struct acc *a, const struct profile_opts *o, struct buf *out)
 	size_t i;
 
 	if (!o->json)
-		buf_printf(out, "%-14s %-10s %8s %7s %8s %8s %8s %10s %10s\n", "program", "kind",
-		    "count", "errors", "p50_ms", "p95_ms", "p99_ms", "tokens_in", "tokens_out");
+		buf_printf(out, "%-14s %-10s %8s %7s %8s %8s %8s %10s %10s %10s\n", "program",
+		    "kind", "count", "errors", "p50_ms", "p95_ms", "p99_ms", "tokens_in",
+		    "tokens_out", "cached");
 	for (i = 0; i < a->ng; i++) {
 		const struct group *g = &a->g[i];
 		if (o->json) {
@@ -374,10 +377,10 @@ groups(const struct acc *a, const struct profile_opts *o, struct buf *out)
 			buf_printf(out, ",\"cpu_ms\":%lld,\"rss_max_kb\":%lld", g->cpu_ms,
 			    g->rss_kb);
 		if (o->json)
-			buf_printf(out, ",\"tokens_in\":%lld,\"tokens_out\":%lld}\n", g->tin,
-			    g->tout);
+			buf_printf(out, ",\"tokens_in\":%lld,\"tokens_out\":%lld,"
+			    "\"tokens_cached\":%lld}\n", g->tin, g->tout, g->tcached);
 		else
-			buf_printf(out, " %10lld %10lld\n", g->tin, g->tout);
+			buf_printf(out, " %10lld %10lld %10lld\n", g->tin, g->tout, g->tcached);
 	}
 }
 

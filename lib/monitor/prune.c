@@ -79,15 +79,19 @@ prune_events(sqlite3 *db, long long before, int batch, int dry, long long *n)
 		return rc;
 	}
 	buf_adds(&sql, "INSERT INTO events_pruned(program, kind, bucket, n, ms_sum, errors,"
-	    " tokens_in, tokens_out) SELECT program, kind, ");
+	    " tokens_in, tokens_out, tokens_cached, tokens_cache_write) SELECT program, kind, ");
 	export_bucket_sql(&sql);
 	buf_adds(&sql, ", count(*), total(ms), sum(ok = 0),"
 	    " coalesce(sum(" EXPORT_TOKENS_IN "), 0),"
-	    " coalesce(sum(" EXPORT_TOKENS_OUT "), 0) FROM events WHERE " BATCH_WHERE
+	    " coalesce(sum(" EXPORT_TOKENS_OUT "), 0),"
+	    " coalesce(sum(" EXPORT_TOKENS_CACHED "), 0),"
+	    " coalesce(sum(" EXPORT_TOKENS_CACHE_WRITE "), 0) FROM events WHERE " BATCH_WHERE
 	    " GROUP BY 1, 2, 3 ON CONFLICT(program, kind, bucket) DO UPDATE SET"
 	    " n = n + excluded.n, ms_sum = ms_sum + excluded.ms_sum,"
 	    " errors = errors + excluded.errors, tokens_in = tokens_in + excluded.tokens_in,"
-	    " tokens_out = tokens_out + excluded.tokens_out");
+	    " tokens_out = tokens_out + excluded.tokens_out,"
+	    " tokens_cached = tokens_cached + excluded.tokens_cached,"
+	    " tokens_cache_write = tokens_cache_write + excluded.tokens_cache_write");
 	if (sql.oom)
 		return err_set(EX_SOFTWARE, "prune: out of memory");
 	do {

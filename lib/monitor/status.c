@@ -230,40 +230,59 @@ s_sessions(struct out *o, sqlite3 *db)
 }
 
 /* Tokens of the turns since since (ms), by the hour: token_hours, which a trigger on
- * events keeps (local midnight is taken as the hour it falls in). */
+ * events keeps (local midnight is taken as the hour it falls in).  cached: of in,
+ * what the provider read from its prompt cache (a store from before it: 0). */
+struct tokens {
+	long long in, out, turns, cached;
+};
+
 static void
-tokens(sqlite3 *db, long long since, long long *in, long long *out, long long *turns)
+tokens(sqlite3 *db, long long since, struct tokens *t)
 {
 	sqlite3_stmt *st;
 
-	*in = *out = *turns = 0;
-	if (store_prepare(db, &st, "SELECT total(turns), total(tokens_in), total(tokens_out)"
+	memset(t, 0, sizeof *t);
+	if (store_prepare(db, &st, status_has_column(db, "token_hours", "tokens_cached")
+	    ? "SELECT total(turns), total(tokens_in), total(tokens_out), total(tokens_cached)"
+	    " FROM token_hours WHERE hour >= ?"
+	    : "SELECT total(turns), total(tokens_in), total(tokens_out), 0"
 	    " FROM token_hours WHERE hour >= ?"))
 		return;
 	sqlite3_bind_int64(st, 1, since / HOUR_MS);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		*turns = (long long)sqlite3_column_double(st, 0);
-		*in = (long long)sqlite3_column_double(st, 1);
-		*out = (long long)sqlite3_column_double(st, 2);
+		t->turns = (long long)sqlite3_column_double(st, 0);
+		t->in = (long long)sqlite3_column_double(st, 1);
+		t->out = (long long)sqlite3_column_double(st, 2);
+		t->cached = (long long)sqlite3_column_double(st, 3);
 	}
 	sqlite3_finalize(st);
+}
+
+/* The cached share of in, in whole per cent. */
+static long long
+cached_pct(const struct tokens *t)
+{
+	return t->in > 0 ? t->cached * 100 / t->in : 0;
 }
 
 static void
 s_tokens(struct out *o, sqlite3 *db)
 {
-	long long ti, to, tt, wi, wo, wt;
+	struct tokens d, w;
 	time_t now = (time_t)(o->now / 1000);
 	struct tm tm;
 
 	localtime_r(&now, &tm);
 	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-	tokens(db, (long long)mktime(&tm) * 1000, &ti, &to, &tt);
-	tokens(db, o->now - 7 * DAY_MS, &wi, &wo, &wt);
+	tokens(db, (long long)mktime(&tm) * 1000, &d);
+	tokens(db, o->now - 7 * DAY_MS, &w);
 	buf_printf(o->t, "tokens    today %lld in, %lld out (%lld turns); 7 days %lld in, "
-	    "%lld out (%lld turns)\n", ti, to, tt, wi, wo, wt);
-	buf_printf(o->j, ",\"tokens\":{\"today\":{\"in\":%lld,\"out\":%lld,\"turns\":%lld},"
-	    "\"week\":{\"in\":%lld,\"out\":%lld,\"turns\":%lld}}", ti, to, tt, wi, wo, wt);
+	    "%lld out (%lld turns)\n", d.in, d.out, d.turns, w.in, w.out, w.turns);
+	buf_printf(o->t, "cached    today %lld of %lld in (%lld%%); 7 days %lld of %lld in "
+	    "(%lld%%)\n", d.cached, d.in, cached_pct(&d), w.cached, w.in, cached_pct(&w));
+	buf_printf(o->j, ",\"tokens\":{\"today\":{\"in\":%lld,\"out\":%lld,\"turns\":%lld,"
+	    "\"cached\":%lld},\"week\":{\"in\":%lld,\"out\":%lld,\"turns\":%lld,"
+	    "\"cached\":%lld}}", d.in, d.out, d.turns, d.cached, w.in, w.out, w.turns, w.cached);
 }
 
 static void

@@ -46,9 +46,10 @@ read_id(const char *path, struct node_id *id)
 int
 ident_load(struct node_id *id, int *created)
 {
-	char dir[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX + 32], text[64];
+	char dir[PATH_MAX], path[PATH_MAX], text[128];
 	unsigned char seed[32];
-	int fd, rc, ok;
+	size_t n;
+	int rc;
 
 	*created = 0;
 	if ((rc = secret_harden()))
@@ -62,31 +63,17 @@ ident_load(struct node_id *id, int *created)
 		return 0;
 	if (rc == -2 || errno != ENOENT)
 		return err_set(EX_CONFIG, "%s: unreadable or damaged identity key:", path);
-	snprintf(tmp, sizeof tmp, "%s/.node.key.%ld", dir, (long)getpid());
-	unlink(tmp);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
-		return err_set(EX_CANTCREAT, "%s:", tmp);
 	randombytes_buf(seed, sizeof seed);
-	sodium_bin2base64(text, sizeof text, seed, sizeof seed,
+	n = snprintf(text, sizeof text, "%s", HEAD);
+	sodium_bin2base64(text + n, sizeof text - n, seed, sizeof seed,
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	ok = write(fd, HEAD, strlen(HEAD)) == (ssize_t)strlen(HEAD)
-	    && write(fd, text, strlen(text)) == (ssize_t)strlen(text)
-	    && write(fd, "\n", 1) == 1 && fsync(fd) == 0;
-	close(fd);
+	n = strlen(text);
+	text[n++] = '\n';
+	rc = file_create_once(path, text, n, created);
 	sodium_memzero(seed, sizeof seed);
 	sodium_memzero(text, sizeof text);
-	if (!ok) {
-		unlink(tmp);
-		return err_set(EX_IOERR, "%s:", tmp);
-	}
-	/* link(2) never replaces: of racing first runs one wins, and all read its key */
-	if (link(tmp, path) == 0)
-		*created = 1;
-	else if (errno != EEXIST) {
-		unlink(tmp);
-		return err_set(EX_CANTCREAT, "%s:", path);
-	}
-	unlink(tmp);
+	if (rc)
+		return rc;
 	if (read_id(path, id) != 0)
 		return err_set(EX_IOERR, "%s: cannot read the identity back", path);
 	return 0;

@@ -16,6 +16,22 @@ void config_env_name(const char *key, char *dst, size_t n);   /* model -> CLAW_M
 /* Effective value: environment, then store, then default.  db may be NULL (no store).
  * Returns 0 (*value malloc'd), EX_NORESULT when unset with no default, or an error. */
 int config_get(sqlite3 *db, const char *key, char **value, enum config_source *src);
+/* config_get for a process that reads and goes: from $CLAW_HOME/claw.db-config, the
+ * copy of the config table the store keeps, without a store connection, while the
+ * store's config token says the copy is current.  0 or EX_NORESULT as config_get, or
+ * -1 when the copy cannot say (none, stale, damaged, or the key is sealed): then
+ * ask config_get with the store open, and config_copy_refresh() it. */
+int config_get_cached(const char *key, char **value, enum config_source *src);
+/* Write the copy from inside a transaction on db (config_set and config_unset do,
+ * before their commit); _refresh in a read transaction of its own.  A copy that
+ * cannot be written is left stale, never wrong: the token tells. */
+void config_copy(sqlite3 *db);
+/* Parse a copy (text[n] must be '\0'): -1 when it is not one, whole and hashing
+ * right, or cannot say for key (sealed); else *token and 1 with key's value at *v,
+ * *vn bytes, or 0 when key is not stored. */
+int config_copy_lookup(const char *text, size_t n, const char *key, int *token,
+    const char **v, size_t *vn);
+int config_copy_refresh(sqlite3 *db);
 int config_set(sqlite3 *db, const char *key, const char *value);
 int config_unset(sqlite3 *db, const char *key);     /* EX_NORESULT when it was not set */
 

@@ -55,14 +55,14 @@ secret_harden(void)
 	return 0;
 }
 
-/* Create the key atomically: write a private temp file, then link() it into place.
- * Of many processes racing, one link wins and every other one reads the winner's. */
+/* Create the key atomically (file_create_once): of many processes racing, one
+ * wins and every other one reads the winner's. */
 static int
 load_key(void)
 {
-	char dir[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX + 32];
+	char dir[PATH_MAX], path[PATH_MAX];
 	unsigned char k[crypto_secretbox_KEYBYTES];
-	int fd, rc;
+	int created, rc;
 
 	if (have_key)
 		return 0;
@@ -77,22 +77,11 @@ load_key(void)
 		return have_key = 1, 0;
 	if (rc == -2 || errno != ENOENT)
 		return err_set(EX_CONFIG, "%s: unreadable or damaged store key:", path);
-	snprintf(tmp, sizeof tmp, "%s/.store.key.%ld", dir, (long)getpid());
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
-		return err_set(EX_CANTCREAT, "%s:", tmp);
 	randombytes_buf(k, sizeof k);
-	rc = write(fd, k, sizeof k) == (ssize_t)sizeof k && fsync(fd) == 0;
-	close(fd);
+	rc = file_create_once(path, k, sizeof k, &created);
 	sodium_memzero(k, sizeof k);
-	if (!rc) {
-		unlink(tmp);
-		return err_set(EX_IOERR, "%s:", tmp);
-	}
-	if (link(tmp, path) < 0 && errno != EEXIST) {
-		unlink(tmp);
-		return err_set(EX_CANTCREAT, "%s:", path);
-	}
-	unlink(tmp);
+	if (rc)
+		return rc;
 	if (read_key(path) < 0)
 		return err_set(EX_IOERR, "%s:", path);
 	have_key = 1;

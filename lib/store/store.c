@@ -1,11 +1,20 @@
 /* store: open, configure and migrate the shared SQLite store.  Schema changes are
  * appended to migrations[]; whichever process opens an older store first applies
- * them inside one BEGIN IMMEDIATE, so concurrent first runs are safe. */
+ * them inside one BEGIN IMMEDIATE, so concurrent first runs are safe.
+ *
+ * A new table or migration: one string appended at the END of migrations[], never an
+ * edit of an old one, with IF NOT EXISTS where a store set back (tests do) would meet
+ * it twice.  Nothing else to do: claw_config_touch() is on every connection before the
+ * migrations run, so one may write config; none may drop the config_touch_* triggers
+ * (config_get_cached() trusts the token they keep).  The schema is parsed by every
+ * process's first statement, a few microseconds an object: keep it lean. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -311,6 +320,41 @@ static const char *const migrations[] = {
 	/* channels and voice (voice_reply): a part to send as a voice note of its text */
 	"ALTER TABLE channel_egress ADD COLUMN voice INTEGER NOT NULL DEFAULT 0;",
 
+	/* config's token (store_token): every change to the config table, whoever makes it,
+	 * gives the store's header a new application_id in the same transaction, so a
+	 * copy of config tagged with the token it was read under is current exactly while
+	 * the header still says that token (config_get_cached).  A connection that is not
+	 * claw's has no claw_config_touch() and cannot change config behind the copy */
+	"CREATE TRIGGER IF NOT EXISTS config_touch_insert AFTER INSERT ON config"
+	"  BEGIN SELECT claw_config_touch(); END;"
+	"CREATE TRIGGER IF NOT EXISTS config_touch_update AFTER UPDATE ON config"
+	"  BEGIN SELECT claw_config_touch(); END;"
+	"CREATE TRIGGER IF NOT EXISTS config_touch_delete AFTER DELETE ON config"
+	"  BEGIN SELECT claw_config_touch(); END;",
+
+	/* prompt caching: of the chat turns' input tokens, those the provider read from
+	 * its prompt cache (tokens_cached) and wrote to it (Anthropic), in the hourly sums
+	 * and in what prune keeps of the events it drops */
+	"ALTER TABLE token_hours ADD COLUMN tokens_cached INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE token_hours ADD COLUMN tokens_cache_write INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE events_pruned ADD COLUMN tokens_cached INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE events_pruned ADD COLUMN tokens_cache_write INTEGER NOT NULL DEFAULT 0;"
+	"DROP TRIGGER IF EXISTS token_hours_add;"
+	"CREATE TRIGGER token_hours_add AFTER INSERT ON events"
+	"  WHEN NEW.program = 'claw-chat' AND NEW.kind = 'turn' BEGIN"
+	"  INSERT INTO token_hours(hour, turns, tokens_in, tokens_out, tokens_cached,"
+	"    tokens_cache_write) VALUES(NEW.ts / 3600000, 1,"
+	"    coalesce(json_extract(NEW.detail, '$.tokens_in'), 0),"
+	"    coalesce(json_extract(NEW.detail, '$.tokens_out'), 0),"
+	"    coalesce(json_extract(NEW.detail, '$.tokens_cached'), 0),"
+	"    coalesce(json_extract(NEW.detail, '$.tokens_cache_write'), 0))"
+	"  ON CONFLICT(hour) DO UPDATE SET turns = turns + 1,"
+	"    tokens_in = tokens_in + excluded.tokens_in,"
+	"    tokens_out = tokens_out + excluded.tokens_out,"
+	"    tokens_cached = tokens_cached + excluded.tokens_cached,"
+	"    tokens_cache_write = tokens_cache_write + excluded.tokens_cache_write;"
+	"  END;",
+
 	/* monitor II: the failed events alone, for the errors of the last hour that claw
 	 * status and /metrics count (2 % of the rows, read without the table); and what
 	 * each event's process spent (user+sys CPU ms since its previous event, peak RSS
@@ -380,6 +424,87 @@ store_end(sqlite3 *db, int rc)
 	}
 	if ((rc = store_commit(db)))
 		store_rollback(db);
+	return rc;
+}
+
+/* Before SQLite starts, once per process: no memory statistics.  With them on (the
+ * default) every allocation takes a global mutex and counts, and Debian's SQLite is
+ * built without lookaside, so parsing the schema on the first statement makes some
+ * thousands of allocations: a sixth of `claw config get`'s instructions.  Nothing
+ * here reads sqlite3_memory_used() or sets a soft heap limit. */
+static pthread_once_t configured = PTHREAD_ONCE_INIT;
+
+static void
+configure(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+int
+store_token(sqlite3 *db, int *token)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = store_prepare(db, &st, "PRAGMA application_id")))
+		return rc;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*token = sqlite3_column_int(st, 0);
+	rc = rc == SQLITE_ROW ? 0 : store_fail(db, "store");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* claw_config_touch(), run by config's triggers inside the changing transaction: a
+ * new token, never 0 (a store that never had one) and never the one it replaces.
+ * Random, not counted: a change lost to a power cut must not hand its successor the
+ * token a copy of the lost state may carry.  Two states share a token with a chance
+ * of 2^-32 per change. */
+static void
+config_touch(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	sqlite3 *db = sqlite3_context_db_handle(ctx);
+	char sql[48];
+	int old, t = 0;
+
+	if (store_token(db, &old)) {
+		sqlite3_result_error(ctx, err_msg(), -1);
+		return;
+	}
+	if (getrandom(&t, sizeof t, 0) != sizeof t)
+		t = (int)((unsigned)clock() ^ (unsigned)getpid() << 16);
+	if (t == 0 || t == old)
+		t = old + 1 ? old + 1 : 1;
+	snprintf(sql, sizeof sql, "PRAGMA application_id=%d", t);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		sqlite3_result_error(ctx, sqlite3_errmsg(db), -1);
+	else
+		sqlite3_result_null(ctx);
+}
+
+/* What every claw connection has before it may write. */
+static int
+functions(sqlite3 *db)
+{
+	return sqlite3_create_function(db, "claw_config_touch", 0, SQLITE_UTF8, NULL,
+	    config_touch, NULL, NULL) == SQLITE_OK ? 0 : store_fail(db, "store");
+}
+
+int
+store_peek_token(const char *path, int *token)
+{
+	sqlite3 *db = NULL;
+	int rc = -1;
+
+	pthread_once(&configured, configure);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL)
+	    == SQLITE_OK) {
+		sqlite3_extended_result_codes(db, 0);
+		sqlite3_busy_timeout(db, 10000);
+		sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+		rc = store_token(db, token) ? -1 : 0;
+	}
+	sqlite3_close(db);
 	return rc;
 }
 
@@ -473,6 +598,8 @@ create(const char *path)
 		rc = store_fail(db, tmp);
 		goto out;
 	}
+	if ((rc = functions(db)))
+		goto out;
 	if ((rc = migrate(db, tmp)))
 		goto out;
 	/* The last close checkpoints the WAL into the file and removes it. */
@@ -496,6 +623,7 @@ store_open_path(sqlite3 **dbp, const char *path)
 	int rc, tries, v, wal;
 
 	*dbp = NULL;
+	pthread_once(&configured, configure);
 	if ((rc = inspect(path)) == 1 && (rc = create(path)) == 0)
 		rc = inspect(path);
 	if (rc)
@@ -512,6 +640,8 @@ store_open_path(sqlite3 **dbp, const char *path)
 	 * should not pay a checkpoint and two fsyncs at every close. */
 	sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	if (functions(db))
+		goto fail;
 
 	/* Read before anything may write: a garbage file fails here, untouched.  A
 	 * store at this version was put in WAL mode by its migration (the mode is

@@ -9,6 +9,13 @@ int store_open_path(sqlite3 **dbp, const char *path);
 void store_close(sqlite3 *db);
 int store_version(void);                  /* the schema version this build migrates to */
 
+/* Config's token: the store header's application_id, which every change to the config
+ * table replaces in its own transaction (a trigger).  store_peek_token reads it from
+ * the store at path without parsing the schema (no migration, nothing written but
+ * SQLite's WAL index): 0, or -1 when it cannot (no store, a damaged one). */
+int store_token(sqlite3 *db, int *token);
+int store_peek_token(const char *path, int *token);
+
 /* Every transaction that may write starts here (BEGIN IMMEDIATE) and stays short. */
 int store_begin_write(sqlite3 *db);
 int store_commit(sqlite3 *db);
