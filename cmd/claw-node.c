@@ -9,6 +9,7 @@
 #include "base/buf.h"
 #include "base/cli.h"
 #include "base/clock.h"
+#include "base/daemon.h"
 #include "base/err.h"
 #include "node/client.h"
 #include "node/fanout.h"
@@ -435,9 +436,15 @@ log_line(const char *line)
 	diag("%s", line);
 }
 
+/* serve --listen: run/node.pid says who listens where (and its RSS at start), for
+ * claw status; a second server in the same home goes without one. */
+static struct daemon pidfile;
+
 static void
 ready(const char *bound)
 {
+	if (pidfile.pidfd >= 0)
+		daemon_write(&pidfile, bound);
 	printf("listening on %s\n", bound);
 	fflush(stdout);
 }
@@ -484,7 +491,11 @@ cmd_serve(int argc, char **argv)
 			addr = "-";
 		return node_session(&s, 0, 1, addr);
 	}
-	return node_listen(&s, spec ? spec : listen, ready) ? diag_err() : 0;
+	daemon_init(&pidfile);
+	daemon_lock(&pidfile, "node");
+	rc = node_listen(&s, spec ? spec : listen, ready) ? diag_err() : 0;
+	daemon_free(&pidfile);
+	return rc;
 }
 
 /* --- runs --- */

@@ -88,24 +88,55 @@ seed() {
 	assert_output "laptop false applied true"
 }
 
-@test "status shows a running gateway: pid, address, uptime, RSS and its growth since first seen" {
+@test "status shows a running gateway: pid, address, uptime, RSS and its growth since start" {
 	monitor_store
 	mkdir -p "$CLAW_HOME/run"
-	# A process holding the pidfile's lock, as claw-gateway start does.
+	# A process holding the pidfile's lock, as claw-gateway start does, that had no
+	# memory at all when it started.
 	flock "$CLAW_HOME/run/gateway.pid" sleep 60 3>&- &
 	local pid=$!
 	for _ in $(seq 50); do [ -n "$(pgrep -P $pid)" ] && break; sleep 0.1; done
-	echo "$pid 127.0.0.1:3999" > "$CLAW_HOME/run/gateway.pid"
-	# As if claw-monitor had first seen this run of it with no memory at all.
-	echo "gateway $pid $(awk '{ sub(/.*\) /, ""); print $20 }' /proc/$pid/stat) 0" \
-	    > "$CLAW_HOME/run/monitor.rss"
+	printf '%s 127.0.0.1:3999\nrss_kb 0\n' "$pid" > "$CLAW_HOME/run/gateway.pid"
 	db "INSERT INTO events(ts, program, kind, ms, ok, detail) VALUES
 	    ($(now_ms), 'claw-gateway', 'request', 3, 1, '{}'),
 	    ($(now_ms), 'claw-gateway', 'request', 3, 0, '{}'),
 	    ($(now_ms), 'claw-gateway', 'requests', NULL, 1, '{\"count\":5}')"
 	run -0 claw-monitor status
+	assert_line --regexp "^gateway   pid $pid on 127.0.0.1:3999, up [0-9]+ s, RSS [0-9.]+ MB \(\+[0-9.]+ MB since start\), last hour 7 requests, 1 errors$"
+	run -0 claw-monitor status --json
 	kill $pid
-	assert_line --regexp "^gateway   pid $pid on 127.0.0.1:3999, up [0-9]+ s, RSS [0-9.]+ MB \(\+[0-9.]+ MB since first seen\), last hour 7 requests, 1 errors$"
+	run -0 jq -e '.gateway.rss_growth_kb == .gateway.rss_kb and .gateway.rss_kb > 0' <<<"$output"
+	# A pidfile without its start RSS (an older claw wrote it): no growth to say.
+	flock "$CLAW_HOME/run/gateway.pid" sleep 60 3>&- &
+	pid=$!
+	for _ in $(seq 50); do [ -n "$(pgrep -P $pid)" ] && break; sleep 0.1; done
+	printf '%s 127.0.0.1:3999\n' "$pid" > "$CLAW_HOME/run/gateway.pid"
+	run -0 claw-monitor status --json
+	kill $pid
+	run -0 jq -e '.gateway.running and .gateway.rss_growth_kb == null' <<<"$output"
+}
+
+@test "the gateway and the node server write their RSS at start; status counts growth from it" {
+	monitor_store
+	claw config set gateway.jwt_secret=test-secret-0123456789 2>/dev/null
+	run -0 claw-gateway start --listen 127.0.0.1:0
+	run -0 sed -n 2p "$CLAW_HOME/run/gateway.pid"
+	assert_output --regexp '^rss_kb [0-9]+$'
+	local start=${output#rss_kb }
+	(( start > 500 ))
+	claw-node init >/dev/null 2>&1 || true
+	(setsid claw-node serve --listen 127.0.0.1:0 >"$BATS_TEST_TMPDIR/node.out" 2>&1 3>&- &
+	 echo $! >"$BATS_TEST_TMPDIR/node.pid")
+	for _ in $(seq 100); do grep -q listening "$BATS_TEST_TMPDIR/node.out" && break; sleep 0.05; done
+	run -0 claw-monitor status
+	assert_line --regexp '^gateway   pid [0-9]+ on 127\.0\.0\.1:[0-9]+, up [0-9]+ s, RSS [0-9.]+ MB \([+-][0-9.]+ MB since start\), '
+	assert_line --regexp '^node      pid [0-9]+ on 127\.0\.0\.1:[0-9]+, up [0-9]+ s, RSS [0-9.]+ MB \([+-][0-9.]+ MB since start\), '
+	run -0 claw-monitor status --json
+	kill "$(cat "$BATS_TEST_TMPDIR/node.pid")"
+	claw-gateway stop >/dev/null
+	# a fresh server has grown by less than 4 MB since it started
+	run -0 jq -e '[.gateway, .node][] | .rss_growth_kb != null and .rss_growth_kb < 4096
+	    and .rss_kb - .rss_growth_kb > 500' <<<"$output"
 }
 
 @test "status with a garbage store: one line and exit 70" {
@@ -220,6 +251,32 @@ seed() {
 	assert_output '[120,null]'
 	run -0 claw-monitor profile --since 4h
 	assert_line --regexp '^claw-chat +turn +105 +10 '
+}
+
+@test "profile: a past window has CPU and memory, from what each event recorded" {
+	monitor_store
+	# Every row a program writes carries its CPU ms and peak RSS (getrusage).
+	run claw-skill run no-such-skill </dev/null
+	run -0 db "SELECT count(*) FROM events WHERE program = 'claw-skill' AND cpu_ms >= 0
+	    AND rss_kb > 0"
+	assert_output 1
+	# Rows as if recorded an hour and more ago: 40 ms of CPU each, peaks 2 and 3 MB.
+	db "INSERT INTO events(ts, program, kind, ms, ok, detail, cpu_ms, rss_kb) VALUES
+	    ($(now_ms) - 5400000, 'claw-chat', 'turn', 900, 1, '{}', 40, 2048),
+	    ($(now_ms) - 5000000, 'claw-chat', 'turn', 800, 1, '{}', 40, 3072),
+	    ($(now_ms) - 4000000, 'claw-chat', 'cache', 1, 1, '{}', 20, 1024),
+	    ($(now_ms) - 4000000, 'claw-skill', 'run', 5, 1, '{}', NULL, NULL)"
+	run -0 claw-monitor profile --since 2h --json
+	run -0 jq -c 'select(.type == "group" and .program == "claw-chat")
+	    | [.kind, .cpu_ms, .rss_max_kb]' <<<"$output"
+	assert_line '["turn",80,3072]'
+	assert_line '["cache",20,1024]'
+	run -0 claw-monitor profile --since 2h --json
+	run -0 jq -c 'select(.type == "profile") | .recorded[]
+	    | select(.program == "claw-chat") | [.program, .cpu_ms, .rss_max_kb]' <<<"$output"
+	assert_output '["claw-chat",100,3072]'
+	run -0 claw-monitor profile --since 2h
+	assert_line --regexp '^(recorded|        ) +claw-chat +100 ms CPU \(0\.001 % of a core\), peak RSS 3\.0 MB$'
 }
 
 @test "profile --svg draws a chart a renderer turns into a picture" {
@@ -367,6 +424,45 @@ seed() {
 	assert_line --partial "HTTP/1.1 403"
 	run -0 sh -c "printf 'GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n' | claw-gateway"
 	assert_line --partial "HTTP/1.1 401"
+}
+
+@test "a slow /metrics or webhook ingest holds up no other request (each runs in a job's child)" {
+	monitor_store
+	claw config set gateway.jwt_secret=test-secret-0123456789 2>/dev/null
+	claw config set channels.telegram.webhook_secret=hook-secret-1 2>/dev/null
+	local dir=$BATS_TEST_TMPDIR/slow admin t0 t1 addr
+	mkdir -p "$dir"
+	# The gateway finds claw-monitor and claw-channel beside itself first: slow ones.
+	cp "$CLAW_BIN/claw-gateway" "$dir/"
+	printf '#!/bin/sh\nsleep 3\necho "claw_slow 1"\n' >"$dir/claw-monitor"
+	printf '#!/bin/sh\ncat >/dev/null\nsleep 3\n' >"$dir/claw-channel"
+	chmod +x "$dir"/claw-*
+	admin=$(claw-gateway token --scope admin)
+	run -0 "$dir/claw-gateway" start --listen 127.0.0.1:0
+	[[ $output =~ listening\ on\ (127\.0\.0\.1:[0-9]+) ]]
+	addr=${BASH_REMATCH[1]}
+	curl -sS -m 10 -o "$dir/metrics" -w '%{http_code}' -H "Authorization: Bearer $admin" \
+	    "http://$addr/metrics" >"$dir/metrics.code" &
+	curl -sS -m 10 -o "$dir/hook" -w '%{http_code}' -H 'Content-Type: application/json' \
+	    -H 'X-Telegram-Bot-Api-Secret-Token: hook-secret-1' -d '{"update_id":1}' \
+	    "http://$addr/channels/telegram/webhook" >"$dir/hook.code" &
+	sleep 0.5                          # both are waiting for their children now
+	t0=$(date +%s%N)
+	run -0 curl -sS -m 10 -H "Authorization: Bearer $admin" "http://$addr/api/v1/status"
+	t1=$(date +%s%N)
+	assert_output --partial '"version"'
+	(( (t1 - t0) / 1000000 < 1500 )) || fail "a status request took $(( (t1 - t0) / 1000000 )) ms"
+	wait
+	[ "$(cat "$dir/metrics.code")" = 200 ]
+	run -0 cat "$dir/metrics"
+	assert_output "claw_slow 1"
+	[ "$(cat "$dir/hook.code")" = 200 ]
+	run -0 cat "$dir/hook"
+	assert_output '{"ok":true}'
+	run -0 curl -sS -I -H "Authorization: Bearer $admin" "http://$addr/metrics"
+	assert_line --partial "HTTP/1.1 200"
+	refute_output --partial "claw_slow"
+	claw-gateway stop >/dev/null
 }
 
 @test "status, profile and doctor work through the front door" {

@@ -567,6 +567,7 @@ with_builtins() {
 		  PRIMARY KEY(skill, perm)) STRICT;
 		INSERT INTO grants VALUES('files', 'fs.read:/usr/share', 0), ('count', 'net', 0);
 		INSERT INTO installs VALUES('count', '/x/skills/count', 'h', NULL, 0);
+		ALTER TABLE events DROP COLUMN cpu_ms; ALTER TABLE events DROP COLUMN rss_kb;
 		PRAGMA user_version=4;"
 	run -0 "$B" grants
 	assert_output $'count\tnet\nfiles\tfs.read:/usr/share'

@@ -20,15 +20,42 @@
 #define PIDFILE_MAX 512               /* "PID INFO\n": more is not a pidfile of ours */
 
 /* What the pidfile open at fd says, its first line, into text[0..n). */
+/* The pidfile's first line into text, and the kB its second line gives, or -1. */
 static void
-pidfile_text(int fd, const char *path, char *text, size_t n)
+pidfile_text(int fd, const char *path, char *text, size_t n, long long *rss_kb)
 {
 	struct buf b = BUF_INIT;
+	const char *nl;
 
 	text[0] = '\0';
-	if (file_read_fd(fd, path, PIDFILE_MAX, &b) == 0 && b.p)
+	if (rss_kb)
+		*rss_kb = -1;
+	if (file_read_fd(fd, path, PIDFILE_MAX, &b) == 0 && b.p) {
 		snprintf(text, n, "%.*s", (int)strcspn(b.p, "\n"), b.p);
+		if (rss_kb && (nl = strchr(b.p, '\n'))
+		    && sscanf(nl + 1, "rss_kb %lld", rss_kb) != 1)
+			*rss_kb = -1;
+	}
 	buf_free(&b);
+}
+
+/* This process's resident memory now, from /proc/self/statm: kB, or -1. */
+static long long
+rss_now_kb(void)
+{
+	char b[128];
+	long long size, pages;
+	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	ssize_t len = fd >= 0 ? read(fd, b, sizeof b - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (len <= 0)
+		return -1;
+	b[len] = '\0';
+	if (sscanf(b, "%lld %lld", &size, &pages) != 2)
+		return -1;
+	return pages * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
 void
@@ -120,7 +147,7 @@ daemon_lock(struct daemon *d, const char *name)
 		return err_set(EX_CANTCREAT, "%s:", d->pidfile);
 	if (flock(d->pidfd, LOCK_EX | LOCK_NB) < 0) {
 		char text[PIDFILE_MAX];
-		pidfile_text(d->pidfd, d->pidfile, text, sizeof text);
+		pidfile_text(d->pidfd, d->pidfile, text, sizeof text, NULL);
 		close(d->pidfd);
 		d->pidfd = -1;
 		return err_set(EX_UNAVAILABLE, "already running (pid and address: %s)", text);
@@ -131,7 +158,10 @@ daemon_lock(struct daemon *d, const char *name)
 int
 daemon_write(struct daemon *d, const char *info)
 {
-	if (ftruncate(d->pidfd, 0) < 0 || dprintf(d->pidfd, "%ld %s\n", (long)getpid(), info) < 0)
+	long long rss = rss_now_kb();
+
+	if (ftruncate(d->pidfd, 0) < 0 || dprintf(d->pidfd, "%ld %s\n", (long)getpid(), info) < 0
+	    || (rss >= 0 && dprintf(d->pidfd, "rss_kb %lld\n", rss) < 0))
 		return err_set(EX_IOERR, "%s:", d->pidfile);
 	return 0;
 }
@@ -184,6 +214,12 @@ daemon_free(struct daemon *d)
 int
 daemon_running(const char *name, pid_t *pid, char *info, size_t n)
 {
+	return daemon_running_rss(name, pid, info, n, NULL);
+}
+
+int
+daemon_running_rss(const char *name, pid_t *pid, char *info, size_t n, long long *rss_kb)
+{
 	char path[4096], text[PIDFILE_MAX], fmt[32];
 	int fd, rc;
 	long p;
@@ -196,7 +232,7 @@ daemon_running(const char *name, pid_t *pid, char *info, size_t n)
 		close(fd);
 		return EX_NORESULT;
 	}
-	pidfile_text(fd, path, text, sizeof text);
+	pidfile_text(fd, path, text, sizeof text, rss_kb);
 	close(fd);
 	snprintf(fmt, sizeof fmt, "%%ld %%%zus", n - 1);
 	if (sscanf(text, fmt, &p, info) < 1 || p <= 0)

@@ -22,7 +22,8 @@ int daemon_detach(struct daemon *d, char *msg, size_t n);
 /* Lock $CLAW_HOME/run/NAME.pid: 0, or EX_UNAVAILABLE "already running (...)"
  * naming what the running one wrote, or EX_CANTCREAT. */
 int daemon_lock(struct daemon *d, const char *name);
-/* "PID INFO\n" into the locked pidfile (INFO: where it listens).  0 or EX_IOERR. */
+/* "PID INFO\n" into the locked pidfile (INFO: where it listens), then "rss_kb N\n":
+ * this process's resident memory now, what growth is counted from.  0 or EX_IOERR. */
 int daemon_write(struct daemon *d, const char *info);
 /* Detached: standard input and output to /dev/null, standard error appended to
  * $CLAW_HOME/LOG, then msg to the parent, which prints it and exits 0.  In the
@@ -34,6 +35,8 @@ void daemon_free(struct daemon *d);   /* the pidfile's lock goes (it goes at exi
 
 /* The running daemon NAME: its pid and INFO: 0, or EX_NORESULT when none runs. */
 int daemon_running(const char *name, pid_t *pid, char *info, size_t n);
+/* And its resident memory in kB when it wrote the pidfile (-1: not said). */
+int daemon_running_rss(const char *name, pid_t *pid, char *info, size_t n, long long *rss_kb);
 /* SIGTERM to it, and wait up to timeout_ms for it to exit: 0; EX_NORESULT when
  * none runs, EX_TEMPFAIL when it did not stop, EX_NOPERM; err set. */
 int daemon_stop(const char *name, int timeout_ms);

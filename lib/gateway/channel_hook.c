@@ -1,6 +1,7 @@
 /* channel_hook: refuse before anything runs — no secret configured, a header that
- * does not match — and only then start the connector, which stores the update
- * before it exits 0: the 200 is sent after the store, never before. */
+ * does not match — and only then start the connector (in a job's child, off the
+ * loop), which stores the update before it exits 0: the 200 is sent after the
+ * store, never before. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,11 +44,13 @@ same(const char *a, size_t an, const char *b, size_t bn)
 	return sodium_memcmp(ha, hb, sizeof ha) == 0;
 }
 
+/* In the job's child: the connector stores the update, then the answer; Discord's
+ * /ask is deferred (type 5) once stored. */
 static void
-ingest_as(struct gw *g, const char *name, const char *body, size_t n, struct gw_out *o,
-    const char *ok)
+ingest_now(struct gw *g, struct gw_out *o)
 {
-	char prog[4096], *argv[] = { prog, "ingest", (char *)name, NULL };
+	char prog[4096], *argv[] = { prog, "ingest", o->name, NULL };
+	const char *ok = strcmp(o->name, "discord") ? "{\"ok\":true}" : "{\"type\":5}";
 	struct buf out = BUF_INIT;
 	int st;
 
@@ -55,7 +58,7 @@ ingest_as(struct gw *g, const char *name, const char *body, size_t n, struct gw_
 		gw_error(o, 503, "claw-channel is not installed");
 		return;
 	}
-	st = proc_run(argv, NULL, body, n, &out, 4096, INGEST_TIMEOUT_MS);
+	st = proc_run(argv, NULL, o->arg.p, o->arg.len, &out, 4096, INGEST_TIMEOUT_MS);
 	if (st == 0)
 		gw_answer(o, 200, ok, strlen(ok), NULL);
 	else if (st == EX_DATAERR)
@@ -67,10 +70,19 @@ ingest_as(struct gw *g, const char *name, const char *body, size_t n, struct gw_
 	buf_free(&out);
 }
 
+/* The checks passed: the ingest runs as a job, off the loop. */
 static void
 ingest(struct gw *g, const char *name, const char *body, size_t n, struct gw_out *o)
 {
-	ingest_as(g, name, body, n, o, "{\"ok\":true}");
+	snprintf(o->name, sizeof o->name, "%s", name);
+	buf_reset(&o->arg);
+	buf_add(&o->arg, body, n);
+	if (o->arg.oom) {
+		gw_error_extra(o, 503, "the update could not be stored", "Retry-After: 5\r\n");
+		return;
+	}
+	o->job = GW_CHILD;
+	o->child = ingest_now;
 }
 
 void
@@ -227,7 +239,7 @@ gw_hook_discord(struct gw *g, const struct http_req *r, const char *body, size_t
 	else if (*t == '2' && json_member(body, n, "data", &t, &tn) && *t == '{'
 	    && json_member_str(t, tn, "name", cmd, sizeof cmd) && strcmp(cmd, "ask") == 0)
 		/* /ask: stored, then "thinking…" until the follow-up */
-		ingest_as(g, "discord", body, n, o, "{\"type\":5}");
+		ingest(g, "discord", body, n, o);
 	else
 		gw_answer(o, 200, none, strlen(none), NULL);
 }

@@ -137,6 +137,7 @@ gw_forked(struct gw *g)
 	g->db = NULL;
 	g->inetd = 1;
 	telemetry_free(&g->tel);           /* the loop's rows are the loop's to write */
+	telemetry_init(&g->tel, "claw-gateway");   /* and its CPU count: the child's is its own */
 }
 
 int

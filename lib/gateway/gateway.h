@@ -61,8 +61,12 @@ struct gw_out {
 	int usage_chunk;              /* completions: stream_options.include_usage */
 	char route[48];               /* for telemetry: the route's pattern, never the URL */
 	char id[48];                  /* Responses: the answer's id, resp_… */
+	/* GW_CHILD: the answer made in the job's child (a child process's run that may
+	 * be slow: /metrics, a webhook's ingest), so the loop goes on meanwhile */
+	void (*child)(struct gw *g, struct gw_out *o);
+	int head;                     /* GW_CHILD for a HEAD request: no body */
 };
-enum { GW_CHAT = 1, GW_COMPLETIONS, GW_RESPONSES, GW_SKILL };
+enum { GW_CHAT = 1, GW_COMPLETIONS, GW_RESPONSES, GW_SKILL, GW_CHILD };
 
 /* Read the gateway.* keys from the environment and the defaults (the store
  * follows when gw_store opens it), and a secret from the environment. */

@@ -468,8 +468,25 @@ send:
 	return put(out, o->resp.p, o->resp.len) ? 0 : o->status;
 }
 
+/* An answer that waits for a child process, made here rather than in the loop. */
+static int
+job_child(struct gw *g, struct gw_out *o, int out)
+{
+	char *end;
+
+	o->close = 1;                  /* the job's child has the connection until it ends */
+	o->child(g, o);
+	if (o->head && o->resp.p && (end = strstr(o->resp.p, "\r\n\r\n")))
+		o->resp.len = (size_t)(end - o->resp.p) + 4;
+	return put(out, o->resp.p, o->resp.len) ? 0 : o->status;
+}
+
 int
 gw_job(struct gw *g, struct gw_out *o, int out)
 {
-	return o->job == GW_SKILL ? job_skill(g, o, out) : job_chat(g, o, out);
+	switch (o->job) {
+	case GW_SKILL: return job_skill(g, o, out);
+	case GW_CHILD: return job_child(g, o, out);
+	default: return job_chat(g, o, out);
+	}
 }

@@ -566,7 +566,9 @@ gw_serve(struct gw *g, const struct http_req *r, const char *body, size_t blen, 
 		gw_error_extra(o, 405, "method not allowed", allow);
 	} else if (rt->fn == r_healthz || crypto_ready(o))
 		rt->fn(g, r, body, blen, o);   /* a token it needs passed gw_route_head */
-	if (o->job && o->job != GW_SKILL && o->arg.len > RECORD_MAXLINE) {
+	if (o->job == GW_CHILD)
+		o->head = method_is("HEAD", r);
+	else if (o->job && o->job != GW_SKILL && o->arg.len > RECORD_MAXLINE) {
 		char m[96];
 		o->job = 0;                /* claw-chat would refuse the line */
 		snprintf(m, sizeof m, "request too large: a turn is at most %u bytes of JSON,"

@@ -1,6 +1,7 @@
 /* profile: what happened in a window of time, from the events every program
  * records — per program and kind: count, errors, p50/p95/p99 ms, tokens, the
- * slowest calls — with the machine's CPU and memory while it was watched. */
+ * slowest calls, the CPU and peak RSS its processes recorded — with the machine's
+ * CPU and memory while it was watched. */
 #ifndef CLAW_PROFILE_H
 #define CLAW_PROFILE_H
 #include <signal.h>

@@ -12,7 +12,6 @@
 #include "base/clock.h"
 #include "base/daemon.h"
 #include "base/err.h"
-#include "base/file.h"
 #include "base/path.h"
 #include "monitor/procfs.h"
 #include "monitor/status.h"
@@ -32,35 +31,19 @@ struct out {
 	long long now;
 };
 
+/* From the schema SQLite has parsed already: no statement to prepare. */
 int
 status_has_table(sqlite3 *db, const char *name)
 {
-	sqlite3_stmt *st;
-	int has = 0;
-
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?",
-	    -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	has = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return has;
+	return sqlite3_table_column_metadata(db, "main", name, NULL, NULL, NULL, NULL, NULL,
+	    NULL) == SQLITE_OK;
 }
 
 int
 status_has_column(sqlite3 *db, const char *table, const char *col)
 {
-	sqlite3_stmt *st;
-	int has = 0;
-
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?) WHERE name = ?", -1, &st,
-	    NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, col, -1, SQLITE_STATIC);
-	has = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return has;
+	return sqlite3_table_column_metadata(db, "main", table, col, NULL, NULL, NULL, NULL,
+	    NULL) == SQLITE_OK;
 }
 
 long long
@@ -341,66 +324,27 @@ s_skills(struct out *o, sqlite3 *db)
 	skills_free(&all);
 }
 
-/* A daemon's resident memory when claw-monitor first saw this run of it (pid and
- * start time), from $CLAW_HOME/run/monitor.rss, its own small cache; a run not seen
- * before is written down now.  -1 when the file cannot be used. */
-static long long
-rss_baseline(const char *name, const struct pidstat *ps, long long rss)
-{
-	char path[PATH_MAX], tmp[PATH_MAX + 8], n[32];
-	struct buf b = BUF_INIT, out = BUF_INIT;
-	long long pid, start, kb, base = -1;
-	const char *p, *nl;
-	FILE *f;
-
-	if (path_in_home(path, sizeof path, "run/monitor.rss"))
-		return -1;
-	if (file_read(path, 1 << 16, &b) == 0)
-		for (p = b.p; p && *p; p = nl ? nl + 1 : NULL) {
-			nl = strchr(p, '\n');
-			if (sscanf(p, "%31s %lld %lld %lld", n, &pid, &start, &kb) != 4)
-				continue;
-			if (strcmp(n, name) == 0) {
-				if (pid == ps->pid && (unsigned long long)start == ps->starttime)
-					base = kb;
-				continue;
-			}
-			buf_add(&out, p, nl ? (size_t)(nl - p) + 1 : strlen(p));
-		}
-	if (base < 0 && rss >= 0 && path_mkhome("run") == 0) {
-		snprintf(tmp, sizeof tmp, "%s.%ld", path, (long)getpid());
-		buf_printf(&out, "%s %ld %llu %lld\n", name, ps->pid, ps->starttime, rss);
-		if ((f = fopen(tmp, "w")) && fwrite(out.p, 1, out.len, f) == out.len
-		    && fclose(f) == 0)
-			rename(tmp, path);
-		else {
-			if (f)
-				fclose(f);
-			unlink(tmp);
-		}
-		base = rss;
-	}
-	buf_free(&b);
-	buf_free(&out);
-	return base;
-}
-
+/* The program's requests and failed ones since since.  Each "request" row is one,
+ * counted in events_kind; the gateway counts /healthz (and refusals) a minute at a
+ * time in one "requests" row, read whole; failures come from events_failed. */
 static void
 hour_counts(sqlite3 *db, const char *program, long long since, long long *req, long long *errs)
 {
 	sqlite3_stmt *st;
 
 	*req = *errs = 0;
-	/* The gateway counts /healthz (and refusals) a minute at a time in one row. */
-	if (store_prepare(db, &st, "SELECT total(coalesce(json_extract(detail, '$.count'),"
-	    " json_extract(detail, '$.refused'), 1)), total(ok = 0) FROM events"
-	    " WHERE program = ? AND kind IN ('request', 'requests') AND ts >= ?"))
+	if (store_prepare(db, &st, "SELECT (SELECT count(*) FROM events WHERE program = ?1"
+	    " AND kind = 'request' AND ts >= ?2) + (SELECT total(coalesce(json_extract(detail,"
+	    " '$.count'), json_extract(detail, '$.refused'), 1)) FROM events WHERE program = ?1"
+	    " AND kind = 'requests' AND ts >= ?2), (SELECT count(*) FROM events"
+	    " INDEXED BY events_failed WHERE ts >= ?2"
+	    " AND ok = 0 AND program = ?1 AND kind IN ('request', 'requests'))"))
 		return;
 	sqlite3_bind_text(st, 1, program, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, since);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		*req = (long long)sqlite3_column_double(st, 0);
-		*errs = (long long)sqlite3_column_double(st, 1);
+		*errs = sqlite3_column_int64(st, 1);
 	}
 	sqlite3_finalize(st);
 }
@@ -417,7 +361,8 @@ s_daemon(struct out *o, sqlite3 *db, const char *name, const char *program)
 
 	buf_printf(o->t, "%-9s ", name);
 	buf_printf(o->j, ",\"%s\":", name);
-	if (daemon_running(name, &pid, info, sizeof info) || procfs_pid(pid, &ps)) {
+	if (daemon_running_rss(name, &pid, info, sizeof info, &start)
+	    || procfs_pid(pid, &ps)) {
 		buf_adds(o->t, "not running\n");
 		buf_adds(o->j, "{\"running\":false}");
 		return;
@@ -426,18 +371,17 @@ s_daemon(struct out *o, sqlite3 *db, const char *name, const char *program)
 	    up - (double)ps.starttime / (double)procfs_hz() : -1;
 	buf_free(&b);
 	rss = status_rss_kb(pid);
-	start = rss_baseline(name, &ps, rss);
 	hour_counts(db, program, o->now - HOUR_MS, &req, &errs);
 	buf_printf(o->t, "pid %ld on %s, up ", (long)pid, *info ? info : "?");
 	ago(o->t, (long long)(up * 1000));
 	buf_printf(o->t, ", RSS %.1f MB", (double)rss / 1024);
-	if (start >= 0)
-		buf_printf(o->t, " (%+.1f MB since first seen)", (double)(rss - start) / 1024);
+	if (start >= 0 && rss >= 0)       /* the pidfile says what it had at start */
+		buf_printf(o->t, " (%+.1f MB since start)", (double)(rss - start) / 1024);
 	buf_printf(o->t, ", last hour %lld requests, %lld errors\n", req, errs);
 	buf_printf(o->j, "{\"running\":true,\"pid\":%ld,\"address\":", (long)pid);
 	jstr(o->j, info);
 	buf_printf(o->j, ",\"uptime_s\":%.0f,\"rss_kb\":%lld,\"rss_growth_kb\":", up, rss);
-	if (start >= 0)
+	if (start >= 0 && rss >= 0)
 		buf_printf(o->j, "%lld", rss - start);
 	else
 		buf_adds(o->j, "null");
@@ -490,7 +434,8 @@ s_peers(struct out *o, sqlite3 *db)
 	buf_addc(o->j, ']');
 }
 
-/* claw-evolve's last cycle and when cron starts the next. */
+/* claw-evolve's last cycle (the newest row: ids grow as cycles start) and when
+ * cron starts the next. */
 static void
 s_evolution(struct out *o, sqlite3 *db)
 {
@@ -504,8 +449,8 @@ s_evolution(struct out *o, sqlite3 *db)
 		return;
 	}
 	if (store_prepare(db, &st, status_has_column(db, "cycles", "outcome") ?
-	    "SELECT started, outcome FROM cycles ORDER BY started DESC LIMIT 1" :
-	    "SELECT started, NULL FROM cycles ORDER BY started DESC LIMIT 1") == 0) {
+	    "SELECT started, outcome FROM cycles ORDER BY id DESC LIMIT 1" :
+	    "SELECT started, NULL FROM cycles ORDER BY id DESC LIMIT 1") == 0) {
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			started = sqlite3_column_int64(st, 0);
 			if (sqlite3_column_type(st, 1) != SQLITE_NULL)
@@ -539,9 +484,10 @@ s_errors(struct out *o, sqlite3 *db)
 	int n = 0;
 
 	buf_adds(o->j, ",\"errors\":{\"by\":[");
-	/* INDEXED BY: grouping tempts the planner into a whole scan of events_kind. */
+	/* events_failed holds these alone, the table never read (without INDEXED BY
+	 * the grouping tempts the planner into a whole scan of events_kind). */
 	if (store_prepare(db, &st, "SELECT program, kind, count(*) AS c FROM events"
-	    " INDEXED BY events_ts WHERE ts >= ? AND ok = 0"
+	    " INDEXED BY events_failed WHERE ts >= ? AND ok = 0"
 	    " GROUP BY program, kind ORDER BY c DESC") == 0) {
 		struct buf t = BUF_INIT;
 		sqlite3_bind_int64(st, 1, o->now - HOUR_MS);
@@ -590,18 +536,22 @@ status_report(struct buf *text, struct buf *json)
 	}
 	if ((rc = store_open(&db)))
 		return rc;
-	/* Scattered reads (the last hour's events, the sessions): mapped, no read(2) each. */
-	sqlite3_exec(db, "PRAGMA mmap_size=268435456", NULL, NULL, NULL);
+	/* Each run of reads in one read transaction, not one per statement (its locks
+	 * and WAL look-ups once); the skill index may write, so it stands between. */
+	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
 	s_store(&o, db, path);
 	s_model(&o, db);
 	s_sessions(&o, db);
 	s_tokens(&o, db);
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	s_skills(&o, db);
+	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
 	s_daemon(&o, db, "gateway", "claw-gateway");
 	s_daemon(&o, db, "node", "claw-node");
 	s_peers(&o, db);
 	s_evolution(&o, db);
 	s_errors(&o, db);
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	buf_adds(json, "}\n");
 	store_close(db);
 	return text->oom || json->oom ? err_set(EX_SOFTWARE, "status: out of memory") : 0;

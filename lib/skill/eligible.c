@@ -6,35 +6,75 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/line.h"
 #include "base/path.h"
 #include "skill/eligible.h"
 #include "store/config.h"
 
-/* 1 when bin is an executable on $PATH.  The candidates are put together with
- * memcpy: snprintf for every directory of PATH and every bin of every skill was a
- * sixth of `claw-skill list`. */
-static int
-on_path(const char *bin)
-{
-	const char *p = getenv("PATH"), *end;
-	char path[PATH_MAX];
-	size_t bn = strlen(bin), dn;
+/* A listing asks for the same few programs once per skill (jq, cat, head: 80
+ * lookups of 30 names, each up to a stat(2) per PATH entry): answers are kept
+ * for a second, for this PATH, so a program installed later is seen soon after. */
+#define MEMO_SLOTS 64
+#define MEMO_MS 1000
+static struct memo {
+	char bin[48];
+	int found;
+} memo[MEMO_SLOTS];
+static size_t nmemo;
+static long long memo_at;
+static char memo_path[4096];     /* the PATH they are for */
 
-	if (strchr(bin, '/'))
-		return access(bin, X_OK) == 0;
-	for (p = p ? p : PATH_DEFAULT; *p; p = *end ? end + 1 : end) {
+/* 1 when bin is an executable in one of p's directories; the candidates put together
+ * with memcpy (snprintf for each was a sixth of `claw-skill list`). */
+static int
+lookup(const char *bin, const char *p)
+{
+	char path[PATH_MAX];
+	const char *end;
+	size_t n, bn = strlen(bin);
+
+	for (; *p; p = *end ? end + 1 : end) {
 		end = p + strcspn(p, ":");
-		dn = end == p ? 1 : (size_t)(end - p);
-		if (dn + 1 + bn >= sizeof path)
+		n = end == p ? 1 : (size_t)(end - p);
+		if (n + 1 + bn >= sizeof path)
 			continue;
-		memcpy(path, end == p ? "." : p, dn);
-		path[dn] = '/';
-		memcpy(path + dn + 1, bin, bn + 1);
+		memcpy(path, end == p ? "." : p, n);
+		path[n] = '/';
+		memcpy(path + n + 1, bin, bn + 1);
 		if (access(path, X_OK) == 0)
 			return 1;
 	}
 	return 0;
+}
+
+static int
+on_path(const char *bin)
+{
+	const char *p = getenv("PATH");
+	long long now = clock_mono_ms();
+	size_t i;
+	int found;
+
+	if (strchr(bin, '/'))
+		return access(bin, X_OK) == 0;
+	p = p ? p : PATH_DEFAULT;
+	if (now - memo_at > MEMO_MS || strcmp(p, memo_path)) {
+		nmemo = 0;
+		memo_at = now;
+		if (strlen(p) >= sizeof memo_path)
+			return lookup(bin, p);
+		memcpy(memo_path, p, strlen(p) + 1);
+	}
+	for (i = 0; i < nmemo; i++)
+		if (strcmp(memo[i].bin, bin) == 0)
+			return memo[i].found;
+	found = lookup(bin, p);
+	if (nmemo < MEMO_SLOTS && strlen(bin) < sizeof memo[0].bin) {
+		memcpy(memo[nmemo].bin, bin, strlen(bin) + 1);
+		memo[nmemo++].found = found;
+	}
+	return found;
 }
 
 static int

@@ -475,11 +475,15 @@ pick(const struct seen *seen, struct skills *rows, struct skills *out)
 int
 skill_index(sqlite3 *db, struct skills *out)
 {
-	struct seen seen = { 0 };
+	struct seen seen;
 	struct skills rows = { 0 };
 	int rc, changed;
 	size_t i;
 
+	/* Not = { 0 }: that clears 128 kB of roots, which skill_roots fills. */
+	seen.dir = seen.sig = NULL;
+	seen.n = seen.cap = 0;
+	seen.nroots = 0;
 	memset(out, 0, sizeof *out);
 	if (!(rc = scan_roots(&seen)) && !(rc = load_rows(db, &seen, &rows))
 	    && !(rc = refresh(db, &seen, &rows, &changed)) && changed) {

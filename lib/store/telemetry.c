@@ -1,13 +1,15 @@
-/* telemetry: a row is a line "TS MS OK PROGRAM KIND DETAIL" (MS -1 for none, DETAIL
- * a JSON object or null), the same in memory and in the spool, so a flush is one
- * loop over lines whichever way they came.  Lines that do not parse (a spool cut
- * short by a full disk) are skipped. */
+/* telemetry: a row is a line "TS MS OK CPU RSS PROGRAM KIND DETAIL" (MS -1 for none,
+ * CPU in ms, RSS in kB, DETAIL a JSON object or null), the same in memory and in the
+ * spool, so a flush is one loop over lines whichever way they came.  A spool line
+ * without CPU and RSS (written before they were) is read too; lines that do not
+ * parse (a spool cut short by a full disk) are skipped. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,9 +52,35 @@ shed(struct telemetry *t)
 	t->dropped += k;
 }
 
+static long long
+tv_ms(struct timeval tv)
+{
+	return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+/* The CPU the process spent since its last row, and its peak RSS or its largest
+ * waited-for child's.  A forked child starts its own count from 0. */
+static void
+usage(struct telemetry *t, long long *cpu, long long *rss)
+{
+	struct rusage self, kids;
+	long long now;
+
+	if (getrusage(RUSAGE_SELF, &self) || getrusage(RUSAGE_CHILDREN, &kids)) {
+		*cpu = *rss = -1;
+		return;
+	}
+	now = tv_ms(self.ru_utime) + tv_ms(self.ru_stime) + tv_ms(kids.ru_utime)
+	    + tv_ms(kids.ru_stime);
+	*cpu = now >= t->cpu_ms ? now - t->cpu_ms : now;
+	*rss = self.ru_maxrss > kids.ru_maxrss ? self.ru_maxrss : kids.ru_maxrss;
+	t->cpu_ms = now;
+}
+
 void
 telemetry_add(struct telemetry *t, const char *kind, long long ms, int ok, const char *detail)
 {
+	long long cpu, rss;
 	char why[8];
 
 	if (t->n >= TELEMETRY_MAXPENDING)
@@ -60,9 +88,42 @@ telemetry_add(struct telemetry *t, const char *kind, long long ms, int ok, const
 	if (detail &&
 	    (strchr(detail, '\n') || !json_valid(detail, strlen(detail), why, sizeof why)))
 		detail = NULL;
-	buf_printf(&t->rows, "%lld %lld %d %s %s %s\n", clock_wall_ms(), ms < 0 ? -1 : ms, ok != 0,
-	    t->program, kind, detail ? detail : "null");
+	usage(t, &cpu, &rss);
+	buf_printf(&t->rows, "%lld %lld %d %lld %lld %s %s %s\n", clock_wall_ms(), ms < 0 ? -1 : ms,
+	    ok != 0, cpu, rss, t->program, kind, detail ? detail : "null");
 	t->n++;
+}
+
+int
+telemetry_parse_line(const char *p, size_t n, struct telemetry_row *r)
+{
+	char head[256], why[8];
+	size_t hn = n < sizeof head - 1 ? n : sizeof head - 1;
+	int at = 0, off = 0;
+
+	/* The fields before DETAIL, in a copy that ends: sscanf never reads past n. */
+	memcpy(head, p, hn);
+	head[hn] = '\0';
+	if (memchr(head, '\n', hn)
+	    || sscanf(head, "%lld %lld %d %n", &r->ts, &r->ms, &r->ok, &at) != 3 || !at)
+		return -1;
+	if (sscanf(head + at, "%lld %lld %n", &r->cpu_ms, &r->rss_kb, &off) == 2 && off)
+		at += off;                 /* else a line from before CPU and RSS */
+	else
+		r->cpu_ms = r->rss_kb = -1;
+	off = 0;
+	if (sscanf(head + at, "%63s %63s %n", r->program, r->kind, &off) != 2 || !off)
+		return -1;
+	at += off;
+	if ((size_t)at >= hn && hn < n)
+		return -1;                 /* DETAIL past what was copied: a malformed head */
+	r->detail = p + at;
+	r->dlen = n - (size_t)at;
+	if (!json_valid(r->detail, r->dlen, why, sizeof why))
+		return -1;
+	if (r->dlen == 4 && memcmp(r->detail, "null", 4) == 0)
+		r->detail = NULL, r->dlen = 0;
+	return 0;
 }
 
 /* Insert the rows in p[0..n) with st (bound anew for each). */
@@ -70,27 +131,31 @@ static int
 insert(sqlite3 *db, sqlite3_stmt *st, const char *p, size_t n)
 {
 	const char *end = p + n, *nl;
-	char prog[64], kind[64], why[8];
+	struct telemetry_row r;
 
 	for (; p < end && (nl = memchr(p, '\n', (size_t)(end - p))); p = nl + 1) {
-		long long ts, ms;
-		int ok, off = 0;
-		if (sscanf(p, "%lld %lld %d %63s %63s %n", &ts, &ms, &ok, prog, kind, &off) != 5
-		    || !off || p + off > nl
-		    || !json_valid(p + off, (size_t)(nl - p - off), why, sizeof why))
+		if (telemetry_parse_line(p, (size_t)(nl - p), &r))
 			continue;
-		sqlite3_bind_int64(st, 1, ts);
-		sqlite3_bind_text(st, 2, prog, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 3, kind, -1, SQLITE_TRANSIENT);
-		if (ms >= 0)
-			sqlite3_bind_int64(st, 4, ms);
+		sqlite3_bind_int64(st, 1, r.ts);
+		sqlite3_bind_text(st, 2, r.program, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, r.kind, -1, SQLITE_TRANSIENT);
+		if (r.ms >= 0)
+			sqlite3_bind_int64(st, 4, r.ms);
 		else
 			sqlite3_bind_null(st, 4);
-		sqlite3_bind_int(st, 5, ok != 0);
-		if (nl - p - off == 4 && memcmp(p + off, "null", 4) == 0)
-			sqlite3_bind_null(st, 6);
+		sqlite3_bind_int(st, 5, r.ok != 0);
+		if (r.detail)
+			sqlite3_bind_text(st, 6, r.detail, (int)r.dlen, SQLITE_TRANSIENT);
 		else
-			sqlite3_bind_text(st, 6, p + off, (int)(nl - p - off), SQLITE_TRANSIENT);
+			sqlite3_bind_null(st, 6);
+		if (r.cpu_ms >= 0)
+			sqlite3_bind_int64(st, 7, r.cpu_ms);
+		else
+			sqlite3_bind_null(st, 7);
+		if (r.rss_kb >= 0)
+			sqlite3_bind_int64(st, 8, r.rss_kb);
+		else
+			sqlite3_bind_null(st, 8);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			return store_fail(db, "events");
 		sqlite3_reset(st);
@@ -144,7 +209,8 @@ telemetry_flush(struct telemetry *t, sqlite3 *db)
 	if ((rc = store_begin_write(db)))
 		goto fail;
 	rc = store_prepare(db, &st,
-	    "INSERT INTO events(ts, program, kind, ms, ok, detail) VALUES(?, ?, ?, ?, ?, ?)");
+	    "INSERT INTO events(ts, program, kind, ms, ok, detail, cpu_ms, rss_kb)"
+	    " VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
 	if (!rc)
 		rc = insert(db, st, spool.p, spool.len);
 	if (!rc)

@@ -1,5 +1,7 @@
 /* telemetry: the events every program records (read by claw-monitor): ts, program,
- * kind, ms, ok and a small JSON detail — never a secret, a token or a prompt's text.
+ * kind, ms, ok and a small JSON detail — never a secret, a token or a prompt's text —
+ * and what the process spent: user+sys CPU ms since its previous row (its children
+ * waited for included) and its peak RSS, from two getrusage(2) calls a row.
  * Rows wait in memory and go in together in one short transaction; a process that
  * must not open the store (an inetd /healthz) appends them to a spool file instead,
  * which the next flush with the store open folds in first. */
@@ -19,7 +21,20 @@ struct telemetry {
 	struct buf rows;              /* one spool line per row */
 	size_t n;
 	size_t dropped;               /* rows lost to TELEMETRY_MAXPENDING since the last flush */
+	long long cpu_ms;             /* CPU time at the last row: the next row's starts here */
 };
+
+/* One row's line, "TS MS OK CPU RSS PROGRAM KIND DETAIL" (or without CPU and RSS,
+ * as written before them), p[0..n) without its newline: 0, or -1 when it does not
+ * parse.  detail points into p, NULL for null; cpu_ms and rss_kb -1 when absent. */
+struct telemetry_row {
+	long long ts, ms, cpu_ms, rss_kb;
+	int ok;
+	char program[64], kind[64];
+	const char *detail;
+	size_t dlen;
+};
+int telemetry_parse_line(const char *p, size_t n, struct telemetry_row *r);
 
 void telemetry_init(struct telemetry *t, const char *program);
 /* Queue a row; ms < 0 when there is no duration, detail a JSON object text or NULL. */

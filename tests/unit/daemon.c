@@ -41,6 +41,7 @@ pidfile(void)
 	struct daemon a, b;
 	char info[64] = "";
 	pid_t pid = 0;
+	long long rss = -1;
 
 	daemon_init(&a);
 	daemon_init(&b);
@@ -53,9 +54,11 @@ pidfile(void)
 	is_int(daemon_running("t", &pid, info, sizeof info), 0, "it runs");
 	is_int(pid, getpid(), "its pid");
 	is_str(info, "127.0.0.1:9", "its address");
+	is_int(daemon_running_rss("t", &pid, info, sizeof info, &rss), 0, "and its RSS");
+	ok(rss > 0, "its resident memory at start: %lld kB", rss);
 	is_int(daemon_lock(&b, "t"), EX_UNAVAILABLE, "a second one is refused");
-	ok(strstr(err_msg(), "already running") && strstr(err_msg(), "127.0.0.1:9"),
-	    "naming the running one: %s", err_msg());
+	ok(strstr(err_msg(), "already running") && strstr(err_msg(), "127.0.0.1:9")
+	    && !strstr(err_msg(), "rss_kb"), "naming the running one: %s", err_msg());
 	daemon_free(&a);
 	is_int(daemon_running("t", &pid, info, sizeof info), EX_NORESULT,
 	    "a pidfile nobody holds is stale");

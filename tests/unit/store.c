@@ -210,6 +210,13 @@ main(void)
 			buf_printf(&drop, "DROP %s %s; ", sqlite3_column_text(st, 0),
 			    sqlite3_column_text(st, 1));
 		sqlite3_finalize(st);
+		/* and the columns later migrations added to events */
+		sqlite3_prepare_v2(db,
+		    "SELECT name FROM pragma_table_info('events') WHERE cid >= 7", -1, &st, NULL);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			buf_printf(&drop, "ALTER TABLE events DROP COLUMN %s; ",
+			    sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
 		buf_adds(&drop, "PRAGMA user_version=1");
 		is_int(store_exec(db, drop.p), 0, "wind the schema back to version 1");
 		buf_free(&drop);

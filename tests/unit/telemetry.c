@@ -42,6 +42,26 @@ main(void)
 	snprintf(spool, sizeof spool, "%s/" TELEMETRY_SPOOL, tmp);
 	is_int(store_open(&db), 0, "store_open");
 
+	/* Lines as they stand in the spool, and as they stood before CPU and RSS. */
+	{
+		static const char *const bad[] = { "", "1 2 1 p", "1 2 1 p k", "1 2 1 p k {",
+		    "x 2 1 p k null", "1 2 1 p k null\n", "1 2 1 3 p k nul" };
+		struct telemetry_row r;
+		const char *l = "17 4 1 9 2048 claw-x run {\"a\":1}";
+		size_t b;
+		is_int(telemetry_parse_line(l, strlen(l), &r), 0, "a line parses");
+		ok(r.ts == 17 && r.ms == 4 && r.ok == 1 && r.cpu_ms == 9 && r.rss_kb == 2048
+		    && !strcmp(r.program, "claw-x") && !strcmp(r.kind, "run") && r.dlen == 7
+		    && !memcmp(r.detail, "{\"a\":1}", 7), "every field");
+		l = "17 -1 0 claw-x run null";
+		is_int(telemetry_parse_line(l, strlen(l), &r), 0, "an old line parses");
+		ok(r.cpu_ms == -1 && r.rss_kb == -1 && r.ms == -1 && !r.detail,
+		    "without CPU and RSS");
+		for (b = 0; b < sizeof bad / sizeof bad[0]; b++)
+			is_int(telemetry_parse_line(bad[b], strlen(bad[b]), &r), -1, "refused: %s",
+			    bad[b]);
+	}
+
 	telemetry_init(&t, "claw-test");
 	telemetry_add(&t, "run", 12, 1, "{\"skill\":\"calc\",\"exit\":0}");
 	telemetry_add(&t, "run", -1, 0, NULL);
@@ -58,6 +78,7 @@ main(void)
 	is_int(count(db, "ms IS NULL AND ok = 0 AND detail IS NULL"), 1,
 	    "no ms and no detail: NULL");
 	is_int(count(db, "ms IN (3, 4) AND detail IS NULL"), 2, "bad details become NULL");
+	is_int(count(db, "cpu_ms >= 0 AND rss_kb > 0"), 4, "every row has its CPU and peak RSS");
 
 	/* A process without the store spools; the next flush folds the spool in first. */
 	telemetry_add(&t, "request", 1, 1, "{\"route\":\"/healthz\"}");
@@ -70,11 +91,15 @@ main(void)
 	fd = open(spool, O_WRONLY | O_APPEND);
 	ok(fd >= 0 && write(fd, "garbage line\n1 2 3 x\n17", 23) == 23,
 	    "garbage appended to the spool");
+	/* A line from before CPU and RSS were written. */
+	ok(write(fd, "\n5 6 1 claw-old request null\n", 30) == 30, "an old line appended");
 	close(fd);
 	telemetry_add(&t, "request", 5, 0, NULL);
 	is_int(telemetry_flush(&t, db), 0, "flush with a spool");
-	is_int(count(db, "kind = 'request'"), 3,
-	    "spooled rows and the queued one, garbage skipped");
+	is_int(count(db, "kind = 'request'"), 4,
+	    "spooled rows, the old one and the queued one, garbage skipped");
+	is_int(count(db, "program = 'claw-old' AND ms = 6 AND cpu_ms IS NULL"), 1,
+	    "the old line's row: no CPU, no RSS");
 	ok(!telemetry_spooled(), "the spool is empty after the flush");
 
 	/* Past TELEMETRY_MAXPENDING the oldest half goes. */
