@@ -253,7 +253,7 @@ main(void)
 	{
 		void *prog;
 		size_t len;
-		rc = sandbox_seccomp_build(0, &prog, &len);
+		rc = sandbox_seccomp_build(0, 0, &prog, &len);
 		ok(rc == 0 && len > 0 && len % 8 == 0,
 		    "the seccomp filter compiles to BPF (%zu bytes)", len);
 		free(prog);
