@@ -545,6 +545,42 @@ EOF
 		'.body.messages[-1].content | test("what did I say\\?") and test("sha256 " + $sum)'
 }
 
+@test "a missing local engine: claw-chat, screenshot and claw doctor name the Debian package" {
+	[ "$(id -u)" = 0 ] || skip "needs root to hide a program (a mount namespace)"
+	unshare -m true 2>/dev/null || skip "no mount namespace here"
+	[ -s "$M/display" ] || skip "no Xvfb"
+	claw config set tts=local
+	claw config set stt=local
+	claw-skill grant screenshot display
+	# Each engine hidden under /dev/null, which nobody may execute.
+	cat > "$T/hidden.sh" <<'EOF'
+for p in flite espeak-ng pocketsphinx_continuous import xwd; do
+	[ -e "/usr/bin/$p" ] && mount --bind /dev/null "/usr/bin/$p"
+done
+claw-chat --say "$1/x.wav" hello; echo "say $?"
+claw-chat --transcribe "$2"; echo "transcribe $?"
+claw-skill run screenshot; echo "screenshot $?"
+claw doctor | grep -A1 'not found'
+EOF
+	DISPLAY=$(cat "$M/display") run --separate-stderr unshare -m sh "$T/hidden.sh" "$T" "$M/s1.wav"
+	assert_line "say 69"
+	assert_line "transcribe 69"
+	assert_line "screenshot 69"
+	assert_line --partial 'an X11 session needs ImageMagick'"'"'s import: apt-get install imagemagick'
+	assert_line --partial 'fix: apt-get install flite'
+	assert_line --partial 'fix: apt-get install pocketsphinx'
+	[[ $stderr == *"claw-chat: espeak-ng is not installed: apt-get install espeak-ng"* ]] || fail "$stderr"
+	[[ $stderr == *"claw-chat: pocketsphinx_continuous is not installed: apt-get install pocketsphinx"* ]] ||
+		fail "$stderr"
+	[ ! -e "$T/x.wav" ]
+}
+
+@test "an image over the provider's limit is refused with the limit named (65)" {
+	{ printf '\211PNG\r\n\032\n'; head -c 6000000 /dev/zero; } > "$T/big.png"
+	run -65 --separate-stderr claw-chat -m fake/test-model -a "$T/big.png" 'what is this?'
+	assert_equal "$stderr" "claw-chat: $T/big.png: over the 5242880-byte attachment cap"
+}
+
 @test "voice options: usage errors say what goes with what (64)" {
 	run -64 --separate-stderr claw-chat --requests --speak "$T/x.wav"
 	assert_equal "$stderr" "claw-chat: --speak goes with a single turn, not with --requests"
