@@ -71,15 +71,17 @@ sandbox_display_parse(struct sandbox_display *d)
 	return 0;
 }
 
-/* Which of d's sockets the address (n bytes) names: its path, NULL for none.  The
- * X server's abstract name (what libxcb tries first) is its path after a NUL. */
-static const char *
-wanted(const struct sandbox_display *d, const struct sockaddr_un *a, size_t n)
+const char *
+sandbox_display_wanted(const struct sandbox_display *d, const void *addr, size_t n)
 {
 	size_t len, off = offsetof(struct sockaddr_un, sun_path);
-	const char *p = a->sun_path;
+	struct sockaddr_un a;
+	const char *p = a.sun_path;
 
-	if (n <= off || a->sun_family != AF_UNIX)
+	if (n <= off || n > sizeof a)
+		return NULL;
+	memcpy(&a, addr, n);
+	if (a.sun_family != AF_UNIX)
 		return NULL;
 	n -= off;
 	if (*p == '\0') {
@@ -150,6 +152,7 @@ answer(int listener, const struct seccomp_notif *req, const struct sandbox_displ
 	struct iovec local, remote;
 	unsigned long long len = req->data.args[2];
 	const char *path;
+	static int told;
 	int fd, nonblock, flags, e;
 	ssize_t r;
 
@@ -160,7 +163,10 @@ answer(int listener, const struct seccomp_notif *req, const struct sandbox_displ
 	remote.iov_base = (void *)(uintptr_t)req->data.args[1];
 	r = syscall(SYS_process_vm_readv, req->pid, &local, 1UL, &remote, 1UL, 0UL);
 	if (len > sizeof a || r < 0 || (size_t)r != local.iov_len
-	    || !(path = wanted(d, &a, local.iov_len))) {
+	    || !(path = sandbox_display_wanted(d, &a, local.iov_len))) {
+		if (r < 0 && errno == EPERM && !told++)
+			diag("display broker: cannot read the caller's address (ptrace"
+			    " rules?): its connect(2) is refused");
 		*cont = net;
 		return net ? 0 : -EPERM;
 	}

@@ -18,6 +18,12 @@ struct sandbox_display {
  * network) or a socket path too long. */
 int sandbox_display_parse(struct sandbox_display *d);
 
+/* Which of d's sockets the address of connect(2) (n bytes) names: d->x11 or
+ * d->wayland, or NULL for none.  The X server's abstract name (what libxcb tries
+ * first) is its path after a NUL. */
+const char *sandbox_display_wanted(const struct sandbox_display *d, const void *addr,
+    size_t n);
+
 /* Answer each connect(2) the programs under listener make until none is left:
  * one to a socket of d (the X server's by its file or its abstract name, which
  * libxcb tries first and Landlock scopes away) gets a connection of ours in

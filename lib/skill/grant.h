@@ -58,9 +58,9 @@ int skill_ungranted(sqlite3 *db, const struct skill *k, const char *only, struct
  * ask for less than the user granted, never more. */
 int skill_grant_covers(const char *granted, const char *perm);
 /* Cut grants (one per line, in place) to what reaches k's sandbox: net, display and
- * env:VAR (the network, the screen, secrets) only while its SKILL.md asks for them; path grants (fs.*,
- * exec:) always, as they name exactly what the user opened to this skill, and a
- * skill like shell checks them itself. */
+ * env:VAR (the network, the screen, secrets) only while its SKILL.md asks for them;
+ * path grants (fs.*, exec:) always, as they name exactly what the user opened to
+ * this skill, and a skill like shell checks them itself. */
 void skill_grants_cut(const struct skill *k, char *grants);
 /* What a broad permission would let a skill do, in words fit to follow "PERM: ", or
  * NULL when it is not broad: net; fs.read: or fs.write: of / or of a directory
