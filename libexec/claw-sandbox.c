@@ -11,11 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/cli.h"
 #include "base/err.h"
 #include "base/path.h"
+#include "sandbox/display.h"
 #include "sandbox/hide.h"
 #include "sandbox/landlock.h"
 #include "sandbox/sandbox.h"
@@ -25,7 +28,7 @@ extern char **environ;
 
 static const char usage[] =
     "usage: claw-sandbox [-t CPUSECS] [-T WALLSECS] [-m MEM_MB] [-f FILE_MB] [-o NOFILE]\n"
-    "                    [-p NPROC] [-r PATH]... [-w PATH]... [-x PATH]... [-X] [-n]\n"
+    "                    [-p NPROC] [-r PATH]... [-w PATH]... [-x PATH]... [-X] [-n] [-D]\n"
     "                    [-e VAR]... [-H HIDE [-K PATH]...] -d DIR -- PROG [ARG...]\n"
     "       claw-sandbox --check | --help | --version\n";
 
@@ -40,6 +43,8 @@ static size_t nvars, nkeep;
 static char hide[PATH_MAX];           /* -H, made canonical */
 static unsigned long wall = 30;       /* -T */
 static int net;
+static struct sandbox_display disp;   /* -D */
+static int display;
 
 static unsigned long
 number(const char *s, const char *what, unsigned long lo, unsigned long hi)
@@ -167,6 +172,25 @@ keep_path(const char *path)
 	keep[nkeep++] = abs;
 }
 
+/* -D: the display's sockets from DISPLAY and WAYLAND_DISPLAY, and those variables
+ * (XDG_RUNTIME_DIR with WAYLAND_DISPLAY) passed on; no display set, no broker. */
+static int
+display_env(void)
+{
+	static char *names[] = { "DISPLAY", "WAYLAND_DISPLAY", "XDG_RUNTIME_DIR" };
+
+	if (sandbox_display_parse(&disp))
+		return diag_err();
+	if (*disp.x11)
+		vars[nvars++] = names[0];
+	if (*disp.wayland) {
+		vars[nvars++] = names[1];
+		vars[nvars++] = names[2];
+	}
+	display = *disp.x11 || *disp.wayland;
+	return 0;
+}
+
 static int
 check(void)
 {
@@ -215,7 +239,6 @@ take_filter(int chan, void **prog, size_t *len)
 		_exit(EX_SOFTWARE);
 	if (poll(&pfd, 1, 0) != 0)
 		_exit(EX_SOFTWARE);
-	close(chan);
 }
 
 /* The innermost process: the layers that must be set by the process that will
@@ -225,7 +248,7 @@ run(char **argv, int chan)
 {
 	void *prog;
 	size_t len;
-	int abi, rc;
+	int abi, rc, listener = -1;
 
 	if (sandbox_drop_caps())
 		_exit(diag_err());
@@ -234,7 +257,10 @@ run(char **argv, int chan)
 	else if (rc)
 		_exit(diag_err());
 	take_filter(chan, &prog, &len);
-	if (len && sandbox_seccomp_load(prog, len))
+	if (len && sandbox_seccomp_load(prog, len, display ? &listener : NULL))
+		_exit(diag_err());
+	/* The display's broker answers our connect(2) calls: it needs their listener. */
+	if (listener >= 0 && sandbox_fd_send(chan, listener))
 		_exit(diag_err());
 	if (sandbox_unblock_signals())
 		_exit(diag_err());
@@ -311,6 +337,33 @@ child(char **argv, int ns, int chan)
 	_exit(rc < 0 ? diag_err() : rc);
 }
 
+/* -D: the listener the child loaded its filter with, to a process of ours outside
+ * every layer that answers its connect(2) calls (display.c).  A grandchild, so the
+ * init of the pid namespace, not we, reaps it: it dies with the namespace (init
+ * cannot finish while a zombie of ours is left in it), and without one when the
+ * last filtered process is gone. */
+static void
+broker(int chan)
+{
+	int fd = sandbox_fd_recv(chan);
+	pid_t pid;
+
+	if (fd < 0)
+		return;         /* the child is gone: the wait says why */
+	if ((pid = fork()) == 0) {
+		if (fork() == 0) {
+			close(chan);
+			sandbox_display_broker(fd, &disp, net);
+		}
+		_exit(0);
+	}
+	if (pid < 0)
+		diag("fork the display broker:");
+	else
+		waitpid(pid, NULL, 0);
+	close(fd);
+}
+
 /* The supervisor's first job: compile the seccomp filter while the child sets up
  * the other layers (libseccomp takes about as long as all of them), and hand it
  * over.  Keeps chan open: its hang-up tells the child we are gone. */
@@ -321,7 +374,7 @@ send_filter(int chan, pid_t pid)
 	size_t len = 0;
 	int rc;
 
-	if ((rc = sandbox_seccomp_build(net, &prog, &len)) == SANDBOX_UNAVAILABLE) {
+	if ((rc = sandbox_seccomp_build(net, display, &prog, &len)) == SANDBOX_UNAVAILABLE) {
 		diag("seccomp unavailable: %s; continuing with landlock and rlimits", err_msg());
 		len = 0;
 	} else if (rc) {
@@ -332,6 +385,8 @@ send_filter(int chan, pid_t pid)
 	if (write(chan, &len, sizeof len) == sizeof len && len)
 		(void)!write(chan, prog, len);
 	free(prog);
+	if (len && display)
+		broker(chan);
 	return 0;
 }
 
@@ -339,7 +394,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_CHECK = 256 };
-	static const char opts[] = "+t:T:m:f:o:p:r:w:x:Xne:d:H:K:";
+	static const char opts[] = "+t:T:m:f:o:p:r:w:x:XnDe:d:H:K:";
 	static const struct option longopts[] = {
 		{ "check", no_argument, NULL, O_CHECK }, { NULL, 0, NULL, 0 },
 	};
@@ -352,7 +407,7 @@ main(int argc, char **argv)
 	if ((c = cli_front(argc, argv, usage)) >= 0)
 		return c;
 	paths.g = calloc((size_t)argc + 1, sizeof *paths.g);
-	vars = calloc((size_t)argc, sizeof *vars);
+	vars = calloc((size_t)argc + 3, sizeof *vars);
 	keep = calloc((size_t)argc, sizeof *keep);
 	if (!paths.g || !vars || !keep)
 		return EX_SOFTWARE;
@@ -378,6 +433,7 @@ main(int argc, char **argv)
 			break;
 		case 'K': keep_path(optarg); break;
 		case 'n': net = 1; break;
+		case 'D': display = 1; break;
 		case 'e': vars[nvars++] = optarg; break;
 		case 'd': d = optarg; break;
 		case O_CHECK: return check();
@@ -397,6 +453,8 @@ main(int argc, char **argv)
 		diag("%s", !d ? "-d DIR is required" : "no PROG to run");
 		return cli_usage_error(usage);
 	}
+	if (display && (c = display_env()))
+		return c;
 	if (path_mkdirs(d, 0700) < 0 || !realpath(d, dir)) {
 		diag("%s:", d);
 		return EX_CANTCREAT;
@@ -435,7 +493,7 @@ main(int argc, char **argv)
 		hidden = 1;
 	if ((c = check_grants(hidden)))
 		_exit(c);
-	if (pipe2(chan, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, chan) < 0 || (pid = fork()) < 0) {
 		diag("fork:");
 		_exit(EX_SOFTWARE);
 	}

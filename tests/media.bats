@@ -32,12 +32,12 @@ setup_file() {
 		flite -voice slt -t "please call my mother tomorrow morning" -o "$M/s2.wav"
 		flite -voice slt -t "the meeting starts at ten o'clock" -o "$M/s3.wav"
 	fi
-	# A window showing a known text, under Xvfb.  The sandbox refuses the abstract
-	# socket, so the server listens on its socket file only (-nolisten local).
+	# A window showing a known text, under Xvfb listening as a stock Xorg does: on
+	# its socket file and its abstract name, which libxcb tries first.
 	if command -v Xvfb >/dev/null && command -v display >/dev/null; then
 		local d
 		for d in $(seq 91 120); do [ -e "/tmp/.X11-unix/X$d" ] || [ -e "/tmp/.X$d-lock" ] || break; done
-		Xvfb ":$d" -screen 0 800x600x24 -nolisten tcp -nolisten local 3>&- >/dev/null 2>&1 &
+		Xvfb ":$d" -screen 0 800x600x24 -nolisten tcp 3>&- >/dev/null 2>&1 &
 		echo $! > "$M/xvfb.pid"
 		for _ in $(seq 100); do [ -e "/tmp/.X11-unix/X$d" ] && break; sleep 0.05; done
 		$CONVERT -size 520x110 xc:white -font DejaVu-Sans -pointsize 36 -fill black \
@@ -139,7 +139,7 @@ paragraph() {	# paragraph FILE: three lines of text rendered as a PNG
 
 @test "the ocr, screenshot and audio-info skills pass their own tests in the sandbox" {
 	need tesseract sox
-	for g in net env:DISPLAY env:WAYLAND_DISPLAY env:XDG_RUNTIME_DIR; do claw-skill grant screenshot "$g"; done
+	claw-skill grant screenshot display
 	claw-skill grant ocr fs.read:/usr/share/zoneinfo
 	claw-skill grant audio-info fs.read:/usr/share/zoneinfo
 	for s in ocr screenshot audio-info; do
@@ -367,7 +367,7 @@ paragraph() {	# paragraph FILE: three lines of text rendered as a PNG
 @test "screenshot under Xvfb, then ocr: the window's text is found" {
 	need import tesseract
 	[ -s "$M/display" ] || skip "no Xvfb"
-	for g in net env:DISPLAY env:WAYLAND_DISPLAY env:XDG_RUNTIME_DIR; do claw-skill grant screenshot "$g"; done
+	claw-skill grant screenshot display
 	DISPLAY=$(cat "$M/display") run -0 --separate-stderr claw-skill run screenshot text=true
 	jq -se '.[0].type == "result" and (.[0].text | test("Invoice total 4242"))
 		and (.[0].text | test("800x600"))' <<<"$output"
@@ -379,8 +379,81 @@ paragraph() {	# paragraph FILE: three lines of text rendered as a PNG
 	assert_output --partial 'Invoice total 4242'
 }
 
+@test "screenshot under Xvfb listening on its abstract name too: every layer, display granted, no net" {
+	need import
+	[ -s "$M/display" ] || skip "no Xvfb"
+	d=$(cat "$M/display")
+	grep -q "@/tmp/.X11-unix/X${d#:}\$" /proc/net/unix     # the stock setup: libxcb tries it first
+	run -77 --separate-stderr claw-skill run screenshot
+	assert_output --partial 'run: claw-skill grant screenshot display'
+	claw-skill grant screenshot display
+	run -0 claw-skill check --sandbox
+	assert_output --partial $'seccomp\tactive'
+	assert_output --partial $'landlock\tactive'
+	DISPLAY=$d run -0 --separate-stderr claw-skill run screenshot
+	jq -se '.[0].type == "result" and (.[0].text | test("X11 :[0-9]+, import, 800x600"))' <<<"$output"
+	[ -z "$stderr" ] || { echo "$stderr"; false; }
+}
+
+# probe_skill DIR PERMS: a skill that tries to connect to each socket it is given.
+probe_skill() {
+	mkdir -p "$1"
+	cat > "$1/SKILL.md" <<EOF
+---
+name: $(basename "$1")
+description: tries sockets
+permissions: [$2]
+timeout: 20
+metadata:
+  openclaw:
+    requires:
+      bins: [python3]
+---
+test fixture
+EOF
+	cat > "$1/run" <<'EOF'
+#!/bin/sh
+exec python3 -c '
+import json, socket, sys
+out = []
+for a in json.load(sys.stdin)["args"]["to"].split():
+    fam = socket.AF_INET if a.startswith("tcp:") else socket.AF_UNIX
+    addr = ("127.0.0.1", int(a[4:])) if fam == socket.AF_INET else a.replace("@", "\0", 1)
+    try:
+        socket.socket(fam, socket.SOCK_STREAM).connect(addr)
+        out.append(a + " connected")
+    except OSError as e:
+        out.append(a + " " + e.strerror)
+print(json.dumps({"type": "result", "text": "\n".join(out)}))'
+EOF
+	chmod +x "$1/run"
+}
+
+@test "the display permission: without it no way to the X server, with it to the display's sockets only" {
+	[ -s "$M/display" ] || skip "no Xvfb"
+	need python3
+	d=$(cat "$M/display"); x=/tmp/.X11-unix/X${d#:}
+	python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(); time.sleep(30)' "$T/other.sock" 3>&- &
+	local py=$!
+	for _ in $(seq 100); do [ -S "$T/other.sock" ] && break; sleep 0.05; done
+	probe_skill "$T/skills/nodisplay" env:DISPLAY
+	probe_skill "$T/skills/withdisplay" display
+	export CLAW_SKILLS_PATH=$T/skills
+	claw-skill grant nodisplay env:DISPLAY
+	claw-skill grant withdisplay display
+	DISPLAY=$d run -0 --separate-stderr claw-skill run nodisplay to="$x @$x"
+	jq -e --arg x "$x" '.text == "\($x) Operation not permitted\n@\($x) Operation not permitted"' <<<"$output"
+	DISPLAY=$d run -0 --separate-stderr claw-skill run withdisplay \
+		to="$x @$x $T/other.sock @$T/other.sock @${x}9 tcp:1"
+	kill "$py"
+	jq -e --arg x "$x" --arg o "$T/other.sock" '.text | split("\n") == ["\($x) connected",
+		"@\($x) connected", "\($o) Operation not permitted", "@\($o) Operation not permitted",
+		"@\($x)9 Operation not permitted", "tcp:1 Operation not permitted"]' <<<"$output"
+}
+
 @test "screenshot without a display says what it needs (69)" {
-	for g in net env:DISPLAY env:WAYLAND_DISPLAY env:XDG_RUNTIME_DIR; do claw-skill grant screenshot "$g"; done
+	claw-skill grant screenshot display
 	run -69 --separate-stderr claw-skill run screenshot
 	assert_output --partial 'no display: neither DISPLAY nor WAYLAND_DISPLAY is set'
 }
@@ -393,7 +466,7 @@ screen_turn() {
 	claw config set "providers.anth.base_url=http://127.0.0.1:$port/v1"
 	claw config set providers.anth.kind=anthropic
 	claw config set providers.anth.api_key=test-key
-	for g in net env:DISPLAY env:WAYLAND_DISPLAY env:XDG_RUNTIME_DIR; do claw-skill grant screenshot "$g"; done
+	claw-skill grant screenshot display
 	printf '%s\n' '{"tool_calls":[{"id":"call_1","name":"screenshot","arguments":"{}"}]}' \
 		'{"text":"An invoice window."}' > "$M/fake/script"
 	DISPLAY=$(cat "$M/display") run -0 --separate-stderr claw-chat -m "$1" 'what is on my screen?'
@@ -470,6 +543,42 @@ EOF
 		{ echo "$output"; false; }
 	sed -n 1p "$M/fake/log" | jq -e --arg sum "$(sha256sum "$T/memo.wav" | cut -d' ' -f1)" \
 		'.body.messages[-1].content | test("what did I say\\?") and test("sha256 " + $sum)'
+}
+
+@test "a missing local engine: claw-chat, screenshot and claw doctor name the Debian package" {
+	[ "$(id -u)" = 0 ] || skip "needs root to hide a program (a mount namespace)"
+	unshare -m true 2>/dev/null || skip "no mount namespace here"
+	[ -s "$M/display" ] || skip "no Xvfb"
+	claw config set tts=local
+	claw config set stt=local
+	claw-skill grant screenshot display
+	# Each engine hidden under /dev/null, which nobody may execute.
+	cat > "$T/hidden.sh" <<'EOF'
+for p in flite espeak-ng pocketsphinx_continuous import xwd; do
+	[ -e "/usr/bin/$p" ] && mount --bind /dev/null "/usr/bin/$p"
+done
+claw-chat --say "$1/x.wav" hello; echo "say $?"
+claw-chat --transcribe "$2"; echo "transcribe $?"
+claw-skill run screenshot; echo "screenshot $?"
+claw doctor | grep -A1 'not found'
+EOF
+	DISPLAY=$(cat "$M/display") run --separate-stderr unshare -m sh "$T/hidden.sh" "$T" "$M/s1.wav"
+	assert_line "say 69"
+	assert_line "transcribe 69"
+	assert_line "screenshot 69"
+	assert_line --partial 'an X11 session needs ImageMagick'"'"'s import: apt-get install imagemagick'
+	assert_line --partial 'fix: apt-get install flite'
+	assert_line --partial 'fix: apt-get install pocketsphinx'
+	[[ $stderr == *"claw-chat: espeak-ng is not installed: apt-get install espeak-ng"* ]] || fail "$stderr"
+	[[ $stderr == *"claw-chat: pocketsphinx_continuous is not installed: apt-get install pocketsphinx"* ]] ||
+		fail "$stderr"
+	[ ! -e "$T/x.wav" ]
+}
+
+@test "an image over the provider's limit is refused with the limit named (65)" {
+	{ printf '\211PNG\r\n\032\n'; head -c 6000000 /dev/zero; } > "$T/big.png"
+	run -65 --separate-stderr claw-chat -m fake/test-model -a "$T/big.png" 'what is this?'
+	assert_equal "$stderr" "claw-chat: $T/big.png: over the 5242880-byte attachment cap"
 }
 
 @test "voice options: usage errors say what goes with what (64)" {

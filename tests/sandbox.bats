@@ -680,3 +680,62 @@ for name, call in (("inotify_init", lambda: libc.syscall(253)),
 	fi
 	assert_equal "$st2" 77
 }
+
+# ---- -D: the display ----
+
+@test "claw-sandbox -D: the compositor's socket and no other; nothing else of the network" {
+	need seccomp
+	need_python
+	local wl=$BATS_TEST_TMPDIR/wayland-7 other=$BATS_TEST_TMPDIR/agent.sock
+	socat "UNIX-LISTEN:$wl,fork" SYSTEM:'echo compositor' &
+	LISTENER=$!
+	socat "UNIX-LISTEN:$other,fork" SYSTEM:'echo agent' &
+	local agent=$!
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).bind(sys.argv[1])' "$BATS_TEST_TMPDIR/dgram.sock"
+	while [ ! -S "$wl" ] || [ ! -S "$other" ]; do sleep 0.05; done
+	cat > "$BATS_TEST_TMPDIR/probe.py" <<-'PY'
+	import os, socket, sys
+	def tryit(what, f):
+	    try:
+	        print(what, f())
+	    except OSError as e:
+	        print(what, e.errno)
+	def greet(path):
+	    s = socket.socket(socket.AF_UNIX)
+	    s.connect(path)
+	    return s.recv(16).decode().strip()
+	run = os.environ.get("XDG_RUNTIME_DIR", "")
+	tryit("wayland", lambda: greet(os.path.join(run, os.environ["WAYLAND_DISPLAY"])))
+	tryit("agent", lambda: greet(sys.argv[1]))
+	tryit("dgram", lambda: socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM))
+	tryit("inet", lambda: socket.socket(socket.AF_INET))
+	tryit("sendto", lambda: socket.socket(socket.AF_UNIX).sendto(b"x", sys.argv[2]))
+	PY
+	XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR WAYLAND_DISPLAY=wayland-7 run -0 claw-sandbox -D \
+	    -r "$BATS_TEST_TMPDIR/probe.py" -d "$DIR" -- python3 "$BATS_TEST_TMPDIR/probe.py" \
+	    "$other" "$BATS_TEST_TMPDIR/dgram.sock"
+	kill "$agent"
+	assert_equal "$output" "wayland compositor
+agent 1
+dgram 1
+inet 1
+sendto 1"
+	# Without -D the compositor is as far as any socket file.
+	XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR WAYLAND_DISPLAY=wayland-7 run -0 claw-sandbox \
+	    -e WAYLAND_DISPLAY -e XDG_RUNTIME_DIR -r "$BATS_TEST_TMPDIR/probe.py" -d "$DIR" -- \
+	    python3 "$BATS_TEST_TMPDIR/probe.py" "$other" "$BATS_TEST_TMPDIR/dgram.sock"
+	assert_line "wayland 1"
+}
+
+@test "claw-sandbox -D: the variables it passes on; a DISPLAY of a host is a usage error (64)" {
+	DISPLAY=:5.1 WAYLAND_DISPLAY=/run/wl-0 XDG_RUNTIME_DIR=/run/u run -0 claw-sandbox -D -d "$DIR" -- \
+	    sh -c 'echo "$DISPLAY $WAYLAND_DISPLAY $XDG_RUNTIME_DIR"'
+	assert_output ":5.1 /run/wl-0 /run/u"
+	# Neither set: nothing to open, nothing passed.
+	run -0 env -u DISPLAY -u WAYLAND_DISPLAY claw-sandbox -D -d "$DIR" -- sh -c 'echo "[${DISPLAY-}]"'
+	assert_output "[]"
+	for d in localhost:10.0 :x /tmp/.X11-unix/X0 :0.; do
+		DISPLAY=$d run -64 --separate-stderr claw-sandbox -D -d "$DIR" -- true
+		assert_equal "$stderr" "claw-sandbox: -D: DISPLAY=$d is no local X display (:N): one over the network needs the network"
+	done
+}

@@ -12,6 +12,7 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "base/err.h"
@@ -75,30 +76,43 @@ deny_personality(scmp_filter_ctx ctx)
 	return rc;
 }
 
+/* Refuse call nr (socket or socketpair) but for AF_UNIX of type stream, or
+ * seqpacket too.  The type's low 4 bits (SOCK_TYPE_MASK); the rest are
+ * SOCK_NONBLOCK and SOCK_CLOEXEC. */
+static int
+unix_streams_only(scmp_filter_ctx ctx, int nr, int seqpacket)
+{
+	int rc, t;
+
+	rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1, SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+	for (t = 0; t < 16 && !rc; t++)
+		if (t != SOCK_STREAM && (t != SOCK_SEQPACKET || !seqpacket))
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
+			    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, t));
+	return rc;
+}
+
 /* Without net.  socket(2) in every family, AF_UNIX included: Landlock (ABI <= 7)
  * does not cover connect(2) to a socket file, and those lead out — the session
  * bus to systemd-run, ssh-agent, docker.sock.  socketpair(2) stays, for AF_UNIX
  * streams and seqpackets only: a datagram socket (SOCK_RAW is one in AF_UNIX)
  * could sendto(2) any socket file, the journal's too, while a stream or
  * seqpacket socket ignores or refuses an address, in sendmsg(2) as well.
- * connect(2) and sendto(2) with an address are refused all the same. */
+ * connect(2) and sendto(2) with an address are refused all the same.  With the
+ * display, socket(2) of AF_UNIX streams stays, and connect(2) goes to the broker
+ * (display.c), which opens only the display's sockets. */
 static int
-deny_sockets(scmp_filter_ctx ctx)
+deny_sockets(scmp_filter_ctx ctx, int display)
 {
-	int rc, t;
+	int rc;
 
-	rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 0);
+	rc = display ? unix_streams_only(ctx, SCMP_SYS(socket), 0)
+	    : seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 0);
 	if (!rc)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socketpair), 1,
-		    SCMP_A0(SCMP_CMP_NE, AF_UNIX));
-	/* The type's low 4 bits (SOCK_TYPE_MASK); the rest are SOCK_NONBLOCK and
-	 * SOCK_CLOEXEC. */
-	for (t = 0; t < 16 && !rc; t++)
-		if (t != SOCK_STREAM && t != SOCK_SEQPACKET)
-			rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socketpair), 1,
-			    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, t));
+		rc = unix_streams_only(ctx, SCMP_SYS(socketpair), 1);
 	if (!rc)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(connect), 0);
+		rc = seccomp_rule_add(ctx, display ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(EPERM),
+		    SCMP_SYS(connect), 0);
 	if (!rc)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(sendto), 1,
 		    SCMP_A4(SCMP_CMP_NE, 0));
@@ -106,7 +120,7 @@ deny_sockets(scmp_filter_ctx ctx)
 }
 
 int
-sandbox_seccomp_build(int net, void **prog, size_t *len)
+sandbox_seccomp_build(int net, int display, void **prog, size_t *len)
 {
 	static const unsigned long nsflags[] = { CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS,
 		CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET };
@@ -147,7 +161,9 @@ sandbox_seccomp_build(int net, void **prog, size_t *len)
 	if (!rc)
 		rc = deny_personality(ctx);
 	if (!rc && !net)
-		rc = deny_sockets(ctx);
+		rc = deny_sockets(ctx, display);
+	else if (!rc && display)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(connect), 0);
 	if (rc) {
 		seccomp_release(ctx);
 		errno = -rc;
@@ -174,17 +190,25 @@ sandbox_seccomp_build(int net, void **prog, size_t *len)
 }
 
 int
-sandbox_seccomp_load(const void *prog, size_t len)
+sandbox_seccomp_load(const void *prog, size_t len, int *listener)
 {
 	struct sock_fprog f;
+	long fd;
 
 	f.len = (unsigned short)(len / sizeof(struct sock_filter));
 	f.filter = (struct sock_filter *)prog;
 	if (len == 0 || len % sizeof(struct sock_filter) ||
 	    len / sizeof(struct sock_filter) > BPF_MAXINSNS)
 		return err_set(EX_SOFTWARE, "seccomp: a filter of %zu bytes", len);
-	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &f, 0, 0) < 0)
-		return err_set(EX_SOFTWARE, "seccomp: load:");
+	if (!listener) {
+		if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &f, 0, 0) < 0)
+			return err_set(EX_SOFTWARE, "seccomp: load:");
+		return 0;
+	}
+	if ((fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+	    &f)) < 0)
+		return err_set(EX_SOFTWARE, "seccomp: load with a listener:");
+	*listener = (int)fd;
 	return 0;
 }
 
@@ -195,9 +219,9 @@ sandbox_seccomp(int net)
 	size_t len;
 	int rc;
 
-	if ((rc = sandbox_seccomp_build(net, &prog, &len)))
+	if ((rc = sandbox_seccomp_build(net, 0, &prog, &len)))
 		return rc;
-	rc = sandbox_seccomp_load(prog, len);
+	rc = sandbox_seccomp_load(prog, len, NULL);
 	free(prog);
 	return rc;
 }

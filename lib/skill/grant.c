@@ -67,8 +67,8 @@ static const struct {
 int
 skill_perm_valid(const char *perm, const char **why)
 {
-	const char *s, *w = "not a permission (net, fs.read:PATH, fs.write:PATH, exec:PATH,"
-	    " env:VAR)";
+	const char *s, *w = "not a permission (net, display, fs.read:PATH, fs.write:PATH,"
+	    " exec:PATH, env:VAR)";
 	size_t i;
 
 	for (s = perm; *s; s++)
@@ -76,7 +76,7 @@ skill_perm_valid(const char *perm, const char **why)
 			w = "a control character";
 			goto bad;
 		}
-	if (!strcmp(perm, "net"))
+	if (!strcmp(perm, "net") || !strcmp(perm, "display"))
 		return 1;
 	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
 		size_t n = strlen(kinds[i].prefix);
@@ -324,6 +324,8 @@ skill_perm_broad(const char *perm, int *refused)
 	*refused = 0;
 	if (!strcmp(full, "net"))
 		return "the network: it could send anything it can read anywhere";
+	if (!strcmp(full, "display"))
+		return "the display: it could see every window and type into them";
 	if (!at)
 		return NULL;
 	if (!strncmp(full, "exec:", 5))

@@ -9,6 +9,7 @@
 
 /* 1 when perm is one of
  *	net			the network
+ *	display			the user's X display and Wayland compositor, their sockets only
  *	fs.read:PATH		read beneath PATH
  *	fs.write:PATH		read and write beneath PATH
  *	exec:PATH		read and execute beneath PATH
@@ -56,10 +57,10 @@ int skill_ungranted(sqlite3 *db, const struct skill *k, const char *only, struct
  * (exec:PROG found as skill_grant finds it).  What narrows a run: a test case may
  * ask for less than the user granted, never more. */
 int skill_grant_covers(const char *granted, const char *perm);
-/* Cut grants (one per line, in place) to what reaches k's sandbox: net and env:VAR
- * (the network, secrets) only while its SKILL.md asks for them; path grants (fs.*,
- * exec:) always, as they name exactly what the user opened to this skill, and a
- * skill like shell checks them itself. */
+/* Cut grants (one per line, in place) to what reaches k's sandbox: net, display and
+ * env:VAR (the network, the screen, secrets) only while its SKILL.md asks for them;
+ * path grants (fs.*, exec:) always, as they name exactly what the user opened to
+ * this skill, and a skill like shell checks them itself. */
 void skill_grants_cut(const struct skill *k, char *grants);
 /* What a broad permission would let a skill do, in words fit to follow "PERM: ", or
  * NULL when it is not broad: net; fs.read: or fs.write: of / or of a directory

@@ -160,6 +160,10 @@ grant_flags(const char *grants, char **argv, int n, int max, int *net)
 			*net = 1;
 			continue;
 		}
+		if (strcmp(item, "display") == 0) {
+			argv[n++] = strdup("-D");
+			continue;
+		}
 		skill_perm_expand(item, full, sizeof full);
 		for (i = 0; i < sizeof flags / sizeof flags[0]; i++)
 			if (!strncmp(full, flags[i].prefix, strlen(flags[i].prefix))) {

@@ -23,7 +23,8 @@ struct skillmd {
 	char *name;                   /* the directory's name when the file has none */
 	char *description;
 	struct skillmd_list triggers;
-	struct skillmd_list permissions;  /* net, fs.read:PATH, fs.write:PATH, exec:BIN, env:VAR */
+	/* net, display, fs.read:PATH, fs.write:PATH, exec:BIN, env:VAR */
+	struct skillmd_list permissions;
 	long timeout;
 	char *version;                /* NULL when absent, as the rest */
 	/* metadata.openclaw */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "sandbox/display.h"
 #include "sandbox/landlock.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/seccomp.h"
@@ -171,6 +172,55 @@ spawn(const char *script)
 	return pid;
 }
 
+/* -D: DISPLAY and WAYLAND_DISPLAY into sockets, and which addresses are theirs. */
+static void
+display(void)
+{
+	struct sandbox_display d;
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	size_t off = offsetof(struct sockaddr_un, sun_path);
+	static const char *const bad[] = { "host:0", ":", ":x", ":0.", "/tmp/.X11-unix/X0",
+		"unix:", ":99999", "tcp/:0" };
+	size_t i;
+
+	setenv("DISPLAY", "unix:7.1", 1);
+	setenv("WAYLAND_DISPLAY", "wayland-1", 1);
+	setenv("XDG_RUNTIME_DIR", "/run/user/5", 1);
+	is_int(sandbox_display_parse(&d), 0, "unix:7.1 and wayland-1 parse");
+	is_str(d.x11, "/tmp/.X11-unix/X7", "the X server's socket file");
+	is_str(d.wayland, "/run/user/5/wayland-1", "the compositor's, in XDG_RUNTIME_DIR");
+	unsetenv("XDG_RUNTIME_DIR");
+	sandbox_display_parse(&d);
+	is_str(d.wayland, "", "a relative WAYLAND_DISPLAY without XDG_RUNTIME_DIR: none");
+	setenv("WAYLAND_DISPLAY", "/tmp/wl", 1);
+	sandbox_display_parse(&d);
+	is_str(d.wayland, "/tmp/wl", "an absolute WAYLAND_DISPLAY is the socket");
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		setenv("DISPLAY", bad[i], 1);
+		is_int(sandbox_display_parse(&d), EX_USAGE, "DISPLAY=%s is refused", bad[i]);
+	}
+	setenv("DISPLAY", ":7", 1);
+	sandbox_display_parse(&d);
+	strcpy(a.sun_path, "/tmp/.X11-unix/X7");
+	ok(sandbox_display_wanted(&d, &a, sizeof a) == d.x11, "the X socket file, padded");
+	ok(sandbox_display_wanted(&d, &a, off + 17) == d.x11, "the X socket file, no NUL");
+	ok(!sandbox_display_wanted(&d, &a, off + 16), "a prefix of it is not");
+	memmove(a.sun_path + 1, a.sun_path, 18);
+	a.sun_path[0] = '\0';
+	ok(sandbox_display_wanted(&d, &a, off + 18) == d.x11, "its abstract name, as libxcb");
+	ok(!sandbox_display_wanted(&d, &a, off + 19), "the abstract name with a NUL more is not");
+	ok(!sandbox_display_wanted(&d, &a, sizeof a), "nor padded to the whole sun_path");
+	strcpy(a.sun_path, "/tmp/.X11-unix/X70");
+	ok(!sandbox_display_wanted(&d, &a, sizeof a), "another display is not");
+	strcpy(a.sun_path, "/tmp/wl");
+	ok(sandbox_display_wanted(&d, &a, sizeof a) == d.wayland, "the compositor's socket");
+	a.sun_family = AF_INET;
+	ok(!sandbox_display_wanted(&d, &a, sizeof a), "another family is not");
+	ok(!sandbox_display_wanted(&d, &a, sizeof a + 1), "nor an address too long");
+	unsetenv("DISPLAY");
+	unsetenv("WAYLAND_DISPLAY");
+}
+
 int
 main(void)
 {
@@ -179,6 +229,7 @@ main(void)
 	long long t0, ms;
 	int rc;
 
+	display();
 	/* The environment. */
 	setenv("OPENAI_API_KEY", "sk-unit-secret", 1);
 	setenv("CLAW_UNIT_A", "a value", 1);
@@ -253,7 +304,7 @@ main(void)
 	{
 		void *prog;
 		size_t len;
-		rc = sandbox_seccomp_build(0, &prog, &len);
+		rc = sandbox_seccomp_build(0, 0, &prog, &len);
 		ok(rc == 0 && len > 0 && len % 8 == 0,
 		    "the seccomp filter compiles to BPF (%zu bytes)", len);
 		free(prog);

@@ -440,8 +440,8 @@ errors(void)
 	    "empty description");
 	failss("---\n---\n", "description: missing", "empty front matter");
 	failss("---\nname: x\ndescription: d\npermissions: [net, sudo]\n---\n",
-	    "permissions: \"sudo\": not a permission (net, fs.read:PATH, fs.write:PATH, exec:PATH, "
-	    "env:VAR), line 4", "unknown permission");
+	    "permissions: \"sudo\": not a permission (net, display, fs.read:PATH, fs.write:PATH, "
+	    "exec:PATH, env:VAR), line 4", "unknown permission");
 	failss("---\nname: x\ndescription: d\npermissions:\n  - net\n  - \"fs.read:\"\n---\n",
 	    "permissions: \"fs.read:\": no PATH, line 6", "fs.read without a path");
 	failss("---\nname: x\ndescription: d\npermissions: env:A=B\n---\n",
