@@ -402,9 +402,6 @@ main(int argc, char **argv)
 	int rc;
 
 	diag_init(argv[0]);
-	/* One thread: no mutex around each sqlite3_column_* call (a tenth of profile's
-	 * time over 1M rows). */
-	sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
 	/* `claw monitor --metrics=cpu` arrives as claw-monitor --metrics=cpu: options
 	 * alone (or nothing) are the monitor verb. */
 	if ((rc = cli_front(argc, argv, usage)) >= 0)

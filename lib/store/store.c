@@ -431,13 +431,17 @@ store_end(sqlite3 *db, int rc)
  * default) every allocation takes a global mutex and counts, and Debian's SQLite is
  * built without lookaside, so parsing the schema on the first statement makes some
  * thousands of allocations: a sixth of `claw config get`'s instructions.  Nothing
- * here reads sqlite3_memory_used() or sets a soft heap limit. */
+ * here reads sqlite3_memory_used() or sets a soft heap limit.  And no mutex around
+ * each call on a connection (multi-thread mode, a tenth of a long read's time): a
+ * connection is only ever used by the thread that opened it (requests.c's workers
+ * open their own) -- the rule store.h states. */
 static pthread_once_t configured = PTHREAD_ONCE_INIT;
 
 static void
 configure(void)
 {
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
 }
 
 int

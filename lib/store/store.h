@@ -4,6 +4,8 @@
 #define CLAW_STORE_H
 #include <sqlite3.h>
 
+/* A connection is used only by the thread that opened it: SQLite runs without its
+ * per-connection mutex (multi-thread mode). */
 int store_open(sqlite3 **dbp);            /* 0, or an exit code with err set */
 int store_open_path(sqlite3 **dbp, const char *path);
 void store_close(sqlite3 *db);
