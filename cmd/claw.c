@@ -283,7 +283,8 @@ config_verb_get(int argc, char **argv)
 	if ((rc = config_get_cached(key, &value, &src)) < 0) {
 		if ((rc = store_open(&db)) == 0) {
 			rc = config_get(db, key, &value, &src);
-			config_copy_refresh(db);
+			if (rc == 0 || rc == EX_NORESULT)   /* an error keeps its own message */
+				config_copy_refresh(db);
 		}
 	}
 	if (rc == EX_NORESULT)
