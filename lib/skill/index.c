@@ -2,6 +2,7 @@
  * signature (mtime and size of SKILL.md, config.json, run, index.js) decides
  * whether the index row is still good, so `list` parses nothing that is unchanged. */
 #include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,8 @@
 #include "skill/index.h"
 #include "skill/skillmd.h"
 #include "store/store.h"
+
+#define SIG_MAX (8 * 17)   /* eight numbers in hex, each with its separator */
 
 int
 skill_roots(char roots[][PATH_MAX], int *n)
@@ -58,28 +61,51 @@ slurp(const char *path, size_t *len)
 	return buf_steal(&b);
 }
 
+/* v as hex digits and a separator at p, which has room for 17 bytes: the next p. */
+static char *
+put_hex(char *p, unsigned long long v, char sep)
+{
+	char t[16];
+	int n = 0;
+
+	do
+		t[n++] = "0123456789abcdef"[v & 15];
+	while (v >>= 4);
+	while (n)
+		*p++ = t[--n];
+	*p++ = sep;
+	return p;
+}
+
 /* The signature of skill directory name under the root open as rootfd: the
  * directory's own mtime (entries added, removed, renamed: run, index.js) and the
  * mtime and size of SKILL.md and config.json, read relative to the root so no
- * path is walked twice.  0, or -1 when it holds no SKILL.md (then it is no skill). */
+ * path is walked twice; in hex, built by hand (snprintf for each skill was a tenth
+ * of `claw-skill list`).  0, or -1 when it holds no SKILL.md (then it is no skill). */
 static int
-sig_of(int rootfd, const char *name, char *sig, size_t n)
+sig_of(int rootfd, const char *name, char sig[SIG_MAX])
 {
-	char path[PATH_MAX];
+	char path[NAME_MAX + sizeof "/config.json"], *p;
+	size_t len = strlen(name);
 	struct stat d, md, cj;
 
-	if (fstatat(rootfd, name, &d, 0) < 0 || !S_ISDIR(d.st_mode))
+	if (len > NAME_MAX || fstatat(rootfd, name, &d, 0) < 0 || !S_ISDIR(d.st_mode))
 		return -1;
-	snprintf(path, sizeof path, "%s/SKILL.md", name);
+	memcpy(path, name, len);
+	memcpy(path + len, "/SKILL.md", sizeof "/SKILL.md");
 	if (fstatat(rootfd, path, &md, 0) < 0 || !S_ISREG(md.st_mode))
 		return -1;
-	snprintf(path, sizeof path, "%s/config.json", name);
+	memcpy(path + len, "/config.json", sizeof "/config.json");
 	if (fstatat(rootfd, path, &cj, 0) < 0)
 		memset(&cj, 0, sizeof cj);
-	snprintf(sig, n, "%lld.%09ld,%lld.%09ld:%lld,%lld.%09ld:%lld",
-	    (long long)d.st_mtim.tv_sec, d.st_mtim.tv_nsec,
-	    (long long)md.st_mtim.tv_sec, md.st_mtim.tv_nsec, (long long)md.st_size,
-	    (long long)cj.st_mtim.tv_sec, cj.st_mtim.tv_nsec, (long long)cj.st_size);
+	p = put_hex(sig, (unsigned long long)d.st_mtim.tv_sec, '.');
+	p = put_hex(p, (unsigned long long)d.st_mtim.tv_nsec, ',');
+	p = put_hex(p, (unsigned long long)md.st_mtim.tv_sec, '.');
+	p = put_hex(p, (unsigned long long)md.st_mtim.tv_nsec, ':');
+	p = put_hex(p, (unsigned long long)md.st_size, ',');
+	p = put_hex(p, (unsigned long long)cj.st_mtim.tv_sec, '.');
+	p = put_hex(p, (unsigned long long)cj.st_mtim.tv_nsec, ':');
+	p = put_hex(p, (unsigned long long)cj.st_size, '\0');
 	return 0;
 }
 
@@ -373,11 +399,11 @@ scan_roots(struct seen *seen)
 		if (!d)
 			continue;
 		while ((e = readdir(d))) {
-			char sig[512];
+			char sig[SIG_MAX];
 			if (e->d_name[0] == '.' || (e->d_type != DT_DIR && e->d_type != DT_LNK
 			    && e->d_type != DT_UNKNOWN))
 				continue;
-			if (sig_of(dirfd(d), e->d_name, sig, sizeof sig) < 0)
+			if (sig_of(dirfd(d), e->d_name, sig) < 0)
 				continue;
 			snprintf(dir, sizeof dir, "%s/%s", seen->roots[r], e->d_name);
 			if (seen_add(seen, dir, sig) < 0) {
