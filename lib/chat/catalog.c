@@ -15,10 +15,18 @@
 static const char search_desc[] =
     "Find a tool by keywords when none offered fits; what it finds is offered next.";
 
+/* t.k (t borrowed), null when t has no k (jv_object_get says invalid). */
 static jv
 field(jv t, const char *k)
 {
-	return jv_object_get(jv_copy(t), jv_string(k));
+	jv v = jv_get_kind(t) == JV_KIND_OBJECT ? jv_object_get(jv_copy(t), jv_string(k))
+	    : jv_null();
+
+	if (!jv_is_valid(v)) {
+		jv_free(v);
+		return jv_null();
+	}
+	return v;
 }
 
 static int
@@ -31,13 +39,15 @@ is_named(jv t, const char *name)
 	return yes;
 }
 
+/* Is name among tools (objects with a name) or among names (strings)? */
 static int
 has(jv tools, const char *name)
 {
 	int found = 0;
 
 	jv_array_foreach(tools, i, t) {
-		found |= is_named(t, name);
+		found |= jv_get_kind(t) == JV_KIND_STRING ? strcmp(jv_string_value(t), name) == 0
+		    : is_named(t, name);
 		jv_free(t);
 	}
 	return found;
@@ -124,7 +134,35 @@ by_score(const void *a, const void *b)
 {
 	const double *x = a, *y = b;
 
-	return (x[0] < y[0]) - (x[0] > y[0]);
+	return x[0] != y[0] ? (x[0] < y[0]) - (x[0] > y[0]) : (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+/* The skills of all that the query matched and skip does not hold, best first
+ * (ties in all's order: qsort is not stable, so the index decides). */
+static jv
+ranked(jv all, jv skip)
+{
+	int n = jv_array_length(jv_copy(all)), k = 0, i;
+	double *r = calloc((size_t)n + 1, 2 * sizeof *r);
+	jv out = jv_array();
+
+	for (i = 0; r && i < n; i++) {
+		jv t = jv_array_get(jv_copy(all), i), s = field(t, "score"), nm = field(t, "name");
+		if (jv_get_kind(s) == JV_KIND_NUMBER && jv_get_kind(nm) == JV_KIND_STRING
+		    && !has(skip, jv_string_value(nm))) {
+			r[2 * k] = jv_number_value(s);
+			r[2 * k++ + 1] = i;
+		}
+		jv_free(nm);
+		jv_free(s);
+		jv_free(t);
+	}
+	if (r)
+		qsort(r, (size_t)k, 2 * sizeof *r, by_score);
+	for (i = 0; i < k; i++)
+		out = jv_array_append(out, jv_array_get(jv_copy(all), (int)r[2 * i + 1]));
+	free(r);
+	return out;
 }
 
 struct pick {
@@ -167,7 +205,10 @@ search_tool(void)
 static const char *
 why_of(const struct catalog *c, jv t, jv *hold)
 {
-	*hold = jv_object_get(jv_copy(c->why), field(t, "name"));
+	jv n = field(t, "name");
+
+	*hold = jv_get_kind(n) == JV_KIND_STRING ? jv_object_get(jv_copy(c->why), n)
+	    : (jv_free(n), jv_null());
 	return jv_get_kind(*hold) == JV_KIND_STRING ? jv_string_value(*hold) : "";
 }
 
@@ -197,9 +238,8 @@ catalog_pick(sqlite3 *db, int mode, const char *query, jv msgs, struct catalog *
 {
 	struct pick p = { .c = c };
 	char *always = NULL;
-	jv all, last;
-	double *ranked;
-	int rc = 0, n, k, i;
+	jv all, last, best;
+	int rc = 0, n;
 
 	*c = (struct catalog){ .tools = jv_array(), .why = jv_object(), .mode = mode };
 	if (mode == TURN_TOOLS_NONE)
@@ -231,23 +271,12 @@ catalog_pick(sqlite3 *db, int mode, const char *query, jv msgs, struct catalog *
 		jv_free(nm);
 		jv_free(t);
 	}
-	if ((ranked = calloc((size_t)n + 1, 2 * sizeof *ranked))) {
-		for (i = k = 0; i < n; i++) {
-			jv s = field(jv_array_get(jv_copy(all), i), "score");
-			if (jv_get_kind(s) == JV_KIND_NUMBER) {
-				ranked[2 * k] = jv_number_value(s);
-				ranked[2 * k++ + 1] = i;
-			}
-			jv_free(s);
-		}
-		qsort(ranked, (size_t)k, 2 * sizeof *ranked, by_score);
-		for (i = 0; i < k; i++) {
-			jv t = jv_array_get(jv_copy(all), (int)ranked[2 * i + 1]);
-			take(&p, t, "prompt");
-			jv_free(t);
-		}
-		free(ranked);
+	best = ranked(all, jv_array());
+	jv_array_foreach(best, j, t) {
+		take(&p, t, "prompt");
+		jv_free(t);
 	}
+	jv_free(best);
 	jv_array_foreach(last, j, name) {
 		jv_array_foreach(all, x, t) {
 			if (is_named(t, jv_string_value(name)))
@@ -273,33 +302,13 @@ catalog_pick(sqlite3 *db, int mode, const char *query, jv msgs, struct catalog *
 int
 catalog_search(struct catalog *c, const char *args, struct buf *out)
 {
-	jv a = ndjson_value(args, strlen(args)), q, all, found = jv_array();
-	double *ranked;
-	int n, k = 0, i, added = 0;
+	jv a = ndjson_value(args, strlen(args)), q, all, found;
+	int added = 0;
 
 	q = jv_get_kind(a) == JV_KIND_OBJECT ? field(a, "query") : jv_null();
 	all = tools_catalog(jv_get_kind(q) == JV_KIND_STRING && *jv_string_value(q)
 	    ? jv_string_value(q) : NULL);
-	n = jv_array_length(jv_copy(all));
-	if ((ranked = calloc((size_t)n + 1, 2 * sizeof *ranked))) {
-		for (i = 0; i < n; i++) {
-			jv t = jv_array_get(jv_copy(all), i), s = field(t, "score"), nm = field(t,
-			    "name");
-			if (jv_get_kind(s) == JV_KIND_NUMBER && jv_get_kind(nm) == JV_KIND_STRING
-			    && !has(c->tools, jv_string_value(nm))) {
-				ranked[2 * k] = jv_number_value(s);
-				ranked[2 * k++ + 1] = i;
-			}
-			jv_free(nm);
-			jv_free(s);
-			jv_free(t);
-		}
-		qsort(ranked, (size_t)k, 2 * sizeof *ranked, by_score);
-		for (i = 0; i < k && i < CATALOG_FOUND_MAX; i++)
-			found = jv_array_append(found, jv_array_get(jv_copy(all),
-			    (int)ranked[2 * i + 1]));
-		free(ranked);
-	}
+	found = jv_array_slice(ranked(all, c->tools), 0, CATALOG_FOUND_MAX);
 	jv_array_foreach(found, j, t) {
 		jv nm = field(t, "name"), d = field(t, "description");
 		buf_printf(out, "%s%s: %s", added++ ? "\n" : "offered from now on:\n",
