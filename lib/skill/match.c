@@ -105,6 +105,13 @@ fill(sqlite3 *m, const struct skills *all)
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
+	/* Empty rows beyond them: BM25's IDF is log((N - n + 0.5) / (n + 0.5)), nothing
+	 * (FTS5 makes it 1e-6) for a word that half the skills have, so with two skills
+	 * installed no word would count.  Padding keeps a word rare among few skills. */
+	for (i = 0; i < SKILL_MATCH_PAD && !rc; i++)
+		if (sqlite3_exec(m, "INSERT INTO s(name, triggers, description) VALUES('', '', '')",
+		    NULL, NULL, NULL) != SQLITE_OK)
+			rc = fts_fail(m);
 	if (!rc && sqlite3_exec(m, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		rc = fts_fail(m);
 	return rc;

@@ -8,7 +8,8 @@
 
 #define SKILL_MATCH_MAXWORDS 64   /* words of the query looked up */
 #define SKILL_MATCH_WEIGHTS "8.0, 4.0, 1.0"   /* BM25 weights of name, triggers, description */
-#define SKILL_MATCH_MIN 200       /* the least score that counts as a match */
+#define SKILL_MATCH_MIN 100       /* the least score that counts as a match */
+#define SKILL_MATCH_PAD 16        /* empty rows, so that few skills still rank */
 #define SKILL_MATCH_SHARE 40      /* a match scores at least this % of the best one */
 
 struct skill_match {
