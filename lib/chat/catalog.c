@@ -271,7 +271,7 @@ catalog_pick(sqlite3 *db, int mode, const char *query, jv msgs, struct catalog *
 		jv_free(nm);
 		jv_free(t);
 	}
-	best = ranked(all, jv_array());
+	best = ranked(all, p.chosen);     /* the always ones are taken already */
 	jv_array_foreach(best, j, t) {
 		take(&p, t, "prompt");
 		jv_free(t);
