@@ -312,7 +312,8 @@ catalog_search(struct catalog *c, const char *args, struct buf *out)
 	jv_array_foreach(found, j, t) {
 		jv nm = field(t, "name"), d = field(t, "description");
 		buf_printf(out, "%s%s: %s", added++ ? "\n" : "offered from now on:\n",
-		    jv_string_value(nm), jv_get_kind(d) == JV_KIND_STRING ? jv_string_value(d) : "");
+		    jv_string_value(nm),
+		    jv_get_kind(d) == JV_KIND_STRING ? jv_string_value(d) : "");
 		c->why = jv_object_set(c->why, jv_copy(nm), jv_string("searched"));
 		c->tools = jv_array_append(c->tools, t);
 		jv_free(nm);
@@ -345,7 +346,8 @@ catalog_event(const struct catalog *c)
 
 	jv_array_foreach(c->tools, i, t) {
 		jv h, s = field(t, "score");
-		jv o = jv_object_set(jv_object_set(jv_object(), jv_string("name"), field(t, "name")),
+		jv o = jv_object_set(jv_object_set(jv_object(), jv_string("name"),
+		    field(t, "name")),
 		    jv_string("why"), jv_string(why_of(c, t, &h)));
 		if (jv_get_kind(s) == JV_KIND_NUMBER && c->mode == TURN_TOOLS_AUTO)
 			o = jv_object_set(o, jv_string("score"), s);
