@@ -178,7 +178,9 @@ take(struct pick *p, jv t, const char *why)
 	jv n = field(t, "name");
 	long k = cost(t);
 
+	/* A skill named like the search tool would be two tools of one name: a 400. */
 	if (jv_get_kind(n) == JV_KIND_STRING && !has(p->chosen, jv_string_value(n))
+	    && strcmp(jv_string_value(n), CATALOG_SEARCH) != 0
 	    && p->count < p->max && p->chars + k <= p->max_chars) {
 		p->chosen = jv_array_append(p->chosen, jv_copy(t));
 		p->c->why = jv_object_set(p->c->why, jv_copy(n), jv_string(why));
