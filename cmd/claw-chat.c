@@ -29,7 +29,8 @@
 
 static const char usage[] =
     "usage: claw-chat [-m MODEL] [-s SESSION] [-S SYSTEM] [-a FILE]... [--json] [--no-stream]\n"
-    "                 [--thinking on|off] [--show-thinking] [--cache] [--no-tools]\n"
+    "                 [--thinking on|off] [--show-thinking] [--cache]\n"
+    "                 [--tools auto|all|none] [--no-tools]\n"
     "                 [--chain-limit N] [--retries N] [--idle-timeout SECONDS]\n"
     "                 [--max-tokens N] [--speak FILE|-] [--format FORMAT] [PROMPT ...]\n"
     "       claw-chat --transcribe FILE [--json]\n"
@@ -50,7 +51,7 @@ static const char *const mode_name[] = {
 #define MAXSET 8
 static struct {
 	const char *session, *system;
-	int json, show_thinking, cache, nostream, notools, par;
+	int json, show_thinking, cache, nostream, par;
 	int mode;           /* enum mode */
 	struct { const char *key, *value; } set[MAXSET];
 	int nset;
@@ -119,7 +120,7 @@ emit_text(void *ctx, jv ev)
 	size_t n = strlen(x);
 
 	if (s->thinking && strcmp(t, "reasoning") != 0 && strcmp(t, "tool_call") != 0
-	    && strcmp(t, "tool_result") != 0) {
+	    && strcmp(t, "tool_result") != 0 && strcmp(t, "tools") != 0) {
 		fputc('\n', stderr);      /* the reasoning ends before the answer starts */
 		s->thinking = 0;
 	}
@@ -412,7 +413,8 @@ options(int argc, char **argv)
 		{ "no-stream", no_argument, &opt.nostream, 1 },
 		{ "show-thinking", no_argument, &opt.show_thinking, 1 },
 		{ "cache", no_argument, &opt.cache, 1 },
-		{ "no-tools", no_argument, &opt.notools, 1 },
+		{ "no-tools", no_argument, NULL, 'N' },
+		{ "tools", required_argument, NULL, 'K' },
 		{ "requests", no_argument, &opt.mode, REQUESTS },
 		{ "history", no_argument, &opt.mode, HISTORY },
 		{ "sessions", no_argument, &opt.mode, SESSIONS },
@@ -433,7 +435,7 @@ options(int argc, char **argv)
 	static const char *const keyed[][2] = {
 		{ "thinking", "thinking" }, { "chain-limit", "chat.chain_limit" },
 		{ "retries", "chat.retries" }, { "idle-timeout", "chat.idle_timeout" },
-		{ "max-tokens", "chat.max_tokens" },
+		{ "max-tokens", "chat.max_tokens" }, { "tools", "tools.mode" },
 	};
 	char flag[32], *end;
 	int c, i, li, rc = 0;
@@ -459,6 +461,7 @@ options(int argc, char **argv)
 			snprintf(flag, sizeof flag, "--%s", keyed[i][0]);
 			rc = setting(flag, keyed[i][1], optarg);
 			break;
+		case 'N': rc = setting("--no-tools", "tools.mode", "none"); break;
 		case 'T': opt.mode = TRANSCRIBE; opt.audio = optarg; break;
 		case 'Y': opt.mode = SAY; opt.audio = optarg; break;
 		case 'O': opt.speak = optarg; break;
@@ -497,7 +500,6 @@ load_base(sqlite3 *db)
 	base.session = opt.session;
 	base.system = opt.system;
 	base.stream = !opt.nostream;
-	base.tools = !opt.notools;
 	base.cache = opt.cache;
 	base.compact_only = opt.mode == COMPACT;
 	base.audio = transcribe_attachment;

@@ -27,7 +27,7 @@
 #include "store/telemetry.h"
 
 static const char usage[] =
-    "usage: claw-skill list [--json]\n"
+    "usage: claw-skill list [--json [--match TEXT]]\n"
     "       claw-skill info NAME\n"
     "       claw-skill match [-n N] TEXT ...\n"
     "       claw-skill run NAME [JSON | KEY=VALUE ...]\n"
@@ -95,17 +95,53 @@ evolved(sqlite3_stmt *st, const struct skill *k)
 	return yes;
 }
 
+/* The score TEXT gives each eligible skill, by all's index (0: no match): what
+ * claw-chat offers a turn.  Only eligible skills compete for the ranks.  0 or the
+ * exit code (said). */
+static int
+scores_for(const char *text, int *score)
+{
+	struct skills el = { calloc(all.n + 1, sizeof *el.v), 0 };
+	struct skill_match *r = calloc(all.n + 1, sizeof *r);
+	size_t *from = calloc(all.n + 1, sizeof *from), i;
+	int n = -1, j;
+
+	if (el.v && r && from) {
+		for (i = 0; i < all.n; i++) {
+			struct buf why = BUF_INIT;
+			skill_missing(db, &all.v[i], &why);
+			if (!why.len) {
+				from[el.n] = i;
+				el.v[el.n++] = all.v[i];   /* a view: the strings stay all's */
+			}
+			buf_free(&why);
+		}
+		n = skill_match(&el, text, r, el.n);
+	} else
+		err_set(EX_SOFTWARE, "out of memory");
+	for (j = 0; j < n; j++)
+		score[from[r[j].i]] = r[j].score;
+	free(el.v);
+	free(r);
+	free(from);
+	return n < 0 ? diag_err() : 0;
+}
+
 static int
 cmd_list(int argc, char **argv)
 {
-	int json = argc == 2 && strcmp(argv[1], "--json") == 0, rc;
+	int json = argc >= 2 && strcmp(argv[1], "--json") == 0, rc, *score = NULL;
+	const char *match = argc == 4 && json && strcmp(argv[2], "--match") == 0 ? argv[3] : NULL;
 	sqlite3_stmt *ev_st;
 	size_t i;
 
-	if (argc > 2 || (argc == 2 && !json))
+	if (argc > 4 || (argc == 2 && !json) || argc == 3 || (argc == 4 && !match))
 		return cli_usage_error(usage);
 	if ((rc = load()))
 		return rc;
+	if (match && (!(score = calloc(all.n + 1, sizeof *score)) || (rc = scores_for(match,
+	    score))))
+		return free(score), rc ? rc : (err_set(EX_SOFTWARE, "out of memory"), diag_err());
 	if (store_prepare(db, &ev_st, "SELECT 1 FROM cycles WHERE skill = ?1"
 	    " AND outcome = 'applied' AND ?2 LIKE '%/skills/' || ?1"))
 		ev_st = NULL;
@@ -114,8 +150,14 @@ cmd_list(int argc, char **argv)
 		int ev = evolved(ev_st, &all.v[i]);
 		if (json) {
 			skill_json(db, &all.v[i], &b);
-			if (ev && b.len && b.p[b.len - 1] == '}')
-				b.len--, buf_adds(&b, ",\"evolved\":true}");
+			if (b.len && b.p[b.len - 1] == '}') {
+				b.len--;
+				if (ev)
+					buf_adds(&b, ",\"evolved\":true");
+				if (score && score[i])
+					buf_printf(&b, ",\"score\":%d", score[i]);
+				buf_addc(&b, '}');
+			}
 			buf_addc(&b, '\n');
 		} else {
 			struct buf why = BUF_INIT;
@@ -134,6 +176,7 @@ cmd_list(int argc, char **argv)
 		buf_free(&b);
 	}
 	sqlite3_finalize(ev_st);
+	free(score);
 	return out_finish();
 }
 

@@ -48,7 +48,7 @@ db() { sqlite3 "$CLAW_HOME/claw.db" "$@"; }
 
 @test "--json writes delta events then a message with usage" {
 	run -0 claw-chat --json -s s1 hi there
-	echo "$output" | jq -e -s 'map(.type) | .[0] == "delta" and .[-1] == "message"'
+	echo "$output" | jq -e -s 'map(.type) | .[0] == "tools" and .[1] == "delta" and .[-1] == "message"'
 	echo "$output" | jq -e -s '[.[] | select(.type=="delta").text] | add == "echo: hi there"'
 	echo "$output" | jq -e -s '.[-1] | .model == "generic/test-model" and .session == "s1" and .usage.in > 0 and .usage.out > 0'
 }
@@ -295,7 +295,7 @@ db() { sqlite3 "$CLAW_HOME/claw.db" "$@"; }
 
 @test "skills are offered as tools; a tool call runs claw-skill and the result goes back" {
 	script '{"tool_calls":[{"id":"call_1","name":"calc","arguments":"{\"expr\":\"6*7\"}"}],"split":5}' '{"text":"It is 42."}'
-	run -0 claw-chat --json -s tools "what is 6*7?"
+	run -0 claw-chat --json --tools all -s tools "what is 6*7?"
 	req 1 | jq -e '[.body.tools[].function.name] == ["calc","translate"]'
 	desc=$(claw-skill list --json | jq -r 'select(.name == "calc") | .description')
 	req 1 | jq -e --arg d "$desc" '.body.tools[0].function.description == $d'
@@ -319,7 +319,7 @@ lone_chat() {
 	claw config set providers.generic.api_key=sk-config-secret
 	chat=$(lone_chat)
 	script '{"tool_calls":[{"id":"c1","name":"calc","arguments":"{\"expr\":\"1+1\"}"}]}' '{"text":"2"}'
-	PATH="$BATS_TEST_DIRNAME/fixtures/bin:$PATH" run -0 env OPENAI_API_KEY=sk-env JWT_SECRET=j MY_TOKEN=t "$chat" --json hi
+	PATH="$BATS_TEST_DIRNAME/fixtures/bin:$PATH" run -0 env OPENAI_API_KEY=sk-env JWT_SECRET=j MY_TOKEN=t "$chat" --json --tools all hi
 	[ -s "$FIXTURE_SKILL_LOG" ]
 	[ ! -s "$FIXTURE_SKILL_LOG.env" ]
 }
@@ -328,7 +328,7 @@ lone_chat() {
 	chat=$(lone_chat)
 	script '{"tool_calls":[{"id":"n1","name":"nap","arguments":"{}"}]}' '{"text":"woke"}'
 	start=$(date +%s)
-	PATH="$BATS_TEST_DIRNAME/fixtures/bin:$PATH" run -0 "$chat" --json hi
+	PATH="$BATS_TEST_DIRNAME/fixtures/bin:$PATH" run -0 "$chat" --json --tools all hi
 	elapsed=$(( $(date +%s) - start ))
 	# nap declares timeout 1: killed at 1 + 10 s of grace, well before 120 s.
 	[ "$elapsed" -ge 10 ] && [ "$elapsed" -lt 60 ]
@@ -338,7 +338,7 @@ lone_chat() {
 
 @test "anthropic tool use: tool_use block in, tool_result block back" {
 	script '{"tool_calls":[{"id":"toolu_1","name":"calc","arguments":"{\"expr\":\"2+3\"}"}]}' '{"text":"5"}'
-	run -0 claw-chat --json -m anth/claude-sonnet-4-5 "2+3?"
+	run -0 claw-chat --json --tools all -m anth/claude-sonnet-4-5 "2+3?"
 	req 1 | jq -e '.body.tools[0].name == "calc" and .body.tools[0].input_schema.type == "object"'
 	req 2 | jq -e '.body.messages[-1].content[0] | del(.cache_control) == {"type":"tool_result","tool_use_id":"toolu_1","content":"5"}'
 	req 2 | jq -e '.body.messages[-2].content[-1] | .type == "tool_use" and .input.expr == "2+3"'
@@ -537,7 +537,7 @@ stub_chat() { PATH="$BATS_TEST_DIRNAME/fixtures/bin:$PATH" "$(lone_chat)" "$@"; 
 	for m in generic/test-model anth/claude-sonnet-4-5; do
 		: > "$FAKE_DIR/log"
 		script '{"tool_calls":[{"id":"i1","name":"rm_everything","arguments":"{}"},{"id":"i2","name":"absent","arguments":"{}"},{"id":"i3","name":"calc","arguments":"{\"expr\":\"2*3\"}"}]}' '{"text":"ok"}'
-		run -0 stub_chat --json -m "$m" hi
+		run -0 stub_chat --json --tools all -m "$m" hi
 		echo "$output" | jq -e -s '[.[] | select(.type=="tool_result")] | map(.ok) == [false,false,true]'
 		echo "$output" | jq -e -s '[.[] | select(.type=="tool_result" and .refused)] | length == 2'
 		[ "$(nreq)" = 2 ]
@@ -547,14 +547,14 @@ stub_chat() { PATH="$BATS_TEST_DIRNAME/fixtures/bin:$PATH" "$(lone_chat)" "$@"; 
 
 @test "a skill name with a dot is offered under the tool-name pattern and mapped back (both formats)" {
 	script '{"tool_calls":[{"id":"d1","name":"webDsearch","arguments":"{}"},{"id":"d2","name":"web-search","arguments":"{}"}]}' '{"text":"done"}'
-	run -0 stub_chat --json -s dots hi
+	run -0 stub_chat --json --tools all -s dots hi
 	req 1 | jq -e '[.body.tools[].function.name] | index("webDsearch") and index("web-search")'
 	echo "$output" | jq -e -s '[.[] | select(.type=="tool_result")] | map(.name + "=" + .text) == ["web.search=dotted ran","web-search=dashed ran"]'
 	req 2 | jq -e '.body.messages[-3].tool_calls | map(.function.name) == ["webDsearch","web-search"]'
 	run -0 claw-chat --history -s dots
 	echo "$output" | jq -e -s '.[1].tool_calls[0].name == "web.search"'
 	script '{"tool_calls":[{"id":"toolu_d","name":"webDsearch","arguments":"{}"}]}' '{"text":"done"}'
-	run -0 stub_chat --json -m anth/claude-sonnet-4-5 -s dots "again"
+	run -0 stub_chat --json --tools all -m anth/claude-sonnet-4-5 -s dots "again"
 	req 3 | jq -e '[.body.tools[].name] | index("webDsearch")'
 	req 4 | jq -e '.body.messages[-1].content[0].tool_use_id == "toolu_d"'
 	grep -qx 'web.search {}' "$FIXTURE_SKILL_LOG"
@@ -688,7 +688,7 @@ stub_chat() { PATH="$BATS_TEST_DIRNAME/fixtures/bin:$PATH" "$(lone_chat)" "$@"; 
 
 @test "claw-skill's stderr goes into the tool_result event, never onto claw-chat's stderr" {
 	script '{"tool_calls":[{"id":"f1","name":"fails","arguments":"{}"}]}' '{"text":"it failed"}'
-	run -0 --separate-stderr stub_chat --json hi
+	run -0 --separate-stderr stub_chat --json --tools all hi
 	[ -z "$stderr" ]
 	echo "$output" | jq -e -s '.[] | select(.type=="tool_result") | (.ok | not) and (.stderr | test("exited with status 65")) and (.text | test("bad input"))'
 }

@@ -109,6 +109,16 @@ add_skill(jv v, long lineno, void *ctx)
 			t = jv_object_set(t, jv_string("timeout"), timeout);
 		else
 			jv_free(timeout);
+		jv score = jv_object_get(jv_copy(v), jv_string("score"));
+		if (jv_get_kind(score) == JV_KIND_NUMBER)
+			t = jv_object_set(t, jv_string("score"), score);
+		else
+			jv_free(score);
+		jv always = jv_object_get(jv_copy(v), jv_string("always"));
+		if (jv_get_kind(always) == JV_KIND_TRUE)
+			t = jv_object_set(t, jv_string("always"), always);
+		else
+			jv_free(always);
 		*cat = jv_array_append(*cat, t);
 	}
 	jv_free(type);
@@ -146,10 +156,10 @@ skill_env(void)
 }
 
 jv
-tools_catalog(void)
+tools_catalog(const char *match)
 {
 	char prog[PATH_MAX];
-	char *argv[] = { prog, "list", "--json", NULL };
+	char *argv[] = { prog, "list", "--json", match ? "--match" : NULL, (char *)match, NULL };
 	struct buf out = BUF_INIT;
 	jv cat = jv_array();
 

@@ -7,9 +7,11 @@
 #include "base/buf.h"
 #include "base/proc.h"
 
-/* The eligible skills as [{name, description, parameters, timeout}]; an empty
- * array when claw-skill is not installed.  Descriptions are cut to one line. */
-jv tools_catalog(void);
+/* The eligible skills as [{name, description, parameters, timeout, always, score}],
+ * in name order; an empty array when claw-skill is not installed.  Descriptions are
+ * cut to one line.  With match, the skills that text matches carry their score
+ * (claw-skill list --json --match). */
+jv tools_catalog(const char *match);
 
 /* Seconds past a skill's timeout: claw-skill stops the skill, and says so, first. */
 #define TOOLS_GRACE 10

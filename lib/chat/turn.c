@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "chat/cache.h"
+#include "chat/catalog.h"
 #include "store/config.h"
 #include "base/err.h"
 #include "net/fetch.h"
@@ -47,7 +48,8 @@ struct turn {
 	char session[128];
 	char key[65];               /* the cache key of this round's request */
 	struct buf system;          /* the system prompt, then the summary */
-	jv msgs, tools;             /* the conversation sent, the tool catalog */
+	jv msgs;                    /* the conversation sent */
+	struct catalog cat;         /* the tools offered, and why */
 	struct answer a;            /* this round's answer */
 	struct telemetry tel;
 };
@@ -547,6 +549,30 @@ store_user(struct turn *t)
 	}
 }
 
+/* The text of the last user message of msgs: the words the tools are chosen by. */
+static jv
+last_user_text(jv msgs)
+{
+	jv text = jv_string("");
+	int i;
+
+	for (i = jv_get_kind(msgs) == JV_KIND_ARRAY ? jv_array_length(jv_copy(msgs)) : 0;
+	    i-- > 0;) {
+		jv m = jv_array_get(jv_copy(msgs), i), h1, h2;
+		int user = strcmp(str(m, "role", &h1), "user") == 0;
+		if (user) {
+			jv_free(text);
+			text = jv_string(str(m, "text", &h2));
+			jv_free(h2);
+		}
+		jv_free(h1);
+		jv_free(m);
+		if (user)
+			break;
+	}
+	return text;
+}
+
 /* 2. What the model is sent: the stored conversation (compacted when over budget)
  * unless the request gave its own, the system prompt with the summary, the tools. */
 static int
@@ -569,8 +595,13 @@ build_context(struct turn *t)
 	if (rc == 0 && jv_get_kind(summary) == JV_KIND_STRING)
 		buf_printf(&t->system, "%sSummary of the earlier conversation:\n%s",
 		    t->system.len ? "\n\n" : "", jv_string_value(summary));
-	if (rc == 0 && !t->o->compact_only)
-		t->tools = t->o->tools ? tools_catalog() : jv_array();
+	if (rc == 0 && !t->o->compact_only) {
+		jv q = last_user_text(t->msgs);
+		if ((rc = catalog_pick(t->db, t->o->tools, jv_string_value(q), t->msgs,
+		    &t->cat)) == 0)
+			t->emit(t->ctx, catalog_event(&t->cat));
+		jv_free(q);
+	}
 	jv_free(summary);
 	jv_free(rows);
 	return rc;
@@ -586,7 +617,7 @@ from_cache(struct turn *t)
 	k = jv_object_set(jv_object_set(jv_object_set(jv_object_set(jv_object(),
 	    jv_string("models"), jv_string(o->models)), jv_string("system"),
 	    jv_string(t->system.p ? t->system.p : "")), jv_string("messages"), jv_copy(t->msgs)),
-	    jv_string("tools"), jv_copy(t->tools));
+	    jv_string("tools"), jv_copy(t->cat.tools));
 	k = jv_object_set(k, jv_string("thinking"), jv_number(o->thinking));
 	cache_key(k, t->key);
 	jv_free(k);
@@ -624,7 +655,7 @@ ask_model(struct turn *t)
 		t->emitted = 1;
 		return 0;
 	}
-	rc = ask(t, t->system.p, t->msgs, t->tools, t->o->stream, &t->a);
+	rc = ask(t, t->system.p, t->msgs, t->cat.tools, t->o->stream, &t->a);
 	t->in_tok += t->a.in_tokens;
 	t->out_tok += t->a.out_tokens;
 	t->cache_read += t->a.cache_read;
@@ -708,8 +739,16 @@ run_call(struct turn *t, const struct wire_call *c, int offered, jv *images)
 		buf_free(&res);
 		return rc;
 	}
+	if (t->cat.search && strcmp(c->name, CATALOG_SEARCH) == 0) {
+		/* Found skills are offered from the next request of this turn on. */
+		if (catalog_search(&t->cat, args, &res))
+			t->emit(t->ctx, catalog_event(&t->cat));
+		rc = store_result(t, c, res.p ? res.p : "", 1, NULL, 0);
+		buf_free(&res);
+		return rc;
+	}
 	failed = tools_run(c->name, args, &res, &diag, images,
-	    tools_limit_ms(t->tools, c->name));
+	    tools_limit_ms(t->cat.tools, c->name));
 	rc = store_result(t, c, res.p ? res.p : "", !failed, &diag, 0);
 	buf_free(&res);
 	buf_free(&diag);
@@ -725,8 +764,8 @@ offered(struct turn *t, struct wire_call *c)
 	int found = 0;
 
 	wire_skill_name(c->name, skill, sizeof skill);
-	if (jv_get_kind(t->tools) == JV_KIND_ARRAY) {
-		jv_array_foreach(t->tools, i, tool) {
+	if (jv_get_kind(t->cat.tools) == JV_KIND_ARRAY) {
+		jv_array_foreach(t->cat.tools, i, tool) {
 			jv n = jv_object_get(tool, jv_string("name"));
 			found |= jv_get_kind(n) == JV_KIND_STRING
 			    && strcmp(jv_string_value(n), skill) == 0;
@@ -845,7 +884,8 @@ int
 turn_run(sqlite3 *db, void *http, const struct turn_opts *o, turn_emit_fn *emit, void *ctx)
 {
 	struct turn t = { .db = db, .http = http, .o = o, .emit = emit, .ctx = ctx,
-	    .t0 = clock_mono_ms(), .system = BUF_INIT, .msgs = jv_null(), .tools = jv_null() };
+	    .t0 = clock_mono_ms(), .system = BUF_INIT, .msgs = jv_null(),
+	    .cat = { .tools = jv_null(), .why = jv_null() } };
 	int rc;
 
 	telemetry_init(&t.tel, "claw-chat");
@@ -859,6 +899,6 @@ turn_run(sqlite3 *db, void *http, const struct turn_opts *o, turn_emit_fn *emit,
 	answer_free(&t.a);
 	buf_free(&t.system);
 	jv_free(t.msgs);
-	jv_free(t.tools);
+	catalog_free(&t.cat);
 	return rc;
 }

@@ -10,6 +10,9 @@
 
 #define TURN_MAXMODELS 1024
 
+/* tools.mode: which skills a turn offers (chat/catalog.h). */
+enum turn_tools { TURN_TOOLS_NONE, TURN_TOOLS_ALL, TURN_TOOLS_AUTO };
+
 struct turn_opts {
 	char models[TURN_MAXMODELS];  /* "provider/model[,provider/model…]" */
 	const char *session;     /* NULL: a new session named chat-… */
@@ -17,7 +20,8 @@ struct turn_opts {
 	const char *prompt;      /* the user's text, or NULL with messages */
 	jv images;               /* [{media_type, data, name}] or null */
 	jv messages;             /* explicit conversation ({role, content}…) or null */
-	int stream, thinking, tools, compact_only;
+	int stream, thinking, compact_only;
+	int tools;               /* enum turn_tools */
 	int cache;               /* answer from the cache; also on when cache_ttl > 0 */
 	long cache_ttl;          /* seconds; 0: no expiry */
 	long chain_limit, retries, idle_timeout, keep_recent;
@@ -32,7 +36,7 @@ struct turn_opts {
 };
 
 /* The options from the config (store, environment, the key table's defaults):
- * model, thinking, cache.ttl, context.*, chat.*; streaming and tools on, no
+ * model, thinking, cache.ttl, context.*, chat.*, tools.mode; streaming on, no
  * images or messages.  0, or EX_CONFIG (err set) for a value out of its range. */
 int turn_opts_load(sqlite3 *db, struct turn_opts *o);
 /* Set the option that config key stands for from its text, checked as the config

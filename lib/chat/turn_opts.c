@@ -13,7 +13,7 @@
 #include "chat/turn.h"
 #include "store/config.h"
 
-enum { S_MODELS, S_ONOFF, S_LONG };
+enum { S_MODELS, S_ONOFF, S_LONG, S_TOOLS };
 
 static const struct setting {
 	const char *key;
@@ -25,6 +25,7 @@ static const struct setting {
 #define WHOLE 999999999         /* a config whole number: one to nine digits */
 	{ .key = "model", .type = S_MODELS, .off = F(models) },
 	{ .key = "thinking", .type = S_ONOFF, .off = F(thinking) },
+	{ .key = "tools.mode", .type = S_TOOLS, .off = F(tools) },
 	{ .key = "cache.ttl", .type = S_LONG, .off = F(cache_ttl), .hi = WHOLE },
 	{ .key = "context.keep_recent", .type = S_LONG, .off = F(keep_recent), .hi = WHOLE },
 	{ .key = "context.max_tokens", .type = S_LONG, .off = F(context_max), .hi = WHOLE },
@@ -63,6 +64,10 @@ turn_opts_set(struct turn_opts *o, const char *key, const char *value)
 	case S_ONOFF:
 		*(int *)(void *)field = strcmp(value, "on") == 0;
 		break;
+	case S_TOOLS:
+		*(int *)(void *)field = strcmp(value, "all") == 0 ? TURN_TOOLS_ALL
+		    : strcmp(value, "none") == 0 ? TURN_TOOLS_NONE : TURN_TOOLS_AUTO;
+		break;
 	case S_LONG:
 		errno = 0;
 		v = strtol(value, &end, 10);
@@ -82,7 +87,7 @@ turn_opts_load(sqlite3 *db, struct turn_opts *o)
 	size_t i;
 	int rc = 0;
 
-	*o = (struct turn_opts){ .stream = 1, .tools = 1, .images = jv_null(),
+	*o = (struct turn_opts){ .stream = 1, .tools = TURN_TOOLS_AUTO, .images = jv_null(),
 	    .messages = jv_null() };
 	for (i = 0; i < NSETTINGS && !rc; i++) {
 		char *v = NULL;

@@ -194,7 +194,8 @@ chat_event(struct chat *c, const char *ev, size_t n)
 	char type[24];
 	int sep = 0;
 
-	if (!json_member_str(ev, n, "type", type, sizeof type))
+	/* Which tools claw-chat offered is for its own --json reader, not a client. */
+	if (!json_member_str(ev, n, "type", type, sizeof type) || strcmp(type, "tools") == 0)
 		return;
 	if (strcmp(type, "message") == 0) {
 		buf_reset(&c->message);

@@ -578,6 +578,9 @@ skill_json(sqlite3 *db, const struct skill *k, struct buf *b)
 	buf_adds(b, ",\"description\":");
 	buf_add_json_str(b, k->description, strlen(k->description));
 	buf_printf(b, ",\"eligible\":%s", why.len ? "false" : "true");
+	if (k->meta && json_member(k->meta, strlen(k->meta), "always", &params, &pn)
+	    && pn == 4 && !memcmp(params, "true", 4))
+		buf_adds(b, ",\"always\":true");   /* metadata.openclaw.always: every turn */
 	if (why.len) {
 		buf_adds(b, ",\"missing\":");
 		buf_add_json_str(b, why.p, why.len);

@@ -33,8 +33,9 @@ void skills_free(struct skills *s);
 struct skill *skill_find(struct skills *s, const char *name);
 
 /* The skill as one JSON object (claw-skill list --json, the gateway's /api/v1/skills):
- * type, name, kind, description, eligible, missing (when not), permissions, triggers,
- * timeout (seconds: what a caller such as claw-chat must allow a run), dir, and
+ * type, name, kind, description, eligible, missing (when not), always (when
+ * metadata.openclaw.always is true), permissions, triggers, timeout (seconds: what
+ * a caller such as claw-chat must allow a run), dir, and
  * parameters (from config.json, when it has them). */
 void skill_json(sqlite3 *db, const struct skill *k, struct buf *b);
 #endif

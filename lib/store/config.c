@@ -20,7 +20,7 @@
 #include "store/store.h"
 
 enum type { T_STRING, T_MODEL, T_ONOFF, T_UINT, T_FRACTION, T_ADDR, T_URL, T_KIND, T_SECRET,
-    T_POLICY, T_STREAM, T_SPEECH, T_STRATEGY, T_DISPATCH, T_VOICE, NTYPES };
+    T_POLICY, T_STREAM, T_SPEECH, T_STRATEGY, T_DISPATCH, T_VOICE, T_TOOLS, NTYPES };
 
 /* The values a key of a choice type may take, separated by '|'. */
 static const char *const choices[NTYPES] = {
@@ -29,6 +29,7 @@ static const char *const choices[NTYPES] = {
 	[T_STRATEGY] = "round-robin|least-loaded|random|weighted",
 	[T_DISPATCH] = "local|cluster",
 	[T_VOICE] = "auto|always|never",
+	[T_TOOLS] = "auto|all|none",
 };
 
 static const struct key {
@@ -94,6 +95,12 @@ static const struct key {
 	{ "stt", "off", T_SPEECH },
 	{ "tts", "off", T_SPEECH },
 	{ "thinking", "off", T_ONOFF },
+	/* tools (claw-chat): which skills a turn offers, and how many */
+	{ "tools.always", NULL, T_STRING },   /* skill names offered every turn */
+	{ "tools.max", "6", T_UINT },
+	{ "tools.max_chars", "3000", T_UINT },
+	{ "tools.mode", "auto", T_TOOLS },
+	{ "tools.recent", "3", T_UINT },
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -334,7 +341,7 @@ config_check(const char *key, const char *value)
 			want = "openai or anthropic";
 		break;
 	case T_SECRET: if (!*value) want = "a non-empty value"; break;
-	case T_POLICY: case T_STREAM: case T_STRATEGY: case T_DISPATCH: case T_VOICE:
+	case T_POLICY: case T_STREAM: case T_STRATEGY: case T_DISPATCH: case T_VOICE: case T_TOOLS:
 		if (!choice(choices[k->type], value))
 			want = choices[k->type];
 		break;
