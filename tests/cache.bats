@@ -70,14 +70,27 @@ db() { sqlite3 "$CLAW_HOME/claw.db" "$@"; }
 @test "anthropic: a turn with a tool round replays byte for byte in the next turn" {
 	script '{"tool_calls":[{"id":"toolu_1","name":"calc","arguments":"{\"expr\":\"2+3\"}"}]}' \
 	    '{"text":"5"}'
-	run -0 claw-chat --json -m anth/claude-sonnet-4-5 -S "$SYS" -s s1 "2+3?"
-	run -0 claw-chat --json -m anth/claude-sonnet-4-5 -S "$SYS" -s s1 "and 3+4?"
+	# every skill offered in both turns: with auto the second would add calc (called
+	# in the first), and a changed tool list is a new prefix (see the next test)
+	run -0 claw-chat --json --tools all -m anth/claude-sonnet-4-5 -S "$SYS" -s s1 "2+3?"
+	run -0 claw-chat --json --tools all -m anth/claude-sonnet-4-5 -S "$SYS" -s s1 "and 3+4?"
 	# what the last request of turn 1 sent is where turn 2's request begins; only
 	# where the breakpoints sit may differ, and they are no part of the prefix
 	strip='.body.messages | map(.content |= (if type == "array" then map(del(.cache_control)) else . end))'
 	[ "$(req 2 | jq -c "$strip")" = "$(req 3 | jq -c "$strip | .[:3]")" ]
 	req 3 | jq -e '.body.messages[2].content[-1] | .type == "tool_result" and has("cache_control")'
 	run -0 jq -e -s 'map(select(.type == "message"))[0].usage | .cached > .in / 2' <<<"$output"
+}
+
+@test "auto catalog: the skills chosen for a turn follow the ones that stay, past the breakpoint" {
+	claw config set tools.always=translate
+	run -0 claw-chat --json -m anth/claude-sonnet-4-5 -S "$SYS" "calculate 2+3 for me"
+	# translate stays from turn to turn and carries the tools' breakpoint; calc, chosen
+	# by this prompt, comes after it, so a turn that chooses otherwise keeps that prefix
+	[ "$(req 1 | jq -c '[.body.tools[] | [.name, has("cache_control")]]')" = \
+	    '[["translate",true],["calc",false]]' ]
+	run -0 jq -e -s 'map(select(.type == "tools"))[0].offered | map(.why) == ["always", "prompt"]' \
+	    <<<"$output"
 }
 
 @test "anthropic: turn 1 writes the cache, turn 2 reads it; --json and the store say so" {

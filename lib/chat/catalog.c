@@ -214,8 +214,18 @@ why_of(const struct catalog *c, jv t, jv *hold)
 	return jv_get_kind(*hold) == JV_KIND_STRING ? jv_string_value(*hold) : "";
 }
 
-/* The chosen skills in the order sent: the always ones, then the others; by name
- * within each (the catalog comes in name order, and chosen keeps it). */
+/* A tool chosen for this turn only: the wire sends it after those that stay and
+ * puts no cache breakpoint on it, so a change among them leaves the cached prefix
+ * of the skills tool and the always skills as it was (wire.h). */
+static jv
+for_this_turn(jv t)
+{
+	return jv_object_set(t, jv_string("volatile"), jv_true());
+}
+
+/* The chosen skills in the order sent: the always ones, then the others (for this
+ * turn only); by name within each (the catalog comes in name order, and chosen
+ * keeps it). */
 static void
 order(struct catalog *c, jv all, jv chosen)
 {
@@ -227,7 +237,8 @@ order(struct catalog *c, jv all, jv chosen)
 			int always = strcmp(why_of(c, t, &h), "always") == 0;
 			if (jv_get_kind(n) == JV_KIND_STRING && has(chosen, jv_string_value(n))
 			    && always == (pass == 0))
-				c->tools = jv_array_append(c->tools, jv_copy(t));
+				c->tools = jv_array_append(c->tools, always ? jv_copy(t)
+				    : for_this_turn(jv_copy(t)));
 			jv_free(h);
 			jv_free(n);
 			jv_free(t);
@@ -317,7 +328,7 @@ catalog_search(struct catalog *c, const char *args, struct buf *out)
 		    jv_string_value(nm),
 		    jv_get_kind(d) == JV_KIND_STRING ? jv_string_value(d) : "");
 		c->why = jv_object_set(c->why, jv_copy(nm), jv_string("searched"));
-		c->tools = jv_array_append(c->tools, t);
+		c->tools = jv_array_append(c->tools, for_this_turn(t));
 		jv_free(nm);
 		jv_free(d);
 	}
