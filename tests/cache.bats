@@ -8,29 +8,19 @@
 load helper
 
 setup_file() {
-	export FAKE_DIR="$BATS_FILE_TMPDIR/fake"
-	fakeprovider_start "$FAKE_DIR"
-	local port kv
-	port=$(cat "$FAKE_DIR/port")
-	for kv in "providers.generic.base_url=http://127.0.0.1:$port/v1" model=generic/gpt-4.1 \
-	    "providers.anth.base_url=http://127.0.0.1:$port/v1" providers.anth.kind=anthropic \
-	    providers.anth.api_key=test-key-123; do
-		CLAW_HOME="$FAKE_DIR/home" "$CLAW_BIN/claw" config set "$kv"
-	done
+	fakeprovider_home model=generic/gpt-4.1 \
+	    "providers.anth.base_url=@URL@" providers.anth.kind=anthropic \
+	    providers.anth.api_key=test-key-123
 }
 
 teardown_file() {
-	kill "$(cat "$FAKE_DIR/pid")" 2>/dev/null || true
+	fakeprovider_stop
 }
 
 setup() {
-	claw_setup
-	PORT=$(cat "$FAKE_DIR/port")
-	: > "$FAKE_DIR/log"
-	: > "$FAKE_DIR/script"
+	fakeprovider_setup
 	export CLAW_SKILLS_PATH="$BATS_TEST_DIRNAME/fixtures/chat-skills"
 	export FIXTURE_SKILL_LOG="$BATS_TEST_TMPDIR/skill.log"
-	cp -a "$FAKE_DIR/home" "$CLAW_HOME"
 	# A system prompt over every model's minimum (1024 tokens: 4,096 characters),
 	# its own in each test: the fake's cache lives as long as the file's fake.
 	SYS="You are test $BATS_TEST_NUMBER. $(printf 'Rule %d: answer exactly. ' $(seq 300))"

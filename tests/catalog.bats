@@ -7,26 +7,17 @@ load helper
 OPENCLAW=/work/shared/fixtures/openclaw-skills
 
 setup_file() {
-	export FAKE_DIR="$BATS_FILE_TMPDIR/fake"
-	fakeprovider_start "$FAKE_DIR"
-	local port
-	port=$(cat "$FAKE_DIR/port")
-	for kv in "providers.generic.base_url=http://127.0.0.1:$port/v1" model=generic/test-model; do
-		CLAW_HOME="$FAKE_DIR/home" "$CLAW_BIN/claw" config set "$kv"
-	done
+	fakeprovider_home model=generic/test-model
 }
 
 teardown_file() {
-	kill "$(cat "$FAKE_DIR/pid")" 2>/dev/null || true
+	fakeprovider_stop
 }
 
 setup() {
-	claw_setup
-	: > "$FAKE_DIR/log"
-	: > "$FAKE_DIR/script"
+	fakeprovider_setup
 	export CLAW_SKILLS_PATH="$BATS_TEST_DIRNAME/fixtures/chat-skills"
 	export FIXTURE_SKILL_LOG="$BATS_TEST_TMPDIR/skill.log"
-	cp -a "$FAKE_DIR/home" "$CLAW_HOME"
 }
 
 script() { printf '%s\n' "$@" >> "$FAKE_DIR/script"; }

@@ -4,31 +4,20 @@
 load helper
 
 setup_file() {
-	export FAKE_DIR="$BATS_FILE_TMPDIR/fake"
-	fakeprovider_start "$FAKE_DIR"
-	# One configured home, copied for each test: five config sets per test add up.
-	local port kv
-	port=$(cat "$FAKE_DIR/port")
-	for kv in "providers.generic.base_url=http://127.0.0.1:$port/v1" model=generic/test-model \
-	    "providers.anth.base_url=http://127.0.0.1:$port/v1" providers.anth.kind=anthropic \
-	    providers.anth.api_key=test-key-123; do
-		CLAW_HOME="$FAKE_DIR/home" "$CLAW_BIN/claw" config set "$kv"
-	done
+	fakeprovider_home model=generic/test-model \
+	    "providers.anth.base_url=@URL@" providers.anth.kind=anthropic \
+	    providers.anth.api_key=test-key-123
 }
 
 teardown_file() {
-	kill "$(cat "$FAKE_DIR/pid")" 2>/dev/null || true
+	fakeprovider_stop
 }
 
 setup() {
-	claw_setup
-	PORT=$(cat "$FAKE_DIR/port")
-	: > "$FAKE_DIR/log"
-	: > "$FAKE_DIR/script"
+	fakeprovider_setup
 	# The real claw-skill (beside claw-chat) with two built-in skills.
 	export CLAW_SKILLS_PATH="$BATS_TEST_DIRNAME/fixtures/chat-skills"
 	export FIXTURE_SKILL_LOG="$BATS_TEST_TMPDIR/skill.log"
-	cp -a "$FAKE_DIR/home" "$CLAW_HOME"
 }
 
 script() { printf '%s\n' "$@" >> "$FAKE_DIR/script"; }

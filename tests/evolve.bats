@@ -5,25 +5,15 @@
 load helper
 
 setup_file() {
-	export FAKE_DIR="$BATS_FILE_TMPDIR/fake"
-	fakeprovider_start "$FAKE_DIR"
-	local port kv
-	port=$(cat "$FAKE_DIR/port")
-	for kv in "providers.generic.base_url=http://127.0.0.1:$port/v1" model=generic/test-model \
-	    chat.retries=0; do
-		CLAW_HOME="$FAKE_DIR/home" "$CLAW_BIN/claw" config set "$kv"
-	done
+	fakeprovider_home model=generic/test-model chat.retries=0
 }
 
 teardown_file() {
-	kill "$(cat "$FAKE_DIR/pid")" 2>/dev/null || true
+	fakeprovider_stop
 }
 
 setup() {
-	claw_setup
-	: > "$FAKE_DIR/log"
-	: > "$FAKE_DIR/script"
-	cp -a "$FAKE_DIR/home" "$CLAW_HOME"
+	fakeprovider_setup
 	greet_broken
 }
 

@@ -108,6 +108,33 @@ fakeprovider_start() {
 	[ -s "$dir/port" ]
 }
 
+# fakeprovider_home [KEY=VALUE...]: in setup_file, the fake provider in $FAKE_DIR
+# ($BATS_FILE_TMPDIR/fake) and a home there whose config points the generic provider
+# at it; then each KEY=VALUE, with @URL@ standing for the fake's base URL.
+# fakeprovider_setup in setup gives each test a copy of that home and an empty log
+# and script; fakeprovider_stop in teardown_file ends the fake.
+fakeprovider_home() {
+	export FAKE_DIR="$BATS_FILE_TMPDIR/fake"
+	fakeprovider_start "$FAKE_DIR" || return 1
+	local url kv
+	url="http://127.0.0.1:$(cat "$FAKE_DIR/port")/v1"
+	for kv in "providers.generic.base_url=@URL@" "$@"; do
+		CLAW_HOME="$FAKE_DIR/home" "$CLAW_BIN/claw" config set "${kv//@URL@/$url}" || return 1
+	done
+}
+
+fakeprovider_setup() {
+	claw_setup
+	PORT=$(cat "$FAKE_DIR/port")
+	: > "$FAKE_DIR/log"
+	: > "$FAKE_DIR/script"
+	cp -a "$FAKE_DIR/home" "$CLAW_HOME"
+}
+
+fakeprovider_stop() {
+	kill "$(cat "$FAKE_DIR/pid")" 2>/dev/null || true
+}
+
 claw_stub() {
 	local name=$1
 	shift
