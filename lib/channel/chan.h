@@ -78,9 +78,10 @@ struct chan_conn {
 	void (*send)(struct chan *c, const char *peer, const char *text, const char *reply_to,
 	    const char *edit_id, struct chan_sent *r);
 	void (*typing)(struct chan *c, const char *peer, const char *msgid);
-	/* Send the OGG/Opus file path to peer as a voice note (NULL: the connector cannot). */
-	void (*voice)(struct chan *c, const char *peer, const char *path, const char *reply_to,
-	    struct chan_sent *r);
+	/* Send the OGG/Opus note at path, read whole into audio, to peer as a voice note
+	 * (NULL: the connector cannot). */
+	void (*voice)(struct chan *c, const char *peer, const char *path,
+	    const struct buf *audio, const char *reply_to, struct chan_sent *r);
 	/* Download media id into the open file fd, at most max bytes: 0 or exit code. */
 	int (*media)(struct chan *c, const char *id, int fd, long max, char *mime, size_t mlen);
 	/* At add: check the token and learn what the connector needs (the bot's name). */

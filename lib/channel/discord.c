@@ -333,12 +333,12 @@ dc_send(struct chan *c, const char *peer, const char *text, const char *reply_to
  * allows none beside it); to an interaction, or when the file cannot be measured, a plain
  * audio attachment. */
 static void
-dc_voice(struct chan *c, const char *peer, const char *path, const char *reply_to,
-    struct chan_sent *r)
+dc_voice(struct chan *c, const char *peer, const char *path,
+    const struct buf *audio, const char *reply_to, struct chan_sent *r)
 {
 	char boundary[MULTIPART_BOUNDARY_LEN], ctype[96], route[600], b64[400];
 	unsigned char wave[256];
-	struct buf audio = BUF_INIT, json = BUF_INIT, body = BUF_INIT, ans = BUF_INIT;
+	struct buf json = BUF_INIT, body = BUF_INIT, ans = BUF_INIT;
 	size_t wn = sizeof wave;
 	double secs;
 	int patch, hook, vm;
@@ -346,14 +346,9 @@ dc_voice(struct chan *c, const char *peer, const char *path, const char *reply_t
 
 	memset(r, 0, sizeof *r);
 	r->retry_after = -1;
-	if (file_read(path, CHAN_MEDIA_MAX, &audio)) {
-		r->how = SENT_FATAL;
-		snprintf(r->why, sizeof r->why, "%s", err_msg());
-		return;
-	}
 	buf_adds(&json, "{\"allowed_mentions\":{\"parse\":[]}");
 	target(peer, reply_to, 1, route, sizeof route, &patch, &hook, &json);
-	vm = !hook && opus_shape((unsigned char *)audio.p, audio.len, &secs, wave, &wn) == 0
+	vm = !hook && opus_shape((unsigned char *)audio->p, audio->len, &secs, wave, &wn) == 0
 	    && wn > 0;
 	buf_adds(&json, ",\"attachments\":[{\"id\":0,\"filename\":\"voice-message.ogg\"");
 	if (vm) {
@@ -364,8 +359,8 @@ dc_voice(struct chan *c, const char *peer, const char *path, const char *reply_t
 		buf_adds(&json, "}]}");
 	multipart_boundary(boundary);
 	multipart_field(&body, boundary, "payload_json", json.p);
-	multipart_file(&body, boundary, "files[0]", "voice-message.ogg", "audio/ogg", audio.p,
-	    audio.len);
+	multipart_file(&body, boundary, "files[0]", "voice-message.ogg", "audio/ogg", audio->p,
+	    audio->len);
 	multipart_end(&body, boundary);
 	snprintf(ctype, sizeof ctype, "Content-Type: multipart/form-data; boundary=%s", boundary);
 	if (body.oom || json.oom) {
@@ -374,7 +369,6 @@ dc_voice(struct chan *c, const char *peer, const char *path, const char *reply_t
 	} else
 		st = dc_request(c, "POST", route, ctype, body.p, body.len, &ans, !hook, &ra);
 	outcome(st, ra, &ans, r);
-	buf_free(&audio);
 	buf_free(&json);
 	buf_free(&body);
 	buf_free(&ans);

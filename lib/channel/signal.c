@@ -478,9 +478,10 @@ sig_send(struct chan *c, const char *peer, const char *text, const char *reply_t
 
 /* The voice note as an audio attachment (signal-cli's send has no voice-note flag). */
 static void
-sig_voice(struct chan *c, const char *peer, const char *path, const char *reply_to,
-    struct chan_sent *r)
+sig_voice(struct chan *c, const char *peer, const char *path, const struct buf *audio,
+    const char *reply_to, struct chan_sent *r)
 {
+	(void)audio;    /* signal-cli reads the file itself */
 	send_params(c, peer, NULL, path, reply_to, r);
 }
 

@@ -296,20 +296,15 @@ tg_send(struct chan *c, const char *peer, const char *text, const char *reply_to
 
 /* sendVoice: the OGG/Opus file uploaded as multipart/form-data (field voice). */
 static void
-tg_voice(struct chan *c, const char *peer, const char *path, const char *reply_to,
-    struct chan_sent *r)
+tg_voice(struct chan *c, const char *peer, const char *path,
+    const struct buf *audio, const char *reply_to, struct chan_sent *r)
 {
 	char boundary[MULTIPART_BOUNDARY_LEN], ctype[96], u[1024], rp[96];
-	struct buf audio = BUF_INIT, body = BUF_INIT, ans = BUF_INIT;
+	struct buf body = BUF_INIT, ans = BUF_INIT;
 	long st, ra = -1;
 
 	memset(r, 0, sizeof *r);
 	r->retry_after = -1;
-	if (file_read(path, CHAN_MEDIA_MAX, &audio)) {
-		r->how = SENT_FATAL;
-		snprintf(r->why, sizeof r->why, "%s", err_msg());
-		return;
-	}
 	multipart_boundary(boundary);
 	multipart_field(&body, boundary, "chat_id", peer);
 	if (reply_to && *reply_to) {
@@ -317,7 +312,7 @@ tg_voice(struct chan *c, const char *peer, const char *path, const char *reply_t
 		    "true}", strtoll(reply_to, NULL, 10));
 		multipart_field(&body, boundary, "reply_parameters", rp);
 	}
-	multipart_file(&body, boundary, "voice", "voice.ogg", "audio/ogg", audio.p, audio.len);
+	multipart_file(&body, boundary, "voice", "voice.ogg", "audio/ogg", audio->p, audio->len);
 	multipart_end(&body, boundary);
 	snprintf(ctype, sizeof ctype, "Content-Type: multipart/form-data; boundary=%s", boundary);
 	url(c, "sendVoice", u, sizeof u);
@@ -329,7 +324,6 @@ tg_voice(struct chan *c, const char *peer, const char *path, const char *reply_t
 		    TG_ANSWER_MAX, 120, NULL, &ra);
 		sent(&ans, st, ra, r);
 	}
-	buf_free(&audio);
 	buf_free(&body);
 	buf_free(&ans);
 }

@@ -8,6 +8,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/file.h"
 #include "base/path.h"
 #include "base/proc.h"
 #include "channel/voice.h"
@@ -93,7 +94,13 @@ voice_send(struct chan *c, const struct q_out *o, struct chan_sent *r)
 	snprintf(path + strlen(path), sizeof path - strlen(path), "/out-%lld.ogg", o->id);
 	/* A failed engine (not installed, tts off) is not cured by waiting: a dead letter
 	 * that says why, retried by hand after the fix. */
-	if (say(path, o->text, r) == 0)
-		c->conn->voice(c, o->peer, path, o->reply_to, r);
+	if (say(path, o->text, r) == 0) {
+		struct buf audio = BUF_INIT;
+		if (file_read(path, CHAN_MEDIA_MAX, &audio))
+			snprintf(r->why, sizeof r->why, "voice: %s", err_msg());
+		else
+			c->conn->voice(c, o->peer, path, &audio, o->reply_to, r);
+		buf_free(&audio);
+	}
 	unlink(path);
 }

@@ -341,24 +341,19 @@ wa_send(struct chan *c, const char *peer, const char *text, const char *reply_to
 /* A voice note: the file uploaded (POST .../media, multipart), then an audio message
  * naming the media id it was given. */
 static void
-wa_voice(struct chan *c, const char *peer, const char *path, const char *reply_to,
-    struct chan_sent *r)
+wa_voice(struct chan *c, const char *peer, const char *path,
+    const struct buf *audio, const char *reply_to, struct chan_sent *r)
 {
 	char boundary[MULTIPART_BOUNDARY_LEN], ctype[96], u[1024], a[1200], id[128] = "";
-	struct buf audio = BUF_INIT, body = BUF_INIT, ans = BUF_INIT, content = BUF_INIT;
+	struct buf body = BUF_INIT, ans = BUF_INIT, content = BUF_INIT;
 	long st, ra = -1;
 
 	if (!in_window(c, peer, r))
 		return;
-	if (file_read(path, CHAN_MEDIA_MAX, &audio)) {
-		r->how = SENT_FATAL;
-		snprintf(r->why, sizeof r->why, "%s", err_msg());
-		return;
-	}
 	multipart_boundary(boundary);
 	multipart_field(&body, boundary, "messaging_product", "whatsapp");
 	multipart_field(&body, boundary, "type", "audio/ogg");
-	multipart_file(&body, boundary, "file", "voice.ogg", "audio/ogg", audio.p, audio.len);
+	multipart_file(&body, boundary, "file", "voice.ogg", "audio/ogg", audio->p, audio->len);
 	multipart_end(&body, boundary);
 	snprintf(ctype, sizeof ctype, "Content-Type: multipart/form-data; boundary=%s", boundary);
 	snprintf(u, sizeof u, "%s/%s/%s/media", c->base_url, c->version, c->phone_id);
@@ -378,7 +373,6 @@ wa_voice(struct chan *c, const char *peer, const char *path, const char *reply_t
 		buf_addc(&content, '}');
 		post_message(c, peer, content.p, reply_to, r);
 	}
-	buf_free(&audio);
 	buf_free(&body);
 	buf_free(&ans);
 	buf_free(&content);
