@@ -145,6 +145,9 @@ cmd_list(int argc, char **argv)
 	if (store_prepare(db, &ev_st, "SELECT 1 FROM cycles WHERE skill = ?1"
 	    " AND outcome = 'applied' AND ?2 LIKE '%/skills/' || ?1"))
 		ev_st = NULL;
+	/* One read transaction for the lines' lookups (grants, config, cycles): one
+	 * snapshot, and the WAL's read lock taken once, not twice a skill. */
+	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
 	for (i = 0; i < all.n; i++) {
 		struct buf b = BUF_INIT;
 		int ev = evolved(ev_st, &all.v[i]);
@@ -176,6 +179,7 @@ cmd_list(int argc, char **argv)
 		buf_free(&b);
 	}
 	sqlite3_finalize(ev_st);
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 	free(score);
 	return out_finish();
 }
