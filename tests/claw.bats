@@ -941,3 +941,13 @@ token() {
 		assert_equal "$got" "$want"
 	done
 }
+
+@test "the WAL stays short however many processes commit once (each open replays it)" {
+	local i
+	for i in $(seq 80); do claw config set "skills.w.k=$i"; done
+	# 32 frames of 4 KiB pages at most before a commit truncates it (store.c WAL_FRAMES),
+	# where SQLite's own auto-checkpoint let it grow by two frames a process, for ever
+	[ "$(stat -c %s "$CLAW_HOME/claw.db-wal")" -le $((32 * (4096 + 24) + 32 + 8 * 4120)) ]
+	run -0 claw config get skills.w.k
+	assert_output 80
+}

@@ -63,7 +63,7 @@ gw_store(struct gw *g)
 		return rc;
 	}
 	if (!g->inetd)
-		sqlite3_busy_timeout(g->db, 250);   /* the loop answers 503 rather than stall */
+		store_busy(g->db, 250);   /* the loop answers 503 rather than stall */
 	load(g);
 	if (!g->secret) {                  /* as gw_secret: the store, then JWT_SECRET */
 		char *s = NULL;

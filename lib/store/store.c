@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -620,6 +621,34 @@ out:
 	return rc;
 }
 
+/* A process that opens the store alone replays the whole WAL (its index in -shm is
+ * rebuilt), and so forgets what was checkpointed: SQLite's auto-checkpoint copies
+ * every frame again at each commit past its mark, and the WAL starts over only
+ * when the same connection writes once more after a checkpoint -- which processes
+ * that commit once (config set, every telemetry flush) never do.  So the WAL grew
+ * without end (1.2 MB, 300 frames read by every open after 150 sets).  Instead,
+ * past WAL_FRAMES frames a commit checkpoints the whole WAL and truncates it,
+ * never waiting for a reader (one busy now is checkpointed by a later commit). */
+#define WAL_FRAMES 32
+
+static int
+wal_hook(void *busy_ms, sqlite3 *db, const char *name, int frames)
+{
+	if (frames >= WAL_FRAMES) {
+		sqlite3_busy_timeout(db, 0);
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		sqlite3_busy_timeout(db, (int)(intptr_t)busy_ms);
+	}
+	return SQLITE_OK;
+}
+
+void
+store_busy(sqlite3 *db, int ms)
+{
+	sqlite3_busy_timeout(db, ms);
+	sqlite3_wal_hook(db, wal_hook, (void *)(intptr_t)ms);
+}
+
 int
 store_open_path(sqlite3 **dbp, const char *path)
 {
@@ -672,11 +701,10 @@ store_open_path(sqlite3 **dbp, const char *path)
 		if (rc != SQLITE_OK)
 			goto fail;
 	}
-	/* A process that opens the store alone replays the whole WAL: keep it short. */
-	if (sqlite3_exec(db,
-	    "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=64",
+	if (sqlite3_exec(db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON",
 	    NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
+	store_busy(db, 10000);
 	if ((rc = migrate(db, path))) {
 		sqlite3_close(db);
 		return rc;

@@ -9,6 +9,8 @@
 int store_open(sqlite3 **dbp);            /* 0, or an exit code with err set */
 int store_open_path(sqlite3 **dbp, const char *path);
 void store_close(sqlite3 *db);
+/* How long a statement waits for the write lock (10 s from store_open). */
+void store_busy(sqlite3 *db, int ms);
 int store_version(void);                  /* the schema version this build migrates to */
 
 /* Config's token: the store header's application_id, which every change to the config
