@@ -357,7 +357,10 @@ broker(int chan)
 		}
 		_exit(0);
 	}
-	if (pid < 0)
+	/* Our children go into the sandbox's pid namespace: once its init is gone (a
+	 * program that ended before we got here) fork says ENOMEM, and nothing is left
+	 * to answer for. */
+	if (pid < 0 && errno != ENOMEM)
 		diag("fork the display broker:");
 	else
 		waitpid(pid, NULL, 0);
