@@ -43,7 +43,7 @@ export CLAW_BIN
 # The valgrind command line a wrapper puts in front of a program, or nothing.
 _claw_valgrind() {
 	if [ "${CLAW_VALGRIND:-0}" = 1 ]; then
-		printf '%q ' valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+		printf '%q ' valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
 			--error-exitcode=99 "--suppressions=$BATS_TEST_DIRNAME/valgrind.supp"
 	fi
 }
@@ -52,7 +52,7 @@ claw_exec() {
 	local file=$1
 	shift
 	if [ "${CLAW_VALGRIND:-0}" = 1 ]; then
-		valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+		valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
 			--error-exitcode=99 "--suppressions=$BATS_TEST_DIRNAME/valgrind.supp" "$file" "$@"
 	else
 		"$file" "$@"
@@ -75,8 +75,8 @@ claw_wrap() {
 		# A server that detaches would keep valgrind's copy of our stderr, and with
 		# it a $(…) pipe, open: its reports go to files that claw_valgrind_logs reads.
 		if [ -n "$vg" ] && [ "${file##*/}" = claw-gateway ]; then
-			printf '#!/bin/sh\nexec %s%q %q %q "$@"\n' "$vg" "--log-file=$BATS_TEST_TMPDIR/valgrind.%p.log" \
-			    --show-leak-kinds=definite,indirect "$file" >"$dir/${file##*/}"
+			printf '#!/bin/sh\nexec %s%q %q "$@"\n' "$vg" "--log-file=$BATS_TEST_TMPDIR/valgrind.%p.log" \
+			    "$file" >"$dir/${file##*/}"
 			continue
 		fi
 		printf '#!/bin/sh\nexec %s%q "$@"\n' "$vg" "$file" >"$dir/${file##*/}"

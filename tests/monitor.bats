@@ -314,7 +314,7 @@ seed() {
 	chmod 755 "$CLAW_HOME"
 	run -1 claw-monitor doctor
 	assert_line --regexp "^ERROR home.mode +$CLAW_HOME is 755: group and others may enter it$"
-	run -1 claw-monitor doctor --json
+	run -1 --separate-stderr claw-monitor doctor --json
 	run -0 jq -e -s 'all(has("check") and has("severity") and has("ok") and has("message")
 	    and has("fix") and .type == "finding")' <<<"$output"
 	run -0 claw-monitor doctor --fix
@@ -332,7 +332,7 @@ seed() {
 	claw config set gateway.jwt_secret=test-secret-0123456789 2>/dev/null
 	claw config set model=openai/gpt-4o >/dev/null
 	chmod 644 "$CLAW_HOME/keys/store.key"
-	run -1 claw-monitor doctor --json
+	run -1 --separate-stderr claw-monitor doctor --json
 	run -0 jq -r 'select(.ok == false) | .check' <<<"$output"
 	assert_line keys.file
 	assert_line provider.configured
@@ -358,7 +358,7 @@ seed() {
 @test "doctor runs the built-in skills' tests" {
 	monitor_store
 	export CLAW_SKILLS_PATH="$BATS_TEST_DIRNAME/../skills"
-	run claw-monitor doctor --json
+	run --separate-stderr claw-monitor doctor --json
 	run -0 jq -r 'select(.check == "skills.tests" and .ok) | .message' <<<"$output"
 	assert_line --regexp '^calc: [0-9]+ cases pass$'
 }
