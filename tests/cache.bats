@@ -18,9 +18,7 @@ teardown_file() {
 }
 
 setup() {
-	fakeprovider_setup
-	export CLAW_SKILLS_PATH="$BATS_TEST_DIRNAME/fixtures/chat-skills"
-	export FIXTURE_SKILL_LOG="$BATS_TEST_TMPDIR/skill.log"
+	chat_skills_setup
 	# A system prompt over every model's minimum (1024 tokens: 4,096 characters),
 	# its own in each test: the fake's cache lives as long as the file's fake.
 	SYS="You are test $BATS_TEST_NUMBER. $(printf 'Rule %d: answer exactly. ' $(seq 300))"

@@ -15,9 +15,7 @@ teardown_file() {
 }
 
 setup() {
-	fakeprovider_setup
-	export CLAW_SKILLS_PATH="$BATS_TEST_DIRNAME/fixtures/chat-skills"
-	export FIXTURE_SKILL_LOG="$BATS_TEST_TMPDIR/skill.log"
+	chat_skills_setup
 }
 
 script() { printf '%s\n' "$@" >> "$FAKE_DIR/script"; }

@@ -131,6 +131,14 @@ fakeprovider_setup() {
 	cp -a "$FAKE_DIR/home" "$CLAW_HOME"
 }
 
+# fakeprovider_setup, and the real claw-skill (beside claw-chat) with the two skills of
+# fixtures/chat-skills, which log their runs to $FIXTURE_SKILL_LOG.
+chat_skills_setup() {
+	fakeprovider_setup
+	export CLAW_SKILLS_PATH="$BATS_TEST_DIRNAME/fixtures/chat-skills"
+	export FIXTURE_SKILL_LOG="$BATS_TEST_TMPDIR/skill.log"
+}
+
 fakeprovider_stop() {
 	kill "$(cat "$FAKE_DIR/pid")" 2>/dev/null || true
 }
