@@ -359,11 +359,12 @@ broker(int chan)
 	}
 	/* Our children go into the sandbox's pid namespace: once its init is gone (a
 	 * program that ended before we got here) fork says ENOMEM, and nothing is left
-	 * to answer for. */
-	if (pid < 0 && errno != ENOMEM)
-		diag("fork the display broker:");
-	else
+	 * to answer for.  Never waitpid(-1): it would reap that init, whose status the
+	 * supervisor passes on. */
+	if (pid > 0)
 		waitpid(pid, NULL, 0);
+	else if (errno != ENOMEM)
+		diag("fork the display broker:");
 	close(fd);
 }
 

@@ -739,3 +739,15 @@ sendto 1"
 		assert_equal "$stderr" "claw-sandbox: -D: DISPLAY=$d is no local X display (:N): one over the network needs the network"
 	done
 }
+
+@test "claw-sandbox -D: the program's exit status comes back, even when it ends before the broker starts" {
+	# A program that ends at once races the broker's fork (which then fails, the
+	# pid namespace's init being gone); the supervisor must still pass the status on.
+	local i rc
+	for i in $(seq 30); do
+		rc=0
+		env -u DISPLAY -u WAYLAND_DISPLAY claw-sandbox -D -d "$DIR" -- sh -c 'exit 7' \
+		    2>/dev/null || rc=$?
+		[ "$rc" -eq 7 ] || fail "run $i: exit $rc"
+	done
+}
