@@ -40,23 +40,24 @@ CLAW_BIN=$(cd "$CLAW_BIN" && pwd) || {
 }
 export CLAW_BIN
 
-# The valgrind command line a wrapper puts in front of a program, or nothing.
+# The valgrind command line a program runs under (CLAW_VALGRIND=1), or nothing: as
+# words in _claw_vg, and quoted for a wrapper by _claw_valgrind.
+_claw_vg_argv() {
+	_claw_vg=()
+	[ "${CLAW_VALGRIND:-0}" = 1 ] || return 0
+	_claw_vg=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect
+		--show-leak-kinds=definite,indirect --error-exitcode=99
+		"--suppressions=$BATS_TEST_DIRNAME/valgrind.supp")
+}
+
 _claw_valgrind() {
-	if [ "${CLAW_VALGRIND:-0}" = 1 ]; then
-		printf '%q ' valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
-			--error-exitcode=99 "--suppressions=$BATS_TEST_DIRNAME/valgrind.supp"
-	fi
+	_claw_vg_argv
+	[ ${#_claw_vg[@]} -eq 0 ] || printf '%q ' "${_claw_vg[@]}"
 }
 
 claw_exec() {
-	local file=$1
-	shift
-	if [ "${CLAW_VALGRIND:-0}" = 1 ]; then
-		valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
-			--error-exitcode=99 "--suppressions=$BATS_TEST_DIRNAME/valgrind.supp" "$file" "$@"
-	else
-		"$file" "$@"
-	fi
+	_claw_vg_argv
+	"${_claw_vg[@]}" "$@"
 }
 
 claw_run() {
