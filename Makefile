@@ -40,7 +40,9 @@ ALLLDFLAGS = $(LDHARDEN) $(SANFLAGS) $(LDFLAGS)
 # claw-chat for https only (lib/fetch_curl.c), libwebsockets by claw-channel for the
 # Discord Gateway only (lib/channel/discord_gw.c).
 STORE_LIBS     = -Wl,-Bstatic -lsqlite3 -lsodium -Wl,-Bdynamic -lm -ldl -lpthread
-LIBS_claw      = $(STORE_LIBS)
+# claw serves `claw status` itself, with claw-monitor's code (the skill index reads
+# SKILL.md front matter with libyaml).
+LIBS_claw      = -Wl,-Bstatic -lyaml -Wl,-Bdynamic $(STORE_LIBS)
 LIBS_claw-chat = -ljq $(STORE_LIBS)
 LIBS_claw-skill = -lyaml $(STORE_LIBS)
 LIBS_claw-evolve = -lyaml $(STORE_LIBS)

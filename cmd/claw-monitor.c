@@ -96,25 +96,7 @@ open_store(sqlite3 **db)
 
 /* --- status --- */
 
-static int
-cmd_status(int argc, char **argv)
-{
-	struct buf t = BUF_INIT, j = BUF_INIT;
-	int i, json = 0, rc;
-
-	for (i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--json"))
-			json = 1;
-		else
-			return bad_usage("status: unknown argument '%s'", argv[i]);
-	if ((rc = status_report(&t, &j)))
-		rc = diag_err();
-	else
-		rc = write_out(json ? &j : &t);
-	buf_free(&t);
-	buf_free(&j);
-	return rc;
-}
+static int cmd_status(int argc, char **argv) { return status_main(argc, argv, usage); }
 
 /* --- monitor --- */
 

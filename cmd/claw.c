@@ -14,41 +14,46 @@
 #include "base/err.h"
 #include "base/line.h"
 #include "base/path.h"
+#include "monitor/status.h"
 #include "store/config.h"
 #include "store/secret.h"
 #include "store/store.h"
 
+#define STATUS_SYNOPSIS "claw status [--json]\n"
 #define CONFIG_SYNOPSIS \
     "claw config set KEY=VALUE | set KEY VALUE | set KEY [-] | get [--reveal] KEY" \
     " | unset KEY | list [--json]\n"
 
 static const char usage[] =
     "usage: claw COMMAND [ARG...]\n"
+    "       " STATUS_SYNOPSIS
     "       " CONFIG_SYNOPSIS
     "       claw help [COMMAND] | --help | --version\n";
 
 static const char config_usage[] = "usage: " CONFIG_SYNOPSIS;
+static const char status_usage[] = "usage: " STATUS_SYNOPSIS;
 
 /* What `claw help` lists.  prog: the program that serves the command (claw-PROG),
- * NULL for one served here; keep: pass the command on as its first argument. */
+ * NULL for one served here, with its own usage; keep: pass the command on as its
+ * first argument. */
 static const struct command {
 	const char *name, *prog;
 	int keep;
-	const char *what;
+	const char *what, *usage;
 } commands[] = {
-	{ "chat", "chat", 0, "talk to a model (claw-chat)" },
-	{ "skill", "skill", 0, "find, check, install and run skills (claw-skill)" },
-	{ "evolve", "evolve", 0, "one self-evolution cycle (claw-evolve)" },
-	{ "node", "node", 0, "identity, peers and remote execution (claw-node)" },
-	{ "cluster", "node", 1, "balance work across nodes (claw-node cluster)" },
-	{ "gateway", "gateway", 0, "the HTTP API (claw-gateway)" },
-	{ "channel", "channel", 0, "Telegram and WhatsApp channels (claw-channel)" },
-	{ "monitor", "monitor", 0, "live metrics (claw-monitor)" },
-	{ "status", "monitor", 1, "what claw is doing (claw-monitor status)" },
-	{ "profile", "monitor", 1, "where the time goes (claw-monitor profile)" },
-	{ "doctor", "monitor", 1, "check the installation (claw-monitor doctor)" },
-	{ "config", NULL, 0, "get and set configuration" },
-	{ "help", NULL, 0, "this text" },
+	{ "chat", "chat", 0, "talk to a model (claw-chat)", NULL },
+	{ "skill", "skill", 0, "find, check, install and run skills (claw-skill)", NULL },
+	{ "evolve", "evolve", 0, "one self-evolution cycle (claw-evolve)", NULL },
+	{ "node", "node", 0, "identity, peers and remote execution (claw-node)", NULL },
+	{ "cluster", "node", 1, "balance work across nodes (claw-node cluster)", NULL },
+	{ "gateway", "gateway", 0, "the HTTP API (claw-gateway)", NULL },
+	{ "channel", "channel", 0, "Telegram and WhatsApp channels (claw-channel)", NULL },
+	{ "monitor", "monitor", 0, "live metrics (claw-monitor)", NULL },
+	{ "status", NULL, 0, "what claw is doing (claw-monitor status)", status_usage },
+	{ "profile", "monitor", 1, "where the time goes (claw-monitor profile)", NULL },
+	{ "doctor", "monitor", 1, "check the installation (claw-monitor doctor)", NULL },
+	{ "config", NULL, 0, "get and set configuration", config_usage },
+	{ "help", NULL, 0, "this text", usage },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -111,18 +116,27 @@ say_tightened(void)
 		diag("%s: group and others had access", t);
 }
 
+/* Check an existing home here, where it can be said: the programs tighten it
+ * quietly, and refuse one that is not ours themselves. */
+static void
+check_home(void)
+{
+	const char *h = path_home();
+
+	if (h && access(h, F_OK) == 0 && path_mkhome(NULL) == 0)
+		say_tightened();
+}
+
 /* claw CMD ARG...: argv[0] is CMD.  Returns only when claw-PROG did not start. */
 static int
 run_sub(int argc, char **argv)
 {
 	const struct command *c = command(argv[0]);
-	const char *prog = c ? c->prog : argv[0], *h = path_home();
+	const char *prog = c ? c->prog : argv[0];
 	int e;
 
-	/* Check an existing home here, where it can be said: the programs tighten it
-	 * quietly, and refuse one that is not ours themselves. */
-	if (c && h && access(h, F_OK) == 0 && path_mkhome(NULL) == 0)
-		say_tightened();
+	if (c)
+		check_home();
 	/* An option or a path is never a command (claw help ../x). */
 	e = !c && (*prog == '-' || strchr(prog, '/')) ? ENOENT :
 	    exec_sub(prog, c && c->keep ? c->name : NULL, argc, argv);
@@ -361,6 +375,15 @@ cmd_config(int argc, char **argv)
 	return rc;
 }
 
+/* claw status [--json]: served here, by the code of claw-monitor status, since
+ * an exec of claw-monitor was half of what it cost. */
+static int
+cmd_status(int argc, char **argv)
+{
+	check_home();
+	return status_main(argc, argv, status_usage);
+}
+
 /* claw help [COMMAND]: the command list, or the command's own usage. */
 static int
 cmd_help(int argc, char **argv)
@@ -375,7 +398,7 @@ cmd_help(int argc, char **argv)
 	if (argc > 2)
 		return cli_usage_error(usage);
 	if ((c = command(argv[1])) && !c->prog) {
-		fputs(config_usage, stdout);    /* help is answered above */
+		fputs(c->usage, stdout);        /* help is answered above */
 		return out_finish();
 	}
 	av[0] = argv[1];
@@ -383,7 +406,8 @@ cmd_help(int argc, char **argv)
 }
 
 static const struct cli_verb verbs[] = {
-	{ "config", cmd_config }, { "help", cmd_help }, { "--help", cmd_help },
+	{ "config", cmd_config }, { "status", cmd_status }, { "help", cmd_help },
+	{ "--help", cmd_help },
 	{ "-h", cmd_help }, { NULL, NULL },
 };
 

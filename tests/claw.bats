@@ -76,14 +76,26 @@ populated_store() {
 	assert_failure 64
 }
 
-@test "claw status with no claw-monitor installed exits 69 naming claw-monitor" {
-	[ ! -e /usr/local/libexec/claw/claw-monitor ] || skip "claw-monitor is installed system-wide"
+@test "claw status is served by claw itself: no claw-monitor needed, the same report" {
 	local alone
 	alone=$(claw_alone)
-	PATH=/usr/bin:/bin run --separate-stderr "$alone" status
-	assert_failure 69
-	assert_output ""
-	assert_equal "$stderr" "claw: status: not installed (claw-monitor)"
+	run -0 claw config set model=openai/gpt-4o-mini
+	PATH=/usr/bin:/bin run -0 --separate-stderr "$alone" status
+	assert_equal "$stderr" ""
+	assert_line --index 0 "claw $(version)  home $CLAW_HOME"
+	assert_line --partial "model     openai/gpt-4o-mini"
+	PATH=/usr/bin:/bin run -0 "$alone" status --json
+	local mine=$output
+	run -0 claw-monitor status --json
+	# the same object but for what moves between two runs (the store's WAL size)
+	assert_equal "$(jq -c 'del(.store.wal_bytes)' <<<"$mine")" "$(jq -c 'del(.store.wal_bytes)' <<<"$output")"
+	PATH=/usr/bin:/bin run -0 "$alone" status --help
+	assert_output "usage: claw status [--json]"
+	PATH=/usr/bin:/bin run -0 "$alone" help status
+	assert_output "usage: claw status [--json]"
+	PATH=/usr/bin:/bin run --separate-stderr -64 "$alone" status --frobnicate
+	assert_equal "${stderr_lines[0]}" "claw: status: unknown argument '--frobnicate'"
+	assert_equal "${stderr_lines[1]}" "usage: claw status [--json]"
 }
 
 @test "claw SUB for a listed program that is missing: one line, not installed, exit 69" {
@@ -142,7 +154,7 @@ populated_store() {
 	assert_output "$help"
 }
 
-@test "claw help evolve, node and status when they are missing: not installed, exit 69" {
+@test "claw help evolve, node and profile when they are missing: not installed, exit 69" {
 	[ ! -e /usr/local/libexec/claw/claw-evolve ] || skip "claw-evolve is installed system-wide"
 	local alone
 	alone=$(claw_alone)
@@ -153,20 +165,20 @@ populated_store() {
 	PATH=/usr/bin:/bin run --separate-stderr "$alone" help node
 	assert_failure 69
 	assert_equal "$stderr" "claw: node: not installed (claw-node)"
-	PATH=/usr/bin:/bin run --separate-stderr "$alone" help status
+	PATH=/usr/bin:/bin run --separate-stderr "$alone" help profile
 	assert_failure 69
-	assert_equal "$stderr" "claw: status: not installed (claw-monitor)"
+	assert_equal "$stderr" "claw: profile: not installed (claw-monitor)"
 }
 
-@test "claw version and claw --version; claw help status runs claw-monitor status --help" {
+@test "claw version and claw --version; claw help profile runs claw-monitor profile --help" {
 	run -0 claw version
 	assert_output "claw $(version)"
 	local alone real=$BATS_TEST_TMPDIR/alone/real
 	alone=$(claw_alone)
 	printf '#!/bin/sh\necho "claw-monitor $*"\n' >"$real/claw-monitor"
 	chmod +x "$real/claw-monitor"
-	run -0 "$alone" help status
-	assert_output "claw-monitor status --help"
+	run -0 "$alone" help profile
+	assert_output "claw-monitor profile --help"
 	run -0 "$alone" help monitor
 	assert_output "claw-monitor --help"
 }
@@ -194,14 +206,14 @@ populated_store() {
 	assert_output "beside"
 }
 
-@test "claw status, profile, doctor go to claw-monitor; cluster to claw-node" {
+@test "claw profile, doctor go to claw-monitor; cluster to claw-node; status stays" {
 	local alone real=$BATS_TEST_TMPDIR/alone/real
 	alone=$(claw_alone)
 	printf '#!/bin/sh\necho "claw-monitor $*"\n' >"$real/claw-monitor"
 	printf '#!/bin/sh\necho "claw-node $*"\n' >"$real/claw-node"
 	chmod +x "$real/claw-monitor" "$real/claw-node"
-	run "$alone" status --json
-	assert_output "claw-monitor status --json"
+	run -0 "$alone" status --json
+	[[ $output == '{"type":"status",'* ]] || fail "claw status ran claw-monitor: $output"
 	run "$alone" monitor -n 2
 	assert_output "claw-monitor -n 2"
 	run "$alone" doctor

@@ -10,6 +10,11 @@
  * code with err set when the store cannot be read.  Opens the store itself only
  * when one exists (status never creates it). */
 int status_report(struct buf *text, struct buf *json);
+/* The status verb whole, for claw-monitor status and for claw status, which serves
+ * it in its own process (an exec less: half of what it cost): argv[0] is the verb,
+ * then [--json] or --help; the report on stdout, usage on a bad argument.  Returns
+ * the exit code. */
+int status_main(int argc, char **argv, const char *usage);
 
 /* 1 when the store has table name (another program's, set up or not), else 0. */
 int status_has_table(sqlite3 *db, const char *name);

@@ -363,6 +363,10 @@ static const char *const migrations[] = {
 	"CREATE INDEX IF NOT EXISTS events_failed ON events(ts, program, kind, ok) WHERE ok = 0;"
 	"ALTER TABLE events ADD COLUMN cpu_ms INTEGER;"
 	"ALTER TABLE events ADD COLUMN rss_kb INTEGER;",
+
+	/* status II: the session used last, read from the end of an index rather than by
+	 * sorting every session (0.7M instructions, a fifth of claw status, at 1,000) */
+	"CREATE INDEX IF NOT EXISTS sessions_updated ON sessions(updated);",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
