@@ -231,42 +231,32 @@ s_sessions(struct out *o, sqlite3 *db)
 	buf_addc(o->j, '}');
 }
 
-/* Tokens of the turns since week and since day (ms; day is the later), by the
- * hour: token_hours, which a trigger on events keeps (local midnight is taken as
- * the hour it falls in).  One statement reads both windows.  cached: of in, what
- * the provider read from its prompt cache (a store from before it: 0). */
+/* Tokens of the turns since since (ms), by the hour: token_hours, which a trigger on
+ * events keeps (local midnight is taken as the hour it falls in).  cached: of in,
+ * what the provider read from its prompt cache (a store from before it: 0). */
 struct tokens {
 	long long in, out, turns, cached;
 };
 
 static void
-tokens(sqlite3 *db, long long week, long long day, struct tokens *w, struct tokens *d)
+tokens(sqlite3 *db, long long since, struct tokens *t)
 {
 	sqlite3_stmt *st;
-	int i;
 
-	memset(w, 0, sizeof *w);
-	memset(d, 0, sizeof *d);
+	memset(t, 0, sizeof *t);
 	if (store_prepare(db, &st, status_has_column(db, "token_hours", "tokens_cached")
-	    ? "SELECT total(turns), total(tokens_in), total(tokens_out), total(tokens_cached),"
-	    " total(iif(hour >= ?2, turns, 0)), total(iif(hour >= ?2, tokens_in, 0)),"
-	    " total(iif(hour >= ?2, tokens_out, 0)), total(iif(hour >= ?2, tokens_cached, 0))"
-	    " FROM token_hours WHERE hour >= ?1"
-	    : "SELECT total(turns), total(tokens_in), total(tokens_out), 0,"
-	    " total(iif(hour >= ?2, turns, 0)), total(iif(hour >= ?2, tokens_in, 0)),"
-	    " total(iif(hour >= ?2, tokens_out, 0)), 0"
-	    " FROM token_hours WHERE hour >= ?1"))
+	    ? "SELECT total(turns), total(tokens_in), total(tokens_out), total(tokens_cached)"
+	    " FROM token_hours WHERE hour >= ?"
+	    : "SELECT total(turns), total(tokens_in), total(tokens_out), 0"
+	    " FROM token_hours WHERE hour >= ?"))
 		return;
-	sqlite3_bind_int64(st, 1, week / HOUR_MS);
-	sqlite3_bind_int64(st, 2, day / HOUR_MS);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		for (i = 0; i < 2; i++) {
-			struct tokens *t = i ? d : w;
-			t->turns = (long long)sqlite3_column_double(st, 4 * i);
-			t->in = (long long)sqlite3_column_double(st, 4 * i + 1);
-			t->out = (long long)sqlite3_column_double(st, 4 * i + 2);
-			t->cached = (long long)sqlite3_column_double(st, 4 * i + 3);
-		}
+	sqlite3_bind_int64(st, 1, since / HOUR_MS);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		t->turns = (long long)sqlite3_column_double(st, 0);
+		t->in = (long long)sqlite3_column_double(st, 1);
+		t->out = (long long)sqlite3_column_double(st, 2);
+		t->cached = (long long)sqlite3_column_double(st, 3);
+	}
 	sqlite3_finalize(st);
 }
 
@@ -286,7 +276,8 @@ s_tokens(struct out *o, sqlite3 *db)
 
 	localtime_r(&now, &tm);
 	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-	tokens(db, o->now - 7 * DAY_MS, (long long)mktime(&tm) * 1000, &w, &d);
+	tokens(db, (long long)mktime(&tm) * 1000, &d);
+	tokens(db, o->now - 7 * DAY_MS, &w);
 	buf_printf(o->t, "tokens    today %lld in, %lld out (%lld turns); 7 days %lld in, "
 	    "%lld out (%lld turns)\n", d.in, d.out, d.turns, w.in, w.out, w.turns);
 	buf_printf(o->t, "cached    today %lld of %lld in (%lld%%); 7 days %lld of %lld in "
