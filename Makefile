@@ -40,15 +40,16 @@ ALLLDFLAGS = $(LDHARDEN) $(SANFLAGS) $(LDFLAGS)
 # claw-chat for https only (lib/fetch_curl.c), libwebsockets by claw-channel for the
 # Discord Gateway only (lib/channel/discord_gw.c).
 STORE_LIBS     = -Wl,-Bstatic -lsqlite3 -lsodium -Wl,-Bdynamic -lm -ldl -lpthread
-# claw serves `claw status` itself, with claw-monitor's code (the skill index reads
-# SKILL.md front matter with libyaml).
-LIBS_claw      = -Wl,-Bstatic -lyaml -Wl,-Bdynamic $(STORE_LIBS)
+# libyaml too, wherever SKILL.md front matter is read (claw serves `claw status`
+# itself, with claw-monitor's code, and so reads the skill index).
+YAML_LIBS      = -Wl,-Bstatic -lyaml -Wl,-Bdynamic
+LIBS_claw      = $(YAML_LIBS) $(STORE_LIBS)
 LIBS_claw-chat = -ljq $(STORE_LIBS)
-LIBS_claw-skill = -lyaml $(STORE_LIBS)
-LIBS_claw-evolve = -lyaml $(STORE_LIBS)
+LIBS_claw-skill = $(YAML_LIBS) $(STORE_LIBS)
+LIBS_claw-evolve = $(YAML_LIBS) $(STORE_LIBS)
 LIBS_claw-node = $(STORE_LIBS)
 LIBS_claw-monitor = -Wl,-Bstatic -lyaml -lseccomp -Wl,-Bdynamic $(STORE_LIBS)
-LIBS_claw-gateway = -Wl,-Bstatic -lyaml -Wl,-Bdynamic $(STORE_LIBS)
+LIBS_claw-gateway = $(YAML_LIBS) $(STORE_LIBS)
 LIBS_claw-sandbox = -Wl,-Bstatic -lseccomp -Wl,-Bdynamic
 LIBS_claw-channel = $(STORE_LIBS)
 
