@@ -27,6 +27,29 @@ layer() { claw-sandbox --check | awk -F'\t' -v l="$1" '$1 == l { print $2 }'; }
 	refute_output --partial broken
 }
 
+@test "requires.bins is looked for in every PATH directory: missing, repeated, linked and empty entries" {
+	local t=$BATS_TEST_TMPDIR
+	mkdir -p "$t/s/needs" "$t/a" "$t/b" "$t/cwd"
+	printf -- '---\ndescription: needs two programs\nmetadata: {"openclaw": {"requires": {"bins": ["tool-a", "tool-b"], "anyBins": ["nowhere-x", "tool-c"]}}}\n---\n' \
+		>"$t/s/needs/SKILL.md"
+	printf '#!/bin/sh\n' | tee "$t/a/tool-a" "$t/b/tool-b" "$t/cwd/tool-c" >/dev/null
+	chmod +x "$t/a/tool-a" "$t/b/tool-b" "$t/cwd/tool-c"
+	ln -s "$t/a" "$t/a-link"
+	export CLAW_SKILLS_PATH="$t/s"
+	cd "$t/cwd"
+	# a directory that does not exist, one named twice and through a link, an empty
+	# entry (the current directory): each program is found wherever it is
+	PATH="$t/nope:$t/a:$t/a-link:$t/a::$t/b:$PATH" run -0 claw-skill list
+	assert_line --regexp $'^needs\tinstructions\tok\t'
+	# the one in the current directory is found only through the empty entry
+	PATH="$t/a:$t/b:$PATH" run -0 claw-skill list
+	assert_line --regexp $'^needs\tinstructions\tanyBins: one of nowhere-x,tool-c\t'
+	# one that is not executable is not there
+	chmod -x "$t/b/tool-b"
+	PATH="$t/a::$t/b:$PATH" run -0 claw-skill list
+	assert_line --regexp $'^needs\tinstructions\tbins: tool-b\t'
+}
+
 @test "list --json: one object per skill, built-ins included, parameters from config.json" {
 	run -0 claw-skill list --json
 	echo "$output" | jq -e -s 'all(.type == "skill") and (map(.name) | index("calc") != null)'
