@@ -15,6 +15,7 @@
 #include "base/buf.h"
 #include "base/path.h"
 #include "store/config.h"
+#include "store/copy.h"
 #include "base/err.h"
 #include "store/secret.h"
 #include "store/store.h"
@@ -426,43 +427,27 @@ stored(sqlite3 *db, const char *key, char **value)
 	return rc;
 }
 
-/* --- the copy of config: $CLAW_HOME/claw.db-config ---
+/* --- the copy of config: $CLAW_HOME/claw.db-config (store/copy.h) ---
  *
  * What `claw config get` reads instead of the store, when it may: parsing the
- * store's whole schema on the first statement was most of its run.  One header line,
- * "claw-config 1 TOKEN LENGTH HASH", then LENGTH bytes of records "KLEN VLEN SECRET\n"
- * KEY VALUE "\n" (a sealed value is left out: SECRET 1, VLEN 0).  TOKEN is the store's
- * config token (store_token) the rows were read under, in the same transaction; HASH
- * is FNV-1a 64 of the records.  The copy answers only while the store's token is still
- * TOKEN, the records hash right and the store file is older than the copy: a change
- * since, a crash or power cut between the copy and the commit, a torn or foreign
- * file, a store file written since (a checkpoint, or damage) all send the reader to
- * the store.  Never
- * a source of truth: deleting it is always safe. */
+ * store's whole schema on the first statement was most of its run.  The body is
+ * records "KLEN VLEN SECRET\n" KEY VALUE "\n" (a sealed value is left out: SECRET 1,
+ * VLEN 0), read in the transaction that changed config (or one of its own) with the
+ * token.  A change since, a crash or power cut between the copy and the commit, a
+ * torn or foreign file, a store file written since all send the reader to the store. */
 
 #define COPY_NAME "claw.db-config"
+#define COPY_MAGIC "claw-config 1"
 #define COPY_MAX (1 << 20)
-
-static uint64_t
-fnv64(const char *p, size_t n)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	while (n--)
-		h = (h ^ (unsigned char)*p++) * 1099511628211ULL;
-	return h;
-}
 
 void
 config_copy(sqlite3 *db)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 32], head[96];
 	struct buf b = BUF_INIT;
 	sqlite3_stmt *st;
-	int token, r = SQLITE_DONE, fd = -1, ok = 0;
-	size_t hn;
+	int token, r = SQLITE_DONE;
 
-	if (path_in_home(path, sizeof path, COPY_NAME) || store_token(db, &token)
+	if (store_token(db, &token)
 	    || store_prepare(db, &st, "SELECT key, value, secret FROM config ORDER BY key"))
 		return;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
@@ -478,19 +463,8 @@ config_copy(sqlite3 *db)
 		buf_addc(&b, '\n');
 	}
 	sqlite3_finalize(st);
-	if (r != SQLITE_DONE || b.oom || b.len > COPY_MAX)
-		goto out;
-	hn = (size_t)snprintf(head, sizeof head, "claw-config 1 %d %zu %016llx\n", token, b.len,
-	    (unsigned long long)fnv64(b.p ? b.p : "", b.len));
-	snprintf(tmp, sizeof tmp, "%s.%ld", path, (long)getpid());
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
-		goto out;
-	ok = write(fd, head, hn) == (ssize_t)hn
-	    && (b.len == 0 || write(fd, b.p, b.len) == (ssize_t)b.len);
-	ok = close(fd) == 0 && ok && rename(tmp, path) == 0;
-out:
-	if (fd >= 0 && !ok)
-		unlink(tmp);
+	if (r == SQLITE_DONE && !b.oom && b.len <= COPY_MAX)
+		store_copy_write(COPY_NAME, COPY_MAGIC, token, b.p, b.len);
 	buf_free(&b);
 }
 
@@ -547,61 +521,34 @@ config_copy_lookup(const char *text, size_t n, const char *key, int *token, cons
     size_t *vn)
 {
 	const char *body;
-	char *e;
-	long t;
-	unsigned long long len, hash;
+	size_t len;
 
-	if (n < 14 || memcmp(text, "claw-config 1 ", 14) || text[n] != '\0')
+	if (store_copy_parse(text, n, COPY_MAGIC, token, &body, &len))
 		return -1;
-	t = strtol(text + 14, &e, 10);
-	if (e == text + 14 || *e != ' ' || t < INT_MIN || t > INT_MAX
-	    || !isdigit((unsigned char)e[1]) || (len = strtoull(e + 1, &e, 10), *e != ' ')
-	    || !isxdigit((unsigned char)e[1]) || (hash = strtoull(e + 1, &e, 16), *e != '\n'))
-		return -1;
-	body = e + 1;
-	if (len != (size_t)(text + n - body) || fnv64(body, len) != hash)
-		return -1;
-	*token = (int)t;
 	return copy_find(body, body + len, key, v, vn);
 }
 
-int
-config_get_cached(const char *key, char **value, enum config_source *src)
+/* config_get_cached, or with known, the token of the store as the caller has just
+ * read it. */
+static int
+get_copy(const char *key, const int *known, char **value, enum config_source *src)
 {
-	char path[PATH_MAX], env[256], *text = NULL;
+	char path[PATH_MAX], env[256];
+	struct buf text = BUF_INIT;
 	const char *d, *v = NULL;
 	int rc = -1, token, want, found;
-	struct stat sb, db;
 	size_t vn = 0;
-	ssize_t n;
-	int fd;
 
 	*value = NULL;
 	config_env_name(key, env, sizeof env);
 	if (getenv(env))
 		return config_get(NULL, key, value, src);
-	if (path_in_home(path, sizeof path, COPY_NAME))
-		return -1;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-		return -1;
-	if (fstat(fd, &sb) == 0 && sb.st_size > 0 && sb.st_size <= COPY_MAX + 96
-	    && (text = malloc((size_t)sb.st_size + 1)))
-		n = read(fd, text, (size_t)sb.st_size);
-	else
-		n = -1;
-	close(fd);
-	if (n != (ssize_t)sb.st_size)
-		goto out;
-	text[n] = '\0';
-	if ((found = config_copy_lookup(text, (size_t)n, key, &want, &v, &vn)) < 0)
-		goto out;
-	/* The copy is whole; is it current?  The header of the store at this moment.  A
-	 * store file changed since the copy was written (a checkpoint, or a hand that is
-	 * not SQLite's) is asked, not trusted: the copy would hide a damaged table. */
-	if (path_in_home(path, sizeof path, "claw.db") || stat(path, &db) < 0
-	    || db.st_mtim.tv_sec > sb.st_mtim.tv_sec || (db.st_mtim.tv_sec == sb.st_mtim.tv_sec
-	    && db.st_mtim.tv_nsec >= sb.st_mtim.tv_nsec)
-	    || store_peek_token(path, &token) || want != token)
+	/* The copy is whole and younger than the store file; is it current?  The
+	 * store's token at this moment. */
+	if (store_copy_read(COPY_NAME, COPY_MAX + 128, &text)
+	    || (found = config_copy_lookup(text.p, text.len, key, &want, &v, &vn)) < 0
+	    || (known ? (token = *known, 0) : path_in_home(path, sizeof path, "claw.db")
+	    || store_peek_token(path, &token)) || want != token)
 		goto out;
 	d = found ? NULL : config_default(key);
 	if (!found && !d) {
@@ -616,8 +563,20 @@ config_get_cached(const char *key, char **value, enum config_source *src)
 		*src = found ? CONFIG_STORE : CONFIG_DEFAULT;
 	rc = 0;
 out:
-	free(text);
+	buf_free(&text);
 	return rc;
+}
+
+int
+config_get_cached(const char *key, char **value, enum config_source *src)
+{
+	return get_copy(key, NULL, value, src);
+}
+
+int
+config_get_copy(const char *key, int token, char **value, enum config_source *src)
+{
+	return get_copy(key, &token, value, src);
 }
 
 int

@@ -22,6 +22,9 @@ int config_get(sqlite3 *db, const char *key, char **value, enum config_source *s
  * -1 when the copy cannot say (none, stale, damaged, or the key is sealed): then
  * ask config_get with the store open, and config_copy_refresh() it. */
 int config_get_cached(const char *key, char **value, enum config_source *src);
+/* config_get_cached for a caller that has just read the store's token itself
+ * (store_peek_token): the copy answers only while it was written under token. */
+int config_get_copy(const char *key, int token, char **value, enum config_source *src);
 /* Write the copy from inside a transaction on db (config_set and config_unset do,
  * before their commit); _refresh in a read transaction of its own.  A copy that
  * cannot be written is left stale, never wrong: the token tells. */
