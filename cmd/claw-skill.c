@@ -18,11 +18,13 @@
 #include "skill/grant.h"
 #include "skill/index.h"
 #include "skill/install.h"
+#include "skill/listcopy.h"
 #include "skill/match.h"
 #include "skill/new.h"
 #include "skill/run.h"
 #include "skill/skillmd.h"
 #include "skill/test.h"
+#include "store/config.h"
 #include "store/store.h"
 #include "store/telemetry.h"
 
@@ -127,30 +129,92 @@ scores_for(const char *text, int *score)
 	return n < 0 ? diag_err() : 0;
 }
 
+/* The line of `claw-skill list` for k: name, kind, what it misses or "ok", the
+ * description, and "evolved" when claw-evolve's change to it stands.  Pieces, not
+ * buf_printf: its vsnprintf over every description was a tenth of list's run. */
+static void
+list_line(struct buf *b, const struct skill *k, const struct buf *why, int ev)
+{
+	buf_adds(b, k->name), buf_addc(b, '\t');
+	buf_adds(b, k->kind), buf_addc(b, '\t');
+	buf_adds(b, why->len ? why->p : "ok"), buf_addc(b, '\t');
+	buf_adds(b, k->description ? k->description : "");
+	buf_adds(b, ev ? "\tevolved\n" : "\n");
+}
+
+/* `claw-skill list` from claw.db-skills, with no store connection, when the copy is
+ * current: the exit code, or -1 when it cannot answer (nothing was written). */
+static int
+list_from_copy(void)
+{
+	struct skills cs;
+	struct buf out = BUF_INIT, why = BUF_INIT;
+	unsigned char *ev;
+	int token, rc = -1;
+	size_t i;
+
+	if (listcopy_read(&token, &cs, &ev))
+		return -1;
+	for (i = 0; i < cs.n; i++) {
+		buf_reset(&why);
+		if (skill_missing_copy(token, &cs.v[i], &why) < 0)
+			goto out;
+		list_line(&out, &cs.v[i], &why, ev[i]);
+	}
+	if (out.oom || why.oom)
+		goto out;
+	if (out.len)
+		fwrite(out.p, 1, out.len, stdout);
+	rc = out_finish();
+out:
+	buf_free(&out);
+	buf_free(&why);
+	skills_free(&cs);
+	free(ev);
+	return rc;
+}
+
 static int
 cmd_list(int argc, char **argv)
 {
 	int json = argc >= 2 && strcmp(argv[1], "--json") == 0, rc, *score = NULL;
+	int t0, t1, fresh;
 	const char *match = argc == 4 && json && strcmp(argv[2], "--match") == 0 ? argv[3] : NULL;
+	struct buf scan = BUF_INIT;
+	unsigned char *evs = NULL;
 	sqlite3_stmt *ev_st;
 	size_t i;
 
 	if (argc > 4 || (argc == 2 && !json) || argc == 3 || (argc == 4 && !match))
 		return cli_usage_error(usage);
-	if ((rc = load()))
+	if (!json && (rc = list_from_copy()) >= 0)
 		return rc;
+	/* The token before the index is read and after: equal, nothing changed the
+	 * index, config or cycles between (the index's own refresh changes it), and the
+	 * rows listed are of the state the token names -- the copy may be written. */
+	if ((rc = open_store()))
+		return rc;
+	fresh = store_token(db, &t0) == 0;
+	if (skill_index_scan(db, &all, &scan))
+		return buf_free(&scan), diag_err();
 	if (match && (!(score = calloc(all.n + 1, sizeof *score)) || (rc = scores_for(match,
 	    score))))
-		return free(score), rc ? rc : (err_set(EX_SOFTWARE, "out of memory"), diag_err());
+		return buf_free(&scan), free(score),
+		    rc ? rc : (err_set(EX_SOFTWARE, "out of memory"), diag_err());
 	if (store_prepare(db, &ev_st, "SELECT 1 FROM cycles WHERE skill = ?1"
 	    " AND outcome = 'applied' AND ?2 LIKE '%/skills/' || ?1"))
-		ev_st = NULL;
+		ev_st = NULL, fresh = 0;
+	if (!(evs = calloc(all.n + 1, 1)))
+		fresh = 0;
 	/* One read transaction for the lines' lookups (grants, config, cycles): one
 	 * snapshot, and the WAL's read lock taken once, not twice a skill. */
 	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+	fresh = fresh && store_token(db, &t1) == 0 && t1 == t0;
 	for (i = 0; i < all.n; i++) {
 		struct buf b = BUF_INIT;
 		int ev = evolved(ev_st, &all.v[i]);
+		if (evs)
+			evs[i] = (unsigned char)ev;
 		if (json) {
 			skill_json(db, &all.v[i], &b);
 			if (b.len && b.p[b.len - 1] == '}') {
@@ -165,13 +229,7 @@ cmd_list(int argc, char **argv)
 		} else {
 			struct buf why = BUF_INIT;
 			skill_missing(db, &all.v[i], &why);
-			/* Pieces, not buf_printf: its vsnprintf over every description was a
-			 * tenth of list's run. */
-			buf_adds(&b, all.v[i].name), buf_addc(&b, '\t');
-			buf_adds(&b, all.v[i].kind), buf_addc(&b, '\t');
-			buf_adds(&b, why.len ? why.p : "ok"), buf_addc(&b, '\t');
-			buf_adds(&b, all.v[i].description);
-			buf_adds(&b, ev ? "\tevolved\n" : "\n");
+			list_line(&b, &all.v[i], &why, ev);
 			buf_free(&why);
 		}
 		if (!b.oom)
@@ -179,7 +237,15 @@ cmd_list(int argc, char **argv)
 		buf_free(&b);
 	}
 	sqlite3_finalize(ev_st);
+	/* And config's copy beside it, of the same state: the lines of the copy ask
+	 * it for their configuration keys. */
+	if (fresh) {
+		listcopy_write(t1, &scan, &all, evs);
+		config_copy(db);
+	}
 	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	buf_free(&scan);
+	free(evs);
 	free(score);
 	return out_finish();
 }

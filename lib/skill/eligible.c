@@ -141,34 +141,39 @@ on_path(const char *bin)
 	return found;
 }
 
+/* 1 when config key is set, 0 when not, -1 when the copy cannot say (token: read
+ * config from the copy written under it, not from db). */
 static int
-key_set(sqlite3 *db, const char *key)
+key_set(sqlite3 *db, const int *token, const char *key)
 {
 	char *v = NULL;
-	int set = !config_check_key(key) && !config_get(db, key, &v, NULL);
+	int rc;
 
+	if (config_check_key(key))
+		return 0;
+	rc = token ? config_get_copy(key, *token, &v, NULL) : config_get(db, key, &v, NULL);
 	free(v);
-	return set;
+	return rc < 0 ? -1 : rc == 0;
 }
 
-void
-skill_missing(sqlite3 *db, const struct skill *k, struct buf *why)
+static int
+missing(sqlite3 *db, const int *token, const struct skill *k, struct buf *why)
 {
-	int any = 0, anyok = 0, osok = 0, oses = 0;
+	int any = 0, anyok = 0, osok = 0, oses = 0, set;
 	size_t start = why->len;
 	const char *p;
 	char b[512];
 
 	if (k->error) {
 		buf_printf(why, "broken: %s", k->error);
-		return;
+		return 0;
 	}
 	for (p = k->bins; line_next(&p, b, sizeof b);)
 		if (!on_path(b))
 			buf_printf(why, "%sbins: %s", why->len > start ? "; " : "", b);
 	for (p = k->any_bins; line_next(&p, b, sizeof b);) {
 		any = 1;
-		anyok |= on_path(b);
+		anyok = anyok || on_path(b);
 	}
 	if (any && !anyok)
 		buf_printf(why, "%sanyBins: one of %s", why->len > start ? "; " : "", k->any_bins);
@@ -176,7 +181,9 @@ skill_missing(sqlite3 *db, const struct skill *k, struct buf *why)
 		if (!getenv(b) || !*getenv(b))
 			buf_printf(why, "%senv: %s", why->len > start ? "; " : "", b);
 	for (p = k->config_keys; line_next(&p, b, sizeof b);)
-		if (!key_set(db, b))
+		if ((set = key_set(db, token, b)) < 0)
+			return -1;
+		else if (!set)
 			buf_printf(why, "%sconfig: %s", why->len > start ? "; " : "", b);
 	for (p = k->os; line_next(&p, b, sizeof b);) {
 		oses = 1;
@@ -188,4 +195,17 @@ skill_missing(sqlite3 *db, const struct skill *k, struct buf *why)
 		for (char *s = why->p + start; *s; s++)
 			if (*s == '\n')
 				*s = ',';
+	return 0;
+}
+
+void
+skill_missing(sqlite3 *db, const struct skill *k, struct buf *why)
+{
+	missing(db, NULL, k, why);
+}
+
+int
+skill_missing_copy(int token, const struct skill *k, struct buf *why)
+{
+	return missing(NULL, &token, k, why);
 }

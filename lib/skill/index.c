@@ -498,18 +498,83 @@ pick(const struct seen *seen, struct skills *rows, struct skills *out)
 	return 0;
 }
 
+/* s as a netstring ("LEN:s,"), the copy's one way to write a string. */
+void
+skill_netstring(struct buf *b, const char *s, size_t n)
+{
+	buf_printf(b, "%zu:", n);
+	buf_add(b, s, n);
+	buf_addc(b, ',');
+}
+
+/* What was scanned, in order, unambiguously: "r" and each root, "d" and each
+ * skill directory with its signature.  Equal texts are equal scans. */
+static void
+scan_text(const struct seen *seen, struct buf *b)
+{
+	size_t i;
+	int r;
+
+	for (r = 0; r < seen->nroots; r++) {
+		buf_addc(b, 'r');
+		skill_netstring(b, seen->roots[r], strlen(seen->roots[r]));
+	}
+	for (i = 0; i < seen->n; i++) {
+		buf_addc(b, 'd');
+		skill_netstring(b, seen->dir[i], strlen(seen->dir[i]));
+		skill_netstring(b, seen->sig[i], strlen(seen->sig[i]));
+	}
+}
+
+static void
+seen_init(struct seen *seen)
+{
+	/* Not = { 0 }: that clears 128 kB of roots, which skill_roots fills. */
+	seen->dir = seen->sig = NULL;
+	seen->n = seen->cap = 0;
+	seen->nroots = 0;
+}
+
+static void
+seen_free(struct seen *seen)
+{
+	size_t i;
+
+	for (i = 0; i < seen->n; i++) {
+		free(seen->dir[i]);
+		free(seen->sig[i]);
+	}
+	free(seen->dir);
+	free(seen->sig);
+}
+
+int
+skill_scan(struct buf *scan)
+{
+	struct seen seen;
+	int rc;
+
+	seen_init(&seen);
+	if (!(rc = scan_roots(&seen)))
+		scan_text(&seen, scan);
+	seen_free(&seen);
+	return rc ? rc : scan->oom ? err_set(EX_SOFTWARE, "out of memory") : 0;
+}
+
 int
 skill_index(sqlite3 *db, struct skills *out)
+{
+	return skill_index_scan(db, out, NULL);
+}
+
+int
+skill_index_scan(sqlite3 *db, struct skills *out, struct buf *scan)
 {
 	struct seen seen;
 	struct skills rows = { 0 };
 	int rc, changed;
-	size_t i;
 
-	/* Not = { 0 }: that clears 128 kB of roots, which skill_roots fills. */
-	seen.dir = seen.sig = NULL;
-	seen.n = seen.cap = 0;
-	seen.nroots = 0;
+	seen_init(&seen);
 	memset(out, 0, sizeof *out);
 	if (!(rc = scan_roots(&seen)) && !(rc = load_rows(db, &seen, &rows))
 	    && !(rc = refresh(db, &seen, &rows, &changed)) && changed) {
@@ -521,12 +586,9 @@ skill_index(sqlite3 *db, struct skills *out)
 	/* Grants older than their directory go to the skill the name finds now. */
 	if (!rc)
 		rc = skill_grants_claim(db, out);
-	for (i = 0; i < seen.n; i++) {
-		free(seen.dir[i]);
-		free(seen.sig[i]);
-	}
-	free(seen.dir);
-	free(seen.sig);
+	if (!rc && scan)
+		scan_text(&seen, scan);
+	seen_free(&seen);
 	skills_free(&rows);
 	if (rc)
 		skills_free(out);

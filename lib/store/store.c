@@ -367,6 +367,23 @@ static const char *const migrations[] = {
 	/* status II: the session used last, read from the end of an index rather than by
 	 * sorting every session (0.7M instructions, a fifth of claw status, at 1,000) */
 	"CREATE INDEX IF NOT EXISTS sessions_updated ON sessions(updated);",
+
+	/* the skills copy (claw.db-skills): the skill index, and claw-evolve's applied
+	 * changes to skills, give the store a new token as config does, so a copy of
+	 * what `claw-skill list` shows answers while neither changed.  claw-evolve
+	 * inserts a cycle as running and applies it by an update; a foreign insert of
+	 * an applied cycle (a test's) needs no claw function */
+	"CREATE TRIGGER IF NOT EXISTS skills_touch_insert AFTER INSERT ON skills"
+	"  BEGIN SELECT claw_config_touch(); END;"
+	"CREATE TRIGGER IF NOT EXISTS skills_touch_update AFTER UPDATE ON skills"
+	"  BEGIN SELECT claw_config_touch(); END;"
+	"CREATE TRIGGER IF NOT EXISTS skills_touch_delete AFTER DELETE ON skills"
+	"  BEGIN SELECT claw_config_touch(); END;"
+	"CREATE TRIGGER IF NOT EXISTS cycles_touch_update AFTER UPDATE OF outcome, skill ON cycles"
+	"  WHEN OLD.outcome = 'applied' OR NEW.outcome = 'applied'"
+	"  BEGIN SELECT claw_config_touch(); END;"
+	"CREATE TRIGGER IF NOT EXISTS cycles_touch_delete AFTER DELETE ON cycles"
+	"  WHEN OLD.outcome = 'applied' BEGIN SELECT claw_config_touch(); END;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

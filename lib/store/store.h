@@ -13,8 +13,9 @@ void store_close(sqlite3 *db);
 void store_busy(sqlite3 *db, int ms);
 int store_version(void);                  /* the schema version this build migrates to */
 
-/* Config's token: the store header's application_id, which every change to the config
- * table replaces in its own transaction (a trigger).  store_peek_token reads it from
+/* The store's token: the header's application_id, which every change to the config
+ * table, the skill index or an applied evolution replaces in its own transaction
+ * (triggers), so the copies beside the store (store/copy.h) can tell they are current.  store_peek_token reads it from
  * the store at path without parsing the schema (no migration, nothing written but
  * SQLite's WAL index): 0, or -1 when it cannot (no store, a damaged one). */
 int store_token(sqlite3 *db, int *token);

@@ -1,0 +1,154 @@
+/* listcopy: the list's copy, written by a list that read the store and read by the
+ * next one.  The body: the scan, the number of skills, then for each its name,
+ * kind, description, dir, bins, any_bins, env, config_keys, os, error (empty: none;
+ * the index never stores an empty one) and "1" or "0" for evolved -- every field a
+ * netstring. */
+#include <ctype.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/path.h"
+#include "skill/listcopy.h"
+#include "store/copy.h"
+#include "store/store.h"
+
+#define MAGIC "claw-skills 1"
+#define NFIELDS 11
+
+void
+listcopy_write(int token, const struct buf *scan, const struct skills *all,
+    const unsigned char *evolved)
+{
+	struct buf b = BUF_INIT;
+	char n[24];
+	size_t i;
+	int f;
+
+	if (scan->oom)
+		return;
+	skill_netstring(&b, scan->p ? scan->p : "", scan->len);
+	skill_netstring(&b, n, (size_t)snprintf(n, sizeof n, "%zu", all->n));
+	for (i = 0; i < all->n; i++) {
+		const struct skill *k = &all->v[i];
+		const char *v[NFIELDS] = { k->name, k->kind, k->description, k->dir, k->bins,
+		    k->any_bins, k->env, k->config_keys, k->os, k->error,
+		    evolved[i] ? "1" : "0" };
+		for (f = 0; f < NFIELDS; f++)
+			skill_netstring(&b, v[f] ? v[f] : "", v[f] ? strlen(v[f]) : 0);
+	}
+	if (!b.oom && b.len <= LISTCOPY_MAX)
+		store_copy_write(LISTCOPY_NAME, MAGIC, token, b.p, b.len);
+	buf_free(&b);
+}
+
+/* The netstring at *p (before end): 0 with *s and *n, *p past it; -1 when there is
+ * none. */
+static int
+netstring(const char **p, const char *end, const char **s, size_t *n)
+{
+	const char *q = *p;
+	size_t len = 0;
+
+	if (q >= end || !isdigit((unsigned char)*q) || (*q == '0' && q + 1 < end && q[1] != ':'))
+		return -1;
+	for (; q < end && isdigit((unsigned char)*q); q++) {
+		if (len > (size_t)LISTCOPY_MAX)
+			return -1;
+		len = len * 10 + (size_t)(*q - '0');
+	}
+	if (q >= end || *q++ != ':' || len >= (size_t)(end - q) || q[len] != ',')
+		return -1;
+	*s = q;
+	*n = len;
+	*p = q + len + 1;
+	return 0;
+}
+
+int
+listcopy_parse(const char *body, size_t n, const char **scan, size_t *scanlen,
+    struct skills *out, unsigned char **evolved)
+{
+	const char *p = body, *end = body + n, *s;
+	char num[24];
+	size_t i, len, count;
+	char *e;
+	int f;
+
+	memset(out, 0, sizeof *out);
+	*evolved = NULL;
+	if (netstring(&p, end, scan, scanlen) || netstring(&p, end, &s, &len)
+	    || len == 0 || len >= sizeof num)
+		return -1;
+	memcpy(num, s, len);
+	num[len] = '\0';
+	count = strtoull(num, &e, 10);
+	/* Each skill takes at least 3 bytes a field: no count the body cannot hold. */
+	if (*e || !isdigit((unsigned char)num[0]) || count > (size_t)(end - p) / (3 * NFIELDS))
+		return -1;
+	if (!(out->v = calloc(count + 1, sizeof *out->v)) || !(*evolved = malloc(count + 1)))
+		goto fail;
+	for (i = 0; i < count; i++) {
+		struct skill *k = &out->v[i];
+		char **v[NFIELDS - 1] = { &k->name, &k->kind, &k->description, &k->dir, &k->bins,
+		    &k->any_bins, &k->env, &k->config_keys, &k->os, &k->error };
+		out->n++;
+		for (f = 0; f < NFIELDS; f++) {
+			if (netstring(&p, end, &s, &len) || memchr(s, '\0', len))
+				goto fail;
+			if (f == NFIELDS - 1) {
+				if (len != 1 || (*s != '0' && *s != '1'))
+					goto fail;
+				(*evolved)[i] = *s == '1';
+			} else if ((f != NFIELDS - 2 || len) && !(*v[f] = strndup(s, len)))
+				goto fail;
+		}
+		if (!*k->name || !*k->kind || !*k->dir)
+			goto fail;
+		k->order = i;
+	}
+	if (p != end)
+		goto fail;
+	return 0;
+fail:
+	skills_free(out);
+	free(*evolved);
+	*evolved = NULL;
+	return -1;
+}
+
+int
+listcopy_read(int *token, struct skills *out, unsigned char **evolved)
+{
+	struct buf text = BUF_INIT, now = BUF_INIT;
+	char path[PATH_MAX];
+	const char *body, *scan;
+	size_t len, scanlen;
+	int want, t, rc = -1;
+
+	memset(out, 0, sizeof *out);
+	*evolved = NULL;
+	/* Cheapest first: the copy whole and younger than the store, the same scan, and
+	 * last the store's token, which opens SQLite (without the schema). */
+	/* A home the store would refuse (not ours) is refused here too. */
+	if (path_mkhome(NULL) || store_copy_read(LISTCOPY_NAME, LISTCOPY_MAX + 128, &text)
+	    || store_copy_parse(text.p, text.len, MAGIC, &want, &body, &len)
+	    || listcopy_parse(body, len, &scan, &scanlen, out, evolved))
+		goto out;
+	if (skill_scan(&now) || now.len != scanlen || memcmp(now.p ? now.p : "", scan, scanlen)
+	    || path_in_home(path, sizeof path, "claw.db") || store_peek_token(path, &t)
+	    || t != want)
+		goto out;
+	*token = t;
+	rc = 0;
+out:
+	if (rc) {
+		skills_free(out);
+		free(*evolved);
+		*evolved = NULL;
+	}
+	buf_free(&text);
+	buf_free(&now);
+	return rc;
+}
