@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "store/config.h"
+#include "store/copy.h"
 
 static void
 lookups(const char *text, size_t size)
@@ -30,8 +31,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text, head[96];
-	uint64_t h = 14695981039346656037ULL;
-	size_t i, hn;
+	size_t hn;
 
 	if (!(text = malloc(size + sizeof head)))
 		return 0;
@@ -40,10 +40,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lookups(text, size);
 	/* and the bytes as the records of a copy whose header is right, so that the
 	 * records' parser is reached past the hash */
-	for (i = 0; i < size; i++)
-		h = (h ^ data[i]) * 1099511628211ULL;
-	hn = (size_t)snprintf(head, sizeof head, "claw-config 1 7 %zu %016llx\n", size,
-	    (unsigned long long)h);
+	hn = store_copy_head(head, sizeof head, "claw-config 1", 7, (const char *)data, size);
 	memcpy(text, head, hn);
 	memcpy(text + hn, data, size);
 	text[hn + size] = '\0';

@@ -128,6 +128,16 @@ proposal() {
 	assert_line --regexp $'^greet\tprogram\tok\t.*\tevolved$'
 	run -0 claw-skill list --json
 	assert_output --partial '"evolved":true'
+	# From list's copy (claw.db-skills) too; and a connection that is not claw's
+	# cannot unmark it behind the copy: the token's trigger needs claw's function.
+	run -0 claw-skill list
+	assert_line --regexp $'^greet\tprogram\tok\t.*\tevolved$'
+	[ -f "$CLAW_HOME/claw.db-skills" ]
+	run db "UPDATE cycles SET outcome = 'rolled-back' WHERE id = 1"
+	assert_failure
+	assert_output --partial claw_config_touch
+	run -0 claw-skill list
+	assert_line --regexp $'^greet\tprogram\tok\t.*\tevolved$'
 	# The previous version is kept; the scratch copy is gone.
 	diff -r "$BATS_TEST_TMPDIR/old" "$CLAW_HOME/evolve/1/old/greet"
 	[ ! -e "$CLAW_HOME/evolve/1/new" ]

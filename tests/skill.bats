@@ -104,6 +104,146 @@ layer() { claw-sandbox --check | awk -F'\t' -v l="$1" '$1 == l { print $2 }'; }
 	run -1 claw-skill match zzzz qqqq
 }
 
+# --- the list's copy (claw.db-skills) ---
+
+# Rewrite the list's copy with the bytes OLD replaced by NEW (as long), its hash
+# made right again, newer than the store as a real one is: what the copy says then
+# shows whether list believed it.
+forge_list() {
+	python3 - "$CLAW_HOME/claw.db-skills" "$1" "$2" <<'PY'
+import sys
+path, old, new = sys.argv[1], sys.argv[2].encode(), sys.argv[3].encode()
+assert len(old) == len(new)
+head, body = open(path, "rb").read().split(b"\n", 1)
+assert old in body, "not in the copy: %r" % old
+body = body.replace(old, new)
+magic, ver, token, n, _ = head.split(b" ")
+h = 14695981039346656037
+for c in body:
+    h = ((h ^ c) * 1099511628211) & (2**64 - 1)
+open(path, "wb").write(b"%s %s %s %d %016x\n" % (magic, ver, token, len(body), h) + body)
+PY
+	touch -d '+1 min' "$CLAW_HOME/claw.db-skills"
+}
+
+# A skill "alpha" in $BATS_TEST_TMPDIR/s, the one root besides those given.
+alpha_skill() {
+	mkdir -p "$BATS_TEST_TMPDIR/s/alpha"
+	printf -- '---\ndescription: alpha words\n---\n' >"$BATS_TEST_TMPDIR/s/alpha/SKILL.md"
+	export CLAW_SKILLS_PATH="$BATS_TEST_TMPDIR/s${1:+:$1}"
+}
+
+# Lists until one has written the copy (the first refreshes the index, which
+# changes the token: the next writes), and keeps what it printed in $listed.
+list_twice() {
+	claw-skill list >/dev/null
+	listed=$(claw-skill list)
+	[ -f "$CLAW_HOME/claw.db-skills" ]
+}
+
+@test "list answers from its copy while nothing it shows changed: the same lines, 0600" {
+	CLAW_SKILLS_PATH="$OPENCLAW:$BATS_TEST_DIRNAME/../skills"
+	[ -d "$OPENCLAW" ] || skip "no fixtures at $OPENCLAW"
+	list_twice
+	[ "$(stat -c %a "$CLAW_HOME/claw.db-skills")" = 600 ]
+	run -0 claw-skill list
+	assert_output "$listed"
+	# believed: a description changed in the copy is what list prints...
+	forge_list "Exact arithmetic" "Faked arithmetic"
+	run -0 claw-skill list
+	assert_line --regexp $'^calc\tprogram\tok\tFaked arithmetic'
+	# ...and never by list --json, which reads the store
+	run -0 claw-skill list --json
+	refute_output --partial Faked
+}
+
+@test "the list's copy is asked again when a skill changed, came or went, or the roots did" {
+	local t=$BATS_TEST_TMPDIR
+	alpha_skill "$BATS_TEST_DIRNAME/../skills"
+	list_twice
+	forge_list "alpha words" "forged word"
+	run -0 claw-skill list
+	assert_line --partial "forged word"
+	# its SKILL.md rewritten
+	printf -- '---\ndescription: alpha again\n---\n' >"$t/s/alpha/SKILL.md"
+	touch -d '+2 min' "$t/s/alpha/SKILL.md"
+	run -0 claw-skill list
+	assert_line --regexp $'^alpha\tinstructions\tok\talpha again$'
+	# a skill that came
+	list_twice
+	forge_list "alpha again" "forged agai"
+	mkdir "$t/s/beta"
+	printf -- '---\ndescription: beta words\n---\n' >"$t/s/beta/SKILL.md"
+	run -0 claw-skill list
+	assert_line --regexp $'^alpha\tinstructions\tok\talpha again$'
+	assert_line --regexp $'^beta\tinstructions\tok\tbeta words$'
+	# one that went
+	list_twice
+	forge_list "alpha again" "forged agai"
+	rm -r "$t/s/beta"
+	run -0 claw-skill list
+	refute_line --partial "beta words"
+	assert_line --partial "alpha again"
+	# other roots
+	list_twice
+	forge_list "alpha again" "forged agai"
+	CLAW_SKILLS_PATH="$t/s" run -0 claw-skill list
+	assert_line --partial "alpha again"
+	refute_line --partial calc
+}
+
+@test "through the list's copy PATH, the environment and configuration are this moment's" {
+	local t=$BATS_TEST_TMPDIR
+	mkdir -p "$t/s/needs" "$t/bin"
+	printf -- '---\ndescription: needs things\nmetadata: {"openclaw": {"requires": {"bins": ["tool-z"], "env": ["NEEDS_VAR"], "config": ["skills.entries.needs.on"]}}}\n---\n' \
+		>"$t/s/needs/SKILL.md"
+	export CLAW_SKILLS_PATH="$t/s"
+	list_twice
+	forge_list "needs things" "needs forged"
+	run -0 claw-skill list
+	assert_output $'needs\tinstructions\tbins: tool-z; env: NEEDS_VAR; config: skills.entries.needs.on\tneeds forged'
+	printf '#!/bin/sh\n' >"$t/bin/tool-z"
+	chmod +x "$t/bin/tool-z"
+	PATH="$t/bin:$PATH" NEEDS_VAR=1 run -0 claw-skill list
+	assert_output $'needs\tinstructions\tconfig: skills.entries.needs.on\tneeds forged'
+	# a key in the environment is seen from the copy too; one set in the store
+	# changes the token, and the store is asked
+	PATH="$t/bin:$PATH" NEEDS_VAR=1 CLAW_SKILLS_ENTRIES_NEEDS_ON=1 run -0 claw-skill list
+	assert_output $'needs\tinstructions\tok\tneeds forged'
+	claw config set skills.entries.needs.on=1
+	PATH="$t/bin:$PATH" NEEDS_VAR=1 run -0 claw-skill list
+	assert_output $'needs\tinstructions\tok\tneeds things'
+}
+
+@test "a list's copy that is torn, foreign, of another token or older than the store is not believed" {
+	alpha_skill
+	list_twice
+	forge_list "alpha words" "forged word"
+	sed -i 's/forged word/forgeD word/' "$CLAW_HOME/claw.db-skills"      # the hash is wrong
+	touch -d '+1 min' "$CLAW_HOME/claw.db-skills"
+	run -0 claw-skill list
+	assert_output $'alpha\tinstructions\tok\talpha words'
+	for bad in truncate garbage empty token old; do
+		list_twice
+		forge_list "alpha words" "forged word"
+		case $bad in
+		truncate) truncate -s 60 "$CLAW_HOME/claw.db-skills" ;;
+		garbage) printf 'claw-skills 1 garbage\n' >"$CLAW_HOME/claw.db-skills" ;;
+		empty) : >"$CLAW_HOME/claw.db-skills" ;;
+		token) sed -i '1s/^claw-skills 1 \(-\?[0-9]*\)/claw-skills 1 \17/' "$CLAW_HOME/claw.db-skills"
+		       touch -d '+1 min' "$CLAW_HOME/claw.db-skills" ;;
+		old) touch -d '+2 min' "$CLAW_HOME/claw.db" ;;
+		esac
+		run -0 claw-skill list
+		assert_output $'alpha\tinstructions\tok\talpha words'
+	done
+	# and a list that went to the store wrote it again, whole
+	run -0 claw-skill list
+	run -0 claw-skill list
+	assert_output $'alpha\tinstructions\tok\talpha words'
+	head -1 "$CLAW_HOME/claw.db-skills" | grep -Eq '^claw-skills 1 -?[0-9]+ [0-9]+ [0-9a-f]{16}$'
+}
+
 # --- run ---
 
 @test "run: JSON or KEY=VALUE arguments, NDJSON requests on stdin" {

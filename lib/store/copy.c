@@ -23,22 +23,30 @@ fnv64(const char *p, size_t n)
 	return h;
 }
 
+size_t
+store_copy_head(char *dst, size_t size, const char *magic, int token, const char *body,
+    size_t n)
+{
+	int hn = snprintf(dst, size, "%s %d %zu %016llx\n", magic, token, n,
+	    (unsigned long long)fnv64(body ? body : "", n));
+
+	return hn < 0 || (size_t)hn >= size ? 0 : (size_t)hn;
+}
+
 void
 store_copy_write(const char *name, const char *magic, int token, const char *body, size_t n)
 {
 	char path[PATH_MAX], tmp[PATH_MAX + 32], head[128];
-	int fd, ok, hn;
+	size_t hn;
+	int fd, ok;
 
-	if (path_in_home(path, sizeof path, name))
-		return;
-	hn = snprintf(head, sizeof head, "%s %d %zu %016llx\n", magic, token, n,
-	    (unsigned long long)fnv64(body ? body : "", n));
-	if (hn < 0 || (size_t)hn >= sizeof head)
+	if (path_in_home(path, sizeof path, name)
+	    || !(hn = store_copy_head(head, sizeof head, magic, token, body, n)))
 		return;
 	snprintf(tmp, sizeof tmp, "%s.%ld", path, (long)getpid());
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
 		return;
-	ok = write(fd, head, (size_t)hn) == hn && (n == 0 || write(fd, body, n) == (ssize_t)n);
+	ok = write(fd, head, hn) == (ssize_t)hn && (n == 0 || write(fd, body, n) == (ssize_t)n);
 	ok = close(fd) == 0 && ok && rename(tmp, path) == 0;
 	if (!ok)
 		unlink(tmp);

@@ -11,6 +11,10 @@
 
 #include "base/buf.h"
 
+/* The header line of a copy of body (n bytes) written under token into dst:
+ * its length, or 0 when it does not fit. */
+size_t store_copy_head(char *dst, size_t size, const char *magic, int token,
+    const char *body, size_t n);
 /* Write $CLAW_HOME/name, 0600, whole or not at all (a temporary renamed over it).
  * A copy that cannot be written is left stale, never wrong: the token tells. */
 void store_copy_write(const char *name, const char *magic, int token, const char *body,

@@ -1,0 +1,59 @@
+/* fuzz/listcopy: the reader of claw.db-skills, the copy of what claw-skill list
+ * shows, believed while the store's token and a new scan match.  Whatever the
+ * bytes, it answers 0 or -1; on 0 the scan lies inside the input, every skill has
+ * a name, a kind and a directory, and what it allocated is freed (ASan's leak
+ * check); the same bytes behind a right header reach it through the copy's
+ * header parser too. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "skill/listcopy.h"
+#include "store/copy.h"
+
+static void
+parse(const char *body, size_t n)
+{
+	struct skills s;
+	unsigned char *ev;
+	const char *scan;
+	size_t scanlen, i;
+
+	if (listcopy_parse(body, n, &scan, &scanlen, &s, &ev))
+		return;
+	if (scan < body || scan + scanlen > body + n)
+		__builtin_trap();
+	for (i = 0; i < s.n; i++)
+		if (!s.v[i].name || !*s.v[i].name || !s.v[i].kind || !s.v[i].dir || ev[i] > 1)
+			__builtin_trap();
+	skills_free(&s);
+	free(ev);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *text, head[96];
+	const char *body;
+	size_t hn, len;
+	int token;
+
+	if (!(text = malloc(size + sizeof head)))
+		return 0;
+	memcpy(text, data, size);
+	text[size] = '\0';
+	parse(text, size);
+	if (store_copy_parse(text, size, "claw-skills 1", &token, &body, &len) == 0)
+		parse(body, len);
+	hn = store_copy_head(head, sizeof head, "claw-skills 1", -7, (const char *)data, size);
+	memcpy(text, head, hn);
+	memcpy(text + hn, data, size);
+	text[hn + size] = '\0';
+	if (store_copy_parse(text, hn + size, "claw-skills 1", &token, &body, &len)
+	    || token != -7 || body != text + hn || len != size)
+		__builtin_trap();
+	parse(body, len);
+	free(text);
+	return 0;
+}
