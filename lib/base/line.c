@@ -55,7 +55,12 @@ line_next(const char **p, char *item, size_t n)
 	if (!*p || !**p)
 		return 0;
 	len = strcspn(*p, "\n");
-	snprintf(item, n, "%.*s", (int)len, *p);
+	/* snprintf's cut, by memcpy: snprintf was a tenth of a list from its copy. */
+	if (n) {
+		size_t c = len < n ? len : n - 1;
+		memcpy(item, *p, c);
+		item[c] = '\0';
+	}
 	*p += len + ((*p)[len] == '\n');
 	return 1;
 }

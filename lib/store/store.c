@@ -652,15 +652,28 @@ out:
  * never waiting for a reader (one busy now is checkpointed by a later commit). */
 #define WAL_FRAMES 32
 
+#define BUSY_MS 10000       /* how long store_open's connections wait for a lock */
+
+static void
+truncate_wal(sqlite3 *db, const char *name, int busy_ms)
+{
+	sqlite3_busy_timeout(db, 0);
+	sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	sqlite3_busy_timeout(db, busy_ms);
+}
+
 static int
 wal_hook(void *busy_ms, sqlite3 *db, const char *name, int frames)
 {
-	if (frames >= WAL_FRAMES) {
-		sqlite3_busy_timeout(db, 0);
-		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-		sqlite3_busy_timeout(db, (int)(intptr_t)busy_ms);
-	}
+	if (frames >= WAL_FRAMES)
+		truncate_wal(db, name, (int)(intptr_t)busy_ms);
 	return SQLITE_OK;
+}
+
+void
+store_checkpoint(sqlite3 *db)
+{
+	truncate_wal(db, NULL, BUSY_MS);
 }
 
 void
@@ -689,7 +702,7 @@ store_open_path(sqlite3 **dbp, const char *path)
 		return rc;
 	}
 	sqlite3_extended_result_codes(db, 0);
-	sqlite3_busy_timeout(db, 10000);
+	sqlite3_busy_timeout(db, BUSY_MS);
 	/* Leave checkpoints to SQLite's auto-checkpoint: a short-lived process
 	 * should not pay a checkpoint and two fsyncs at every close. */
 	sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
@@ -725,7 +738,7 @@ store_open_path(sqlite3 **dbp, const char *path)
 	if (sqlite3_exec(db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON",
 	    NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
-	store_busy(db, 10000);
+	store_busy(db, BUSY_MS);
 	if ((rc = migrate(db, path))) {
 		sqlite3_close(db);
 		return rc;

@@ -11,6 +11,11 @@ int store_open_path(sqlite3 **dbp, const char *path);
 void store_close(sqlite3 *db);
 /* How long a statement waits for the write lock (10 s from store_open). */
 void store_busy(sqlite3 *db, int ms);
+/* Checkpoint the whole WAL into the store and truncate it, now, never waiting for
+ * a reader (one busy now leaves it to a later commit), for a connection that waits
+ * as store_open's do: the next process to open the store alone has no frames to
+ * replay.  Outside any transaction. */
+void store_checkpoint(sqlite3 *db);
 int store_version(void);                  /* the schema version this build migrates to */
 
 /* The store's token: the header's application_id, which every change to the config
