@@ -516,12 +516,44 @@ functions(sqlite3 *db)
 	    config_touch, NULL, NULL) == SQLITE_OK ? 0 : store_fail(db, "store");
 }
 
+/* The token from the store file's own header, when that is the latest committed
+ * state: in WAL mode (header bytes 18 and 19 are 2) the file holds only pages a
+ * checkpoint copied there, all committed, so with no WAL (none, or truncated to
+ * nothing: no frame is newer) its header is the store as of the moment the WAL was
+ * seen empty.  A commit after that moment is one the reader came before; a
+ * checkpoint needs frames, so it can only have begun after that moment too, and a
+ * header read while one writes it gives a token no copy has.  0, or -1 to ask
+ * SQLite (a WAL with frames, rollback mode, anything else). */
+static int
+header_token(const char *path, int *token)
+{
+	char wal[PATH_MAX + 8];
+	unsigned char h[100];
+	struct stat st;
+	int fd;
+	ssize_t n;
+
+	if (snprintf(wal, sizeof wal, "%s-wal", path) >= (int)sizeof wal
+	    || (stat(wal, &st) == 0 ? st.st_size != 0 : errno != ENOENT))
+		return -1;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return -1;
+	n = pread(fd, h, sizeof h, 0);
+	close(fd);
+	if (n != (ssize_t)sizeof h || memcmp(h, "SQLite format 3", 16) || h[18] != 2 || h[19] != 2)
+		return -1;
+	*token = (int)((uint32_t)h[68] << 24 | (uint32_t)h[69] << 16 | (uint32_t)h[70] << 8 | h[71]);
+	return 0;
+}
+
 int
 store_peek_token(const char *path, int *token)
 {
 	sqlite3 *db = NULL;
 	int rc = -1;
 
+	if (header_token(path, token) == 0)
+		return 0;
 	pthread_once(&configured, configure);
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL)
 	    == SQLITE_OK) {

@@ -1,5 +1,6 @@
 /* Unit tests for lib/store/store.c (and telemetry rows): the store is created private, in WAL
  * mode, at the current schema version; a damaged file is refused untouched. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,6 +259,44 @@ main(void)
 	rc = store_open_path(&db, path);
 	ok(rc != 0 && db == NULL, "a truncated store is refused (%d: %s)", rc, err_msg());
 	ok(same_file(path, junk, 100), "and left as it was");
+
+	/* The token, from SQLite while the WAL holds frames, from the file's header
+	 * when it holds none, the same either way; never from a rollback-mode header. */
+	{
+		char wal[420];
+		struct stat st;
+		int tok, t1 = 0, t2 = 0;
+		snprintf(path, sizeof path, "%s/token.db", tmp);
+		snprintf(wal, sizeof wal, "%s-wal", path);
+		ok(store_open_path(&db, path) == 0, "a store for the token");
+		ok(store_exec(db, "PRAGMA application_id=1234567") == 0, "a token set");
+		ok(stat(wal, &st) == 0 && st.st_size > 0, "the WAL holds it");
+		rc = store_peek_token(path, &tok);
+		ok(rc == 0 && tok == 1234567, "peeked through SQLite: %d", tok);
+		store_checkpoint(db);
+		ok(stat(wal, &st) == 0 && st.st_size == 0, "checkpointed, the WAL is empty");
+		rc = store_peek_token(path, &tok);
+		ok(rc == 0 && tok == 1234567, "peeked from the header: %d", tok);
+		ok(store_exec(db, "PRAGMA application_id=-7") == 0, "a new token, negative");
+		rc = store_peek_token(path, &t1);
+		ok(rc == 0 && t1 == -7, "the WAL's, not the file's: %d", t1);
+		store_checkpoint(db);
+		rc = store_peek_token(path, &t2);
+		ok(rc == 0 && t2 == -7, "and the file's after: %d", t2);
+		store_close(db);
+		db = NULL;
+		ok(unlink(wal) == 0 || errno == ENOENT, "no WAL at all");
+		rc = store_peek_token(path, &tok);
+		ok(rc == 0 && tok == -7, "peeked with no WAL: %d", tok);
+		/* A rollback-mode file's header may hold a transaction not committed yet. */
+		ok(sqlite3_open(path, &db2) == SQLITE_OK && sqlite3_exec(db2,
+		    "PRAGMA journal_mode=DELETE; PRAGMA application_id=99", NULL, NULL, NULL)
+		    == SQLITE_OK, "the store in rollback mode, token 99");
+		sqlite3_close(db2);
+		db2 = NULL;
+		rc = store_peek_token(path, &tok);
+		ok(rc == 0 && tok == 99, "peeked through SQLite: %d", tok);
+	}
 
 	/* Nowhere to create it. */
 	snprintf(path, sizeof path, "%s/no/such/dir/claw.db", tmp);
