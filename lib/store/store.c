@@ -542,7 +542,8 @@ header_token(const char *path, int *token)
 	close(fd);
 	if (n != (ssize_t)sizeof h || memcmp(h, "SQLite format 3", 16) || h[18] != 2 || h[19] != 2)
 		return -1;
-	*token = (int)((uint32_t)h[68] << 24 | (uint32_t)h[69] << 16 | (uint32_t)h[70] << 8 | h[71]);
+	*token = (int)((uint32_t)h[68] << 24 | (uint32_t)h[69] << 16 | (uint32_t)h[70] << 8
+	    | h[71]);
 	return 0;
 }
 

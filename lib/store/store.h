@@ -20,9 +20,11 @@ int store_version(void);                  /* the schema version this build migra
 
 /* The store's token: the header's application_id, which every change to the config
  * table, the skill index or an applied evolution replaces in its own transaction
- * (triggers), so the copies beside the store (store/copy.h) can tell they are current.  store_peek_token reads it from
- * the store at path without parsing the schema (no migration, nothing written but
- * SQLite's WAL index): 0, or -1 when it cannot (no store, a damaged one). */
+ * (triggers), so the copies beside the store (store/copy.h) can tell they are
+ * current.  store_peek_token reads it from the store at path without parsing the
+ * schema (from the file's header when the WAL holds no frame; else no migration,
+ * nothing written but SQLite's WAL index): 0, or -1 when it cannot (no store, a
+ * damaged one). */
 int store_token(sqlite3 *db, int *token);
 int store_peek_token(const char *path, int *token);
 
