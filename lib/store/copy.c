@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "base/file.h"
 #include "base/path.h"
 #include "store/copy.h"
 
@@ -91,9 +90,15 @@ store_copy_read(const char *name, size_t max, struct buf *out)
 	if (path_in_home(path, sizeof path, name)
 	    || (fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
 		return -1;
+	/* One read of the size fstat gives: a copy is replaced by rename, never
+	 * rewritten in place, so a short read is a file that is not one. */
 	rc = fstat(fd, &cs) == 0 && cs.st_size > 0 && (size_t)cs.st_size <= max
-	    && file_read_fd(fd, name, max, out) == 0 && out->p && out->len == (size_t)cs.st_size
-	    ? 0 : -1;
+	    && buf_grow(out, (size_t)cs.st_size + 1) == 0
+	    && read(fd, out->p, (size_t)cs.st_size) == (ssize_t)cs.st_size ? 0 : -1;
+	if (!rc) {
+		out->len = (size_t)cs.st_size;
+		out->p[out->len] = '\0';
+	}
 	close(fd);
 	if (rc || path_in_home(path, sizeof path, "claw.db") || stat(path, &db) < 0
 	    || db.st_mtim.tv_sec > cs.st_mtim.tv_sec || (db.st_mtim.tv_sec == cs.st_mtim.tv_sec
