@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -24,6 +25,7 @@
 #include "base/path.h"
 #include "store/store.h"
 #include "store/telemetry.h"
+#include "store/wal.h"
 
 /* What a damaged store's message tells the user to do. */
 #define DAMAGED "restore claw.db from a backup or move it aside"
@@ -516,25 +518,41 @@ functions(sqlite3 *db)
 	    config_touch, NULL, NULL) == SQLITE_OK ? 0 : store_fail(db, "store");
 }
 
-/* The token from the store file's own header, when that is the latest committed
- * state: in WAL mode (header bytes 18 and 19 are 2) the file holds only pages a
- * checkpoint copied there, all committed, so with no WAL (none, or truncated to
- * nothing: no frame is newer) its header is the store as of the moment the WAL was
- * seen empty.  A commit after that moment is one the reader came before; a
- * checkpoint needs frames, so it can only have begun after that moment too, and a
- * header read while one writes it gives a token no copy has.  0, or -1 to ask
- * SQLite (a WAL with frames, rollback mode, anything else). */
+/* The token as a reader would see it, from the files alone: no SQLite connection
+ * and none of its locks.  The WAL is read as SQLite's recovery reads it
+ * (store/wal.h); its last committed image of page 1 holds the token.  With none
+ * (no WAL, an empty one, or no committed frame of page 1) the store file's header
+ * is current: in WAL mode (header bytes 18 and 19 are 2) that file holds only
+ * pages a checkpoint copied, all committed, and a checkpoint copies page 1 only
+ * from a WAL that has it.  Whatever commits while this reads is a commit the
+ * reader came before.  The WAL's header is read again after its frames: a WAL
+ * started over meanwhile (new salts, frames overwritten) is not believed.  0, or
+ * -1 to ask SQLite (a WAL over 1 MiB, or one it cannot read; rollback mode). */
+#define WAL_READ_MAX (1 << 20)
+
 static int
-header_token(const char *path, int *token)
+file_token(const char *path, int *token)
 {
 	char wal[PATH_MAX + 8];
-	unsigned char h[100];
+	unsigned char h[100], again[32], *w = NULL;
 	struct stat st;
-	int fd;
+	int fd, r = 0;
 	ssize_t n;
 
-	if (snprintf(wal, sizeof wal, "%s-wal", path) >= (int)sizeof wal
-	    || (stat(wal, &st) == 0 ? st.st_size != 0 : errno != ENOENT))
+	if (snprintf(wal, sizeof wal, "%s-wal", path) >= (int)sizeof wal)
+		return -1;
+	/* r: 1 the WAL's token, 0 the file's header, -1 ask SQLite. */
+	if ((fd = open(wal, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) >= 0) {
+		r = fstat(fd, &st) < 0 || st.st_size > WAL_READ_MAX ? -1 : st.st_size == 0 ? 0
+		    : !(w = malloc((size_t)st.st_size))
+		    || (n = pread(fd, w, (size_t)st.st_size, 0)) < 32
+		    || pread(fd, again, sizeof again, 0) != (ssize_t)sizeof again
+		    || memcmp(w, again, sizeof again) ? -1 : wal_token(w, (size_t)n, token);
+		free(w);
+		close(fd);
+		if (r)
+			return r > 0 ? 0 : -1;
+	} else if (errno != ENOENT)
 		return -1;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
 		return -1;
@@ -553,7 +571,7 @@ store_peek_token(const char *path, int *token)
 	sqlite3 *db = NULL;
 	int rc = -1;
 
-	if (header_token(path, token) == 0)
+	if (file_token(path, token) == 0)
 		return 0;
 	pthread_once(&configured, configure);
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL)
