@@ -43,14 +43,15 @@ STORE_LIBS     = -Wl,-Bstatic -lsqlite3 -lsodium -Wl,-Bdynamic -lm -ldl -lpthrea
 # libyaml too, wherever SKILL.md front matter is read (claw serves `claw status`
 # itself, with claw-monitor's code, and so reads the skill index).
 YAML_LIBS      = -Wl,-Bstatic -lyaml -Wl,-Bdynamic
+SECCOMP_LIBS   = -Wl,-Bstatic -lseccomp -Wl,-Bdynamic
 LIBS_claw      = $(YAML_LIBS) $(STORE_LIBS)
 LIBS_claw-chat = -ljq $(STORE_LIBS)
 LIBS_claw-skill = $(YAML_LIBS) $(STORE_LIBS)
 LIBS_claw-evolve = $(YAML_LIBS) $(STORE_LIBS)
 LIBS_claw-node = $(STORE_LIBS)
-LIBS_claw-monitor = -Wl,-Bstatic -lyaml -lseccomp -Wl,-Bdynamic $(STORE_LIBS)
+LIBS_claw-monitor = $(YAML_LIBS) $(SECCOMP_LIBS) $(STORE_LIBS)
 LIBS_claw-gateway = $(YAML_LIBS) $(STORE_LIBS)
-LIBS_claw-sandbox = -Wl,-Bstatic -lseccomp -Wl,-Bdynamic
+LIBS_claw-sandbox = $(SECCOMP_LIBS)
 LIBS_claw-channel = $(STORE_LIBS)
 
 PROGS    = $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))

@@ -1,7 +1,7 @@
 /* fuzz/listcopy: the reader of claw.db-skills, the copy of what claw-skill list
  * shows, believed while the store's token and a new scan match.  Whatever the
  * bytes, it answers 0 or -1; on 0 the scan lies inside the input, every skill has
- * a name, a kind and a directory, and what it allocated is freed (ASan's leak
+ * a name and a kind, and what it allocated is freed (ASan's leak
  * check); the same bytes behind a right header reach it through the copy's
  * header parser too. */
 #include <stdint.h>
@@ -25,7 +25,7 @@ parse(const char *body, size_t n)
 	if (scan < body || scan + scanlen > body + n)
 		__builtin_trap();
 	for (i = 0; i < s.n; i++)
-		if (!s.v[i].name || !*s.v[i].name || !s.v[i].kind || !s.v[i].dir || ev[i] > 1)
+		if (!s.v[i].name || !*s.v[i].name || !s.v[i].kind || ev[i] > 1)
 			__builtin_trap();
 	skills_free(&s);
 	free(ev);

@@ -1,6 +1,6 @@
 /* listcopy: the list's copy, written by a list that read the store and read by the
  * next one.  The body: the scan, the number of skills, then for each its name,
- * kind, description, dir, bins, any_bins, env, config_keys, os, error (empty: none;
+ * kind, description, bins, any_bins, env, config_keys, os, error (empty: none;
  * the index never stores an empty one) and "1" or "0" for evolved -- every field a
  * netstring. */
 #include <ctype.h>
@@ -15,7 +15,7 @@
 #include "store/store.h"
 
 #define MAGIC "claw-skills 1"
-#define NFIELDS 11
+#define NFIELDS 10
 
 void
 listcopy_write(int token, const struct buf *scan, const struct skills *all,
@@ -32,7 +32,7 @@ listcopy_write(int token, const struct buf *scan, const struct skills *all,
 	skill_netstring(&b, n, (size_t)snprintf(n, sizeof n, "%zu", all->n));
 	for (i = 0; i < all->n; i++) {
 		const struct skill *k = &all->v[i];
-		const char *v[NFIELDS] = { k->name, k->kind, k->description, k->dir, k->bins,
+		const char *v[NFIELDS] = { k->name, k->kind, k->description, k->bins,
 		    k->any_bins, k->env, k->config_keys, k->os, k->error,
 		    evolved[i] ? "1" : "0" };
 		for (f = 0; f < NFIELDS; f++)
@@ -91,7 +91,7 @@ listcopy_parse(const char *body, size_t n, const char **scan, size_t *scanlen,
 		goto fail;
 	for (i = 0; i < count; i++) {
 		struct skill *k = &out->v[i];
-		char **v[NFIELDS - 1] = { &k->name, &k->kind, &k->description, &k->dir, &k->bins,
+		char **v[NFIELDS - 1] = { &k->name, &k->kind, &k->description, &k->bins,
 		    &k->any_bins, &k->env, &k->config_keys, &k->os, &k->error };
 		out->n++;
 		for (f = 0; f < NFIELDS; f++) {
@@ -104,7 +104,7 @@ listcopy_parse(const char *body, size_t n, const char **scan, size_t *scanlen,
 			} else if ((f != NFIELDS - 2 || len) && !(*v[f] = strndup(s, len)))
 				goto fail;
 		}
-		if (!*k->name || !*k->kind || !*k->dir)
+		if (!*k->name || !*k->kind)
 			goto fail;
 		k->order = i;
 	}
@@ -129,9 +129,8 @@ listcopy_read(int *token, struct skills *out, unsigned char **evolved)
 
 	memset(out, 0, sizeof *out);
 	*evolved = NULL;
-	/* Cheapest first: the copy whole and younger than the store, the same scan, and
-	 * last the store's token, which opens SQLite (without the schema). */
-	/* A home the store would refuse (not ours) is refused here too. */
+	/* A home the store would refuse (not ours) is refused here too.  Then the copy
+	 * whole and younger than the store, the same scan, and the store's token. */
 	if (path_mkhome(NULL) || store_copy_read(LISTCOPY_NAME, LISTCOPY_MAX + 128, &text)
 	    || store_copy_parse(text.p, text.len, MAGIC, &want, &body, &len)
 	    || listcopy_parse(body, len, &scan, &scanlen, out, evolved))

@@ -19,7 +19,8 @@
 void listcopy_write(int token, const struct buf *scan, const struct skills *all,
     const unsigned char *evolved);
 /* Parse a copy's body [body, body + n): 0 with *scan (*scanlen bytes, in body), the
- * skills (name, kind, description, dir, bins, any_bins, env, config_keys, os, error)
+ * skills (name, kind, description, bins, any_bins, env, config_keys, os, error: what
+ * a line shows; no dir)
  * and *evolved (malloc'd, one a skill); -1 when it is not one (nothing to free). */
 int listcopy_parse(const char *body, size_t n, const char **scan, size_t *scanlen,
     struct skills *out, unsigned char **evolved);

@@ -27,6 +27,8 @@
 #include "store/telemetry.h"
 #include "store/wal.h"
 
+#define BUSY_MS 10000       /* how long store_open's connections wait for a lock */
+
 /* What a damaged store's message tells the user to do. */
 #define DAMAGED "restore claw.db from a backup or move it aside"
 
@@ -558,11 +560,7 @@ file_token(const char *path, int *token)
 		return -1;
 	n = pread(fd, h, sizeof h, 0);
 	close(fd);
-	if (n != (ssize_t)sizeof h || memcmp(h, "SQLite format 3", 16) || h[18] != 2 || h[19] != 2)
-		return -1;
-	*token = (int)((uint32_t)h[68] << 24 | (uint32_t)h[69] << 16 | (uint32_t)h[70] << 8
-	    | h[71]);
-	return 0;
+	return n == (ssize_t)sizeof h ? wal_file_token(h, token) : -1;
 }
 
 int
@@ -577,7 +575,7 @@ store_peek_token(const char *path, int *token)
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL)
 	    == SQLITE_OK) {
 		sqlite3_extended_result_codes(db, 0);
-		sqlite3_busy_timeout(db, 10000);
+		sqlite3_busy_timeout(db, BUSY_MS);
 		sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 		rc = store_token(db, token) ? -1 : 0;
 	}
@@ -702,8 +700,6 @@ out:
  * past WAL_FRAMES frames a commit checkpoints the whole WAL and truncates it,
  * never waiting for a reader (one busy now is checkpointed by a later commit). */
 #define WAL_FRAMES 32
-
-#define BUSY_MS 10000       /* how long store_open's connections wait for a lock */
 
 static void
 truncate_wal(sqlite3 *db, const char *name, int busy_ms)

@@ -6,6 +6,7 @@
  * store's size in pages after a commit (0 when the frame commits nothing), the two
  * salts, the running checksum of every frame so far -- and one page. */
 #include <stdint.h>
+#include <string.h>
 
 #include "store/wal.h"
 
@@ -79,4 +80,13 @@ wal_token(const unsigned char *w, size_t n, int *token)
 	if (found)
 		*token = (int)last;
 	return found;
+}
+
+int
+wal_file_token(const unsigned char h[100], int *token)
+{
+	if (memcmp(h, "SQLite format 3", 16) || h[18] != 2 || h[19] != 2)
+		return -1;
+	*token = (int)be32(h + 68);
+	return 0;
 }

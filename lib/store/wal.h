@@ -12,4 +12,8 @@
  * checksum chain hold, as SQLite counts them; a frame past the last commit, or
  * after the chain breaks, is not committed. */
 int wal_token(const unsigned char *w, size_t n, int *token);
+/* The token in h, the first 100 bytes of the store file: 0, or -1 when they are not
+ * those of a SQLite file in WAL mode (header bytes 18 and 19 are 2), whose pages
+ * are all committed ones a checkpoint copied. */
+int wal_file_token(const unsigned char h[100], int *token);
 #endif

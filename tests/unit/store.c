@@ -272,7 +272,7 @@ main(void)
 		ok(store_exec(db, "PRAGMA application_id=1234567") == 0, "a token set");
 		ok(stat(wal, &st) == 0 && st.st_size > 0, "the WAL holds it");
 		rc = store_peek_token(path, &tok);
-		ok(rc == 0 && tok == 1234567, "peeked through SQLite: %d", tok);
+		ok(rc == 0 && tok == 1234567, "peeked with the token in a WAL frame: %d", tok);
 		store_checkpoint(db);
 		ok(stat(wal, &st) == 0 && st.st_size == 0, "checkpointed, the WAL is empty");
 		rc = store_peek_token(path, &tok);

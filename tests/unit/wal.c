@@ -41,13 +41,12 @@ static int
 header_token(void)
 {
 	unsigned char h[100];
-	int fd = open(db_path, O_RDONLY);
+	int fd = open(db_path, O_RDONLY), t = 0;
 	ssize_t n = fd >= 0 ? pread(fd, h, sizeof h, 0) : -1;
 
 	if (fd >= 0)
 		close(fd);
-	return n == 100 ? (int)((unsigned)h[68] << 24 | (unsigned)h[69] << 16 |
-	    (unsigned)h[70] << 8 | h[71]) : 0;
+	return n == 100 && wal_file_token(h, &t) == 0 ? t : 0;
 }
 
 /* The WAL's bytes into b (empty when there is none). */
@@ -212,6 +211,18 @@ main(void)
 	ok(sqlite3_open(db_path, &db2) == SQLITE_OK, "a second connection");
 	r = store_peek_token(db_path, &t);
 	ok(r == 0 && t == 66, "store_peek_token: 66 (%d)", t);
+	/* A WAL over what is read from the files (a reader kept it from being
+	 * checkpointed): SQLite is asked, and says the same. */
+	ok(sqlite3_exec(db2, "BEGIN; SELECT count(*) FROM t", NULL, NULL, NULL) == SQLITE_OK,
+	    "a read transaction holds the WAL");
+	ok(store_exec(db, "PRAGMA application_id=77; INSERT INTO t WITH RECURSIVE c(x) AS"
+	    " (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 400) SELECT randomblob(3000)"
+	    " FROM c") == 0, "a commit of some hundred frames (77)");
+	wal_bytes(&b);
+	ok(b.len > (1 << 20), "the WAL is over 1 MiB (%zu bytes)", b.len);
+	r = store_peek_token(db_path, &t);
+	ok(r == 0 && t == 77 && sqlite_token() == 77, "store_peek_token asks SQLite: 77 (%d)", t);
+	sqlite3_exec(db2, "COMMIT", NULL, NULL, NULL);
 	sqlite3_close(db2);
 	store_close(db);
 	buf_free(&b);
