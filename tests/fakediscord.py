@@ -150,8 +150,10 @@ class Rest(http.server.BaseHTTPRequestHandler):
         return "user0000", ""
 
     def take(self):
-        """Count this request against its bucket: False when it is already empty."""
-        now = time.time()
+        """Count this request against its bucket: False when it is already empty.
+        Windows are on the monotonic clock, as the client's waits are: a step of the
+        wall clock must not lengthen one."""
+        now = time.monotonic()
         with lock:
             b = buckets.setdefault(self.bucket(), [rl["limit"], now + rl["window"]])
             if now >= b[1]:
@@ -163,7 +165,7 @@ class Rest(http.server.BaseHTTPRequestHandler):
 
     def reply(self, status, obj, extra=None):
         body = b"" if obj is None else json.dumps(obj).encode()
-        now = time.time()
+        now = time.monotonic()
         with lock:
             b = buckets.get(self.bucket(), [rl["limit"], now + rl["window"]])
             remaining, reset = b[0], b[1]
@@ -174,7 +176,7 @@ class Rest(http.server.BaseHTTPRequestHandler):
         if not (extra or {}).get("X-RateLimit-Global"):
             self.send_header("X-RateLimit-Limit", str(rl["limit"]))
             self.send_header("X-RateLimit-Remaining", str(remaining))
-            self.send_header("X-RateLimit-Reset", "%.3f" % reset)
+            self.send_header("X-RateLimit-Reset", "%.3f" % (time.time() + reset - now))
             self.send_header("X-RateLimit-Reset-After", "%.3f" % max(0.0, reset - now))
             self.send_header("X-RateLimit-Bucket", self.bucket()[0])
         for k, v in (extra or {}).items():
@@ -246,7 +248,7 @@ class Rest(http.server.BaseHTTPRequestHandler):
             return self.reply(404, {"message": "404: Not Found", "code": 0})
         p = path[len("/api/v10"):]
         if not self.take():           # a client that did not wait for the reset
-            ra = round(max(0.0, buckets[self.bucket()][1] - time.time()), 3)
+            ra = round(max(0.0, buckets[self.bucket()][1] - time.monotonic()), 3)
             log(dict(entry, limited=True))
             return self.limited(ra, False, "user")
         log(entry)
