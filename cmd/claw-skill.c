@@ -79,24 +79,6 @@ load_find(const char *name, struct skill **k)
 
 /* --- list, info, check --- */
 
-/* 1 when claw-evolve's last applied change to skill k's name stands in its directory
- * (the cycles table: a change rolled back, or a skill found elsewhere, is not).  st
- * is the one statement for every skill listed: preparing it for each cost list as
- * much as the rest of its run. */
-static int
-evolved(sqlite3_stmt *st, const struct skill *k)
-{
-	int yes;
-
-	if (!st)
-		return 0;
-	sqlite3_bind_text(st, 1, k->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, k->dir, -1, SQLITE_STATIC);
-	yes = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
-	return yes;
-}
-
 /* The score TEXT gives each eligible skill, by all's index (0: no match): what
  * claw-chat offers a turn.  Only eligible skills compete for the ranks.  0 or the
  * exit code (said). */
@@ -178,48 +160,32 @@ static int
 cmd_list(int argc, char **argv)
 {
 	int json = argc >= 2 && strcmp(argv[1], "--json") == 0, rc, *score = NULL;
-	int t0, t1, fresh;
 	const char *match = argc == 4 && json && strcmp(argv[2], "--match") == 0 ? argv[3] : NULL;
-	struct buf scan = BUF_INIT;
 	unsigned char *evs = NULL;
-	sqlite3_stmt *ev_st;
 	size_t i;
 
 	if (argc > 4 || (argc == 2 && !json) || argc == 3 || (argc == 4 && !match))
 		return cli_usage_error(usage);
 	if (!json && (rc = list_from_copy()) >= 0)
 		return rc;
-	/* The token before the index is read and after: equal, nothing changed the
-	 * index, config or cycles between (the index's own refresh changes it), and the
-	 * rows listed are of the state the token names -- the copy may be written. */
 	if ((rc = open_store()))
 		return rc;
-	fresh = store_token(db, &t0) == 0;
-	if (skill_index_scan(db, &all, &scan))
-		return buf_free(&scan), diag_err();
+	if (listcopy_index(db, &all, &evs))
+		return diag_err();
 	if (match && (!(score = calloc(all.n + 1, sizeof *score)) || (rc = scores_for(match,
 	    score))))
-		return buf_free(&scan), free(score),
+		return free(evs), free(score),
 		    rc ? rc : (err_set(EX_SOFTWARE, "out of memory"), diag_err());
-	if (store_prepare(db, &ev_st, "SELECT 1 FROM cycles WHERE skill = ?1"
-	    " AND outcome = 'applied' AND ?2 LIKE '%/skills/' || ?1"))
-		ev_st = NULL, fresh = 0;
-	if (!(evs = calloc(all.n + 1, 1)))
-		fresh = 0;
-	/* One read transaction for the lines' lookups (grants, config, cycles): one
-	 * snapshot, and the WAL's read lock taken once, not twice a skill. */
+	/* One read transaction for the lines' lookups (grants, config): one snapshot,
+	 * and the WAL's read lock taken once, not twice a skill. */
 	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
-	fresh = fresh && store_token(db, &t1) == 0 && t1 == t0;
 	for (i = 0; i < all.n; i++) {
 		struct buf b = BUF_INIT;
-		int ev = evolved(ev_st, &all.v[i]);
-		if (evs)
-			evs[i] = (unsigned char)ev;
 		if (json) {
 			skill_json(db, &all.v[i], &b);
 			if (b.len && b.p[b.len - 1] == '}') {
 				b.len--;
-				if (ev)
+				if (evs[i])
 					buf_adds(&b, ",\"evolved\":true");
 				if (score && score[i])
 					buf_printf(&b, ",\"score\":%d", score[i]);
@@ -229,28 +195,14 @@ cmd_list(int argc, char **argv)
 		} else {
 			struct buf why = BUF_INIT;
 			skill_missing(db, &all.v[i], &why);
-			list_line(&b, &all.v[i], &why, ev);
+			list_line(&b, &all.v[i], &why, evs[i]);
 			buf_free(&why);
 		}
 		if (!b.oom)
 			fwrite(b.p, 1, b.len, stdout);
 		buf_free(&b);
 	}
-	sqlite3_finalize(ev_st);
-	/* And config's copy beside it, of the same state: the lines of the copy ask
-	 * it for their configuration keys. */
-	if (fresh) {
-		listcopy_write(t1, &scan, &all, evs);
-		config_copy(db);
-	}
 	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-	/* A list that found the store changed (its own refresh, or another's change)
-	 * leaves the WAL checkpointed: the next list writes the copies after it, and
-	 * each list from them opens the store for its token with no frames to replay
-	 * (18 frames were a fifth of such a list). */
-	if (!fresh)
-		store_checkpoint(db);
-	buf_free(&scan);
 	free(evs);
 	free(score);
 	return out_finish();

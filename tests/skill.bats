@@ -192,6 +192,37 @@ list_twice() {
 	refute_line --partial calc
 }
 
+@test "claw status counts the skills from the list's copy, and writes it when it read the store" {
+	local t=$BATS_TEST_TMPDIR
+	mkdir -p "$t/s/needs"
+	printf -- '---\ndescription: needs a tool\nmetadata: {"openclaw": {"requires": {"bins": ["zzzz-tool"]}}}\n---\n' \
+		>"$t/s/needs/SKILL.md"
+	export CLAW_SKILLS_PATH="$t/s"
+	claw config set model=ollama/x
+	# the first refreshes the index (the token changes meanwhile: no copy); the
+	# next writes it, and the list after it answers from it
+	claw status >/dev/null
+	[ ! -f "$CLAW_HOME/claw.db-skills" ]
+	run -0 claw status
+	assert_line 'skills    0 eligible, 1 not: needs (bins: zzzz-tool)'
+	[ -f "$CLAW_HOME/claw.db-skills" ]
+	[ "$(stat -c %a "$CLAW_HOME/claw.db-skills")" = 600 ]
+	run -0 claw-skill list
+	assert_output $'needs\tinstructions\tbins: zzzz-tool\tneeds a tool'
+	# believed by status: a requirement forged into the copy is what it counts,
+	# in the text and the JSON, through claw and claw-monitor alike
+	forge_list "zzzz-tool" "printf..."
+	run -0 claw status
+	assert_line 'skills    0 eligible, 1 not: needs (bins: printf...)'
+	forge_list "printf..." "ls-forged"
+	run -0 claw-monitor status --json
+	assert_output --partial '"skills":{"eligible":0,"not_eligible":[{"name":"needs","why":"bins: ls-forged"}]}'
+	# and refused once the skill changed: the store's answer again
+	printf -- '---\ndescription: needs nothing\n---\n' >"$t/s/needs/SKILL.md"
+	run -0 claw status
+	assert_line 'skills    1 eligible, 0 not'
+}
+
 @test "through the list's copy PATH, the environment and configuration are this moment's" {
 	local t=$BATS_TEST_TMPDIR
 	mkdir -p "$t/s/needs" "$t/bin"

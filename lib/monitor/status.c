@@ -19,6 +19,7 @@
 #include "monitor/status.h"
 #include "skill/eligible.h"
 #include "skill/index.h"
+#include "skill/listcopy.h"
 #include "store/config.h"
 #include "store/sessions.h"
 #include "store/store.h"
@@ -293,14 +294,22 @@ s_tokens(struct out *o, sqlite3 *db)
 	    "\"cached\":%lld}}", d.in, d.out, d.turns, d.cached, w.in, w.out, w.turns, w.cached);
 }
 
+/* Skills from the list's copy when it is current (no index read), else from the
+ * store, which writes the copy for the next. */
 static void
 s_skills(struct out *o, sqlite3 *db)
 {
 	struct skills all = { 0 };
 	struct buf why = BUF_INIT, jt = BUF_INIT, tt = BUF_INIT;
+	unsigned char *ev = NULL;
 	size_t i, ok = 0, no = 0;
+	int token, copy;
 
-	if (skill_index(db, &all)) {
+	if ((copy = listcopy_read(&token, &all, &ev) == 0))
+		free(ev);
+	else if (listcopy_index(db, &all, &ev) == 0)
+		free(ev);
+	else {
 		buf_printf(o->t, "skills    unreadable: %s\n", err_msg());
 		buf_adds(o->j, ",\"skills\":{\"error\":");
 		jstr(o->j, err_msg());
@@ -309,7 +318,10 @@ s_skills(struct out *o, sqlite3 *db)
 	}
 	for (i = 0; i < all.n; i++) {
 		buf_reset(&why);
-		skill_missing(db, &all.v[i], &why);
+		if (!copy || skill_missing_copy(token, &all.v[i], &why) < 0) {
+			buf_reset(&why);
+			skill_missing(db, &all.v[i], &why);
+		}
 		if (!why.len) {
 			ok++;
 			continue;

@@ -11,6 +11,8 @@
 
 #include "base/path.h"
 #include "skill/listcopy.h"
+#include "base/err.h"
+#include "store/config.h"
 #include "store/copy.h"
 #include "store/store.h"
 
@@ -150,4 +152,61 @@ out:
 	buf_free(&text);
 	buf_free(&now);
 	return rc;
+}
+
+/* 1 when claw-evolve's last applied change to skill k's name stands in its directory
+ * (the cycles table: a change rolled back, or a skill found elsewhere, is not).  st
+ * is the one statement for every skill: preparing it for each cost a list as much
+ * as the rest of its run. */
+static int
+evolved(sqlite3_stmt *st, const struct skill *k)
+{
+	int yes;
+
+	sqlite3_bind_text(st, 1, k->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, k->dir, -1, SQLITE_STATIC);
+	yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return yes;
+}
+
+int
+listcopy_index(sqlite3 *db, struct skills *out, unsigned char **evolved_out)
+{
+	struct buf scan = BUF_INIT;
+	sqlite3_stmt *st;
+	unsigned char *ev;
+	int t0, t1, fresh, rc;
+	size_t i;
+
+	*evolved_out = NULL;
+	fresh = store_token(db, &t0) == 0;
+	if ((rc = skill_index_scan(db, out, &scan)))
+		return buf_free(&scan), rc;
+	if (!(ev = calloc(out->n + 1, 1))) {
+		buf_free(&scan);
+		skills_free(out);
+		return err_set(EX_SOFTWARE, "out of memory");
+	}
+	/* One read transaction: the WAL's read lock taken once, and one snapshot for
+	 * the token and the cycles. */
+	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+	fresh = fresh && store_token(db, &t1) == 0 && t1 == t0 && !scan.oom;
+	if (store_prepare(db, &st, "SELECT 1 FROM cycles WHERE skill = ?1"
+	    " AND outcome = 'applied' AND ?2 LIKE '%/skills/' || ?1") == 0) {
+		for (i = 0; i < out->n; i++)
+			ev[i] = (unsigned char)evolved(st, &out->v[i]);
+		sqlite3_finalize(st);
+	} else
+		fresh = 0;
+	if (fresh) {
+		listcopy_write(t1, &scan, out, ev);
+		config_copy(db);
+	}
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	if (!fresh)
+		store_checkpoint(db);
+	buf_free(&scan);
+	*evolved_out = ev;
+	return 0;
 }

@@ -8,6 +8,8 @@
 #define CLAW_LISTCOPY_H
 #include <stddef.h>
 
+#include <sqlite3.h>
+
 #include "base/buf.h"
 #include "skill/index.h"
 
@@ -27,4 +29,11 @@ int listcopy_parse(const char *body, size_t n, const char **scan, size_t *scanle
 /* The copy when it is current: 0 with the skills, *evolved and the store's *token
  * (for config_get_copy), else -1 (ask the store). */
 int listcopy_read(int *token, struct skills *out, unsigned char **evolved);
+/* What the copy holds, from the store instead: the index (skill_index_scan, which
+ * refreshes it when a directory changed) and *evolved, one a skill.  When the token
+ * was the same before the index was read and after, the rows are of the state it
+ * names, and this copy and config's (which the copy's lines ask for configuration
+ * keys) are written; else the WAL is checkpointed, so that the next reader's token
+ * needs no frames replayed.  0, or the exit code (err_set). */
+int listcopy_index(sqlite3 *db, struct skills *out, unsigned char **evolved);
 #endif
