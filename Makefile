@@ -37,6 +37,10 @@ else
 B        = build
 endif
 
+# The checkers' builds keep SQLite on malloc (store/mem.h), each allocation seen.
+ifeq ($(STATIC),0)
+CPPFLAGS += -DCLAW_SYSTEM_MALLOC
+endif
 ALLCFLAGS  = $(WARN) $(HARDEN) $(CFLAGS) $(SANFLAGS)
 ALLLDFLAGS = $(LDHARDEN) $(SANFLAGS) $(LDFLAGS)
 comma := ,
@@ -141,7 +145,7 @@ check-valgrind:
 # libFuzzer targets (clang).  make fuzz FUZZTIME=30
 FUZZTIME ?= 20
 FUZZCC    = clang
-FUZZFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(CPPFLAGS)
+FUZZFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(CPPFLAGS) -DCLAW_SYSTEM_MALLOC
 FUZZBINS  = $(patsubst fuzz/%.c,build-fuzz/%,$(FUZZSRC))
 fuzz: $(FUZZBINS) build-fuzz/wire-canary
 	@for f in $(FUZZBINS); do n=$$(basename $$f); mkdir -p build-fuzz/corpus-$$n; \

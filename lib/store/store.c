@@ -23,6 +23,7 @@
 
 #include "base/err.h"
 #include "base/path.h"
+#include "store/mem.h"
 #include "store/store.h"
 #include "store/telemetry.h"
 #include "store/wal.h"
@@ -460,7 +461,7 @@ store_end(sqlite3 *db, int rc)
  * here reads sqlite3_memory_used() or sets a soft heap limit.  And no mutex around
  * each call on a connection (multi-thread mode, a tenth of a long read's time): a
  * connection is only ever used by the thread that opened it (requests.c's workers
- * open their own) -- the rule store.h states. */
+ * open their own) -- the rule store.h states.  And SQLite's memory from mem.c. */
 static pthread_once_t configured = PTHREAD_ONCE_INIT;
 
 static void
@@ -468,6 +469,9 @@ configure(void)
 {
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+#ifndef CLAW_SYSTEM_MALLOC
+	sqlite3_config(SQLITE_CONFIG_MALLOC, &mem_methods);
+#endif
 }
 
 int
