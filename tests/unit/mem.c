@@ -117,7 +117,8 @@ main(void)
 	sqlite3_free(c);
 	sqlite3_free(NULL);
 
-	is_int(churn(1, 300000, 2500), 0, "300,000 random mallocs, reallocs and frees hold their bytes");
+	is_int(churn(1, 300000, 2500), 0,
+	    "300,000 random mallocs, reallocs and frees hold their bytes");
 	for (i = 0; i < 4; i++)
 		pthread_create(&t[i], NULL, thread_churn, (void *)(intptr_t)(i + 7));
 	for (i = 0; i < 4; i++) {
