@@ -87,13 +87,15 @@ close_from(int lo, int hi)
 		close((int)i);
 }
 
+/* A reader needs the home checked (ours and private: nobody else reaches run/ to
+ * plant a pid in it), not run/ made; a daemon about to write makes it. */
 static int
-pidfile_path(const char *name, char *dst, size_t n)
+pidfile_path(const char *name, int create, char *dst, size_t n)
 {
 	char rel[256];
 	int rc;
 
-	if ((rc = path_mkhome("run")))
+	if ((rc = path_mkhome(create ? "run" : NULL)))
 		return rc;
 	snprintf(rel, sizeof rel, "run/%s.pid", name);
 	return path_in_home(dst, n, rel);
@@ -141,7 +143,7 @@ daemon_lock(struct daemon *d, const char *name)
 {
 	int rc;
 
-	if ((rc = pidfile_path(name, d->pidfile, sizeof d->pidfile)))
+	if ((rc = pidfile_path(name, 1, d->pidfile, sizeof d->pidfile)))
 		return rc;
 	if ((d->pidfd = open(d->pidfile, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
 		return err_set(EX_CANTCREAT, "%s:", d->pidfile);
@@ -224,7 +226,7 @@ daemon_running_rss(const char *name, pid_t *pid, char *info, size_t n, long long
 	int fd, rc;
 	long p;
 
-	if ((rc = pidfile_path(name, path, sizeof path)))
+	if ((rc = pidfile_path(name, 0, path, sizeof path)))
 		return rc;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return errno == ENOENT ? EX_NORESULT : err_set(EX_NOINPUT, "%s:", path);
