@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/err.h"
 #include "base/path.h"
 #include "skill/listcopy.h"
-#include "base/err.h"
 #include "store/config.h"
 #include "store/copy.h"
 #include "store/store.h"

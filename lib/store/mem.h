@@ -8,8 +8,8 @@
  * Larger requests (page-cache bulks, big rows) go to malloc.  Chunks are never
  * returned: a program's SQLite memory is bounded by its peak per class.  A
  * connection stays on the thread that opened it (store.h), so blocks do not drift
- * between threads.  Builds with STATIC=0 (valgrind) and SANITIZE=1 (ASan) keep
- * SQLite on malloc, each allocation seen by the checker. */
+ * between threads.  The checkers' builds -- STATIC=0 (valgrind), SANITIZE=1 and
+ * the fuzz targets (ASan) -- keep SQLite on malloc, each allocation seen. */
 #ifndef CLAW_MEM_H
 #define CLAW_MEM_H
 #include <sqlite3.h>
