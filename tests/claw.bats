@@ -25,6 +25,15 @@ populated_store() {
 	assert_equal "$stderr" ""
 }
 
+@test "with neither CLAW_HOME nor HOME set, the home is the passwd entry's (claw is linked static)" {
+	[ "$(id -u)" = 0 ] && command -v setpriv >/dev/null || skip "needs root and setpriv"
+	# nobody's passwd home is /nonexistent: the lookup is seen in the error, and
+	# nothing is made anywhere real
+	run -73 setpriv --reuid=65534 --regid=65534 --clear-groups \
+		env -i PATH=/usr/bin:/bin "$CLAW_BIN/claw" config get model
+	assert_output 'claw: /nonexistent/.claw: Permission denied'
+}
+
 @test "claw help lists the commands on stdout and exits 0" {
 	run --separate-stderr claw help
 	assert_success
