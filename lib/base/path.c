@@ -53,6 +53,9 @@ path_mkdirs(const char *dir, int mode)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
+	/* Most often it is there: one call, not one a component. */
+	if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
 	for (s = p + 1; ; s++) {
 		if (*s != '/' && *s != '\0')
 			continue;
