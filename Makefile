@@ -161,7 +161,7 @@ fuzz: $(FUZZBINS) build-fuzz/wire-canary
 build-fuzz/wire-canary: fuzz/wire.c $(LIBSRC) $(LIBHDR)
 	@mkdir -p $(@D)
 	$(FUZZCC) $(FUZZFLAGS) -DFUZZ_LEAK_CANARY -o $@ $< $(LIBSRC) -lyaml -ljq -lseccomp -lsqlite3 -lsodium -lm -ldl -lpthread
-build-fuzz/%: fuzz/%.c $(LIBSRC) $(LIBHDR)
+build-fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) $(LIBSRC) $(LIBHDR)
 	@mkdir -p $(@D) fuzz/corpus/$*
 	$(FUZZCC) $(FUZZFLAGS) -o $@ $< $(LIBSRC) -lyaml -ljq -lseccomp -lsqlite3 -lsodium -lm -ldl -lpthread
 

@@ -24,7 +24,6 @@
 #include "skill/run.h"
 #include "skill/skillmd.h"
 #include "skill/test.h"
-#include "store/config.h"
 #include "store/store.h"
 #include "store/telemetry.h"
 

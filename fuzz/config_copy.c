@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "copy.h"
 #include "store/config.h"
-#include "store/copy.h"
 
 static void
 lookups(const char *text, size_t size)
@@ -30,21 +30,14 @@ lookups(const char *text, size_t size)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *text, head[96];
-	size_t hn;
+	char *text;
 
-	if (!(text = malloc(size + sizeof head)))
+	if (!(text = copy_text(data, size)))
 		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0';
 	lookups(text, size);
 	/* and the bytes as the records of a copy whose header is right, so that the
 	 * records' parser is reached past the hash */
-	hn = store_copy_head(head, sizeof head, "claw-config 1", 7, (const char *)data, size);
-	memcpy(text, head, hn);
-	memcpy(text + hn, data, size);
-	text[hn + size] = '\0';
-	lookups(text, hn + size);
+	lookups(text, copy_behind_head(text, data, size, "claw-config 1", 7));
 	free(text);
 	return 0;
 }

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "copy.h"
 #include "skill/listcopy.h"
-#include "store/copy.h"
 
 static void
 parse(const char *body, size_t n)
@@ -34,24 +34,19 @@ parse(const char *body, size_t n)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *text, head[96];
 	const char *body;
-	size_t hn, len;
+	size_t n, len;
+	char *text;
 	int token;
 
-	if (!(text = malloc(size + sizeof head)))
+	if (!(text = copy_text(data, size)))
 		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0';
 	parse(text, size);
 	if (store_copy_parse(text, size, "claw-skills 1", &token, &body, &len) == 0)
 		parse(body, len);
-	hn = store_copy_head(head, sizeof head, "claw-skills 1", -7, (const char *)data, size);
-	memcpy(text, head, hn);
-	memcpy(text + hn, data, size);
-	text[hn + size] = '\0';
-	if (store_copy_parse(text, hn + size, "claw-skills 1", &token, &body, &len)
-	    || token != -7 || body != text + hn || len != size)
+	n = copy_behind_head(text, data, size, "claw-skills 1", -7);
+	if (store_copy_parse(text, n, "claw-skills 1", &token, &body, &len)
+	    || token != -7 || body != text + n - size || len != size)
 		__builtin_trap();
 	parse(body, len);
 	free(text);

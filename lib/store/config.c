@@ -13,10 +13,10 @@
 #include "base/addr.h"
 #include "base/clock.h"
 #include "base/buf.h"
+#include "base/err.h"
 #include "base/path.h"
 #include "store/config.h"
 #include "store/copy.h"
-#include "base/err.h"
 #include "store/secret.h"
 #include "store/store.h"
 
