@@ -134,7 +134,7 @@ list_from_copy(void)
 	int token, rc = -1;
 	size_t i;
 
-	if (listcopy_read(&token, &cs, &ev))
+	if (listcopy_read(NULL, &token, &cs, &ev))
 		return -1;
 	for (i = 0; i < cs.n; i++) {
 		buf_reset(&why);

@@ -158,6 +158,127 @@ seed() {
 	[ ! -s "$CLAW_HOME/run/telemetry.spool" ]
 }
 
+# --- status's copy (claw.db-status) ---
+
+# Rewrite field I of the status copy's body (netstrings; a negative I counts from
+# the end) as VALUE, its lengths and hash made right again: what the copy says then
+# shows whether status believed it.
+forge_status() {
+	python3 - "$CLAW_HOME/claw.db-status" "$1" "$2" <<'PY'
+import sys
+path, i, value = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode()
+head, body = open(path, "rb").read().split(b"\n", 1)
+fields = []
+while body:
+    n, rest = body.split(b":", 1)
+    fields.append(rest[:int(n)])
+    assert rest[int(n):int(n) + 1] == b","
+    body = rest[int(n) + 1:]
+fields[i] = value
+body = b"".join(b"%d:%s," % (len(f), f) for f in fields)
+magic, ver, token, n, _ = head.split(b" ")
+h = 14695981039346656037
+for c in body:
+    h = ((h ^ c) * 1099511628211) & (2**64 - 1)
+open(path, "wb").write(b"%s %s %s %d %016x\n" % (magic, ver, token, len(body), h) + body)
+PY
+}
+
+# Statuses until the copy is current: the first after a change to the store may
+# write none (a store file as new as the copy's temporary is not trusted), or one
+# that its own refresh of the skill index makes stale.
+status_copied() {
+	rm -f "$CLAW_HOME/claw.db-status"
+	for _ in 1 2 3; do
+		sleep 0.05
+		claw-monitor status >/dev/null
+	done
+	[ -f "$CLAW_HOME/claw.db-status" ]
+}
+
+@test "status answers from its copy while the store is as it was; any write to it is seen at once" {
+	monitor_store
+	seed 20 claw-chat turn
+	db "INSERT INTO sessions(name, created, updated) VALUES ('work', 1, $(now_ms))"
+	status_copied
+	[ "$(stat -c %a "$CLAW_HOME/claw.db-status")" = 600 ]
+	# one report from the store, which writes the copy; the next from the copy
+	rm "$CLAW_HOME/claw.db-status"
+	run -0 claw-monitor status --json
+	local stored=$output
+	[ -f "$CLAW_HOME/claw.db-status" ]
+	run -0 claw-monitor status --json
+	assert_output "$stored"
+	forge_status 4 7
+	run -0 claw-monitor status
+	assert_line --regexp '^sessions  7, last turn'
+	assert_line "tokens    today 200 in, 60 out (20 turns); 7 days 200 in, 60 out (20 turns)"
+	run -0 claw status
+	assert_line --regexp '^sessions  7, last turn'
+	# a row written by anyone, even the sqlite3 shell: the store is asked again
+	db "INSERT INTO events(ts, program, kind, ms, ok) VALUES ($(now_ms), 'claw-skill', 'run', 1, 0)"
+	run -0 claw-monitor status
+	assert_line --regexp '^sessions  1, last turn'
+	assert_line "errors    3 in the last hour: claw-chat turn 2, claw-skill run 1"
+	# a garbage copy, or one whose body is not what status writes, is not believed
+	status_copied
+	forge_status 4 07
+	run -0 claw-monitor status
+	assert_line --regexp '^sessions  1, last turn'
+	echo "garbage" > "$CLAW_HOME/claw.db-status"
+	run -0 claw-monitor status --json
+	[ "$(jq -c .sessions <<<"$output")" = "$(jq -c .sessions <<<"$stored")" ]
+}
+
+@test "status's copy: the last hour's figures stand until an event they count leaves the hour" {
+	monitor_store
+	local ts=$(( $(date +%s%3N) - 3600000 + 2500 ))
+	db "INSERT INTO events(ts, program, kind, ms, ok) VALUES ($ts, 'claw-skill', 'run', 1, 0)"
+	status_copied
+	forge_status -1 9
+	run -0 claw-monitor status
+	assert_line "errors    9 in the last hour: claw-skill run 9"
+	while (( $(date +%s%3N) <= ts + 3600000 )); do sleep 0.2; done
+	run -0 claw-monitor status
+	assert_line "errors    0 in the last hour"
+}
+
+@test "status's copy: a daemon that started since is counted from the store; a spool is folded in" {
+	monitor_store
+	db "INSERT INTO events(ts, program, kind, ms, ok, detail) VALUES
+	    ($(now_ms), 'claw-gateway', 'request', 3, 1, '{}'),
+	    ($(now_ms), 'claw-gateway', 'request', 3, 0, '{}')"
+	status_copied
+	mkdir -p "$CLAW_HOME/run"
+	flock "$CLAW_HOME/run/gateway.pid" sleep 60 3>&- &
+	local pid=$!
+	for _ in $(seq 50); do [ -n "$(pgrep -P $pid)" ] && break; sleep 0.1; done
+	printf '%s 127.0.0.1:3999\n' "$pid" > "$CLAW_HOME/run/gateway.pid"
+	run -0 claw-monitor status
+	kill $pid
+	assert_line --regexp "^gateway   pid $pid on 127\.0\.0\.1:3999, .*, last hour 2 requests, 1 errors$"
+	# rows an inetd gateway spooled are the store's: status folds them in
+	status_copied
+	echo "$(now_ms) 4 0 claw-gateway request {\"route\":\"/x\",\"status\":500}" \
+	    > "$CLAW_HOME/run/telemetry.spool"
+	run -0 claw-monitor status
+	assert_line "errors    2 in the last hour: claw-gateway request 2"
+}
+
+@test "status's copy is not written while a store file is as new as the copy's temporary" {
+	monitor_store
+	status_copied
+	touch -d '+1 hour' "$CLAW_HOME/claw.db"
+	rm "$CLAW_HOME/claw.db-status"
+	for _ in 1 2 3; do
+		run -0 claw-monitor status
+		assert_line "sessions  0"
+	done
+	[ ! -e "$CLAW_HOME/claw.db-status" ]
+	run -0 sh -c 'ls "$CLAW_HOME" | grep -c "claw.db-status\." || true'
+	assert_output 0
+}
+
 # ---- monitor ----
 
 @test "monitor: the first line is since boot, with exact figures from fixture files" {

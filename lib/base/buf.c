@@ -1,4 +1,5 @@
 /* buf: a growable byte buffer: pointer, length and capacity, always NUL-terminated. */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +110,42 @@ buf_add_json_lines(struct buf *b, const char *lines)
 		p += n + (p[n] == '\n');
 	}
 	buf_addc(b, ']');
+}
+
+void
+buf_add_netstring(struct buf *b, const char *s, size_t n)
+{
+	char d[24];
+	size_t i = sizeof d, v = n;
+
+	/* The length by hand: buf_printf for each was a tenth of a skill list from its
+	 * copy. */
+	d[--i] = ':';
+	do
+		d[--i] = (char)('0' + v % 10);
+	while (v /= 10);
+	buf_add(b, d + i, sizeof d - i);
+	buf_add(b, s, n);
+	buf_addc(b, ',');
+}
+
+int
+netstring_next(const char **p, const char *end, const char **s, size_t *n)
+{
+	const char *q = *p;
+	size_t len = 0;
+
+	if (q >= end || !isdigit((unsigned char)*q) || (*q == '0' && q + 1 < end && q[1] != ':'))
+		return -1;
+	for (; q < end && isdigit((unsigned char)*q); q++)
+		if ((len = len * 10 + (size_t)(*q - '0')) > (size_t)(end - q))
+			return -1;       /* longer than what is left: and never overflows */
+	if (q >= end || *q++ != ':' || len >= (size_t)(end - q) || q[len] != ',')
+		return -1;
+	*s = q;
+	*n = len;
+	*p = q + len + 1;
+	return 0;
 }
 
 void

@@ -21,6 +21,11 @@ void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(print
  * character becomes U+FFFD. */
 void buf_add_json_str(struct buf *b, const char *s, size_t n);
 void buf_add_json_lines(struct buf *b, const char *lines);       /* "a\nb" as ["a","b"] */
+/* s, n bytes, as a netstring ("LEN:s,": https://cr.yp.to/proto/netstrings.txt). */
+void buf_add_netstring(struct buf *b, const char *s, size_t n);
+/* The netstring at *p, before end: 0 with its bytes at *s, *n of them, and *p past
+ * it; -1 when there is none (a length with a leading zero, or one past end). */
+int netstring_next(const char **p, const char *end, const char **s, size_t *n);
 void buf_consume(struct buf *b, size_t n);   /* drop the first n bytes */
 void buf_reset(struct buf *b);
 char *buf_steal(struct buf *b);              /* the string (never NULL unless oom), b emptied */

@@ -1,8 +1,18 @@
-/* status: each section appends to the text and to the JSON object together, so the
- * two never disagree; another program's tables are used only once sqlite_schema
- * shows them, and their columns only once table_info does. */
+/* status: what the store holds is gathered first, in one read transaction, into the
+ * facts; the sections then show them with the pidfiles, /proc and the clock, each
+ * appending to the text and to the JSON object together, so the two never disagree.
+ * Another program's tables are used only once sqlite_schema shows them, and their
+ * columns only once table_info does.
+ *
+ * The facts are kept beside the store in claw.db-status, with the state of claw.db
+ * and its WAL they were read in.  While both files are as they were, and no event a
+ * last-hour figure counts has left the hour, the next status takes the facts from
+ * there and asks config's copy and the skill list's (store/copy.h): no store
+ * connection, when SQLite's open and schema parse were half of its run. */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +31,7 @@
 #include "skill/index.h"
 #include "skill/listcopy.h"
 #include "store/config.h"
+#include "store/copy.h"
 #include "store/sessions.h"
 #include "store/store.h"
 #include "store/telemetry.h"
@@ -28,11 +39,10 @@
 #define HOUR_MS 3600000LL
 #define DAY_MS (24 * HOUR_MS)
 #define EVOLVE_EVERY_MS (20 * 60000LL)     /* the example crontab's claw-evolve cycle */
-
-struct out {
-	struct buf *t, *j;
-	long long now;
-};
+#define COPY_NAME "claw.db-status"
+#define COPY_MAGIC "claw-status 1"
+#define COPY_MAX (1 << 20)
+#define STATE_MAX 256
 
 /* From the schema SQLite has parsed already: no statement to prepare. */
 int
@@ -116,12 +126,549 @@ file_size(const char *path)
 	return stat(path, &st) == 0 ? (long long)st.st_size : 0;
 }
 
+/* --- what status reads from the store ---
+ *
+ * Gathered in one read transaction.  The token sums are kept by the hour from the
+ * start of the week on: a later status sums the same rows over its own today and
+ * week, both inside them.  The last-hour figures stand until an event they count
+ * leaves the hour (until). */
+
+static const char *const daemons[2][2] = {
+	{ "gateway", "claw-gateway" }, { "node", "claw-node" },
+};
+
+/* Room for the element at n in *v, grown by doubling: 0, or -1 (*v untouched). */
+static int
+more(void *v, size_t n, size_t size)
+{
+	void *p, **vp = v;
+
+	if (n && (n < 8 || (n & (n - 1))))
+		return 0;
+	if (n > SIZE_MAX / 2 / size || !(p = realloc(*vp, (n ? 2 * n : 8) * size)))
+		return -1;
+	*vp = p;
+	return 0;
+}
+
+static char *
+col_dup(sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+	return strdup(s ? s : "");
+}
+
 static void
-s_store(struct out *o, sqlite3 *db, const char *path)
+first_ts(struct status_facts *f, sqlite3_stmt *st, int i)
+{
+	long long ts;
+
+	if (sqlite3_column_type(st, i) != SQLITE_NULL
+	    && (ts = sqlite3_column_int64(st, i)) < LLONG_MAX - HOUR_MS && ts + HOUR_MS < f->until)
+		f->until = ts + HOUR_MS;
+}
+
+/* The daemon's requests and failed ones since since.  Each "request" row is one,
+ * counted in events_kind; the gateway counts /healthz (and refusals) a minute at a
+ * time in one "requests" row, read whole; failures come from events_failed. */
+static void
+hour_counts(sqlite3 *db, struct status_facts *f, int d, long long since)
+{
+	sqlite3_stmt *st;
+
+	if (store_prepare(db, &st, "SELECT (SELECT count(*) FROM events WHERE program = ?1"
+	    " AND kind = 'request' AND ts >= ?2) + (SELECT total(coalesce(json_extract(detail,"
+	    " '$.count'), json_extract(detail, '$.refused'), 1)) FROM events WHERE program = ?1"
+	    " AND kind = 'requests' AND ts >= ?2), (SELECT count(*) FROM events"
+	    " INDEXED BY events_failed WHERE ts >= ?2"
+	    " AND ok = 0 AND program = ?1 AND kind IN ('request', 'requests')),"
+	    " (SELECT min(ts) FROM events WHERE program = ?1 AND kind = 'request' AND ts >= ?2),"
+	    " (SELECT min(ts) FROM events WHERE program = ?1 AND kind = 'requests'"
+	    " AND ts >= ?2)"))
+		return;
+	sqlite3_bind_text(st, 1, daemons[d][1], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, since);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		f->req[d] = (long long)sqlite3_column_double(st, 0);
+		f->errs[d] = sqlite3_column_int64(st, 1);
+		first_ts(f, st, 3);
+		first_ts(f, st, 4);
+	}
+	sqlite3_finalize(st);
+}
+
+static void
+g_hours(sqlite3 *db, struct status_facts *f)
+{
+	sqlite3_stmt *st;
+
+	/* The rows summed in C, not by total(): the week is ~170 rows, and eight
+	 * aggregates over them cost twice what reading them does. */
+	if (store_prepare(db, &st, status_has_column(db, "token_hours", "tokens_cached")
+	    ? "SELECT hour, turns, tokens_in, tokens_out, tokens_cached FROM token_hours"
+	    " WHERE hour >= ?"
+	    : "SELECT hour, turns, tokens_in, tokens_out, 0 FROM token_hours WHERE hour >= ?"))
+		return;
+	sqlite3_bind_int64(st, 1, (f->at - 7 * DAY_MS) / HOUR_MS);
+	while (sqlite3_step(st) == SQLITE_ROW && more(&f->hour, f->nhour, sizeof *f->hour) == 0)
+		f->hour[f->nhour++] = (struct status_hour){ sqlite3_column_int64(st, 0),
+		    sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
+		    sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4) };
+	sqlite3_finalize(st);
+}
+
+static void
+g_peers(sqlite3 *db, struct status_facts *f)
+{
+	sqlite3_stmt *st;
+	char sql[256];
+
+	if (!(f->peers = status_has_table(db, "peers") && status_has_column(db, "peers", "name")))
+		return;
+	snprintf(sql, sizeof sql, "SELECT name, %s, %s FROM peers ORDER BY name",
+	    status_has_column(db, "peers", "healthy") ? "healthy" : "NULL",
+	    status_has_column(db, "peers", "last_seen") ? "last_seen" : "NULL");
+	if (store_prepare(db, &st, sql))
+		return;
+	while (sqlite3_step(st) == SQLITE_ROW && more(&f->peer, f->npeer, sizeof *f->peer) == 0) {
+		struct status_peer *p = &f->peer[f->npeer++];
+		p->name = sqlite3_column_type(st, 0) == SQLITE_NULL ? NULL : col_dup(st, 0);
+		p->health = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1
+		    : sqlite3_column_int(st, 1) != 0;
+		p->seen = sqlite3_column_type(st, 2) != SQLITE_NULL;
+		p->last_seen = p->seen ? sqlite3_column_int64(st, 2) : 0;
+	}
+	sqlite3_finalize(st);
+}
+
+/* claw-evolve's last cycle: the newest row (ids grow as cycles start). */
+static void
+g_cycle(sqlite3 *db, struct status_facts *f)
+{
+	sqlite3_stmt *st;
+
+	if (!(f->cycles = status_has_table(db, "cycles")
+	    && status_has_column(db, "cycles", "started")))
+		return;
+	if (store_prepare(db, &st, status_has_column(db, "cycles", "outcome") ?
+	    "SELECT started, outcome FROM cycles ORDER BY id DESC LIMIT 1" :
+	    "SELECT started, NULL FROM cycles ORDER BY id DESC LIMIT 1"))
+		return;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		f->started = sqlite3_column_int64(st, 0);
+		f->outcome = col_dup(st, 1);
+	}
+	sqlite3_finalize(st);
+}
+
+static void
+g_faults(sqlite3 *db, struct status_facts *f)
+{
+	sqlite3_stmt *st;
+
+	/* events_failed holds these alone, the table never read (without INDEXED BY
+	 * the grouping tempts the planner into a whole scan of events_kind). */
+	if (store_prepare(db, &st, "SELECT program, kind, count(*) AS c, min(ts) FROM events"
+	    " INDEXED BY events_failed WHERE ts >= ? AND ok = 0"
+	    " GROUP BY program, kind ORDER BY c DESC"))
+		return;
+	f->faults = 1;
+	sqlite3_bind_int64(st, 1, f->at - HOUR_MS);
+	while (sqlite3_step(st) == SQLITE_ROW && more(&f->fault, f->nfault, sizeof *f->fault) == 0) {
+		struct status_fault *e = &f->fault[f->nfault++];
+		e->program = col_dup(st, 0);
+		e->kind = col_dup(st, 1);
+		e->count = sqlite3_column_int64(st, 2);
+		first_ts(f, st, 3);
+	}
+	sqlite3_finalize(st);
+}
+
+static void
+gather(sqlite3 *db, long long now, const int running[2], struct status_facts *f)
+{
+	sqlite3_stmt *st;
+	int d;
+
+	memset(f, 0, sizeof *f);
+	f->at = now;
+	f->until = LLONG_MAX;
+	f->req[0] = f->req[1] = f->errs[0] = f->errs[1] = -1;
+	/* One read transaction: its locks and WAL look-ups once, and one state. */
+	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+	f->tokened = store_token(db, &f->token) == 0;
+	f->schema = store_int(db, "PRAGMA user_version", "store");
+	f->sessions = sessions_count(db);
+	if (store_prepare(db, &st, "SELECT name, updated FROM sessions ORDER BY updated DESC "
+	    "LIMIT 1") == 0) {
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			f->last_session = col_dup(st, 0);
+			f->last_turn = sqlite3_column_int64(st, 1);
+		}
+		sqlite3_finalize(st);
+	}
+	g_hours(db, f);
+	for (d = 0; d < 2; d++)
+		if (running[d])
+			hour_counts(db, f, d, now - HOUR_MS);
+	g_peers(db, f);
+	g_cycle(db, f);
+	g_faults(db, f);
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+}
+
+void
+status_facts_free(struct status_facts *f)
+{
+	size_t i;
+
+	free(f->last_session);
+	free(f->hour);
+	for (i = 0; i < f->npeer; i++)
+		free(f->peer[i].name);
+	free(f->peer);
+	free(f->outcome);
+	for (i = 0; i < f->nfault; i++) {
+		free(f->fault[i].program);
+		free(f->fault[i].kind);
+	}
+	free(f->fault);
+	memset(f, 0, sizeof *f);
+}
+
+/* --- the copy: $CLAW_HOME/claw.db-status (store/copy.h) ---
+ *
+ * The body is netstrings: the store's state as it was read (store_copy_state), then
+ * the facts in the order of struct status_facts, numbers in decimal, each list after
+ * its length.  A peer's name is "=" and the name, or "-" for none. */
+
+static void
+put_num(struct buf *b, long long v)
+{
+	char s[24];
+
+	buf_add_netstring(b, s, (size_t)snprintf(s, sizeof s, "%lld", v));
+}
+
+static void
+put_str(struct buf *b, const char *s)
+{
+	buf_add_netstring(b, s ? s : "", s ? strlen(s) : 0);
+}
+
+void
+status_facts_write(struct buf *b, const char *state, const struct status_facts *f)
+{
+	size_t i;
+	int d;
+
+	put_str(b, state);
+	put_num(b, f->at);
+	put_num(b, f->until);
+	put_num(b, f->schema);
+	put_num(b, f->sessions);
+	put_num(b, f->last_turn);
+	put_str(b, f->last_session);
+	put_num(b, (long long)f->nhour);
+	for (i = 0; i < f->nhour; i++) {
+		const struct status_hour *h = &f->hour[i];
+		put_num(b, h->hour);
+		put_num(b, h->turns);
+		put_num(b, h->in);
+		put_num(b, h->out);
+		put_num(b, h->cached);
+	}
+	for (d = 0; d < 2; d++) {
+		put_num(b, f->req[d]);
+		put_num(b, f->errs[d]);
+	}
+	put_num(b, f->peers);
+	put_num(b, (long long)f->npeer);
+	for (i = 0; i < f->npeer; i++) {
+		const struct status_peer *p = &f->peer[i];
+		size_t n = p->name ? strlen(p->name) : 0;
+		char *tag = malloc(n + 2);
+		if (!tag) {
+			b->oom = 1;
+			return;
+		}
+		tag[0] = p->name ? '=' : '-';
+		memcpy(tag + 1, p->name ? p->name : "", n + 1);
+		buf_add_netstring(b, tag, p->name ? n + 1 : 1);
+		free(tag);
+		put_num(b, p->health);
+		put_num(b, p->seen);
+		put_num(b, p->last_seen);
+	}
+	put_num(b, f->cycles);
+	put_num(b, f->started);
+	put_str(b, f->outcome);
+	put_num(b, f->faults);
+	put_num(b, (long long)f->nfault);
+	for (i = 0; i < f->nfault; i++) {
+		put_str(b, f->fault[i].program);
+		put_str(b, f->fault[i].kind);
+		put_num(b, f->fault[i].count);
+	}
+}
+
+struct rd {
+	const char *p, *end;
+	int bad;
+};
+
+static const char *
+rd_field(struct rd *r, size_t *n)
+{
+	const char *s;
+
+	if (r->bad || netstring_next(&r->p, r->end, &s, n) || memchr(s, '\0', *n))
+		return r->bad = 1, NULL;
+	return s;
+}
+
+/* A number as put_num writes it and no other way: "-" only before a digit that is
+ * not 0, no leading 0, no overflow.  lo: the least it may be. */
+static long long
+rd_num(struct rd *r, long long lo)
+{
+	char d[24], *e;
+	const char *s;
+	long long v;
+	size_t n;
+
+	if (!(s = rd_field(r, &n)))
+		return 0;
+	if (n == 0 || n >= sizeof d || (s[0] == '-' && (n == 1 || s[1] == '0'))
+	    || (s[s[0] == '-'] == '0' && n > (size_t)1 + (s[0] == '-'))
+	    || !isdigit((unsigned char)s[n - 1]))
+		return r->bad = 1, 0;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	errno = 0;
+	v = strtoll(d, &e, 10);
+	if (*e || errno || v < lo)
+		return r->bad = 1, 0;
+	return v;
+}
+
+static char *
+rd_str(struct rd *r)
+{
+	const char *s;
+	size_t n;
+	char *v;
+
+	if (!(s = rd_field(r, &n)))
+		return NULL;
+	if (!(v = strndup(s, n)))
+		r->bad = 1;
+	return v;
+}
+
+/* The length of a list whose elements each take at least min bytes. */
+static size_t
+rd_len(struct rd *r, size_t min)
+{
+	long long n = rd_num(r, 0);
+
+	if (!r->bad && (unsigned long long)n > (size_t)(r->end - r->p) / min)
+		r->bad = 1;
+	return r->bad ? 0 : (size_t)n;
+}
+
+int
+status_facts_parse(const char *body, size_t len, char **state, struct status_facts *f)
+{
+	struct rd r = { body, body + len, 0 };
+	size_t i, n;
+	int d;
+
+	memset(f, 0, sizeof *f);
+	*state = rd_str(&r);
+	f->at = rd_num(&r, 0);
+	f->until = rd_num(&r, LLONG_MIN);
+	f->schema = rd_num(&r, -1);
+	f->sessions = rd_num(&r, -1);
+	f->last_turn = rd_num(&r, LLONG_MIN);
+	f->last_session = rd_str(&r);
+	n = rd_len(&r, 5 * 3);
+	if (n && !(f->hour = calloc(n, sizeof *f->hour)))
+		r.bad = 1;
+	for (i = 0; i < n && !r.bad; i++, f->nhour++) {
+		struct status_hour *h = &f->hour[i];
+		h->hour = rd_num(&r, LLONG_MIN);
+		h->turns = rd_num(&r, LLONG_MIN);
+		h->in = rd_num(&r, LLONG_MIN);
+		h->out = rd_num(&r, LLONG_MIN);
+		h->cached = rd_num(&r, LLONG_MIN);
+	}
+	for (d = 0; d < 2; d++) {
+		f->req[d] = rd_num(&r, -1);
+		f->errs[d] = rd_num(&r, -1);
+	}
+	f->peers = (int)rd_num(&r, 0);
+	n = rd_len(&r, 4 * 3);
+	if (n && !(f->peer = calloc(n, sizeof *f->peer)))
+		r.bad = 1;
+	for (i = 0; i < n && !r.bad; i++, f->npeer++) {
+		struct status_peer *p = &f->peer[i];
+		const char *s = rd_field(&r, &len);
+		if (s && len == 1 && *s == '-')
+			p->name = NULL;
+		else if (s && len && *s == '=')
+			r.bad |= !(p->name = strndup(s + 1, len - 1));
+		else
+			r.bad = 1;
+		p->health = (int)rd_num(&r, -1);
+		p->seen = (int)rd_num(&r, 0);
+		p->last_seen = rd_num(&r, LLONG_MIN);
+		if (p->health > 1 || p->seen > 1)
+			r.bad = 1;
+	}
+	f->cycles = (int)rd_num(&r, 0);
+	f->started = rd_num(&r, LLONG_MIN);
+	f->outcome = rd_str(&r);
+	f->faults = (int)rd_num(&r, 0);
+	n = rd_len(&r, 3 * 3);
+	if (n && !(f->fault = calloc(n, sizeof *f->fault)))
+		r.bad = 1;
+	for (i = 0; i < n && !r.bad; i++, f->nfault++) {
+		struct status_fault *e = &f->fault[i];
+		e->program = rd_str(&r);
+		e->kind = rd_str(&r);
+		e->count = rd_num(&r, 0);
+	}
+	if (r.bad || r.p != r.end || f->peers > 1 || f->cycles > 1 || f->faults > 1) {
+		free(*state);
+		*state = NULL;
+		status_facts_free(f);
+		return -1;
+	}
+	return 0;
+}
+
+/* The facts from the copy, while the store is as it was when they were read and
+ * they still hold at now: 0, else -1. */
+static int
+copy_read(const char *state, long long now, struct status_facts *f)
+{
+	struct buf text = BUF_INIT;
+	const char *body;
+	char *was = NULL;
+	size_t len;
+	int token, rc = -1;
+
+	if (store_copy_read(COPY_NAME, COPY_MAX + 128, &text) == 0
+	    && store_copy_parse(text.p, text.len, COPY_MAGIC, &token, &body, &len) == 0
+	    && status_facts_parse(body, len, &was, f) == 0) {
+		if (!strcmp(was, state) && now >= f->at && now <= f->until) {
+			f->token = token;
+			f->tokened = 1;
+			rc = 0;
+		} else
+			status_facts_free(f);
+	}
+	free(was);
+	buf_free(&text);
+	return rc;
+}
+
+/* --- the report --- */
+
+struct out {
+	struct buf *t, *j;
+	long long now;
+	const struct status_facts *f;
+	sqlite3 *db;             /* the store, once something had to ask it */
+	int rc;
+};
+
+/* The store, opened on the first need: 0, or -1 with o->rc. */
+static int
+need_db(struct out *o)
+{
+	if (!o->db && !o->rc)
+		o->rc = store_open(&o->db);
+	return o->db ? 0 : -1;
+}
+
+/* config's value for key: from its copy while the token says it is current, else
+ * from the store. */
+static int
+cfg(struct out *o, const char *key, char **value, enum config_source *src)
+{
+	int rc;
+
+	if (o->f && o->f->tokened && (rc = config_get_copy(key, o->f->token, value, src)) >= 0)
+		return rc;
+	if (need_db(o))
+		return o->rc;
+	return config_get(o->db, key, value, src);
+}
+
+/* Whether key is stored: 1 or 0, or -1 with o->rc. */
+static int
+cfg_stored(struct out *o, const char *key)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (o->f && o->f->tokened && (r = config_stored_copy(key, o->f->token)) >= 0)
+		return r;
+	if (need_db(o))
+		return -1;
+	if (sqlite3_prepare_v2(o->db, "SELECT 1 FROM config WHERE key = ?", -1, &st, NULL)
+	    != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	r = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Whether the configured provider has a key: where it is, never what. */
+static const char *
+key_source(struct out *o, const char *prov, int *local)
+{
+	static const struct { const char *name, *env; } envs[] = {
+		{ "openai", "OPENAI_API_KEY" }, { "anthropic", "ANTHROPIC_API_KEY" },
+		{ "deepseek", "DEEPSEEK_API_KEY" },
+	};
+	char key[160], env[200], *url = NULL;
+	size_t i;
+
+	snprintf(key, sizeof key, "providers.%s.base_url", prov);
+	*local = cfg(o, key, &url, NULL) == 0 && (strstr(url, "://127.")
+	    || strstr(url, "://localhost") || strstr(url, "://[::1]"));
+	free(url);
+	snprintf(key, sizeof key, "providers.%s.api_key", prov);
+	config_env_name(key, env, sizeof env);
+	if (getenv(env) && *getenv(env))
+		return "env";
+	if (cfg_stored(o, key) > 0)
+		return "store";
+	for (i = 0; i < sizeof envs / sizeof envs[0]; i++)
+		if (!strcmp(prov, envs[i].name) && getenv(envs[i].env) && *getenv(envs[i].env))
+			return "env";
+	if (getenv("CLAW_API_KEY") && *getenv("CLAW_API_KEY"))
+		return "env";
+	return NULL;
+}
+
+const char *
+status_key_source(sqlite3 *db, const char *prov, int *local)
+{
+	struct out o = { .db = db };
+
+	return key_source(&o, prov, local);
+}
+
+static void
+s_store(struct out *o, const char *path)
 {
 	char wal[PATH_MAX + 8];
-	long long v = store_int(db, "PRAGMA user_version", "store");
-	long long bytes = file_size(path), wb;
+	long long v = o->f->schema, bytes = file_size(path), wb;
 
 	snprintf(wal, sizeof wal, "%s-wal", path);
 	wb = file_size(wal);
@@ -136,56 +683,19 @@ s_store(struct out *o, sqlite3 *db, const char *path)
 	    bytes, wb, v, store_version());
 }
 
-/* Whether the configured provider has a key: where it is, never what. */
-const char *
-status_key_source(sqlite3 *db, const char *prov, int *local)
-{
-	static const struct { const char *name, *env; } envs[] = {
-		{ "openai", "OPENAI_API_KEY" }, { "anthropic", "ANTHROPIC_API_KEY" },
-		{ "deepseek", "DEEPSEEK_API_KEY" },
-	};
-	char key[160], env[200], *url = NULL;
-	sqlite3_stmt *st;
-	size_t i;
-	int stored = 0;
-
-	snprintf(key, sizeof key, "providers.%s.base_url", prov);
-	*local = config_get(db, key, &url, NULL) == 0 && (strstr(url, "://127.")
-	    || strstr(url, "://localhost") || strstr(url, "://[::1]"));
-	free(url);
-	snprintf(key, sizeof key, "providers.%s.api_key", prov);
-	config_env_name(key, env, sizeof env);
-	if (getenv(env) && *getenv(env))
-		return "env";
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM config WHERE key = ?", -1, &st, NULL)
-	    == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-		stored = sqlite3_step(st) == SQLITE_ROW;
-		sqlite3_finalize(st);
-	}
-	if (stored)
-		return "store";
-	for (i = 0; i < sizeof envs / sizeof envs[0]; i++)
-		if (!strcmp(prov, envs[i].name) && getenv(envs[i].env) && *getenv(envs[i].env))
-			return "env";
-	if (getenv("CLAW_API_KEY") && *getenv("CLAW_API_KEY"))
-		return "env";
-	return NULL;
-}
-
 static void
-s_model(struct out *o, sqlite3 *db)
+s_model(struct out *o)
 {
 	char *model = NULL, prov[64];
 	enum config_source src = CONFIG_DEFAULT;
 	const char *ks, *slash;
 	int local = 0;
 
-	if (config_get(db, "model", &model, &src) || !model)
+	if (cfg(o, "model", &model, &src) || !model)
 		model = strdup("");
 	slash = model ? strchr(model, '/') : NULL;
 	snprintf(prov, sizeof prov, "%.*s", slash ? (int)(slash - model) : 0, model ? model : "");
-	ks = *prov ? status_key_source(db, prov, &local) : NULL;
+	ks = *prov ? key_source(o, prov, &local) : NULL;
 	buf_printf(o->t, "model     %s (%s), provider %s: key %s\n", model ? model : "",
 	    config_source_name(src), *prov ? prov : "none",
 	    ks ? (strcmp(ks, "env") ? "set (sealed in the store)" : "set (environment)")
@@ -202,20 +712,11 @@ s_model(struct out *o, sqlite3 *db)
 }
 
 static void
-s_sessions(struct out *o, sqlite3 *db)
+s_sessions(struct out *o)
 {
-	sqlite3_stmt *st;
-	long long n = sessions_count(db), last = 0;
-	char name[128] = "";
+	long long n = o->f->sessions, last = o->f->last_turn;
+	const char *name = o->f->last_session ? o->f->last_session : "";
 
-	if (store_prepare(db, &st, "SELECT name, updated FROM sessions ORDER BY updated DESC "
-	    "LIMIT 1") == 0) {
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			snprintf(name, sizeof name, "%s", (const char *)sqlite3_column_text(st, 0));
-			last = sqlite3_column_int64(st, 1);
-		}
-		sqlite3_finalize(st);
-	}
 	buf_printf(o->t, "sessions  %lld", n < 0 ? 0 : n);
 	if (last) {
 		buf_adds(o->t, ", last turn ");
@@ -232,40 +733,30 @@ s_sessions(struct out *o, sqlite3 *db)
 	buf_addc(o->j, '}');
 }
 
-/* Tokens of the turns since day and since week (ms), by the hour, in one scan:
- * token_hours, which a trigger on events keeps (local midnight is taken as the hour
- * it falls in).  cached: of in, what the provider read from its prompt cache (a
- * store from before it: 0). */
+/* The turns' tokens since day and since week (ms), from the hours (local midnight
+ * is taken as the hour it falls in).  cached: of in, what the provider read from
+ * its prompt cache (a store from before it: 0). */
 struct tokens {
 	long long in, out, turns, cached;
 };
 
 static void
-tokens(sqlite3 *db, long long day, long long week, struct tokens *d, struct tokens *w)
+tokens(const struct status_facts *f, long long day, long long week, struct tokens *d,
+    struct tokens *w)
 {
-	sqlite3_stmt *st;
-	long long from = (week < day ? week : day) / HOUR_MS;
+	size_t i;
 
 	memset(d, 0, sizeof *d);
 	memset(w, 0, sizeof *w);
-	/* The rows summed here, not by total(): the week is ~170 rows, and eight
-	 * aggregates over them cost twice what reading them does. */
-	if (store_prepare(db, &st, status_has_column(db, "token_hours", "tokens_cached")
-	    ? "SELECT hour, turns, tokens_in, tokens_out, tokens_cached FROM token_hours"
-	    " WHERE hour >= ?"
-	    : "SELECT hour, turns, tokens_in, tokens_out, 0 FROM token_hours WHERE hour >= ?"))
-		return;
-	sqlite3_bind_int64(st, 1, from);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct tokens r = { sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
-		    sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 4) };
-		long long hour = sqlite3_column_int64(st, 0);
-		if (hour >= week / HOUR_MS)
-			w->in += r.in, w->out += r.out, w->turns += r.turns, w->cached += r.cached;
-		if (hour >= day / HOUR_MS)
-			d->in += r.in, d->out += r.out, d->turns += r.turns, d->cached += r.cached;
+	for (i = 0; i < f->nhour; i++) {
+		const struct status_hour *h = &f->hour[i];
+		if (h->hour >= week / HOUR_MS)
+			w->in += h->in, w->out += h->out, w->turns += h->turns,
+			    w->cached += h->cached;
+		if (h->hour >= day / HOUR_MS)
+			d->in += h->in, d->out += h->out, d->turns += h->turns,
+			    d->cached += h->cached;
 	}
-	sqlite3_finalize(st);
 }
 
 /* The cached share of in, in whole per cent. */
@@ -276,7 +767,7 @@ cached_pct(const struct tokens *t)
 }
 
 static void
-s_tokens(struct out *o, sqlite3 *db)
+s_tokens(struct out *o)
 {
 	struct tokens d, w;
 	time_t now = (time_t)(o->now / 1000);
@@ -284,7 +775,7 @@ s_tokens(struct out *o, sqlite3 *db)
 
 	localtime_r(&now, &tm);
 	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-	tokens(db, (long long)mktime(&tm) * 1000, o->now - 7 * DAY_MS, &d, &w);
+	tokens(o->f, (long long)mktime(&tm) * 1000, o->now - 7 * DAY_MS, &d, &w);
 	buf_printf(o->t, "tokens    today %lld in, %lld out (%lld turns); 7 days %lld in, "
 	    "%lld out (%lld turns)\n", d.in, d.out, d.turns, w.in, w.out, w.turns);
 	buf_printf(o->t, "cached    today %lld of %lld in (%lld%%); 7 days %lld of %lld in "
@@ -297,7 +788,7 @@ s_tokens(struct out *o, sqlite3 *db)
 /* Skills from the list's copy when it is current (no index read), else from the
  * store, which writes the copy for the next. */
 static void
-s_skills(struct out *o, sqlite3 *db)
+s_skills(struct out *o)
 {
 	struct skills all = { 0 };
 	struct buf why = BUF_INIT, jt = BUF_INIT, tt = BUF_INIT;
@@ -305,11 +796,13 @@ s_skills(struct out *o, sqlite3 *db)
 	size_t i, ok = 0, no = 0;
 	int token, copy;
 
-	if ((copy = listcopy_read(&token, &all, &ev) == 0))
+	if ((copy = listcopy_read(o->f->tokened ? &o->f->token : NULL, &token, &all, &ev) == 0))
 		free(ev);
-	else if (listcopy_index(db, &all, &ev) == 0)
+	else if (need_db(o) == 0 && listcopy_index(o->db, &all, &ev) == 0)
 		free(ev);
 	else {
+		if (o->rc)
+			return;
 		buf_printf(o->t, "skills    unreadable: %s\n", err_msg());
 		buf_adds(o->j, ",\"skills\":{\"error\":");
 		jstr(o->j, err_msg());
@@ -320,7 +813,9 @@ s_skills(struct out *o, sqlite3 *db)
 		buf_reset(&why);
 		if (!copy || skill_missing_copy(token, &all.v[i], &why) < 0) {
 			buf_reset(&why);
-			skill_missing(db, &all.v[i], &why);
+			if (need_db(o))
+				break;
+			skill_missing(o->db, &all.v[i], &why);
 		}
 		if (!why.len) {
 			ok++;
@@ -344,65 +839,54 @@ s_skills(struct out *o, sqlite3 *db)
 	skills_free(&all);
 }
 
-/* The program's requests and failed ones since since.  Each "request" row is one,
- * counted in events_kind; the gateway counts /healthz (and refusals) a minute at a
- * time in one "requests" row, read whole; failures come from events_failed. */
-static void
-hour_counts(sqlite3 *db, const char *program, long long since, long long *req, long long *errs)
-{
-	sqlite3_stmt *st;
-
-	*req = *errs = 0;
-	if (store_prepare(db, &st, "SELECT (SELECT count(*) FROM events WHERE program = ?1"
-	    " AND kind = 'request' AND ts >= ?2) + (SELECT total(coalesce(json_extract(detail,"
-	    " '$.count'), json_extract(detail, '$.refused'), 1)) FROM events WHERE program = ?1"
-	    " AND kind = 'requests' AND ts >= ?2), (SELECT count(*) FROM events"
-	    " INDEXED BY events_failed WHERE ts >= ?2"
-	    " AND ok = 0 AND program = ?1 AND kind IN ('request', 'requests'))"))
-		return;
-	sqlite3_bind_text(st, 1, program, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, since);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*req = (long long)sqlite3_column_double(st, 0);
-		*errs = sqlite3_column_int64(st, 1);
-	}
-	sqlite3_finalize(st);
-}
-
-static void
-s_daemon(struct out *o, sqlite3 *db, const char *name, const char *program)
-{
-	char info[256] = "";
+/* A daemon as its pidfile and /proc show it. */
+struct live {
+	int running;
 	pid_t pid;
+	char info[256];
+	long long start;         /* its RSS when it wrote the pidfile (-1: not said) */
 	struct pidstat ps;
-	double up;
+};
+
+static void
+s_daemon(struct out *o, int d, const struct live *l)
+{
+	const char *name = daemons[d][0];
 	struct buf b = BUF_INIT;
-	long long rss, start, req, errs;
+	long long rss, req = o->f->req[d], errs = o->f->errs[d];
+	double up;
 
 	buf_printf(o->t, "%-9s ", name);
 	buf_printf(o->j, ",\"%s\":", name);
-	if (daemon_running_rss(name, &pid, info, sizeof info, &start)
-	    || procfs_pid(pid, &ps)) {
+	if (!l->running) {
 		buf_adds(o->t, "not running\n");
 		buf_adds(o->j, "{\"running\":false}");
 		return;
 	}
+	if (req < 0) {           /* not counted with the rest: it was not running then */
+		struct status_facts c = { .at = o->now, .until = LLONG_MAX,
+		    .req = { -1, -1 }, .errs = { -1, -1 } };
+		if (need_db(o))
+			return;
+		hour_counts(o->db, &c, d, o->now - HOUR_MS);
+		req = c.req[d] < 0 ? 0 : c.req[d];
+		errs = c.errs[d] < 0 ? 0 : c.errs[d];
+	}
 	up = procfs_read("uptime", &b) == 0 && procfs_uptime_parse(b.p, b.len, &up) == 0 ?
-	    up - (double)ps.starttime / (double)procfs_hz() : -1;
+	    up - (double)l->ps.starttime / (double)procfs_hz() : -1;
 	buf_free(&b);
-	rss = status_rss_kb(pid);
-	hour_counts(db, program, o->now - HOUR_MS, &req, &errs);
-	buf_printf(o->t, "pid %ld on %s, up ", (long)pid, *info ? info : "?");
+	rss = status_rss_kb(l->pid);
+	buf_printf(o->t, "pid %ld on %s, up ", (long)l->pid, *l->info ? l->info : "?");
 	ago(o->t, (long long)(up * 1000));
 	buf_printf(o->t, ", RSS %.1f MB", (double)rss / 1024);
-	if (start >= 0 && rss >= 0)       /* the pidfile says what it had at start */
-		buf_printf(o->t, " (%+.1f MB since start)", (double)(rss - start) / 1024);
+	if (l->start >= 0 && rss >= 0)    /* the pidfile says what it had at start */
+		buf_printf(o->t, " (%+.1f MB since start)", (double)(rss - l->start) / 1024);
 	buf_printf(o->t, ", last hour %lld requests, %lld errors\n", req, errs);
-	buf_printf(o->j, "{\"running\":true,\"pid\":%ld,\"address\":", (long)pid);
-	jstr(o->j, info);
+	buf_printf(o->j, "{\"running\":true,\"pid\":%ld,\"address\":", (long)l->pid);
+	jstr(o->j, l->info);
 	buf_printf(o->j, ",\"uptime_s\":%.0f,\"rss_kb\":%lld,\"rss_growth_kb\":", up, rss);
-	if (start >= 0 && rss >= 0)
-		buf_printf(o->j, "%lld", rss - start);
+	if (l->start >= 0 && rss >= 0)
+		buf_printf(o->j, "%lld", rss - l->start);
 	else
 		buf_adds(o->j, "null");
 	buf_printf(o->j, ",\"requests_hour\":%lld,\"errors_hour\":%lld}", req, errs);
@@ -410,43 +894,33 @@ s_daemon(struct out *o, sqlite3 *db, const char *name, const char *program)
 
 /* claw-node's peers: name, and health when the table says it. */
 static void
-s_peers(struct out *o, sqlite3 *db)
+s_peers(struct out *o)
 {
-	sqlite3_stmt *st;
-	int health, seen, n = 0, bad = 0;
-	char sql[256];
+	const struct status_facts *f = o->f;
+	size_t i;
+	int bad = 0;
 
-	if (!status_has_table(db, "peers") || !status_has_column(db, "peers", "name")) {
+	if (!f->peers) {
 		buf_adds(o->t, "peers     not set up (claw-node)\n");
 		buf_adds(o->j, ",\"peers\":null");
 		return;
 	}
-	health = status_has_column(db, "peers", "healthy");
-	seen = status_has_column(db, "peers", "last_seen");
-	snprintf(sql, sizeof sql, "SELECT name, %s, %s FROM peers ORDER BY name",
-	    health ? "healthy" : "NULL", seen ? "last_seen" : "NULL");
 	buf_adds(o->j, ",\"peers\":[");
 	buf_adds(o->t, "peers     ");
-	if (store_prepare(db, &st, sql) == 0) {
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			const char *name = (const char *)sqlite3_column_text(st, 0);
-			int h = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1
-			    : sqlite3_column_int(st, 1);
-			buf_printf(o->t, "%s%s%s", n ? ", " : "", name ? name : "",
-			    h == 0 ? " (down)" : h == 1 ? " (healthy)" : "");
-			buf_adds(o->j, n ? ",{\"name\":" : "{\"name\":");
-			jstr(o->j, name);
-			buf_printf(o->j, ",\"healthy\":%s", h < 0 ? "null" : h ? "true" : "false");
-			if (sqlite3_column_type(st, 2) != SQLITE_NULL)
-				buf_printf(o->j, ",\"last_seen\":%lld",
-				    sqlite3_column_int64(st, 2));
-			buf_addc(o->j, '}');
-			bad += h == 0;
-			n++;
-		}
-		sqlite3_finalize(st);
+	for (i = 0; i < f->npeer; i++) {
+		const struct status_peer *p = &f->peer[i];
+		buf_printf(o->t, "%s%s%s", i ? ", " : "", p->name ? p->name : "",
+		    p->health == 0 ? " (down)" : p->health == 1 ? " (healthy)" : "");
+		buf_adds(o->j, i ? ",{\"name\":" : "{\"name\":");
+		jstr(o->j, p->name);
+		buf_printf(o->j, ",\"healthy\":%s", p->health < 0 ? "null"
+		    : p->health ? "true" : "false");
+		if (p->seen)
+			buf_printf(o->j, ",\"last_seen\":%lld", p->last_seen);
+		buf_addc(o->j, '}');
+		bad += p->health == 0;
 	}
-	if (!n)
+	if (!f->npeer)
 		buf_adds(o->t, "none");
 	else if (bad)
 		buf_printf(o->t, "; %d down", bad);
@@ -454,93 +928,114 @@ s_peers(struct out *o, sqlite3 *db)
 	buf_addc(o->j, ']');
 }
 
-/* claw-evolve's last cycle (the newest row: ids grow as cycles start) and when
- * cron starts the next. */
+/* claw-evolve's last cycle and when cron starts the next. */
 static void
-s_evolution(struct out *o, sqlite3 *db)
+s_evolution(struct out *o)
 {
-	sqlite3_stmt *st;
-	long long started = 0, next;
-	char outcome[64] = "";
+	const struct status_facts *f = o->f;
+	const char *outcome = f->outcome ? f->outcome : "";
+	long long next;
 
-	if (!status_has_table(db, "cycles") || !status_has_column(db, "cycles", "started")) {
+	if (!f->cycles) {
 		buf_adds(o->t, "evolution not set up (claw-evolve)\n");
 		buf_adds(o->j, ",\"evolution\":null");
 		return;
 	}
-	if (store_prepare(db, &st, status_has_column(db, "cycles", "outcome") ?
-	    "SELECT started, outcome FROM cycles ORDER BY id DESC LIMIT 1" :
-	    "SELECT started, NULL FROM cycles ORDER BY id DESC LIMIT 1") == 0) {
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			started = sqlite3_column_int64(st, 0);
-			if (sqlite3_column_type(st, 1) != SQLITE_NULL)
-				snprintf(outcome, sizeof outcome, "%s", sqlite3_column_text(st, 1));
-		}
-		sqlite3_finalize(st);
-	}
-	if (!started) {
+	if (!f->started) {
 		buf_adds(o->t, "evolution no cycle yet\n");
 		buf_adds(o->j, ",\"evolution\":{\"last\":null}");
 		return;
 	}
-	next = (started / EVOLVE_EVERY_MS + 1) * EVOLVE_EVERY_MS;
+	next = (f->started / EVOLVE_EVERY_MS + 1) * EVOLVE_EVERY_MS;
 	while (next < o->now)
 		next += EVOLVE_EVERY_MS;
 	buf_adds(o->t, "evolution last cycle ");
-	ago(o->t, o->now - started);
+	ago(o->t, o->now - f->started);
 	buf_printf(o->t, " ago%s%s, next due ", *outcome ? ": " : "", outcome);
 	when(o->t, next);
 	buf_adds(o->t, " (cron, every 20 min)\n");
-	buf_printf(o->j, ",\"evolution\":{\"last\":%lld,\"outcome\":", started);
+	buf_printf(o->j, ",\"evolution\":{\"last\":%lld,\"outcome\":", f->started);
 	jstr(o->j, *outcome ? outcome : NULL);
 	buf_printf(o->j, ",\"next_due\":%lld}", next);
 }
 
 static void
-s_errors(struct out *o, sqlite3 *db)
+s_errors(struct out *o)
 {
-	sqlite3_stmt *st;
+	const struct status_facts *f = o->f;
+	struct buf t = BUF_INIT;
 	long long total = 0;
-	int n = 0;
+	size_t i;
 
 	buf_adds(o->j, ",\"errors\":{\"by\":[");
-	/* events_failed holds these alone, the table never read (without INDEXED BY
-	 * the grouping tempts the planner into a whole scan of events_kind). */
-	if (store_prepare(db, &st, "SELECT program, kind, count(*) AS c FROM events"
-	    " INDEXED BY events_failed WHERE ts >= ? AND ok = 0"
-	    " GROUP BY program, kind ORDER BY c DESC") == 0) {
-		struct buf t = BUF_INIT;
-		sqlite3_bind_int64(st, 1, o->now - HOUR_MS);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			const char *p = (const char *)sqlite3_column_text(st, 0);
-			const char *k = (const char *)sqlite3_column_text(st, 1);
-			long long c = sqlite3_column_int64(st, 2);
-			total += c;
-			if (n < 5)
-				buf_printf(&t, "%s%s %s %lld", n ? ", " : "", p, k, c);
-			buf_adds(o->j, n ? ",{\"program\":" : "{\"program\":");
-			jstr(o->j, p);
-			buf_adds(o->j, ",\"kind\":");
-			jstr(o->j, k);
-			buf_printf(o->j, ",\"count\":%lld}", c);
-			n++;
-		}
-		sqlite3_finalize(st);
-		buf_printf(o->t, "errors    %lld in the last hour%s%s\n", total, n ? ": " : "",
-		    n ? t.p : "");
-		buf_free(&t);
+	for (i = 0; i < f->nfault; i++) {
+		const struct status_fault *e = &f->fault[i];
+		total += e->count;
+		if (i < 5)
+			buf_printf(&t, "%s%s %s %lld", i ? ", " : "", e->program, e->kind, e->count);
+		buf_adds(o->j, i ? ",{\"program\":" : "{\"program\":");
+		jstr(o->j, e->program);
+		buf_adds(o->j, ",\"kind\":");
+		jstr(o->j, e->kind);
+		buf_printf(o->j, ",\"count\":%lld}", e->count);
 	}
+	if (f->faults)
+		buf_printf(o->t, "errors    %lld in the last hour%s%s\n", total, i ? ": " : "",
+		    i ? t.p : "");
+	buf_free(&t);
 	buf_printf(o->j, "],\"last_hour\":%lld}", total);
+}
+
+/* The facts: from the copy while it holds, else from the store, and then the copy
+ * written for the next status when the store's state allows (store/copy.h). */
+static int
+facts(struct out *o, const struct live l[2], struct status_facts *f)
+{
+	struct store_copy_tmp tmp;
+	struct timespec newest;
+	struct buf b = BUF_INIT;
+	char state[STATE_MAX];
+	int running[2] = { l[0].running, l[1].running }, copy, stated;
+
+	/* Rows spooled by an inetd gateway are the store's too: whoever opens it folds
+	 * them in. */
+	if (!telemetry_spooled() && store_copy_state(state, sizeof state, &newest) == 0
+	    && copy_read(state, o->now, f) == 0)
+		return 0;
+	/* The temporary's time first; the state any time after it and before the read
+	 * (here after the open, which makes a WAL the sqlite3 shell removed). */
+	copy = store_copy_begin(&tmp, COPY_NAME) == 0;
+	if (need_db(o)) {
+		if (copy)
+			store_copy_drop(&tmp);
+		return o->rc;
+	}
+	stated = store_copy_state(state, sizeof state, &newest) == 0;
+	gather(o->db, o->now, running, f);
+	if (!copy)
+		return 0;
+	if (stated && f->tokened) {
+		status_facts_write(&b, state, f);
+		if (!b.oom && b.len <= COPY_MAX) {
+			store_copy_end(&tmp, COPY_NAME, COPY_MAGIC, f->token, b.p, b.len, &newest);
+			copy = 0;
+		}
+		buf_free(&b);
+	}
+	if (copy)
+		store_copy_drop(&tmp);
+	return 0;
 }
 
 int
 status_report(struct buf *text, struct buf *json)
 {
-	struct out o = { text, json, clock_wall_ms() };
+	struct status_facts f;
+	struct out o = { text, json, clock_wall_ms(), &f, NULL, 0 };
+	struct live l[2] = { { 0 } };
 	char path[PATH_MAX];
 	const char *home = path_home();
-	sqlite3 *db = NULL;
-	int rc;
+	int d, rc;
 
 	if (!home)
 		return err_code();
@@ -554,26 +1049,26 @@ status_report(struct buf *text, struct buf *json)
 		buf_adds(json, ",\"store\":null}\n");
 		return 0;
 	}
-	if ((rc = store_open(&db)))
+	for (d = 0; d < 2; d++)
+		l[d].running = daemon_running_rss(daemons[d][0], &l[d].pid, l[d].info,
+		    sizeof l[d].info, &l[d].start) == 0 && procfs_pid(l[d].pid, &l[d].ps) == 0;
+	if ((rc = facts(&o, l, &f)))
 		return rc;
-	/* Each run of reads in one read transaction, not one per statement (its locks
-	 * and WAL look-ups once); the skill index may write, so it stands between. */
-	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
-	s_store(&o, db, path);
-	s_model(&o, db);
-	s_sessions(&o, db);
-	s_tokens(&o, db);
-	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-	s_skills(&o, db);
-	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
-	s_daemon(&o, db, "gateway", "claw-gateway");
-	s_daemon(&o, db, "node", "claw-node");
-	s_peers(&o, db);
-	s_evolution(&o, db);
-	s_errors(&o, db);
-	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	s_store(&o, path);
+	s_model(&o);
+	s_sessions(&o);
+	s_tokens(&o);
+	s_skills(&o);
+	for (d = 0; d < 2 && !o.rc; d++)
+		s_daemon(&o, d, &l[d]);
+	s_peers(&o);
+	s_evolution(&o);
+	s_errors(&o);
 	buf_adds(json, "}\n");
-	store_close(db);
+	status_facts_free(&f);
+	store_close(o.db);
+	if (o.rc)
+		return o.rc;
 	return text->oom || json->oom ? err_set(EX_SOFTWARE, "status: out of memory") : 0;
 }
 

@@ -506,23 +506,6 @@ pick(const struct seen *seen, struct skills *rows, struct skills *out)
 	return 0;
 }
 
-/* s as a netstring ("LEN:s,"), the copy's one way to write a string. */
-void
-skill_netstring(struct buf *b, const char *s, size_t n)
-{
-	char d[24];
-	size_t i = sizeof d, v = n;
-
-	/* The length by hand: buf_printf for each was a tenth of a list from its copy. */
-	d[--i] = ':';
-	do
-		d[--i] = (char)('0' + v % 10);
-	while (v /= 10);
-	buf_add(b, d + i, sizeof d - i);
-	buf_add(b, s, n);
-	buf_addc(b, ',');
-}
-
 /* What was scanned, in order, unambiguously: "r" and each root, "d" and each
  * skill directory with its signature.  Equal texts are equal scans. */
 static void
@@ -533,12 +516,12 @@ scan_text(const struct seen *seen, struct buf *b)
 
 	for (r = 0; r < seen->nroots; r++) {
 		buf_addc(b, 'r');
-		skill_netstring(b, seen->roots[r], strlen(seen->roots[r]));
+		buf_add_netstring(b, seen->roots[r], strlen(seen->roots[r]));
 	}
 	for (i = 0; i < seen->n; i++) {
 		buf_addc(b, 'd');
-		skill_netstring(b, seen->dir[i], strlen(seen->dir[i]));
-		skill_netstring(b, seen->sig[i], strlen(seen->sig[i]));
+		buf_add_netstring(b, seen->dir[i], strlen(seen->dir[i]));
+		buf_add_netstring(b, seen->sig[i], strlen(seen->sig[i]));
 	}
 }
 

@@ -34,8 +34,6 @@ int skill_index_scan(sqlite3 *db, struct skills *out, struct buf *scan);
 /* The roots and the skill directories in them with their signatures, as text that
  * is equal exactly when the scan is (the list copy's check): 0 or an exit code. */
 int skill_scan(struct buf *scan);
-/* s, n bytes, appended to b as a netstring ("LEN:s,"). */
-void skill_netstring(struct buf *b, const char *s, size_t n);
 void skills_free(struct skills *s);
 struct skill *skill_find(struct skills *s, const char *name);
 

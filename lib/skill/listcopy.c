@@ -30,42 +30,19 @@ listcopy_write(int token, const struct buf *scan, const struct skills *all,
 
 	if (scan->oom)
 		return;
-	skill_netstring(&b, scan->p ? scan->p : "", scan->len);
-	skill_netstring(&b, n, (size_t)snprintf(n, sizeof n, "%zu", all->n));
+	buf_add_netstring(&b, scan->p ? scan->p : "", scan->len);
+	buf_add_netstring(&b, n, (size_t)snprintf(n, sizeof n, "%zu", all->n));
 	for (i = 0; i < all->n; i++) {
 		const struct skill *k = &all->v[i];
 		const char *v[NFIELDS] = { k->name, k->kind, k->description, k->bins,
 		    k->any_bins, k->env, k->config_keys, k->os, k->error,
 		    evolved[i] ? "1" : "0" };
 		for (f = 0; f < NFIELDS; f++)
-			skill_netstring(&b, v[f] ? v[f] : "", v[f] ? strlen(v[f]) : 0);
+			buf_add_netstring(&b, v[f] ? v[f] : "", v[f] ? strlen(v[f]) : 0);
 	}
 	if (!b.oom && b.len <= LISTCOPY_MAX)
 		store_copy_write(LISTCOPY_NAME, MAGIC, token, b.p, b.len);
 	buf_free(&b);
-}
-
-/* The netstring at *p (before end): 0 with *s and *n, *p past it; -1 when there is
- * none. */
-static int
-netstring(const char **p, const char *end, const char **s, size_t *n)
-{
-	const char *q = *p;
-	size_t len = 0;
-
-	if (q >= end || !isdigit((unsigned char)*q) || (*q == '0' && q + 1 < end && q[1] != ':'))
-		return -1;
-	for (; q < end && isdigit((unsigned char)*q); q++) {
-		if (len > (size_t)LISTCOPY_MAX)
-			return -1;
-		len = len * 10 + (size_t)(*q - '0');
-	}
-	if (q >= end || *q++ != ':' || len >= (size_t)(end - q) || q[len] != ',')
-		return -1;
-	*s = q;
-	*n = len;
-	*p = q + len + 1;
-	return 0;
 }
 
 int
@@ -80,7 +57,7 @@ listcopy_parse(const char *body, size_t n, const char **scan, size_t *scanlen,
 
 	memset(out, 0, sizeof *out);
 	*evolved = NULL;
-	if (netstring(&p, end, scan, scanlen) || netstring(&p, end, &s, &len)
+	if (netstring_next(&p, end, scan, scanlen) || netstring_next(&p, end, &s, &len)
 	    || len == 0 || len >= sizeof num)
 		return -1;
 	memcpy(num, s, len);
@@ -97,7 +74,7 @@ listcopy_parse(const char *body, size_t n, const char **scan, size_t *scanlen,
 		    &k->any_bins, &k->env, &k->config_keys, &k->os, &k->error };
 		out->n++;
 		for (f = 0; f < NFIELDS; f++) {
-			if (netstring(&p, end, &s, &len) || memchr(s, '\0', len))
+			if (netstring_next(&p, end, &s, &len) || memchr(s, '\0', len))
 				goto fail;
 			if (f == NFIELDS - 1) {
 				if (len != 1 || (*s != '0' && *s != '1'))
@@ -121,7 +98,7 @@ fail:
 }
 
 int
-listcopy_read(int *token, struct skills *out, unsigned char **evolved)
+listcopy_read(const int *known, int *token, struct skills *out, unsigned char **evolved)
 {
 	struct buf text = BUF_INIT, now = BUF_INIT;
 	char path[PATH_MAX];
@@ -138,8 +115,8 @@ listcopy_read(int *token, struct skills *out, unsigned char **evolved)
 	    || listcopy_parse(body, len, &scan, &scanlen, out, evolved))
 		goto out;
 	if (skill_scan(&now) || now.len != scanlen || memcmp(now.p ? now.p : "", scan, scanlen)
-	    || path_in_home(path, sizeof path, "claw.db") || store_peek_token(path, &t)
-	    || t != want)
+	    || (known ? (t = *known, 0) : path_in_home(path, sizeof path, "claw.db")
+	    || store_peek_token(path, &t)) || t != want)
 		goto out;
 	*token = t;
 	rc = 0;

@@ -27,8 +27,10 @@ void listcopy_write(int token, const struct buf *scan, const struct skills *all,
 int listcopy_parse(const char *body, size_t n, const char **scan, size_t *scanlen,
     struct skills *out, unsigned char **evolved);
 /* The copy when it is current: 0 with the skills, *evolved and the store's *token
- * (for config_get_copy), else -1 (ask the store). */
-int listcopy_read(int *token, struct skills *out, unsigned char **evolved);
+ * (for config_get_copy), else -1 (ask the store).  known: the store's token as the
+ * caller has just read it, or NULL to read it here. */
+int listcopy_read(const int *known, int *token, struct skills *out,
+    unsigned char **evolved);
 /* What the copy holds, from the store instead: the index (skill_index_scan, which
  * refreshes it when a directory changed) and *evolved, one a skill.  When the token
  * was the same before the index was read and after, the rows are of the state it

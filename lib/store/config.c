@@ -479,8 +479,9 @@ config_copy_refresh(sqlite3 *db)
 }
 
 /* The copy's record for key in the records [p, end): 1 with *v (not terminated) and
- * *vn, 0 when the copy says it is not stored, -1 when it cannot say (sealed, or a
- * record that does not parse).  p[end - p] is readable: strtoull stops there. */
+ * *vn, or 2 when it is stored sealed (no value); 0 when the copy says it is not
+ * stored, -1 when a record does not parse.  p[end - p] is readable: strtoull stops
+ * there. */
 static int
 copy_find(const char *p, const char *end, const char *key, const char **v, size_t *vn)
 {
@@ -506,7 +507,7 @@ copy_find(const char *p, const char *end, const char *key, const char **v, size_
 			return -1;
 		if (a == kn && memcmp(p, key, kn) == 0) {
 			if (sealed)
-				return -1;
+				return 2;
 			*v = p + a;
 			*vn = c;
 			return 1;
@@ -522,10 +523,27 @@ config_copy_lookup(const char *text, size_t n, const char *key, int *token, cons
 {
 	const char *body;
 	size_t len;
+	int found;
 
 	if (store_copy_parse(text, n, COPY_MAGIC, token, &body, &len))
 		return -1;
-	return copy_find(body, body + len, key, v, vn);
+	return (found = copy_find(body, body + len, key, v, vn)) == 2 ? -1 : found;
+}
+
+int
+config_stored_copy(const char *key, int token)
+{
+	struct buf text = BUF_INIT;
+	const char *body, *v;
+	size_t len, vn;
+	int want, found = -1;
+
+	if (store_copy_read(COPY_NAME, COPY_MAX + 128, &text) == 0
+	    && store_copy_parse(text.p, text.len, COPY_MAGIC, &want, &body, &len) == 0
+	    && want == token)
+		found = copy_find(body, body + len, key, &v, &vn);
+	buf_free(&text);
+	return found < 0 ? -1 : found > 0;
 }
 
 /* config_get_cached, or with known, the token of the store as the caller has just

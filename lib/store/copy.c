@@ -1,5 +1,6 @@
 /* copy: the store's copies, written whole and read only while they may answer. */
 #include <ctype.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
@@ -32,23 +33,115 @@ store_copy_head(char *dst, size_t size, const char *magic, int token, const char
 	return hn < 0 || (size_t)hn >= size ? 0 : (size_t)hn;
 }
 
+int
+store_copy_begin(struct store_copy_tmp *t, const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	t->fd = -1;
+	if (path_in_home(path, sizeof path, name)
+	    || snprintf(t->path, sizeof t->path, "%s.%ld", path, (long)getpid())
+	    >= (int)sizeof t->path
+	    || (t->fd = open(t->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    0600)) < 0)
+		return -1;
+	if (fstat(t->fd, &st) < 0) {
+		close(t->fd);
+		unlink(t->path);
+		return t->fd = -1;
+	}
+	t->born = st.st_mtim;
+	return 0;
+}
+
+static int
+older(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+static void
+newer(struct timespec *newest, const struct stat *st)
+{
+	if (older(newest, &st->st_mtim))
+		*newest = st->st_mtim;
+}
+
+/* A file's device, inode, size and mtime: not its ctime, which SQLite's open
+ * changes on the WAL when it runs as root (it gives the file the store's owner). */
+static int
+state_of(char *dst, size_t size, const struct stat *st)
+{
+	int n = snprintf(dst, size, "%llu %llu %lld %lld.%09ld",
+	    (unsigned long long)st->st_dev, (unsigned long long)st->st_ino,
+	    (long long)st->st_size, (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
+
+	return n < 0 || (size_t)n >= size ? -1 : n;
+}
+
+int
+store_copy_state(char *dst, size_t size, struct timespec *newest)
+{
+	char path[PATH_MAX], wal[PATH_MAX + 8];
+	struct stat db, w;
+	int n;
+
+	newest->tv_sec = newest->tv_nsec = 0;
+	if (path_in_home(path, sizeof path, "claw.db") || stat(path, &db) < 0
+	    || snprintf(wal, sizeof wal, "%s-wal", path) >= (int)sizeof wal
+	    || size < 8 || (n = state_of(dst + 3, size - 3, &db)) < 0)
+		return -1;
+	memcpy(dst, "db ", 3);
+	newer(newest, &db);
+	n += 3;
+	if (stat(wal, &w) < 0)
+		return errno == ENOENT && (size_t)n + 7 < size
+		    ? (memcpy(dst + n, " wal -", 7), 0) : -1;
+	if ((size_t)n + 5 >= size || state_of(dst + n + 5, size - (size_t)n - 5, &w) < 0)
+		return -1;
+	memcpy(dst + n, " wal ", 5);
+	newer(newest, &w);
+	return 0;
+}
+
+void
+store_copy_end(struct store_copy_tmp *t, const char *name, const char *magic, int token,
+    const char *body, size_t n, const struct timespec *newest)
+{
+	char path[PATH_MAX], head[128];
+	size_t hn;
+	int ok;
+
+	if (t->fd < 0)
+		return;
+	ok = (!newest || older(newest, &t->born)) && !path_in_home(path, sizeof path, name)
+	    && (hn = store_copy_head(head, sizeof head, magic, token, body, n))
+	    && write(t->fd, head, hn) == (ssize_t)hn
+	    && (n == 0 || write(t->fd, body, n) == (ssize_t)n);
+	ok = close(t->fd) == 0 && ok && rename(t->path, path) == 0;
+	if (!ok)
+		unlink(t->path);
+	t->fd = -1;
+}
+
+void
+store_copy_drop(struct store_copy_tmp *t)
+{
+	if (t->fd < 0)
+		return;
+	close(t->fd);
+	unlink(t->path);
+	t->fd = -1;
+}
+
 void
 store_copy_write(const char *name, const char *magic, int token, const char *body, size_t n)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 32], head[128];
-	size_t hn;
-	int fd, ok;
+	struct store_copy_tmp t;
 
-	if (path_in_home(path, sizeof path, name)
-	    || !(hn = store_copy_head(head, sizeof head, magic, token, body, n)))
-		return;
-	snprintf(tmp, sizeof tmp, "%s.%ld", path, (long)getpid());
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
-		return;
-	ok = write(fd, head, hn) == (ssize_t)hn && (n == 0 || write(fd, body, n) == (ssize_t)n);
-	ok = close(fd) == 0 && ok && rename(tmp, path) == 0;
-	if (!ok)
-		unlink(tmp);
+	if (store_copy_begin(&t, name) == 0)
+		store_copy_end(&t, name, magic, token, body, n, NULL);
 }
 
 int

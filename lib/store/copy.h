@@ -7,7 +7,9 @@
  * truth: deleting a copy is always safe. */
 #ifndef CLAW_STORE_COPY_H
 #define CLAW_STORE_COPY_H
+#include <limits.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "base/buf.h"
 
@@ -19,6 +21,30 @@ size_t store_copy_head(char *dst, size_t size, const char *magic, int token,
  * A copy that cannot be written is left stale, never wrong: the token tells. */
 void store_copy_write(const char *name, const char *magic, int token, const char *body,
     size_t n);
+/* A copy whose reader must know that nothing at all was written to the store since
+ * it was read, not only config (claw.db-status).  First store_copy_begin, which makes
+ * the temporary the copy will be: its time is the filesystem's clock at that moment.
+ * Then store_copy_state, the read, and store_copy_end.  The copy is put in place only
+ * when every time in the state is older than the temporary: a write after that
+ * moment stamps claw.db or its WAL with a time the state does not hold, whatever the
+ * grain of the filesystem's clock, and so tells.  (Only a clock set back between
+ * two writes that leave a file the same size could hide one.) */
+struct store_copy_tmp {
+	int fd;
+	struct timespec born;
+	char path[PATH_MAX + 32];
+};
+int store_copy_begin(struct store_copy_tmp *t, const char *name);   /* 0 or -1 */
+/* claw.db's and claw.db-wal's device, inode, size and mtime as one line into
+ * dst ("-" for a WAL there is not), with *newest the latest of the times: 0, or -1
+ * when claw.db cannot be stat'ed or dst is too small. */
+int store_copy_state(char *dst, size_t size, struct timespec *newest);
+/* Write the copy to the temporary and rename it over name when newest (NULL: the
+ * caller's transaction held the token) is older than the temporary; else, or on any
+ * failure, remove the temporary. */
+void store_copy_end(struct store_copy_tmp *t, const char *name, const char *magic,
+    int token, const char *body, size_t n, const struct timespec *newest);
+void store_copy_drop(struct store_copy_tmp *t);    /* the temporary removed */
 /* Split text (text[n] is '\0') into *token and the body [*body, *body + *len): 0, or
  * -1 when it is not a whole copy with that magic whose body hashes right. */
 int store_copy_parse(const char *text, size_t n, const char *magic, int *token,
