@@ -342,12 +342,27 @@ status_facts_free(struct status_facts *f)
  * the facts in the order of struct status_facts, numbers in decimal, each list after
  * its length.  A peer's name is "=" and the name, or "-" for none. */
 
+/* v as a netstring of its decimal digits, by hand: snprintf for each of the
+ * week's ~850 was most of writing the copy. */
 static void
 put_num(struct buf *b, long long v)
 {
-	char s[24];
+	char d[32];
+	size_t i = sizeof d, n;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
 
-	buf_add_netstring(b, s, (size_t)snprintf(s, sizeof s, "%lld", v));
+	d[--i] = ',';
+	do
+		d[--i] = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		d[--i] = '-';
+	n = sizeof d - 1 - i;            /* at most 20 */
+	d[--i] = ':';
+	d[--i] = (char)('0' + n % 10);
+	if (n >= 10)
+		d[--i] = (char)('0' + n / 10);
+	buf_add(b, d + i, sizeof d - i);
 }
 
 static void
@@ -435,14 +450,16 @@ rd_num(struct rd *r, long long lo)
 	char d[24], *e;
 	const char *s;
 	long long v;
-	size_t n;
+	size_t n, i, neg;
 
 	if (!(s = rd_field(r, &n)))
 		return 0;
-	if (n == 0 || n >= sizeof d || (s[0] == '-' && (n == 1 || s[1] == '0'))
-	    || (s[s[0] == '-'] == '0' && n > (size_t)1 + (s[0] == '-'))
-	    || !isdigit((unsigned char)s[n - 1]))
+	neg = n && s[0] == '-';
+	if (n == neg || n >= sizeof d || (s[neg] == '0' && (neg || n > 1)))
 		return r->bad = 1, 0;
+	for (i = neg; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return r->bad = 1, 0;
 	memcpy(d, s, n);
 	d[n] = '\0';
 	errno = 0;
@@ -593,14 +610,15 @@ need_db(struct out *o)
 	return o->db ? 0 : -1;
 }
 
-/* config's value for key: from its copy while the token says it is current, else
- * from the store. */
+/* config's value for key: from the store when it is open, else from config's copy
+ * while the token says it is current, else from the store opened for it. */
 static int
 cfg(struct out *o, const char *key, char **value, enum config_source *src)
 {
 	int rc;
 
-	if (o->f && o->f->tokened && (rc = config_get_copy(key, o->f->token, value, src)) >= 0)
+	if (!o->db && o->f && o->f->tokened
+	    && (rc = config_get_copy(key, o->f->token, value, src)) >= 0)
 		return rc;
 	if (need_db(o))
 		return o->rc;
@@ -614,7 +632,7 @@ cfg_stored(struct out *o, const char *key)
 	sqlite3_stmt *st;
 	int r;
 
-	if (o->f && o->f->tokened && (r = config_stored_copy(key, o->f->token)) >= 0)
+	if (!o->db && o->f && o->f->tokened && (r = config_stored_copy(key, o->f->token)) >= 0)
 		return r;
 	if (need_db(o))
 		return -1;

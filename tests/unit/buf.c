@@ -88,6 +88,36 @@ main(void)
 	is_str(s, "", "buf_steal of an empty buffer is \"\", not NULL");
 	free(s);
 
+	/* Netstrings: written, then read back; and what is not one, refused. */
+	buf_reset(&b);
+	buf_add_netstring(&b, "hello", 5);
+	buf_add_netstring(&b, "", 0);
+	buf_add_netstring(&b, "a,b:c", 5);
+	is_str(b.p, "5:hello,0:,5:a,b:c,", "netstrings are LEN:bytes,");
+	{
+		const char *p = b.p, *end = b.p + b.len, *v;
+		size_t n;
+		ok(netstring_next(&p, end, &v, &n) == 0 && n == 5 && !memcmp(v, "hello", 5),
+		    "the first read back");
+		ok(netstring_next(&p, end, &v, &n) == 0 && n == 0, "the empty one");
+		ok(netstring_next(&p, end, &v, &n) == 0 && n == 5 && !memcmp(v, "a,b:c", 5),
+		    "one holding , and :");
+		ok(p == end && netstring_next(&p, end, &v, &n) == -1, "then none is left");
+	}
+	{
+		static const char *const bad[] = { "", "5", "5:", "5:hell,", "5:hello", "5:hello;",
+		    "05:hello,", ":x,", "-1:x,", "x:", "99999999999999999999999:x,",
+		    "18446744073709551617:x," };
+		size_t k, n;
+		for (k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+			const char *p = bad[k], *v;
+			ok(netstring_next(&p, bad[k] + strlen(bad[k]), &v, &n) == -1
+			    && p == bad[k], "not a netstring: \"%s\"", bad[k]);
+		}
+	}
+
+	buf_reset(&b);
+
 	/* An impossible size sets the sticky oom flag, and later appends are ignored. */
 	buf_adds(&b, "ab");
 	is_int(buf_grow(&b, SIZE_MAX - 8), -1, "buf_grow of SIZE_MAX fails");
