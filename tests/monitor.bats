@@ -215,6 +215,14 @@ status_copied() {
 	assert_line "tokens    today 200 in, 60 out (20 turns); 7 days 200 in, 60 out (20 turns)"
 	run -0 claw status
 	assert_line --regexp '^sessions  7, last turn'
+	# the store's mode set, even to what it was: asked again
+	chmod 600 "$CLAW_HOME/claw.db"
+	run -0 claw-monitor status
+	assert_line --regexp '^sessions  1, last turn'
+	status_copied
+	forge_status 4 7
+	run -0 claw-monitor status
+	assert_line --regexp '^sessions  7, last turn'
 	# a row written by anyone, even the sqlite3 shell: the store is asked again
 	db "INSERT INTO events(ts, program, kind, ms, ok) VALUES ($(now_ms), 'claw-skill', 'run', 1, 0)"
 	run -0 claw-monitor status
@@ -277,6 +285,19 @@ status_copied() {
 	[ ! -e "$CLAW_HOME/claw.db-status" ]
 	run -0 sh -c 'ls "$CLAW_HOME" | grep -c "claw.db-status\." || true'
 	assert_output 0
+}
+
+@test "status's copy is not written from a read that failed: the next status asks again" {
+	monitor_store
+	# the index the errors query must use, gone: that query fails, the rest stands
+	db "DROP INDEX events_failed"
+	for _ in 1 2 3; do
+		sleep 0.05
+		run -0 claw-monitor status
+		assert_line "sessions  0"
+		refute_line --partial "errors    "
+	done
+	[ ! -e "$CLAW_HOME/claw.db-status" ]
 }
 
 # ---- monitor ----

@@ -152,10 +152,41 @@ more(void *v, size_t n, size_t size)
 }
 
 static char *
-col_dup(sqlite3_stmt *st, int i)
+col_dup(struct status_facts *f, sqlite3_stmt *st, int i)
 {
 	const char *s = (const char *)sqlite3_column_text(st, i);
-	return strdup(s ? s : "");
+	char *v = strdup(s ? s : "");
+
+	f->partial |= !v;
+	return v;
+}
+
+/* The gathering's statements: one that fails to prepare or to step leaves the facts
+ * partial (shown, never copied). */
+static int
+prep(sqlite3 *db, struct status_facts *f, sqlite3_stmt **st, const char *sql)
+{
+	if (store_prepare(db, st, sql))
+		return f->partial = 1, -1;
+	return 0;
+}
+
+static int
+step(struct status_facts *f, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	f->partial |= rc != SQLITE_ROW && rc != SQLITE_DONE;
+	return rc;
+}
+
+/* Room for one more row: 0, or -1 with the facts partial. */
+static int
+room(struct status_facts *f, void *v, size_t n, size_t size)
+{
+	if (more(v, n, size))
+		return f->partial = 1, -1;
+	return 0;
 }
 
 static void
@@ -176,7 +207,7 @@ hour_counts(sqlite3 *db, struct status_facts *f, int d, long long since)
 {
 	sqlite3_stmt *st;
 
-	if (store_prepare(db, &st, "SELECT (SELECT count(*) FROM events WHERE program = ?1"
+	if (prep(db, f, &st, "SELECT (SELECT count(*) FROM events WHERE program = ?1"
 	    " AND kind = 'request' AND ts >= ?2) + (SELECT total(coalesce(json_extract(detail,"
 	    " '$.count'), json_extract(detail, '$.refused'), 1)) FROM events WHERE program = ?1"
 	    " AND kind = 'requests' AND ts >= ?2), (SELECT count(*) FROM events"
@@ -188,7 +219,7 @@ hour_counts(sqlite3 *db, struct status_facts *f, int d, long long since)
 		return;
 	sqlite3_bind_text(st, 1, daemons[d][1], -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, since);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (step(f, st) == SQLITE_ROW) {
 		f->req[d] = (long long)sqlite3_column_double(st, 0);
 		f->errs[d] = sqlite3_column_int64(st, 1);
 		first_ts(f, st, 3);
@@ -204,13 +235,13 @@ g_hours(sqlite3 *db, struct status_facts *f)
 
 	/* The rows summed in C, not by total(): the week is ~170 rows, and eight
 	 * aggregates over them cost twice what reading them does. */
-	if (store_prepare(db, &st, status_has_column(db, "token_hours", "tokens_cached")
+	if (prep(db, f, &st, status_has_column(db, "token_hours", "tokens_cached")
 	    ? "SELECT hour, turns, tokens_in, tokens_out, tokens_cached FROM token_hours"
 	    " WHERE hour >= ?"
 	    : "SELECT hour, turns, tokens_in, tokens_out, 0 FROM token_hours WHERE hour >= ?"))
 		return;
 	sqlite3_bind_int64(st, 1, (f->at - 7 * DAY_MS) / HOUR_MS);
-	while (sqlite3_step(st) == SQLITE_ROW && more(&f->hour, f->nhour, sizeof *f->hour) == 0)
+	while (step(f, st) == SQLITE_ROW && room(f, &f->hour, f->nhour, sizeof *f->hour) == 0)
 		f->hour[f->nhour++] = (struct status_hour){ sqlite3_column_int64(st, 0),
 		    sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
 		    sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4) };
@@ -228,11 +259,11 @@ g_peers(sqlite3 *db, struct status_facts *f)
 	snprintf(sql, sizeof sql, "SELECT name, %s, %s FROM peers ORDER BY name",
 	    status_has_column(db, "peers", "healthy") ? "healthy" : "NULL",
 	    status_has_column(db, "peers", "last_seen") ? "last_seen" : "NULL");
-	if (store_prepare(db, &st, sql))
+	if (prep(db, f, &st, sql))
 		return;
-	while (sqlite3_step(st) == SQLITE_ROW && more(&f->peer, f->npeer, sizeof *f->peer) == 0) {
+	while (step(f, st) == SQLITE_ROW && room(f, &f->peer, f->npeer, sizeof *f->peer) == 0) {
 		struct status_peer *p = &f->peer[f->npeer++];
-		p->name = sqlite3_column_type(st, 0) == SQLITE_NULL ? NULL : col_dup(st, 0);
+		p->name = sqlite3_column_type(st, 0) == SQLITE_NULL ? NULL : col_dup(f, st, 0);
 		p->health = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1
 		    : sqlite3_column_int(st, 1) != 0;
 		p->seen = sqlite3_column_type(st, 2) != SQLITE_NULL;
@@ -250,13 +281,13 @@ g_cycle(sqlite3 *db, struct status_facts *f)
 	if (!(f->cycles = status_has_table(db, "cycles")
 	    && status_has_column(db, "cycles", "started")))
 		return;
-	if (store_prepare(db, &st, status_has_column(db, "cycles", "outcome") ?
+	if (prep(db, f, &st, status_has_column(db, "cycles", "outcome") ?
 	    "SELECT started, outcome FROM cycles ORDER BY id DESC LIMIT 1" :
 	    "SELECT started, NULL FROM cycles ORDER BY id DESC LIMIT 1"))
 		return;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (step(f, st) == SQLITE_ROW) {
 		f->started = sqlite3_column_int64(st, 0);
-		f->outcome = col_dup(st, 1);
+		f->outcome = col_dup(f, st, 1);
 	}
 	sqlite3_finalize(st);
 }
@@ -268,16 +299,16 @@ g_faults(sqlite3 *db, struct status_facts *f)
 
 	/* events_failed holds these alone, the table never read (without INDEXED BY
 	 * the grouping tempts the planner into a whole scan of events_kind). */
-	if (store_prepare(db, &st, "SELECT program, kind, count(*) AS c, min(ts) FROM events"
+	if (prep(db, f, &st, "SELECT program, kind, count(*) AS c, min(ts) FROM events"
 	    " INDEXED BY events_failed WHERE ts >= ? AND ok = 0"
 	    " GROUP BY program, kind ORDER BY c DESC"))
 		return;
 	f->faults = 1;
 	sqlite3_bind_int64(st, 1, f->at - HOUR_MS);
-	while (sqlite3_step(st) == SQLITE_ROW && more(&f->fault, f->nfault, sizeof *f->fault) == 0) {
+	while (step(f, st) == SQLITE_ROW && room(f, &f->fault, f->nfault, sizeof *f->fault) == 0) {
 		struct status_fault *e = &f->fault[f->nfault++];
-		e->program = col_dup(st, 0);
-		e->kind = col_dup(st, 1);
+		e->program = col_dup(f, st, 0);
+		e->kind = col_dup(f, st, 1);
 		e->count = sqlite3_column_int64(st, 2);
 		first_ts(f, st, 3);
 	}
@@ -299,10 +330,11 @@ gather(sqlite3 *db, long long now, const int running[2], struct status_facts *f)
 	f->tokened = store_token(db, &f->token) == 0;
 	f->schema = store_int(db, "PRAGMA user_version", "store");
 	f->sessions = sessions_count(db);
-	if (store_prepare(db, &st, "SELECT name, updated FROM sessions ORDER BY updated DESC "
+	f->partial |= f->schema < 0 || f->sessions < 0;
+	if (prep(db, f, &st, "SELECT name, updated FROM sessions ORDER BY updated DESC "
 	    "LIMIT 1") == 0) {
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			f->last_session = col_dup(st, 0);
+		if (step(f, st) == SQLITE_ROW) {
+			f->last_session = col_dup(f, st, 0);
 			f->last_turn = sqlite3_column_int64(st, 1);
 		}
 		sqlite3_finalize(st);
@@ -1017,7 +1049,8 @@ facts(struct out *o, const struct live l[2], struct status_facts *f)
 
 	/* Rows spooled by an inetd gateway are the store's too: whoever opens it folds
 	 * them in. */
-	if (!telemetry_spooled() && store_copy_state(state, sizeof state, &newest) == 0
+	if (path_mkhome(NULL) == 0 && !telemetry_spooled()
+	    && store_copy_state(state, sizeof state, &newest) == 0
 	    && copy_read(state, o->now, f) == 0)
 		return 0;
 	/* The temporary's time first; the state any time after it and before the read
@@ -1032,7 +1065,7 @@ facts(struct out *o, const struct live l[2], struct status_facts *f)
 	gather(o->db, o->now, running, f);
 	if (!copy)
 		return 0;
-	if (stated && f->tokened) {
+	if (stated && f->tokened && !f->partial) {
 		status_facts_write(&b, state, f);
 		if (!b.oom && b.len <= COPY_MAX) {
 			store_copy_end(&tmp, COPY_NAME, COPY_MAGIC, f->token, b.p, b.len, &newest);

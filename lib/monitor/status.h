@@ -32,6 +32,7 @@ struct status_fault {
 };
 struct status_facts {
 	int token, tokened;      /* the store's token, when it could be read */
+	int partial;             /* a read failed: shown, never copied (not in it) */
 	long long at;
 	long long until;         /* when an event a last-hour figure counts leaves it */
 	long long schema, sessions, last_turn;       /* sessions: -1 when unreadable */

@@ -68,16 +68,20 @@ newer(struct timespec *newest, const struct stat *st)
 		*newest = st->st_mtim;
 }
 
-/* A file's device, inode, size and mtime: not its ctime, which SQLite's open
- * changes on the WAL when it runs as root (it gives the file the store's owner). */
+/* A file's device, inode, size and mtime, and with ctime its ctime (a chmod): not
+ * the WAL's, which SQLite's every open changes when it runs as root (it gives the
+ * file the store's owner). */
 static int
-state_of(char *dst, size_t size, const struct stat *st)
+state_of(char *dst, size_t size, const struct stat *st, int ctime)
 {
 	int n = snprintf(dst, size, "%llu %llu %lld %lld.%09ld",
 	    (unsigned long long)st->st_dev, (unsigned long long)st->st_ino,
-	    (long long)st->st_size, (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
+	    (long long)st->st_size, (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec), c = 0;
 
-	return n < 0 || (size_t)n >= size ? -1 : n;
+	if (n >= 0 && (size_t)n < size && ctime)
+		c = snprintf(dst + n, size - (size_t)n, " %lld.%09ld",
+		    (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
+	return n < 0 || c < 0 || (size_t)n + (size_t)c >= size ? -1 : n + c;
 }
 
 int
@@ -90,15 +94,17 @@ store_copy_state(char *dst, size_t size, struct timespec *newest)
 	newest->tv_sec = newest->tv_nsec = 0;
 	if (path_in_home(path, sizeof path, "claw.db") || stat(path, &db) < 0
 	    || snprintf(wal, sizeof wal, "%s-wal", path) >= (int)sizeof wal
-	    || size < 8 || (n = state_of(dst + 3, size - 3, &db)) < 0)
+	    || size < 8 || (n = state_of(dst + 3, size - 3, &db, 1)) < 0)
 		return -1;
 	memcpy(dst, "db ", 3);
 	newer(newest, &db);
+	if (older(newest, &db.st_ctim))
+		*newest = db.st_ctim;
 	n += 3;
 	if (stat(wal, &w) < 0)
 		return errno == ENOENT && (size_t)n + 7 < size
 		    ? (memcpy(dst + n, " wal -", 7), 0) : -1;
-	if ((size_t)n + 5 >= size || state_of(dst + n + 5, size - (size_t)n - 5, &w) < 0)
+	if ((size_t)n + 5 >= size || state_of(dst + n + 5, size - (size_t)n - 5, &w, 0) < 0)
 		return -1;
 	memcpy(dst + n, " wal ", 5);
 	newer(newest, &w);

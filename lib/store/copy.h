@@ -35,9 +35,9 @@ struct store_copy_tmp {
 	char path[PATH_MAX + 32];
 };
 int store_copy_begin(struct store_copy_tmp *t, const char *name);   /* 0 or -1 */
-/* claw.db's and claw.db-wal's device, inode, size and mtime as one line into
- * dst ("-" for a WAL there is not), with *newest the latest of the times: 0, or -1
- * when claw.db cannot be stat'ed or dst is too small. */
+/* claw.db's and claw.db-wal's device, inode, size and mtime, and claw.db's ctime
+ * (a chmod), as one line into dst ("-" for a WAL there is not), with *newest the
+ * latest of the times: 0, or -1 when claw.db cannot be stat'ed or dst is too small. */
 int store_copy_state(char *dst, size_t size, struct timespec *newest);
 /* Write the copy to the temporary and rename it over name when newest (NULL: the
  * caller's transaction held the token) is older than the temporary; else, or on any
