@@ -137,18 +137,16 @@ static const char *const daemons[2][2] = {
 	{ "gateway", "claw-gateway" }, { "node", "claw-node" },
 };
 
-/* Room for the element at n in *v, grown by doubling: 0, or -1 (*v untouched). */
-static int
-more(void *v, size_t n, size_t size)
+/* p, n elements of size, with room for one more, grown by doubling: the array,
+ * maybe moved, or NULL (p untouched). */
+static void *
+more(void *p, size_t n, size_t size)
 {
-	void *p, **vp = v;
-
 	if (n && (n < 8 || (n & (n - 1))))
-		return 0;
-	if (n > SIZE_MAX / 2 / size || !(p = realloc(*vp, (n ? 2 * n : 8) * size)))
-		return -1;
-	*vp = p;
-	return 0;
+		return p;
+	if (n > SIZE_MAX / 2 / size)
+		return NULL;
+	return realloc(p, (n ? 2 * n : 8) * size);
 }
 
 static char *
@@ -180,15 +178,7 @@ step(struct status_facts *f, sqlite3_stmt *st)
 	return rc;
 }
 
-/* Room for one more row: 0, or -1 with the facts partial. */
-static int
-room(struct status_facts *f, void *v, size_t n, size_t size)
-{
-	if (more(v, n, size))
-		return f->partial = 1, -1;
-	return 0;
-}
-
+/* An event at column i that leaves the hour before until does: until is then. */
 static void
 first_ts(struct status_facts *f, sqlite3_stmt *st, int i)
 {
@@ -241,10 +231,17 @@ g_hours(sqlite3 *db, struct status_facts *f)
 	    : "SELECT hour, turns, tokens_in, tokens_out, 0 FROM token_hours WHERE hour >= ?"))
 		return;
 	sqlite3_bind_int64(st, 1, (f->at - 7 * DAY_MS) / HOUR_MS);
-	while (step(f, st) == SQLITE_ROW && room(f, &f->hour, f->nhour, sizeof *f->hour) == 0)
-		f->hour[f->nhour++] = (struct status_hour){ sqlite3_column_int64(st, 0),
+	while (step(f, st) == SQLITE_ROW) {
+		struct status_hour *h = more(f->hour, f->nhour, sizeof *h);
+		if (!h) {
+			f->partial = 1;
+			break;
+		}
+		f->hour = h;
+		h[f->nhour++] = (struct status_hour){ sqlite3_column_int64(st, 0),
 		    sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
 		    sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4) };
+	}
 	sqlite3_finalize(st);
 }
 
@@ -261,8 +258,14 @@ g_peers(sqlite3 *db, struct status_facts *f)
 	    status_has_column(db, "peers", "last_seen") ? "last_seen" : "NULL");
 	if (prep(db, f, &st, sql))
 		return;
-	while (step(f, st) == SQLITE_ROW && room(f, &f->peer, f->npeer, sizeof *f->peer) == 0) {
-		struct status_peer *p = &f->peer[f->npeer++];
+	while (step(f, st) == SQLITE_ROW) {
+		struct status_peer *p = more(f->peer, f->npeer, sizeof *p);
+		if (!p) {
+			f->partial = 1;
+			break;
+		}
+		f->peer = p;
+		p = &p[f->npeer++];
 		p->name = sqlite3_column_type(st, 0) == SQLITE_NULL ? NULL : col_dup(f, st, 0);
 		p->health = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1
 		    : sqlite3_column_int(st, 1) != 0;
@@ -305,8 +308,14 @@ g_faults(sqlite3 *db, struct status_facts *f)
 		return;
 	f->faults = 1;
 	sqlite3_bind_int64(st, 1, f->at - HOUR_MS);
-	while (step(f, st) == SQLITE_ROW && room(f, &f->fault, f->nfault, sizeof *f->fault) == 0) {
-		struct status_fault *e = &f->fault[f->nfault++];
+	while (step(f, st) == SQLITE_ROW) {
+		struct status_fault *e = more(f->fault, f->nfault, sizeof *e);
+		if (!e) {
+			f->partial = 1;
+			break;
+		}
+		f->fault = e;
+		e = &e[f->nfault++];
 		e->program = col_dup(f, st, 0);
 		e->kind = col_dup(f, st, 1);
 		e->count = sqlite3_column_int64(st, 2);
@@ -434,15 +443,9 @@ status_facts_write(struct buf *b, const char *state, const struct status_facts *
 	for (i = 0; i < f->npeer; i++) {
 		const struct status_peer *p = &f->peer[i];
 		size_t n = p->name ? strlen(p->name) : 0;
-		char *tag = malloc(n + 2);
-		if (!tag) {
-			b->oom = 1;
-			return;
-		}
-		tag[0] = p->name ? '=' : '-';
-		memcpy(tag + 1, p->name ? p->name : "", n + 1);
-		buf_add_netstring(b, tag, p->name ? n + 1 : 1);
-		free(tag);
+		buf_printf(b, "%zu:%c", n + 1, p->name ? '=' : '-');   /* the netstring by hand */
+		buf_add(b, p->name ? p->name : "", n);
+		buf_addc(b, ',');
 		put_num(b, p->health);
 		put_num(b, p->seen);
 		put_num(b, p->last_seen);
@@ -1047,6 +1050,7 @@ facts(struct out *o, const struct live l[2], struct status_facts *f)
 	char state[STATE_MAX];
 	int running[2] = { l[0].running, l[1].running }, copy, stated;
 
+	memset(f, 0, sizeof *f);
 	/* Rows spooled by an inetd gateway are the store's too: whoever opens it folds
 	 * them in. */
 	if (path_mkhome(NULL) == 0 && !telemetry_spooled()
