@@ -1025,7 +1025,8 @@ s_errors(struct out *o)
 		const struct status_fault *e = &f->fault[i];
 		total += e->count;
 		if (i < 5)
-			buf_printf(&t, "%s%s %s %lld", i ? ", " : "", e->program, e->kind, e->count);
+			buf_printf(&t, "%s%s %s %lld", i ? ", " : "", e->program, e->kind,
+			    e->count);
 		buf_adds(o->j, i ? ",{\"program\":" : "{\"program\":");
 		jstr(o->j, e->program);
 		buf_adds(o->j, ",\"kind\":");
