@@ -9,7 +9,6 @@
  * last-hour figure counts has left the hour, the next status takes the facts from
  * there and asks config's copy and the skill list's (store/copy.h): no store
  * connection, when SQLite's open and schema parse were half of its run. */
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -478,28 +477,30 @@ rd_field(struct rd *r, size_t *n)
 }
 
 /* A number as put_num writes it and no other way: "-" only before a digit that is
- * not 0, no leading 0, no overflow.  lo: the least it may be. */
+ * not 0, no leading 0, in range; by hand, as put_num writes it (strtoll was half of
+ * a status from the copy).  lo: the least it may be. */
 static long long
 rd_num(struct rd *r, long long lo)
 {
-	char d[24], *e;
+	unsigned long long u = 0;
 	const char *s;
-	long long v;
 	size_t n, i, neg;
+	long long v;
 
 	if (!(s = rd_field(r, &n)))
 		return 0;
 	neg = n && s[0] == '-';
-	if (n == neg || n >= sizeof d || (s[neg] == '0' && (neg || n > 1)))
+	if (n == neg || n - neg > 19 || (s[neg] == '0' && (neg || n > 1)))
 		return r->bad = 1, 0;
-	for (i = neg; i < n; i++)
-		if (!isdigit((unsigned char)s[i]))
+	for (i = neg; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
 			return r->bad = 1, 0;
-	memcpy(d, s, n);
-	d[n] = '\0';
-	errno = 0;
-	v = strtoll(d, &e, 10);
-	if (*e || errno || v < lo)
+		u = u * 10 + (unsigned)(s[i] - '0');      /* 19 digits: no wrap */
+	}
+	if (u > (unsigned long long)LLONG_MAX + neg)
+		return r->bad = 1, 0;
+	v = neg ? -(long long)(u - 1) - 1 : (long long)u;        /* neg: u >= 1 */
+	if (v < lo)
 		return r->bad = 1, 0;
 	return v;
 }
