@@ -601,6 +601,20 @@ status_facts_parse(const char *body, size_t len, char **state, struct status_fac
 	return 0;
 }
 
+/* Whether the copy's text has state as the first netstring of its body: what
+ * differs after a write to the store, compared before the hash and the parse. */
+static int
+copy_of(const struct buf *text, const char *state)
+{
+	const char *p = memchr(text->p, '\n', text->len), *s;
+	size_t n;
+
+	if (!p++)
+		return 0;
+	return netstring_next(&p, text->p + text->len, &s, &n) == 0 && n == strlen(state)
+	    && memcmp(s, state, n) == 0;
+}
+
 /* The facts from the copy, while the store is as it was when they were read and
  * they still hold at now: 0, else -1. */
 static int
@@ -612,7 +626,7 @@ copy_read(const char *state, long long now, struct status_facts *f)
 	size_t len;
 	int token, rc = -1;
 
-	if (store_copy_read(COPY_NAME, COPY_MAX + 128, &text) == 0
+	if (store_copy_read(COPY_NAME, COPY_MAX + 128, &text) == 0 && copy_of(&text, state)
 	    && store_copy_parse(text.p, text.len, COPY_MAGIC, &token, &body, &len) == 0
 	    && status_facts_parse(body, len, &was, f) == 0) {
 		if (!strcmp(was, state) && now >= f->at && now <= f->until) {
@@ -1059,7 +1073,7 @@ facts(struct out *o, const struct live l[2], struct status_facts *f)
 	    && store_copy_state(state, sizeof state, &newest) == 0
 	    && copy_read(state, o->now, f) == 0)
 		return 0;
-	/* The temporary's time first; the state any time after it and before the read
+	/* The copy's moment first; the state any time after it and before the read
 	 * (here after the open, which makes a WAL the sqlite3 shell removed). */
 	copy = store_copy_begin(&tmp, COPY_NAME) == 0;
 	if (need_db(o)) {

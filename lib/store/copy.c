@@ -36,19 +36,14 @@ store_copy_head(char *dst, size_t size, const char *magic, int token, const char
 int
 store_copy_begin(struct store_copy_tmp *t, const char *name)
 {
-	char path[PATH_MAX];
 	struct stat st;
 
-	t->fd = -1;
-	if (path_in_home(path, sizeof path, name)
-	    || snprintf(t->path, sizeof t->path, "%s.%ld", path, (long)getpid())
-	    >= (int)sizeof t->path
-	    || (t->fd = open(t->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	    0600)) < 0)
-		return -1;
-	if (fstat(t->fd, &st) < 0) {
+	if (path_in_home(t->path, sizeof t->path, name)
+	    || (t->fd = open(t->path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+		return t->fd = -1;
+	/* Its times set to the filesystem's now, and read back. */
+	if (futimens(t->fd, NULL) < 0 || fstat(t->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(t->fd);
-		unlink(t->path);
 		return t->fd = -1;
 	}
 	t->born = st.st_mtim;
@@ -115,17 +110,18 @@ void
 store_copy_end(struct store_copy_tmp *t, const char *name, const char *magic, int token,
     const char *body, size_t n, const struct timespec *newest)
 {
-	char path[PATH_MAX], head[128];
+	char head[128];
 	size_t hn;
 	int ok;
 
 	if (t->fd < 0)
 		return;
-	ok = (!newest || older(newest, &t->born)) && !path_in_home(path, sizeof path, name)
+	ok = (!newest || older(newest, &t->born))
 	    && (hn = store_copy_head(head, sizeof head, magic, token, body, n))
-	    && write(t->fd, head, hn) == (ssize_t)hn
-	    && (n == 0 || write(t->fd, body, n) == (ssize_t)n);
-	ok = close(t->fd) == 0 && ok && rename(t->path, path) == 0;
+	    && pwrite(t->fd, head, hn, 0) == (ssize_t)hn
+	    && (n == 0 || pwrite(t->fd, body, n, (off_t)hn) == (ssize_t)n)
+	    && ftruncate(t->fd, (off_t)(hn + n)) == 0;
+	ok = close(t->fd) == 0 && ok;
 	if (!ok)
 		unlink(t->path);
 	t->fd = -1;
@@ -189,8 +185,8 @@ store_copy_read(const char *name, size_t max, struct buf *out)
 	if (path_in_home(path, sizeof path, name)
 	    || (fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
 		return -1;
-	/* One read of the size fstat gives: a copy is replaced by rename, never
-	 * rewritten in place, so a short read is a file that is not one. */
+	/* One read of the size fstat gives: a short one is a copy being rewritten,
+	 * which its header's length and hash would refuse anyway. */
 	rc = fstat(fd, &cs) == 0 && cs.st_size > 0 && (size_t)cs.st_size <= max
 	    && buf_grow(out, (size_t)cs.st_size + 1) == 0
 	    && read(fd, out->p, (size_t)cs.st_size) == (ssize_t)cs.st_size ? 0 : -1;

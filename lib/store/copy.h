@@ -17,34 +17,36 @@
  * its length, or 0 when it does not fit. */
 size_t store_copy_head(char *dst, size_t size, const char *magic, int token,
     const char *body, size_t n);
-/* Write $CLAW_HOME/name, 0600, whole or not at all (a temporary renamed over it).
- * A copy that cannot be written is left stale, never wrong: the token tells. */
+/* Write $CLAW_HOME/name, 0600, in place: a reader that catches it half-written
+ * finds a length or a hash that does not match and asks the store.  (Not a
+ * temporary renamed over it: ext4 then writes the new file back at once, and frees
+ * the old inode's pages, which cost a status 0.2 ms.)  A copy that cannot be
+ * written is removed, never left wrong. */
 void store_copy_write(const char *name, const char *magic, int token, const char *body,
     size_t n);
 /* A copy whose reader must know that nothing at all was written to the store since
- * it was read, not only config (claw.db-status).  First store_copy_begin, which makes
- * the temporary the copy will be: its time is the filesystem's clock at that moment.
- * Then store_copy_state, the read, and store_copy_end.  The copy is put in place only
- * when every time in the state is older than the temporary: a write after that
- * moment stamps claw.db or its WAL with a time the state does not hold, whatever the
- * grain of the filesystem's clock, and so tells.  (Only a clock set back between
- * two writes that leave a file the same size could hide one.) */
+ * it was read, not only config (claw.db-status).  First store_copy_begin, which
+ * opens the copy and sets its times: the filesystem's clock at that moment.  Then
+ * store_copy_state, the read, and store_copy_end.  The copy is written only when
+ * every time in the state is older than that moment: a write after it stamps
+ * claw.db or its WAL with a time the state does not hold, whatever the grain of the
+ * filesystem's clock, and so tells.  (Only a clock set back between two writes that
+ * leave a file the same size could hide one.) */
 struct store_copy_tmp {
 	int fd;
 	struct timespec born;
-	char path[PATH_MAX + 32];
+	char path[PATH_MAX];
 };
 int store_copy_begin(struct store_copy_tmp *t, const char *name);   /* 0 or -1 */
 /* claw.db's and claw.db-wal's device, inode, size and mtime, and claw.db's ctime
  * (a chmod), as one line into dst ("-" for a WAL there is not), with *newest the
  * latest of the times: 0, or -1 when claw.db cannot be stat'ed or dst is too small. */
 int store_copy_state(char *dst, size_t size, struct timespec *newest);
-/* Write the copy to the temporary and rename it over name when newest (NULL: the
- * caller's transaction held the token) is older than the temporary; else, or on any
- * failure, remove the temporary. */
+/* Write the copy when newest (NULL: the caller's transaction held the token) is
+ * older than store_copy_begin's moment; else, or on any failure, remove it. */
 void store_copy_end(struct store_copy_tmp *t, const char *name, const char *magic,
     int token, const char *body, size_t n, const struct timespec *newest);
-void store_copy_drop(struct store_copy_tmp *t);    /* the temporary removed */
+void store_copy_drop(struct store_copy_tmp *t);    /* the copy removed */
 /* Split text (text[n] is '\0') into *token and the body [*body, *body + *len): 0, or
  * -1 when it is not a whole copy with that magic whose body hashes right. */
 int store_copy_parse(const char *text, size_t n, const char *magic, int *token,
