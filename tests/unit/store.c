@@ -14,6 +14,7 @@
 #include "base/path.h"
 #include "base/buf.h"
 #include "base/clock.h"
+#include "store/copy.h"
 #include "store/store.h"
 #include "tap.h"
 
@@ -296,6 +297,82 @@ main(void)
 		db2 = NULL;
 		rc = store_peek_token(path, &tok);
 		ok(rc == 0 && tok == 99, "peeked through SQLite: %d", tok);
+	}
+
+	/* The copies beside the store (store/copy.h). */
+	{
+		struct buf b = BUF_INIT;
+		struct store_copy_tmp t;
+		struct timespec newest, ts[2];
+		struct stat a, c;
+		char state[256], again[256], cp[400];
+		const char *body;
+		size_t len;
+		int token;
+
+		snprintf(cp, sizeof cp, "%s/claw.db-test", home);
+		store_copy_write("claw.db-test", "claw-test 1", 5, "hello world", 11);
+		is_int(mode_of(cp), 0600, "a copy is written mode 0600");
+		ok(store_copy_read("claw.db-test", 4096, &b) == 0
+		    && store_copy_parse(b.p, b.len, "claw-test 1", &token, &body, &len) == 0
+		    && token == 5 && len == 11 && !memcmp(body, "hello world", 11),
+		    "and read back whole: its token and body");
+		ok(store_copy_parse(b.p, b.len, "claw-other 1", &token, &body, &len) == -1,
+		    "a copy under another magic is not one");
+		stat(cp, &a);
+		store_copy_write("claw.db-test", "claw-test 1", 6, "hi", 2);
+		stat(cp, &c);
+		ok(store_copy_read("claw.db-test", 4096, &b) == 0
+		    && store_copy_parse(b.p, b.len, "claw-test 1", &token, &body, &len) == 0
+		    && token == 6 && len == 2 && !memcmp(body, "hi", 2) && a.st_ino == c.st_ino,
+		    "a shorter copy is rewritten in place, no longer than it is");
+		/* Torn: the header of one copy and the body of another. */
+		{
+			int fd = open(cp, O_WRONLY);
+			ok(fd >= 0 && pwrite(fd, "ho", 2, (off_t)(c.st_size - 2)) == 2,
+			    "a copy's body changed under its header");
+			if (fd >= 0)
+				close(fd);
+		}
+		ok(store_copy_read("claw.db-test", 4096, &b) == 0
+		    && store_copy_parse(b.p, b.len, "claw-test 1", &token, &body, &len) == -1,
+		    "is refused by its hash");
+		ok(store_copy_read("claw.db-test", 4, &b) == -1, "as is one past the size asked");
+
+		ok(store_copy_state(state, sizeof state, &newest) == 0 && !strncmp(state, "db ", 3)
+		    && strstr(state, " wal "), "the state names claw.db and its WAL: %s", state);
+		ok(store_copy_state(state, 20, &newest) == -1, "and fails when it does not fit");
+		one_row(db, "claw-test", "state", 1, 1, NULL);
+		ok(store_copy_state(again, sizeof again, &newest) == 0 && strcmp(state, again),
+		    "a write to the store changes it");
+
+		/* Written only when every time in the state is older than the copy's
+		 * moment: a store stamped an hour ahead is never older. */
+		clock_gettime(CLOCK_REALTIME, &ts[1]);
+		ts[1].tv_sec += 3600;
+		ts[0] = ts[1];
+		utimensat(AT_FDCWD, db_path, ts, 0);
+		ok(store_copy_begin(&t, "claw.db-test") == 0
+		    && store_copy_state(state, sizeof state, &newest) == 0, "begun; a state");
+		store_copy_end(&t, "claw.db-test", "claw-test 1", 7, "later", 5, &newest);
+		ok(access(cp, F_OK) == -1 && errno == ENOENT,
+		    "is not written when the store is newer than its moment: removed");
+		ts[0].tv_sec = ts[1].tv_sec -= 7200;
+		utimensat(AT_FDCWD, db_path, ts, 0);
+		snprintf(again, sizeof again, "%s-wal", db_path);
+		utimensat(AT_FDCWD, again, ts, 0);
+		/* (claw.db's ctime, which that set to now, a tick behind too) */
+		nanosleep(&(struct timespec){ 0, 50000000 }, NULL);
+		ok(store_copy_begin(&t, "claw.db-test") == 0
+		    && store_copy_state(state, sizeof state, &newest) == 0, "begun again");
+		store_copy_end(&t, "claw.db-test", "claw-test 1", 8, "settled", 7, &newest);
+		ok(store_copy_read("claw.db-test", 4096, &b) == 0
+		    && store_copy_parse(b.p, b.len, "claw-test 1", &token, &body, &len) == 0
+		    && token == 8, "is written when the store and its WAL are older");
+		ok(store_copy_begin(&t, "claw.db-test") == 0, "a copy begun");
+		store_copy_drop(&t);
+		ok(access(cp, F_OK) == -1, "and dropped is removed");
+		buf_free(&b);
 	}
 
 	/* Nowhere to create it. */
