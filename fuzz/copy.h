@@ -38,4 +38,29 @@ copy_behind_head(char *text, const uint8_t *data, size_t size, const char *magic
 	text[hn + size] = '\0';
 	return hn + size;
 }
+/* A body parser's one input three ways: the bytes as a body; the body of the bytes
+ * when they are a whole copy under magic; and the bytes as the body of a copy whose
+ * header is right, which the header's parser must then give back whole. */
+static int
+copy_fuzz(const uint8_t *data, size_t size, const char *magic,
+    void (*parse)(const char *body, size_t n))
+{
+	const char *body;
+	size_t n, len;
+	char *text;
+	int token;
+
+	if (!(text = copy_text(data, size)))
+		return 0;
+	parse(text, size);
+	if (store_copy_parse(text, size, magic, &token, &body, &len) == 0)
+		parse(body, len);
+	n = copy_behind_head(text, data, size, magic, -7);
+	if (store_copy_parse(text, n, magic, &token, &body, &len)
+	    || token != -7 || body != text + n - size || len != size)
+		__builtin_trap();
+	parse(body, len);
+	free(text);
+	return 0;
+}
 #endif

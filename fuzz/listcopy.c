@@ -34,21 +34,5 @@ parse(const char *body, size_t n)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const char *body;
-	size_t n, len;
-	char *text;
-	int token;
-
-	if (!(text = copy_text(data, size)))
-		return 0;
-	parse(text, size);
-	if (store_copy_parse(text, size, "claw-skills 1", &token, &body, &len) == 0)
-		parse(body, len);
-	n = copy_behind_head(text, data, size, "claw-skills 1", -7);
-	if (store_copy_parse(text, n, "claw-skills 1", &token, &body, &len)
-	    || token != -7 || body != text + n - size || len != size)
-		__builtin_trap();
-	parse(body, len);
-	free(text);
-	return 0;
+	return copy_fuzz(data, size, "claw-skills 1", parse);
 }

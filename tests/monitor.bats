@@ -20,6 +20,16 @@ monitor_store() {
 
 now_ms() { echo $(( $(date +%s) * 1000 )); }
 
+# A process holding the gateway's pidfile lock, as claw-gateway start does, in $pid;
+# the pidfile says pid, 127.0.0.1:3999, then LINES (printf's escapes).
+fake_gateway() {
+	mkdir -p "$CLAW_HOME/run"
+	flock "$CLAW_HOME/run/gateway.pid" sleep 60 3>&- &
+	pid=$!
+	for _ in $(seq 50); do [ -n "$(pgrep -P $pid)" ] && break; sleep 0.1; done
+	printf "%s 127.0.0.1:3999\n${1:-}" "$pid" > "$CLAW_HOME/run/gateway.pid"
+}
+
 # N events of PROGRAM KIND with ms 1..N, ending AGO ms before now; every 10th failed.
 seed() {
 	local n=$1 program=$2 kind=$3 ago=${4:-0}
@@ -90,13 +100,9 @@ seed() {
 
 @test "status shows a running gateway: pid, address, uptime, RSS and its growth since start" {
 	monitor_store
-	mkdir -p "$CLAW_HOME/run"
-	# A process holding the pidfile's lock, as claw-gateway start does, that had no
-	# memory at all when it started.
-	flock "$CLAW_HOME/run/gateway.pid" sleep 60 3>&- &
-	local pid=$!
-	for _ in $(seq 50); do [ -n "$(pgrep -P $pid)" ] && break; sleep 0.1; done
-	printf '%s 127.0.0.1:3999\nrss_kb 0\n' "$pid" > "$CLAW_HOME/run/gateway.pid"
+	# A gateway that had no memory at all when it started.
+	local pid
+	fake_gateway 'rss_kb 0\n'
 	db "INSERT INTO events(ts, program, kind, ms, ok, detail) VALUES
 	    ($(now_ms), 'claw-gateway', 'request', 3, 1, '{}'),
 	    ($(now_ms), 'claw-gateway', 'request', 3, 0, '{}'),
@@ -107,10 +113,7 @@ seed() {
 	kill $pid
 	run -0 jq -e '.gateway.rss_growth_kb == .gateway.rss_kb and .gateway.rss_kb > 0' <<<"$output"
 	# A pidfile without its start RSS (an older claw wrote it): no growth to say.
-	flock "$CLAW_HOME/run/gateway.pid" sleep 60 3>&- &
-	pid=$!
-	for _ in $(seq 50); do [ -n "$(pgrep -P $pid)" ] && break; sleep 0.1; done
-	printf '%s 127.0.0.1:3999\n' "$pid" > "$CLAW_HOME/run/gateway.pid"
+	fake_gateway
 	run -0 claw-monitor status --json
 	kill $pid
 	run -0 jq -e '.gateway.running and .gateway.rss_growth_kb == null' <<<"$output"
@@ -258,11 +261,8 @@ status_copied() {
 	    ($(now_ms), 'claw-gateway', 'request', 3, 1, '{}'),
 	    ($(now_ms), 'claw-gateway', 'request', 3, 0, '{}')"
 	status_copied
-	mkdir -p "$CLAW_HOME/run"
-	flock "$CLAW_HOME/run/gateway.pid" sleep 60 3>&- &
-	local pid=$!
-	for _ in $(seq 50); do [ -n "$(pgrep -P $pid)" ] && break; sleep 0.1; done
-	printf '%s 127.0.0.1:3999\n' "$pid" > "$CLAW_HOME/run/gateway.pid"
+	local pid
+	fake_gateway
 	run -0 claw-monitor status
 	kill $pid
 	assert_line --regexp "^gateway   pid $pid on 127\.0\.0\.1:3999, .*, last hour 2 requests, 1 errors$"
