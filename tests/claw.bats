@@ -906,6 +906,20 @@ token() {
 	assert_output generic/kept
 }
 
+@test "a FIFO in place of the copy or of the WAL is never waited on: get asks the store, or fails" {
+	claw config set model=generic/kept
+	rm -f "$CLAW_HOME/claw.db-config"
+	mkfifo "$CLAW_HOME/claw.db-config"
+	run -0 timeout 10 claw config get model
+	assert_output generic/kept
+	run -0 timeout 10 claw status
+	assert_line --partial "model     generic/kept"
+	rm "$CLAW_HOME/claw.db-config" "$CLAW_HOME/claw.db-wal"
+	mkfifo "$CLAW_HOME/claw.db-wal"
+	run timeout 10 claw config get model
+	(( status != 124 ))
+}
+
 @test "issue 18 #4: a connection that is not claw's cannot change config behind the copy" {
 	command -v sqlite3 >/dev/null || skip "no sqlite3"
 	claw config set model=generic/kept

@@ -1060,7 +1060,7 @@ s_errors(struct out *o)
 static int
 facts(struct out *o, const struct live l[2], struct status_facts *f)
 {
-	struct store_copy_tmp tmp;
+	struct store_copy_out cw;
 	struct timespec newest;
 	struct buf b = BUF_INIT;
 	char state[STATE_MAX];
@@ -1075,10 +1075,10 @@ facts(struct out *o, const struct live l[2], struct status_facts *f)
 		return 0;
 	/* The copy's moment first; the state any time after it and before the read
 	 * (here after the open, which makes a WAL the sqlite3 shell removed). */
-	copy = store_copy_begin(&tmp, COPY_NAME) == 0;
+	copy = store_copy_begin(&cw, COPY_NAME) == 0;
 	if (need_db(o)) {
 		if (copy)
-			store_copy_drop(&tmp);
+			store_copy_drop(&cw);
 		return o->rc;
 	}
 	stated = store_copy_state(state, sizeof state, &newest) == 0;
@@ -1088,13 +1088,13 @@ facts(struct out *o, const struct live l[2], struct status_facts *f)
 	if (stated && f->tokened && !f->partial) {
 		status_facts_write(&b, state, f);
 		if (!b.oom && b.len <= COPY_MAX) {
-			store_copy_end(&tmp, COPY_NAME, COPY_MAGIC, f->token, b.p, b.len, &newest);
+			store_copy_end(&cw, COPY_MAGIC, f->token, b.p, b.len, &newest);
 			copy = 0;
 		}
 		buf_free(&b);
 	}
 	if (copy)
-		store_copy_drop(&tmp);
+		store_copy_drop(&cw);
 	return 0;
 }
 

@@ -34,12 +34,13 @@ store_copy_head(char *dst, size_t size, const char *magic, int token, const char
 }
 
 int
-store_copy_begin(struct store_copy_tmp *t, const char *name)
+store_copy_begin(struct store_copy_out *t, const char *name)
 {
 	struct stat st;
 
-	if (path_in_home(t->path, sizeof t->path, name)
-	    || (t->fd = open(t->path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+	/* O_NONBLOCK: a FIFO in its place fails here rather than wait for a reader. */
+	if (path_in_home(t->path, sizeof t->path, name) || (t->fd = open(t->path,
+	    O_WRONLY | O_CREAT | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
 		return t->fd = -1;
 	/* Its times set to the filesystem's now, and read back. */
 	if (futimens(t->fd, NULL) < 0 || fstat(t->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -57,10 +58,10 @@ older(const struct timespec *a, const struct timespec *b)
 }
 
 static void
-newer(struct timespec *newest, const struct stat *st)
+newer(struct timespec *newest, const struct timespec *t)
 {
-	if (older(newest, &st->st_mtim))
-		*newest = st->st_mtim;
+	if (older(newest, t))
+		*newest = *t;
 }
 
 /* A file's device, inode, size and mtime, and with ctime its ctime (a chmod): not
@@ -92,9 +93,8 @@ store_copy_state(char *dst, size_t size, struct timespec *newest)
 	    || size < 8 || (n = state_of(dst + 3, size - 3, &db, 1)) < 0)
 		return -1;
 	memcpy(dst, "db ", 3);
-	newer(newest, &db);
-	if (older(newest, &db.st_ctim))
-		*newest = db.st_ctim;
+	newer(newest, &db.st_mtim);
+	newer(newest, &db.st_ctim);
 	n += 3;
 	if (stat(wal, &w) < 0)
 		return errno == ENOENT && (size_t)n + 7 < size
@@ -102,13 +102,13 @@ store_copy_state(char *dst, size_t size, struct timespec *newest)
 	if ((size_t)n + 5 >= size || state_of(dst + n + 5, size - (size_t)n - 5, &w, 0) < 0)
 		return -1;
 	memcpy(dst + n, " wal ", 5);
-	newer(newest, &w);
+	newer(newest, &w.st_mtim);
 	return 0;
 }
 
 void
-store_copy_end(struct store_copy_tmp *t, const char *name, const char *magic, int token,
-    const char *body, size_t n, const struct timespec *newest)
+store_copy_end(struct store_copy_out *t, const char *magic, int token, const char *body,
+    size_t n, const struct timespec *newest)
 {
 	char head[128];
 	size_t hn;
@@ -128,7 +128,7 @@ store_copy_end(struct store_copy_tmp *t, const char *name, const char *magic, in
 }
 
 void
-store_copy_drop(struct store_copy_tmp *t)
+store_copy_drop(struct store_copy_out *t)
 {
 	if (t->fd < 0)
 		return;
@@ -140,10 +140,10 @@ store_copy_drop(struct store_copy_tmp *t)
 void
 store_copy_write(const char *name, const char *magic, int token, const char *body, size_t n)
 {
-	struct store_copy_tmp t;
+	struct store_copy_out t;
 
 	if (store_copy_begin(&t, name) == 0)
-		store_copy_end(&t, name, magic, token, body, n, NULL);
+		store_copy_end(&t, magic, token, body, n, NULL);
 }
 
 int
@@ -183,11 +183,12 @@ store_copy_read(const char *name, size_t max, struct buf *out)
 
 	buf_reset(out);
 	if (path_in_home(path, sizeof path, name)
-	    || (fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-		return -1;
+	    || (fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return -1;      /* O_NONBLOCK: a FIFO in its place is not waited on */
 	/* One read of the size fstat gives: a short one is a copy being rewritten,
 	 * which its header's length and hash would refuse anyway. */
-	rc = fstat(fd, &cs) == 0 && cs.st_size > 0 && (size_t)cs.st_size <= max
+	rc = fstat(fd, &cs) == 0 && S_ISREG(cs.st_mode) && cs.st_size > 0
+	    && (size_t)cs.st_size <= max
 	    && buf_grow(out, (size_t)cs.st_size + 1) == 0
 	    && read(fd, out->p, (size_t)cs.st_size) == (ssize_t)cs.st_size ? 0 : -1;
 	if (!rc) {

@@ -32,21 +32,21 @@ void store_copy_write(const char *name, const char *magic, int token, const char
  * claw.db or its WAL with a time the state does not hold, whatever the grain of the
  * filesystem's clock, and so tells.  (Only a clock set back between two writes that
  * leave a file the same size could hide one.) */
-struct store_copy_tmp {
+struct store_copy_out {
 	int fd;
 	struct timespec born;
 	char path[PATH_MAX];
 };
-int store_copy_begin(struct store_copy_tmp *t, const char *name);   /* 0 or -1 */
+int store_copy_begin(struct store_copy_out *t, const char *name);   /* 0 or -1 */
 /* claw.db's and claw.db-wal's device, inode, size and mtime, and claw.db's ctime
  * (a chmod), as one line into dst ("-" for a WAL there is not), with *newest the
  * latest of the times: 0, or -1 when claw.db cannot be stat'ed or dst is too small. */
 int store_copy_state(char *dst, size_t size, struct timespec *newest);
 /* Write the copy when newest (NULL: the caller's transaction held the token) is
  * older than store_copy_begin's moment; else, or on any failure, remove it. */
-void store_copy_end(struct store_copy_tmp *t, const char *name, const char *magic,
-    int token, const char *body, size_t n, const struct timespec *newest);
-void store_copy_drop(struct store_copy_tmp *t);    /* the copy removed */
+void store_copy_end(struct store_copy_out *t, const char *magic, int token,
+    const char *body, size_t n, const struct timespec *newest);
+void store_copy_drop(struct store_copy_out *t);    /* the copy removed */
 /* Split text (text[n] is '\0') into *token and the body [*body, *body + *len): 0, or
  * -1 when it is not a whole copy with that magic whose body hashes right. */
 int store_copy_parse(const char *text, size_t n, const char *magic, int *token,

@@ -302,7 +302,7 @@ main(void)
 	/* The copies beside the store (store/copy.h). */
 	{
 		struct buf b = BUF_INIT;
-		struct store_copy_tmp t;
+		struct store_copy_out t;
 		struct timespec newest, ts[2];
 		struct stat a, c;
 		char state[256], again[256], cp[400];
@@ -354,7 +354,7 @@ main(void)
 		utimensat(AT_FDCWD, db_path, ts, 0);
 		ok(store_copy_begin(&t, "claw.db-test") == 0
 		    && store_copy_state(state, sizeof state, &newest) == 0, "begun; a state");
-		store_copy_end(&t, "claw.db-test", "claw-test 1", 7, "later", 5, &newest);
+		store_copy_end(&t, "claw-test 1", 7, "later", 5, &newest);
 		ok(access(cp, F_OK) == -1 && errno == ENOENT,
 		    "is not written when the store is newer than its moment: removed");
 		ts[0].tv_sec = ts[1].tv_sec -= 7200;
@@ -365,13 +365,19 @@ main(void)
 		nanosleep(&(struct timespec){ 0, 50000000 }, NULL);
 		ok(store_copy_begin(&t, "claw.db-test") == 0
 		    && store_copy_state(state, sizeof state, &newest) == 0, "begun again");
-		store_copy_end(&t, "claw.db-test", "claw-test 1", 8, "settled", 7, &newest);
+		store_copy_end(&t, "claw-test 1", 8, "settled", 7, &newest);
 		ok(store_copy_read("claw.db-test", 4096, &b) == 0
 		    && store_copy_parse(b.p, b.len, "claw-test 1", &token, &body, &len) == 0
 		    && token == 8, "is written when the store and its WAL are older");
 		ok(store_copy_begin(&t, "claw.db-test") == 0, "a copy begun");
 		store_copy_drop(&t);
 		ok(access(cp, F_OK) == -1, "and dropped is removed");
+		/* A FIFO where the copy goes: refused at once, never waited on. */
+		ok(mkfifo(cp, 0600) == 0, "a FIFO in the copy's place");
+		ok(store_copy_begin(&t, "claw.db-test") == -1, "is not a copy to write");
+		store_copy_write("claw.db-test", "claw-test 1", 9, "x", 1);
+		ok(store_copy_read("claw.db-test", 4096, &b) == -1, "nor one to read");
+		unlink(cp);
 		buf_free(&b);
 	}
 
