@@ -9,6 +9,24 @@
 #include "base/file.h"
 
 int
+file_open_regular(const char *path, struct stat *st)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC), saved;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, st) < 0)
+		saved = errno;
+	else if (S_ISREG(st->st_mode))
+		return fd;
+	else
+		saved = EINVAL;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+int
 file_read_fd(int fd, const char *name, size_t max, struct buf *out)
 {
 	size_t start = out->len;

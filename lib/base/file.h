@@ -2,9 +2,14 @@
 #ifndef CLAW_FILE_H
 #define CLAW_FILE_H
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "base/buf.h"
 
+/* path opened to read only when it is a regular file: never through a symlink
+ * (O_NOFOLLOW), and a FIFO in its place not waited on (O_NONBLOCK).  The descriptor
+ * with its *st, or -1 with errno (EINVAL: not a regular file). */
+int file_open_regular(const char *path, struct stat *st);
 /* Append the file at path to out: 0; EX_NOINPUT when it cannot be opened (errno
  * kept: ENOENT tells a missing file), EX_DATAERR when it holds more than max
  * bytes, EX_IOERR on a read error or no memory; err is set naming path. */

@@ -137,15 +137,16 @@ static const char *const daemons[2][2] = {
 };
 
 /* p, n elements of size, with room for one more, grown by doubling: the array,
- * maybe moved, or NULL (p untouched). */
+ * maybe moved, for the caller to keep; or NULL (p untouched) with the facts
+ * partial. */
 static void *
-more(void *p, size_t n, size_t size)
+more(struct status_facts *f, void *p, size_t n, size_t size)
 {
 	if (n && (n < 8 || (n & (n - 1))))
 		return p;
-	if (n > SIZE_MAX / 2 / size)
-		return NULL;
-	return realloc(p, (n ? 2 * n : 8) * size);
+	if (n > SIZE_MAX / 2 / size || !(p = realloc(p, (n ? 2 * n : 8) * size)))
+		f->partial = 1;
+	return p;
 }
 
 static char *
@@ -231,11 +232,9 @@ g_hours(sqlite3 *db, struct status_facts *f)
 		return;
 	sqlite3_bind_int64(st, 1, (f->at - 7 * DAY_MS) / HOUR_MS);
 	while (step(f, st) == SQLITE_ROW) {
-		struct status_hour *h = more(f->hour, f->nhour, sizeof *h);
-		if (!h) {
-			f->partial = 1;
+		struct status_hour *h = more(f, f->hour, f->nhour, sizeof *h);
+		if (!h)
 			break;
-		}
 		f->hour = h;
 		h[f->nhour++] = (struct status_hour){ sqlite3_column_int64(st, 0),
 		    sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
@@ -258,11 +257,9 @@ g_peers(sqlite3 *db, struct status_facts *f)
 	if (prep(db, f, &st, sql))
 		return;
 	while (step(f, st) == SQLITE_ROW) {
-		struct status_peer *p = more(f->peer, f->npeer, sizeof *p);
-		if (!p) {
-			f->partial = 1;
+		struct status_peer *p = more(f, f->peer, f->npeer, sizeof *p);
+		if (!p)
 			break;
-		}
 		f->peer = p;
 		p = &p[f->npeer++];
 		p->name = sqlite3_column_type(st, 0) == SQLITE_NULL ? NULL : col_dup(f, st, 0);
@@ -308,11 +305,9 @@ g_faults(sqlite3 *db, struct status_facts *f)
 	f->faults = 1;
 	sqlite3_bind_int64(st, 1, f->at - HOUR_MS);
 	while (step(f, st) == SQLITE_ROW) {
-		struct status_fault *e = more(f->fault, f->nfault, sizeof *e);
-		if (!e) {
-			f->partial = 1;
+		struct status_fault *e = more(f, f->fault, f->nfault, sizeof *e);
+		if (!e)
 			break;
-		}
 		f->fault = e;
 		e = &e[f->nfault++];
 		e->program = col_dup(f, st, 0);
@@ -566,11 +561,12 @@ status_facts_parse(const char *body, size_t len, char **state, struct status_fac
 		r.bad = 1;
 	for (i = 0; i < n && !r.bad; i++, f->npeer++) {
 		struct status_peer *p = &f->peer[i];
-		const char *s = rd_field(&r, &len);
-		if (s && len == 1 && *s == '-')
+		size_t sn;
+		const char *s = rd_field(&r, &sn);
+		if (s && sn == 1 && *s == '-')
 			p->name = NULL;
-		else if (s && len && *s == '=')
-			r.bad |= !(p->name = strndup(s + 1, len - 1));
+		else if (s && sn && *s == '=')
+			r.bad |= !(p->name = strndup(s + 1, sn - 1));
 		else
 			r.bad = 1;
 		p->health = (int)rd_num(&r, -1);
@@ -626,10 +622,11 @@ copy_read(const char *state, long long now, struct status_facts *f)
 	size_t len;
 	int token, rc = -1;
 
+	/* (the state parsed, whole and hashing right, is the one copy_of compared) */
 	if (store_copy_read(COPY_NAME, COPY_MAX + 128, &text) == 0 && copy_of(&text, state)
 	    && store_copy_parse(text.p, text.len, COPY_MAGIC, &token, &body, &len) == 0
 	    && status_facts_parse(body, len, &was, f) == 0) {
-		if (!strcmp(was, state) && now >= f->at && now <= f->until) {
+		if (now >= f->at && now <= f->until) {
 			f->token = token;
 			f->tokened = 1;
 			rc = 0;
@@ -675,24 +672,15 @@ cfg(struct out *o, const char *key, char **value, enum config_source *src)
 	return config_get(o->db, key, value, src);
 }
 
-/* Whether key is stored: 1 or 0, or -1 with o->rc. */
+/* Whether key is stored, as cfg asks: 1 or 0, or -1. */
 static int
 cfg_stored(struct out *o, const char *key)
 {
-	sqlite3_stmt *st;
 	int r;
 
 	if (!o->db && o->f && o->f->tokened && (r = config_stored_copy(key, o->f->token)) >= 0)
 		return r;
-	if (need_db(o))
-		return -1;
-	if (sqlite3_prepare_v2(o->db, "SELECT 1 FROM config WHERE key = ?", -1, &st, NULL)
-	    != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	r = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return r;
+	return need_db(o) ? -1 : config_stored(o->db, key);
 }
 
 /* Whether the configured provider has a key: where it is, never what. */
@@ -1064,7 +1052,7 @@ facts(struct out *o, const struct live l[2], struct status_facts *f)
 	struct timespec newest;
 	struct buf b = BUF_INIT;
 	char state[STATE_MAX];
-	int running[2] = { l[0].running, l[1].running }, copy, stated;
+	int running[2] = { l[0].running, l[1].running }, stated;
 
 	memset(f, 0, sizeof *f);
 	/* Rows spooled by an inetd gateway are the store's too: whoever opens it folds
@@ -1074,27 +1062,22 @@ facts(struct out *o, const struct live l[2], struct status_facts *f)
 	    && copy_read(state, o->now, f) == 0)
 		return 0;
 	/* The copy's moment first; the state any time after it and before the read
-	 * (here after the open, which makes a WAL the sqlite3 shell removed). */
-	copy = store_copy_begin(&cw, COPY_NAME) == 0;
+	 * (here after the open, which makes a WAL the sqlite3 shell removed).  A copy
+	 * that could not be begun, or is ended, is one store_copy_drop leaves be. */
+	store_copy_begin(&cw, COPY_NAME);
 	if (need_db(o)) {
-		if (copy)
-			store_copy_drop(&cw);
+		store_copy_drop(&cw);
 		return o->rc;
 	}
 	stated = store_copy_state(state, sizeof state, &newest) == 0;
 	gather(o->db, o->now, running, f);
-	if (!copy)
-		return 0;
 	if (stated && f->tokened && !f->partial) {
 		status_facts_write(&b, state, f);
-		if (!b.oom && b.len <= COPY_MAX) {
+		if (!b.oom && b.len <= COPY_MAX)
 			store_copy_end(&cw, COPY_MAGIC, f->token, b.p, b.len, &newest);
-			copy = 0;
-		}
 		buf_free(&b);
 	}
-	if (copy)
-		store_copy_drop(&cw);
+	store_copy_drop(&cw);
 	return 0;
 }
 

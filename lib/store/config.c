@@ -531,6 +531,23 @@ config_copy_lookup(const char *text, size_t n, const char *key, int *token, cons
 }
 
 int
+config_stored(sqlite3 *db, const char *key)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (store_prepare(db, &st, "SELECT 1 FROM config WHERE key = ?"))
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW || rc == SQLITE_DONE)
+		rc = rc == SQLITE_ROW;
+	else
+		rc = (store_fail(db, "config"), -1);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
 config_stored_copy(const char *key, int token)
 {
 	struct buf text = BUF_INIT;

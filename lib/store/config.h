@@ -25,8 +25,10 @@ int config_get_cached(const char *key, char **value, enum config_source *src);
 /* config_get_cached for a caller that has just read the store's token itself
  * (store_peek_token): the copy answers only while it was written under token. */
 int config_get_copy(const char *key, int token, char **value, enum config_source *src);
-/* Whether key is stored (sealed or not), from the copy written under token: 1 or 0,
- * or -1 when the copy cannot say (then ask the store). */
+/* Whether key is stored (sealed or not, never opened): 1 or 0, or -1 with err set.
+ * _copy: from the copy written under token, or -1 when it cannot say (then ask the
+ * store). */
+int config_stored(sqlite3 *db, const char *key);
 int config_stored_copy(const char *key, int token);
 /* Write the copy from inside a transaction on db (config_set and config_unset do,
  * before their commit); _refresh in a read transaction of its own.  A copy that

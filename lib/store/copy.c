@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/file.h"
 #include "base/path.h"
 #include "store/copy.h"
 
@@ -182,13 +183,11 @@ store_copy_read(const char *name, size_t max, struct buf *out)
 	int fd, rc;
 
 	buf_reset(out);
-	if (path_in_home(path, sizeof path, name)
-	    || (fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW)) < 0)
-		return -1;      /* O_NONBLOCK: a FIFO in its place is not waited on */
-	/* One read of the size fstat gives: a short one is a copy being rewritten,
-	 * which its header's length and hash would refuse anyway. */
-	rc = fstat(fd, &cs) == 0 && S_ISREG(cs.st_mode) && cs.st_size > 0
-	    && (size_t)cs.st_size <= max
+	if (path_in_home(path, sizeof path, name) || (fd = file_open_regular(path, &cs)) < 0)
+		return -1;
+	/* One read of the size fstat gave: a short one is a copy being rewritten, which
+	 * its header's length and hash would refuse anyway. */
+	rc = cs.st_size > 0 && (size_t)cs.st_size <= max
 	    && buf_grow(out, (size_t)cs.st_size + 1) == 0
 	    && read(fd, out->p, (size_t)cs.st_size) == (ssize_t)cs.st_size ? 0 : -1;
 	if (!rc) {

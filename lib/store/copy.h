@@ -37,7 +37,8 @@ struct store_copy_out {
 	struct timespec born;
 	char path[PATH_MAX];
 };
-int store_copy_begin(struct store_copy_out *t, const char *name);   /* 0 or -1 */
+/* 0, or -1 with t->fd -1 (nothing for _end or _drop to do). */
+int store_copy_begin(struct store_copy_out *t, const char *name);
 /* claw.db's and claw.db-wal's device, inode, size and mtime, and claw.db's ctime
  * (a chmod), as one line into dst ("-" for a WAL there is not), with *newest the
  * latest of the times: 0, or -1 when claw.db cannot be stat'ed or dst is too small. */
@@ -46,7 +47,8 @@ int store_copy_state(char *dst, size_t size, struct timespec *newest);
  * older than store_copy_begin's moment; else, or on any failure, remove it. */
 void store_copy_end(struct store_copy_out *t, const char *magic, int token,
     const char *body, size_t n, const struct timespec *newest);
-void store_copy_drop(struct store_copy_out *t);    /* the copy removed */
+/* The copy removed, unless it was ended or never begun. */
+void store_copy_drop(struct store_copy_out *t);
 /* Split text (text[n] is '\0') into *token and the body [*body, *body + *len): 0, or
  * -1 when it is not a whole copy with that magic whose body hashes right. */
 int store_copy_parse(const char *text, size_t n, const char *magic, int *token,

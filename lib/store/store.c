@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "base/file.h"
 #include "base/path.h"
 #include "store/mem.h"
 #include "store/store.h"
@@ -548,10 +549,8 @@ file_token(const char *path, int *token)
 	if (snprintf(wal, sizeof wal, "%s-wal", path) >= (int)sizeof wal)
 		return -1;
 	/* r: 1 the WAL's token, 0 the file's header, -1 ask SQLite. */
-	/* O_NONBLOCK: a FIFO in a store file's place is not waited on (nor read). */
-	if ((fd = open(wal, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW)) >= 0) {
-		r = fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > WAL_READ_MAX ? -1
-		    : st.st_size == 0 ? 0
+	if ((fd = file_open_regular(wal, &st)) >= 0) {
+		r = st.st_size > WAL_READ_MAX ? -1 : st.st_size == 0 ? 0
 		    : !(w = malloc((size_t)st.st_size))
 		    || (n = pread(fd, w, (size_t)st.st_size, 0)) < 32
 		    || pread(fd, again, sizeof again, 0) != (ssize_t)sizeof again
@@ -562,9 +561,9 @@ file_token(const char *path, int *token)
 			return r > 0 ? 0 : -1;
 	} else if (errno != ENOENT)
 		return -1;
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW)) < 0)
+	if ((fd = file_open_regular(path, &st)) < 0)
 		return -1;
-	n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? pread(fd, h, sizeof h, 0) : -1;
+	n = pread(fd, h, sizeof h, 0);
 	close(fd);
 	return n == (ssize_t)sizeof h ? wal_file_token(h, token) : -1;
 }

@@ -312,6 +312,9 @@ main(void)
 	ok(rc == 0 && strcmp(v, "sk-plain-text-1234") == 0 && src == CONFIG_STORE,
 	    "config_get opens it");
 	free(v);
+	is_int(config_stored(db, "providers.openai.api_key"), 1, "config_stored: a sealed key is");
+	is_int(config_stored(db, "providers.anthropic.api_key"), 0, "and one never set is not");
+	is_int(config_stored(db, "model"), 1, "an open key stored is too");
 
 	is_int(config_set(db, "skills.weather.units", "metric"), 0, "an open key is stored");
 	setenv("CLAW_THINKING", "on", 1);
